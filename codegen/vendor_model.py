@@ -1,0 +1,50 @@
+"""Vendor botocore's IVS model as data, without its documentation prose.
+
+Run by hand when AWS updates the model::
+
+    python codegen/vendor_model.py path/to/botocore/data/ivs/2020-07-14
+
+It reads ``service-2.json`` (or ``.json.gz``) and ``paginators-1.json`` from that folder and
+writes ``codegen/model/``. The generator never reads botocore itself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MODEL_DIR = Path(__file__).parent / "model"
+DROPPED_KEYS = frozenset({"documentation", "documentationUrl", "examples"})
+
+
+def _load(folder: Path, stem: str) -> Any:
+    plain = folder / f"{stem}.json"
+    if plain.exists():
+        return json.loads(plain.read_text())
+    return json.loads(gzip.decompress((folder / f"{stem}.json.gz").read_bytes()))
+
+
+def strip_prose(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: strip_prose(v) for k, v in node.items() if k not in DROPPED_KEYS}
+    if isinstance(node, list):
+        return [strip_prose(v) for v in node]
+    return node
+
+
+def main(folder: str, source: str = "") -> None:
+    src = Path(folder)
+    model = strip_prose(_load(src, "service-2"))
+    if source:
+        model["metadata"]["vendoredFrom"] = source
+    MODEL_DIR.mkdir(exist_ok=True)
+    (MODEL_DIR / "service-2.json").write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
+    pages = _load(src, "paginators-1")
+    (MODEL_DIR / "paginators-1.json").write_text(json.dumps(pages, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
