@@ -1,0 +1,107 @@
+"""Command base class and the static description of an operation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from ivs_async._exceptions import ParamValidationError, Violation
+from ivs_async._schema import Location, Member, Shape
+
+InputT = TypeVar("InputT")
+OutputT = TypeVar("OutputT")
+
+
+class Operation:
+    """What the protocol needs to know about one operation; built once per command class."""
+
+    __slots__ = (
+        "header_members",
+        "input",
+        "input_cls",
+        "member_names",
+        "method",
+        "name",
+        "output",
+        "output_cls",
+        "query_members",
+        "required_names",
+        "success_code",
+        "uri",
+        "uri_members",
+    )
+
+    def __init__(self, *, name: str, method: str, uri: str, success_code: int, input: Shape, output: Shape) -> None:
+        self.name = name
+        self.method = method
+        self.uri = uri
+        self.success_code = success_code
+        self.input = input
+        self.output = output
+        if input.cls is None or output.cls is None:
+            raise TypeError(f"{name}: input and output shapes must be structures")
+        self.input_cls: type[Any] = input.cls
+        self.output_cls: type[Any] = output.cls
+        self.member_names = frozenset(m.name for m in input.members)
+        # Members a call must name; the input class has no default for these.
+        self.required_names = frozenset(m.name for m in input.members if m.required)
+        self.uri_members: tuple[Member, ...] = tuple(m for m in input.members if m.location is Location.URI)
+        self.query_members: tuple[Member, ...] = tuple(m for m in input.members if m.location is Location.QUERYSTRING)
+        self.header_members: tuple[Member, ...] = tuple(m for m in output.members if m.location is Location.HEADER)
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name}: {self.method} {self.uri})"
+
+
+class Command(Generic[InputT, OutputT]):
+    """One call of one operation: ``GetChannelCommand(arn=...)`` or ``GetChannelCommand(GetChannelRequest(...))``."""
+
+    __slots__ = ("input",)
+    operation: ClassVar[Operation]
+
+    def __init__(self, input: InputT | None = None, /, **members: Any) -> None:
+        op = self.operation
+        if input is None:
+            input = self._build_input(members)
+        elif members:
+            raise ParamValidationError(
+                op.name, [Violation("<input>", "arguments", "pass an input model or keyword arguments, not both")]
+            )
+        elif not isinstance(input, op.input_cls):
+            raise ParamValidationError(
+                op.name,
+                [Violation("<input>", "type", f"expected {op.input.name}, got {type(input).__name__}")],
+            )
+        self.input: InputT = input
+
+    @classmethod
+    def _build_input(cls, members: Mapping[str, object]) -> Any:
+        op = cls.operation
+        unknown = members.keys() - op.member_names
+        missing = op.required_names - members.keys()
+        if unknown or missing:
+            violations = [Violation(n, "unknown", f"{op.input.name} has no member {n!r}") for n in sorted(unknown)]
+            violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
+            raise ParamValidationError(op.name, violations)
+        return op.input_cls(**members)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from the wire (camelCase) form; unknown keys and missing members are errors."""
+        from ivs_async import _converter
+
+        return cls(_converter.input_from_wire(data, cls.operation))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The input in the wire (camelCase) form."""
+        from ivs_async import _converter
+
+        return _converter.to_wire(self.input)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.input!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Command) and type(other) is type(self) and other.input == self.input
+
+    __hash__ = None  # type: ignore[assignment]

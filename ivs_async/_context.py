@@ -1,0 +1,42 @@
+"""What travels through the middleware: the per-call state and the per-handler context."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from ivs_async._command import Command, Operation
+    from ivs_async._config import ClientConfig
+    from ivs_async._http import HttpRequest, HttpResponse
+    from ivs_async._retries import RetryStrategy
+    from ivs_async._signing import SigV4Signer
+    from ivs_async._transport import Transport
+
+
+@attrs.frozen(slots=True, eq=False)
+class HandlerContext:
+    """Everything fixed for one client and one command class, given to each middleware once."""
+
+    operation: Operation
+    config: ClientConfig
+    transport: Transport
+    signer: SigV4Signer
+    retry_strategy: RetryStrategy
+    logger: logging.Logger
+
+
+class Call:
+    """The state of one send(): the command, then the request, then the response."""
+
+    __slots__ = ("attempt", "command", "input", "properties", "request", "response")
+
+    def __init__(self, command: Command[Any, Any]) -> None:
+        self.command = command
+        self.input: Any = command.input
+        self.request: HttpRequest | None = None
+        self.response: HttpResponse | None = None
+        self.attempt = 0
+        self.properties: dict[str, Any] = {}  # free space for users' middleware

@@ -1,0 +1,181 @@
+"""The two cattrs converters between models and the wire (camelCase JSON) form.
+
+``_WIRE`` reads responses and writes requests: it ignores unknown keys, keeps unknown enum values
+as plain strings and trusts scalar types (speed; the validator checks inputs before sending).
+``_STRICT`` reads user-written wire dicts (``Command.from_dict``): an unknown or missing key, or
+a scalar of the wrong type, is reported with its path. Both are built once, at import.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ivs_async._exceptions import ParamValidationError, Violation
+from ivs_async._generated.schema import STRUCTURES
+
+if TYPE_CHECKING:
+    from ivs_async._command import Operation
+
+T = TypeVar("T")
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as IVS writes it; naive datetimes are taken as UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        frac = f"{value.microsecond:06d}"
+        text += "." + (frac[:3] if frac.endswith("000") else frac)
+    return text + "Z"
+
+
+def parse_timestamp(value: object, _: object = None) -> datetime:
+    """ISO 8601 text (or epoch seconds) to an aware UTC datetime."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
+        raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _lenient_enum(tp: Any) -> type[enum.Enum] | None:
+    """The enum of an ``SomeEnum | str [| None]`` annotation, else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+    if len(enums) == 1 and str in args and set(args) <= {enums[0], str, type(None)}:
+        return enums[0]
+    return None
+
+
+def _enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    known = _lenient_enum(tp)
+    assert known is not None
+    lookup = known._value2member_map_
+
+    def structure(value: Any, _: Any) -> Any:
+        # Unknown values stay plain strings: a new enum value from IVS must not break parsing.
+        return lookup.get(value, value) if type(value) is str else value
+
+    return structure
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+def _exact(expected: type[Any], name: str) -> Callable[[Any, Any], Any]:
+    def check(value: Any, _: Any) -> Any:
+        # bool is an int subclass; a model integer never accepts True.
+        if (type(value) is bool and expected is not bool) or not isinstance(value, expected):
+            raise TypeError(f"expected {name}, got {type(value).__name__}")
+        return value
+
+    return check
+
+
+def _build(strict: bool) -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=strict, forbid_extra_keys=strict)
+    conv.register_structure_hook(datetime, parse_timestamp)
+    conv.register_unstructure_hook(datetime, format_timestamp)
+    for scalar, name in ((str, "a string"), (int, "an integer"), (bool, "a boolean")):
+        conv.register_structure_hook(scalar, _exact(scalar, name) if strict else _passthrough)
+    conv.register_structure_hook_factory(lambda t: _lenient_enum(t) is not None, _enum_hook)
+    conv.register_unstructure_hook_factory(lambda t: _lenient_enum(t) is not None, lambda _: _enum_value)
+
+    def structure_fn(cls: type[Any]) -> Any:
+        renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
+        if "metadata" in attrs_fields(cls):
+            renames["metadata"] = override(omit=True)
+        return make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=strict, **renames
+        )
+
+    def unstructure_fn(cls: type[Any]) -> Any:
+        renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
+        if "metadata" in attrs_fields(cls):
+            renames["metadata"] = override(omit=True)
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames)
+
+    conv.register_structure_hook_factory(lambda t: t in STRUCTURES, structure_fn)
+    conv.register_unstructure_hook_factory(lambda t: t in STRUCTURES, unstructure_fn)
+    return conv
+
+
+def attrs_fields(cls: type[Any]) -> set[str]:
+    return {a.name for a in cls.__attrs_attrs__}
+
+
+_WIRE = _build(strict=False)
+_STRICT = _build(strict=True)
+
+
+def to_wire(obj: Any) -> dict[str, Any]:
+    """A model in wire form: camelCase keys, unset members left out, timestamps as ISO 8601."""
+    result: dict[str, Any] = _WIRE.unstructure(obj)
+    return result
+
+
+def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """The compiled wire writer of one model class (for the serializer's hot path)."""
+    hook: Callable[[Any], dict[str, Any]] = _WIRE.get_unstructure_hook(cls)
+    return hook
+
+
+def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
+    """The compiled, lenient wire reader of one model class (for the deserializer's hot path)."""
+    hook: Callable[[Mapping[str, Any], type[T]], T] = _WIRE.get_structure_hook(cls)
+    return hook
+
+
+def from_wire(data: Mapping[str, Any], cls: type[T]) -> T:
+    """Lenient read of a wire dict, as for responses; a malformed one raises ParamValidationError."""
+    try:
+        return _WIRE.structure(data, cls)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ParamValidationError(cls.__name__, [Violation("<data>", "type", f"{type(exc).__name__}: {exc}")]) from exc
+
+
+def input_from_wire(data: Mapping[str, Any], operation: Operation) -> Any:
+    """Strict read of a user's wire dict into the operation's input model."""
+    cls = operation.input_cls
+    if not isinstance(data, Mapping):
+        raise ParamValidationError(
+            operation.name, [Violation("$", "type", f"expected a mapping, got {type(data).__name__}")]
+        )
+    try:
+        return _STRICT.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        raise ParamValidationError(operation.name, _violations(exc)) from None
+
+
+def _violations(exc: cattrs.BaseValidationError) -> list[Violation]:
+    found = []
+    for message in cattrs.transform_error(exc, path="$"):
+        text, _, path = message.rpartition(" @ ")
+        if text.startswith("required field missing"):
+            rule = "required"
+        elif text.startswith("extra fields found"):
+            rule = "unknown"
+        else:
+            rule = "type"
+        found.append(Violation(path or "$", rule, text or message))
+    return found

@@ -1,0 +1,67 @@
+"""Where requests go: the regional IVS endpoint, or the one the user gave."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+import attrs
+
+from ivs_async._exceptions import ConfigurationError
+
+_REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
+@attrs.frozen(slots=True)
+class Endpoint:
+    """``url`` is scheme://host[:port][/prefix] with no trailing slash; ``host`` is the Host header."""
+
+    url: str
+    host: str
+    is_loopback: bool = False
+
+
+def check_region(region: str) -> str:
+    # The region becomes part of a host name and of the signature scope: refuse anything odd.
+    if not _REGION.fullmatch(region):
+        raise ConfigurationError(f"invalid region {region!r}: expected a name like 'us-west-2'")
+    return region
+
+
+def resolve_endpoint(region: str | None, endpoint: str | None) -> Endpoint | None:
+    """The endpoint to use, or None when neither a region nor an endpoint is known yet."""
+    if endpoint is None:
+        if region is None:
+            return None
+        host = f"ivs.{check_region(region)}.amazonaws.com"
+        return Endpoint(url=f"https://{host}", host=host)
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"invalid endpoint {endpoint!r}: expected http(s)://host[:port]")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"invalid endpoint {endpoint!r}: it cannot carry a query or fragment")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid endpoint {endpoint!r}: {exc}") from None
+    default_port = 443 if parts.scheme == "https" else 80
+    host = parts.netloc.rpartition("@")[2]
+    if port == default_port:
+        host = host.rsplit(":", 1)[0]
+    if parts.username or parts.password:
+        raise ConfigurationError("the endpoint cannot carry user information")
+    return Endpoint(
+        url=f"{parts.scheme}://{host}{parts.path.rstrip('/')}",
+        host=host,
+        is_loopback=_is_loopback(parts.hostname),
+    )
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,164 @@
+"""The hand-written roots of every error ivs_async raises.
+
+IvsError
+├── IvsServiceException        IVS answered with an error (modeled subclasses are generated)
+└── IvsSdkError                the SDK failed on its side of the wire
+    ├── ParamValidationError   input broke a model rule; nothing was sent
+    ├── ConfigurationError     MissingRegionError, NoCredentialsError, bad endpoint ...
+    ├── ClientClosedError
+    ├── TransportError         ConnectionFailedError, RequestTimeoutError
+    ├── ResponseParseError     the response was not what IVS sends (HTML page, cut JSON)
+    └── PaginationError
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ivs_async._model import ResponseMetadata
+
+
+class IvsError(Exception):
+    """Root of every error ivs_async raises. ``metadata`` is set once a request was attempted."""
+
+    retryable: bool = False
+    metadata: ResponseMetadata | None = None
+
+
+class IvsSdkError(IvsError):
+    """The SDK failed on its side: no error code from IVS."""
+
+
+@attrs.frozen(slots=True)
+class Violation:
+    """One broken rule: ``path`` is the member's Python path, e.g. ``destination_configuration.s3``."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.rule}]"
+
+
+class ParamValidationError(IvsSdkError, ValueError):
+    """The input breaks the model's rules; nothing was sent. Every violation is listed."""
+
+    def __init__(self, operation: str, violations: Sequence[Violation]) -> None:
+        self.operation = operation
+        self.violations = tuple(violations)
+        lines = "; ".join(str(v) for v in self.violations)
+        super().__init__(f"invalid {operation} input: {lines}")
+
+    @property
+    def field(self) -> str:
+        """Path of the first violation."""
+        return self.violations[0].path
+
+    @property
+    def rule(self) -> str:
+        """Rule of the first violation: required, type, enum, length, range, pattern or unknown."""
+        return self.violations[0].rule
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.operation, self.violations))
+
+
+class ConfigurationError(IvsSdkError, ValueError):
+    """The client's configuration cannot work (bad endpoint, missing region or credentials)."""
+
+
+class MissingRegionError(ConfigurationError):
+    """No region was given and none was found in the environment."""
+
+
+class NoCredentialsError(ConfigurationError):
+    """No credentials were given and none were found in the environment."""
+
+
+class ClientClosedError(IvsSdkError, RuntimeError):
+    """send() was called on a closed client."""
+
+
+class TransportError(IvsSdkError):
+    """The HTTP exchange failed below the protocol: connection or timeout."""
+
+    retryable = True
+
+
+class ConnectionFailedError(TransportError):
+    """Connecting failed, or the connection broke before the whole response was read."""
+
+
+class RequestTimeoutError(TransportError):
+    """Connecting or reading the response took longer than the configured timeout."""
+
+
+class ResponseParseError(IvsSdkError):
+    """The response could not be read as IVS's JSON (an HTML error page, a cut body ...)."""
+
+    def __init__(self, reason: str, *, status: int, snippet: str, metadata: ResponseMetadata) -> None:
+        self.reason = reason
+        self.http_status_code = status
+        self.snippet = snippet
+        self.metadata = metadata
+        self.retryable = status == 429 or status >= 500
+        super().__init__(f"{reason} (HTTP {status}, request id {metadata.request_id}): {snippet!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"status": self.http_status_code, "snippet": self.snippet, "metadata": self.metadata}
+        return (_rebuild, (type(self), (self.reason,), kwargs))
+
+
+class PaginationError(IvsSdkError):
+    """The service sent a page token it had already sent: paginating further would loop."""
+
+
+class IvsServiceException(IvsError):
+    """IVS answered with an error. Modeled codes raise the generated subclasses; others raise this.
+
+    ``code`` is the error code, ``message`` the service's text, ``fault`` "client" or "server",
+    ``retryable`` whether the retry policy treats it as transient.
+    """
+
+    code: str = ""
+    fault: str = "client"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        fault: str | None = None,
+        retryable: bool = False,
+        metadata: ResponseMetadata | None = None,
+    ) -> None:
+        self.message = message
+        # Subclasses carry their code and fault as class attributes; the base needs them per error.
+        if code is not None:
+            self.code = code
+        if fault is not None:
+            self.fault = fault
+        self.retryable = retryable
+        self.metadata = metadata if metadata is not None else ResponseMetadata()
+        super().__init__(message)
+
+    @property
+    def http_status_code(self) -> int:
+        return self.metadata.http_status_code if self.metadata else 0
+
+    def __str__(self) -> str:
+        md = self.metadata
+        where = f"HTTP {md.http_status_code}, request id {md.request_id}" if md else "no response"
+        return f"{self.code}: {self.message} ({where})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"code": self.code, "fault": self.fault, "retryable": self.retryable, "metadata": self.metadata}
+        return (_rebuild, (type(self), (self.message,), kwargs))
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
+    return cls(*args, **kwargs)

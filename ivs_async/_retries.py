@@ -1,0 +1,162 @@
+"""Which errors are retried, how long to wait, and the retry quota (the "standard" mode).
+
+Standard mode, as in the AWS SDKs: at most ``max_attempts`` attempts; full-jitter exponential
+backoff ``random() * min(max_backoff, base * 2 ** (attempt - 1))``; a quota of 500 tokens per
+client, 5 spent per retry (10 after a timeout); a call that succeeds after retrying gives back
+what its last retry took, one that succeeds at once adds 1. An empty quota stops retries until calls succeed.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from typing import Protocol, runtime_checkable
+
+from ivs_async._exceptions import (
+    ConnectionFailedError,
+    IvsError,
+    IvsServiceException,
+    RequestTimeoutError,
+    ResponseParseError,
+)
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+
+
+class ErrorKind(enum.Enum):
+    THROTTLING = "throttling"
+    TRANSIENT = "transient"
+    TIMEOUT = "timeout"
+
+
+def classify(error: BaseException) -> ErrorKind | None:
+    """The kind of a retryable error, or None for one that must not be retried."""
+    if isinstance(error, IvsServiceException):
+        status = error.http_status_code
+        if error.code in THROTTLING_CODES or status == 429:
+            return ErrorKind.THROTTLING
+        if error.code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
+            return ErrorKind.TRANSIENT
+        return None
+    if isinstance(error, ResponseParseError):
+        if error.http_status_code == 429:
+            return ErrorKind.THROTTLING
+        return ErrorKind.TRANSIENT if error.http_status_code in TRANSIENT_STATUS else None
+    if isinstance(error, RequestTimeoutError):
+        return ErrorKind.TIMEOUT
+    if isinstance(error, ConnectionFailedError):
+        return ErrorKind.TRANSIENT
+    return None
+
+
+class RetryToken:
+    """One call's retry bookkeeping."""
+
+    __slots__ = ("attempts", "last_cost", "total_delay")
+
+    def __init__(self) -> None:
+        self.attempts = 1
+        self.last_cost = 0  # quota taken by the latest retry; refunded if the call then succeeds
+        self.total_delay = 0.0
+
+
+@runtime_checkable
+class RetryStrategy(Protocol):
+    """Decides, per failed attempt, whether and after how long to retry."""
+
+    max_attempts: int
+
+    def acquire_token(self) -> RetryToken:
+        """Called once when a call starts."""
+        ...
+
+    def retry_delay(self, token: RetryToken, error: IvsError) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up and raise ``error``."""
+        ...
+
+    def record_success(self, token: RetryToken) -> None:
+        """Called once when a call succeeds."""
+        ...
+
+
+class StandardRetryStrategy:
+    """The AWS SDKs' standard retry mode. One instance per client: the quota is the client's."""
+
+    __slots__ = (
+        "_random",
+        "available",
+        "base_delay",
+        "max_attempts",
+        "max_backoff",
+        "quota_capacity",
+        "retry_cost",
+        "success_increment",
+        "timeout_cost",
+    )
+
+    def __init__(
+        self,
+        max_attempts: int = 3,
+        *,
+        base_delay: float = 0.1,
+        max_backoff: float = 20.0,
+        quota_capacity: int = 500,
+        retry_cost: int = 5,
+        timeout_cost: int = 10,
+        success_increment: int = 1,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_backoff = max_backoff
+        self.quota_capacity = quota_capacity
+        self.retry_cost = retry_cost
+        self.timeout_cost = timeout_cost
+        self.success_increment = success_increment
+        self.available = quota_capacity
+        # OS entropy, no shared state: forked workers never back off in lockstep.
+        self._random = random.SystemRandom()
+
+    def acquire_token(self) -> RetryToken:
+        return RetryToken()
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter delay after failed attempt number ``attempt`` (1-based)."""
+        return self._random.random() * min(self.max_backoff, self.base_delay * 2.0 ** (attempt - 1))
+
+    def retry_delay(self, token: RetryToken, error: IvsError) -> float | None:
+        kind = classify(error)
+        if kind is None or token.attempts >= self.max_attempts:
+            return None
+        cost = self.timeout_cost if kind is ErrorKind.TIMEOUT else self.retry_cost
+        if self.available < cost:
+            return None
+        self.available -= cost
+        token.last_cost = cost
+        delay = self.backoff(token.attempts)
+        token.attempts += 1
+        return delay
+
+    def record_success(self, token: RetryToken) -> None:
+        refund = token.last_cost or self.success_increment
+        self.available = min(self.quota_capacity, self.available + refund)

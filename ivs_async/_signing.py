@@ -1,0 +1,150 @@
+"""AWS Signature Version 4 for header-signed requests.
+
+aws-requests-auth does the cryptography (key derivation and HMAC); this module builds the
+canonical request itself, because aws-requests-auth reads the clock on its own and assumes an
+already-canonical URL. The time is always passed in, so each client can correct its own skew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from urllib.parse import quote, unquote
+
+from aws_requests_auth import aws_auth
+
+from ivs_async.credentials import Credentials
+
+# aws-requests-auth ships no type hints; these are its two functions we rely on.
+_derive_key: Callable[[str, str, str, str], bytes] = aws_auth.getSignatureKey
+_hmac_sha256: Callable[[bytes, str], bytes] = aws_auth.sign
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# Never signed: proxies and the transport may add or rewrite them.
+UNSIGNED_HEADERS = frozenset({"user-agent", "expect", "transfer-encoding", "x-amzn-trace-id", "authorization"})
+_ALREADY_CANONICAL = re.compile(r"(/[A-Za-z0-9_.~-]+)+/?|/")
+_DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
+_MAX_CACHED_KEYS = 16
+
+
+def amz_date(now: datetime) -> str:
+    """``now`` (UTC) as the X-Amz-Date value."""
+    return f"{now.year:04d}{now.month:02d}{now.day:02d}T{now.hour:02d}{now.minute:02d}{now.second:02d}Z"
+
+
+def normalize_path(path: str) -> str:
+    """RFC 3986 dot-segment removal plus collapsing of empty segments (every service but S3)."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    trailing = path.endswith(("/", "/.", "/..")) and bool(segments)
+    return "/" + "/".join(segments) + ("/" if trailing else "")
+
+
+def canonical_uri(path: str, *, normalize: bool = True) -> str:
+    """The canonical URI of a path as sent on the wire (already percent-encoded once).
+
+    Services other than S3 encode the wire path once more, so ``%3A`` on the wire signs as
+    ``%253A``.
+    """
+    if not path:
+        return "/"
+    if _ALREADY_CANONICAL.fullmatch(path) and not _DOT_SEGMENT.search(path):
+        return path  # the common case: nothing to normalize, nothing to encode
+    if normalize:
+        path = normalize_path(path)
+    return quote(path, safe="/~")
+
+
+def canonical_query(query: str) -> str:
+    """Sorted, RFC 3986-encoded ``key=value`` pairs of a query string (with or without encoding)."""
+    if not query:
+        return ""
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((quote(unquote(key), safe="~"), quote(unquote(value), safe="~")))
+    pairs.sort()
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """(canonical headers block, signed headers list) of the headers to sign."""
+    merged: dict[str, list[str]] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower in UNSIGNED_HEADERS:
+            continue
+        merged.setdefault(lower, []).append(" ".join(value.split()))
+    names = sorted(merged)
+    block = "".join(f"{n}:{','.join(merged[n])}\n" for n in names)
+    return block, ";".join(names)
+
+
+class Signature:
+    """Every intermediate of one signature, for debugging and for the conformance tests."""
+
+    __slots__ = ("authorization", "canonical_request", "signature", "string_to_sign")
+
+    def __init__(self, canonical_request: str, string_to_sign: str, signature: str, authorization: str) -> None:
+        self.canonical_request = canonical_request
+        self.string_to_sign = string_to_sign
+        self.signature = signature
+        self.authorization = authorization
+
+    def __repr__(self) -> str:
+        return f"Signature({self.signature[:8]}...)"
+
+
+class SigV4Signer:
+    """Signs for one region and service; caches derived keys per secret and day (one per client)."""
+
+    __slots__ = ("_keys", "region", "service")
+
+    def __init__(self, region: str, service: str) -> None:
+        self.region = region
+        self.service = service
+        self._keys: dict[tuple[str, str], bytes] = {}
+
+    def _signing_key(self, secret: str, datestamp: str) -> bytes:
+        cache_key = (secret, datestamp)
+        key = self._keys.get(cache_key)
+        if key is None:
+            if len(self._keys) >= _MAX_CACHED_KEYS:
+                self._keys.clear()
+            key = self._keys[cache_key] = _derive_key(secret, datestamp, self.region, self.service)
+        return key
+
+    def sign(
+        self,
+        *,
+        method: str,
+        canonical_uri: str,
+        canonical_query: str,
+        headers: Iterable[tuple[str, str]],
+        payload_hash: str,
+        credentials: Credentials,
+        date: str,
+    ) -> Signature:
+        """Sign ``headers`` (which must already hold Host, X-Amz-Date and any security token)."""
+        block, signed = canonical_headers(headers)
+        creq = f"{method}\n{canonical_uri}\n{canonical_query}\n{block}\n{signed}\n{payload_hash}"
+        datestamp = date[:8]
+        scope = f"{datestamp}/{self.region}/{self.service}/aws4_request"
+        sts = f"{ALGORITHM}\n{date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
+        signature = _hmac_sha256(self._signing_key(credentials.secret_access_key, datestamp), sts).hex()
+        authorization = (
+            f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, SignedHeaders={signed}, Signature={signature}"
+        )
+        return Signature(creq, sts, signature, authorization)

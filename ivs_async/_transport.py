@@ -1,0 +1,117 @@
+"""Sending HttpRequests. The only module that knows aiohttp; its exceptions are mapped here.
+
+The session is opened at the first send (aiohttp wants a running loop) and belongs to one
+client. The response body is read in full before returning, so the connection goes back to
+the pool at once, even when the caller is cancelled afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol, runtime_checkable
+
+import aiohttp
+from yarl import URL
+
+from ivs_async._exceptions import (
+    ClientClosedError,
+    ConfigurationError,
+    ConnectionFailedError,
+    RequestTimeoutError,
+    TransportError,
+)
+from ivs_async._http import HttpRequest, HttpResponse
+
+_MAX_CACHED_URLS = 256
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends one request and returns the whole response; raises TransportError subclasses."""
+
+    async def send(self, request: HttpRequest) -> HttpResponse: ...
+
+    async def close(self) -> None: ...
+
+
+class AiohttpTransport:
+    """An aiohttp session with its own connection pool."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int,
+        keepalive_timeout: float,
+        trust_env: bool = True,
+    ) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
+        self._max_connections = max_connections
+        self._keepalive_timeout = keepalive_timeout
+        self._trust_env = trust_env
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        # yarl.URL objects for the URLs we send, built once: most operations have a fixed URL.
+        self._urls: dict[str, URL] = {}
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=0,
+            keepalive_timeout=self._keepalive_timeout,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            trust_env=self._trust_env,
+            # Our User-Agent is set by middleware; aiohttp must not add its own.
+            skip_auto_headers=("User-Agent",),
+        )
+        return self._session
+
+    @property
+    def connector(self) -> aiohttp.BaseConnector | None:
+        """The pool, for tests and diagnostics (None before the first send)."""
+        return self._session.connector if self._session is not None else None
+
+    def _url(self, url: str) -> URL:
+        cached = self._urls.get(url)
+        if cached is None:
+            if len(self._urls) >= _MAX_CACHED_URLS:
+                self._urls.clear()
+            # encoded=True: the URL is already canonical; re-encoding it would break the signature.
+            cached = self._urls[url] = URL(url, encoded=True)
+        return cached
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        session = self._session or self._open()
+        try:
+            async with session.request(
+                request.method,
+                self._url(request.url),
+                data=request.body or None,
+                headers=request.headers,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return HttpResponse(response.status, response.headers, body)
+        except TimeoutError as exc:
+            raise RequestTimeoutError(f"timed out: {exc or type(exc).__name__}") from exc
+        except aiohttp.InvalidURL as exc:
+            raise ConfigurationError(f"invalid URL {request.url!r}") from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise ConnectionFailedError(f"connection failed: {exc or type(exc).__name__}") from exc
+        except aiohttp.ClientError as exc:
+            raise TransportError(f"HTTP exchange failed: {exc or type(exc).__name__}") from exc
+
+    async def close(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+            # Let the event loop finish closing the sockets before the loop itself closes.
+            await asyncio.sleep(0)

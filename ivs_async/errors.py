@@ -1,0 +1,38 @@
+"""Every error ivs_async raises: the hand-written roots and one class per modeled IVS error."""
+
+from ivs_async._exceptions import (
+    ClientClosedError,
+    ConfigurationError,
+    ConnectionFailedError,
+    IvsError,
+    IvsSdkError,
+    IvsServiceException,
+    MissingRegionError,
+    NoCredentialsError,
+    PaginationError,
+    ParamValidationError,
+    RequestTimeoutError,
+    ResponseParseError,
+    TransportError,
+    Violation,
+)
+from ivs_async._generated.errors import *  # noqa: F403
+from ivs_async._generated.errors import __all__ as _modeled
+
+__all__ = [
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConnectionFailedError",
+    "IvsError",
+    "IvsSdkError",
+    "IvsServiceException",
+    "MissingRegionError",
+    "NoCredentialsError",
+    "PaginationError",
+    "ParamValidationError",
+    "RequestTimeoutError",
+    "ResponseParseError",
+    "TransportError",
+    "Violation",
+]
+__all__ += _modeled

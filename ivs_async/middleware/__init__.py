@@ -1,0 +1,54 @@
+"""Middleware: the stack, its steps, and the built-in entries every client starts with.
+
+Add your own with ``client.middleware_stack.add(mw, step="build", name="my-header")`` or
+``add_relative_to(mw, relation="after", to_name="signing")``; ``identify()`` lists the order.
+"""
+
+from __future__ import annotations
+
+from ivs_async._context import Call, HandlerContext
+from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
+from ivs_async.middleware import deserializer, logger, retry, serializer, signing, user_agent, validation
+from ivs_async.middleware.deserializer import deserializer_middleware
+from ivs_async.middleware.logger import logging_middleware
+from ivs_async.middleware.retry import retry_middleware
+from ivs_async.middleware.serializer import serializer_middleware
+from ivs_async.middleware.signing import signing_middleware
+from ivs_async.middleware.user_agent import user_agent_middleware
+from ivs_async.middleware.validation import validation_middleware
+
+
+def default_stack() -> MiddlewareStack:
+    """A new stack holding the built-in entries, in their places."""
+    stack = MiddlewareStack()
+    stack.add(logging_middleware, step=Step.INITIALIZE, priority=Priority.HIGH, name=logger.NAME)
+    stack.add(validation_middleware, step=Step.INITIALIZE, name=validation.NAME)
+    stack.add(serializer_middleware, step=Step.SERIALIZE, name=serializer.NAME)
+    stack.add(user_agent_middleware, step=Step.BUILD, name=user_agent.NAME)
+    stack.add(retry_middleware, step=Step.FINALIZE, priority=Priority.HIGH, name=retry.NAME)
+    stack.add_relative_to(signing_middleware, relation="after", to_name=retry.NAME, name=signing.NAME)
+    stack.add(deserializer_middleware, step=Step.DESERIALIZE, name=deserializer.NAME)
+    return stack
+
+
+__all__ = [
+    "Call",
+    "Handler",
+    "HandlerContext",
+    "HttpRequest",
+    "HttpResponse",
+    "Middleware",
+    "MiddlewareStack",
+    "Priority",
+    "StackError",
+    "Step",
+    "default_stack",
+    "deserializer_middleware",
+    "logging_middleware",
+    "retry_middleware",
+    "serializer_middleware",
+    "signing_middleware",
+    "user_agent_middleware",
+    "validation_middleware",
+]

@@ -1,0 +1,48 @@
+"""initialize (high): one DEBUG line per call on the client's logger; never bodies or headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ivs_async._context import Call, HandlerContext
+from ivs_async._exceptions import IvsError
+from ivs_async._stack import Handler
+
+NAME = "logger"
+
+
+def logging_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
+    logger = context.logger
+    op = context.operation.name
+
+    async def log(call: Call) -> object:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return await next_handler(call)
+        start = time.perf_counter()
+        try:
+            result = await next_handler(call)
+        except IvsError as exc:
+            md = exc.metadata
+            logger.debug(
+                "ivs %s failed: %s (HTTP %s, request id %s, %s attempts) in %.1f ms",
+                op,
+                type(exc).__name__,
+                md.http_status_code if md else "-",
+                md.request_id if md else "-",
+                md.attempts if md else call.attempt,
+                (time.perf_counter() - start) * 1000,
+            )
+            raise
+        md = getattr(result, "metadata", None)
+        logger.debug(
+            "ivs %s: HTTP %s, request id %s, %s attempts in %.1f ms",
+            op,
+            md.http_status_code if md else "-",
+            md.request_id if md else "-",
+            md.attempts if md else call.attempt,
+            (time.perf_counter() - start) * 1000,
+        )
+        return result
+
+    return log

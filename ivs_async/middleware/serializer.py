@@ -1,0 +1,19 @@
+"""serialize: build the rest-json HttpRequest from the input."""
+
+from __future__ import annotations
+
+from ivs_async._context import Call, HandlerContext
+from ivs_async._protocol import request_builder
+from ivs_async._stack import Handler
+
+NAME = "serializer"
+
+
+def serializer_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
+    build = request_builder(context.operation, context.config.require_endpoint())
+
+    async def serialize(call: Call) -> object:
+        call.request = build(call.input)
+        return await next_handler(call)
+
+    return serialize

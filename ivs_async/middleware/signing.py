@@ -1,0 +1,46 @@
+"""finalize (after retry): sign every attempt afresh with SigV4."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from ivs_async._context import Call, HandlerContext
+from ivs_async._signing import EMPTY_SHA256, amz_date, canonical_query, canonical_uri
+from ivs_async._stack import Handler
+from ivs_async.credentials import Credentials
+
+NAME = "signing"
+
+
+def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
+    signer = context.signer
+    provider = context.config.credentials
+    fixed = provider if isinstance(provider, Credentials) else None
+
+    async def sign(call: Call) -> object:
+        credentials = fixed or await provider.resolve()
+        unsigned = call.request
+        assert unsigned is not None
+        headers = dict(unsigned.headers)
+        date = amz_date(datetime.now(UTC))
+        headers["X-Amz-Date"] = date
+        if credentials.session_token:
+            headers["X-Amz-Security-Token"] = credentials.session_token
+        signature = signer.sign(
+            method=unsigned.method,
+            canonical_uri=canonical_uri(unsigned.path),
+            canonical_query=canonical_query(unsigned.query),
+            headers=headers.items(),
+            payload_hash=hashlib.sha256(unsigned.body).hexdigest() if unsigned.body else EMPTY_SHA256,
+            credentials=credentials,
+            date=date,
+        )
+        headers["Authorization"] = signature.authorization
+        call.request = unsigned.with_headers(headers)
+        try:
+            return await next_handler(call)
+        finally:
+            call.request = unsigned  # the next attempt signs the unsigned request again
+
+    return sign

@@ -1,0 +1,8 @@
+"""Async paginators for the IVS List operations (generated)."""
+
+from ivs_async._generated.paginators import *  # noqa: F403
+from ivs_async._generated.paginators import __all__ as _generated
+from ivs_async._paginator import Paginator, Sender
+
+__all__ = ["Paginator", "Sender"]
+__all__ += _generated
