@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -80,7 +81,7 @@ class Command(Generic[InputT, OutputT]):
         unknown = members.keys() - op.member_names
         missing = op.required_names - members.keys()
         if unknown or missing:
-            violations = [Violation(n, "unknown", f"{op.input.name} has no member {n!r}") for n in sorted(unknown)]
+            violations = [Violation(n, "unknown", _no_such_member(op, n)) for n in sorted(unknown)]
             violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
             raise ParamValidationError(op.name, violations)
         return op.input_cls(**members)
@@ -105,3 +106,9 @@ class Command(Generic[InputT, OutputT]):
         return isinstance(other, Command) and type(other) is type(self) and other.input == self.input
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _no_such_member(op: Operation, name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(op.member_names), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(sorted(op.member_names)) or 'none'}"
+    return f"{op.input.name} has no member {name!r}{hint}"

@@ -105,9 +105,17 @@ def _build(strict: bool) -> cattrs.Converter:
         renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
         if "metadata" in attrs_fields(cls):
             renames["metadata"] = override(omit=True)
-        return make_dict_structure_fn(
+        generated = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=strict, **renames
         )
+
+        def structure(data: Any, _: Any) -> Any:
+            # The generated code tests `key in data`, which a string would pass silently.
+            if type(data) is not dict and not isinstance(data, Mapping):
+                raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+            return generated(data, cls)
+
+        return structure
 
     def unstructure_fn(cls: type[Any]) -> Any:
         renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}

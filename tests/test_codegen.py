@@ -1,0 +1,73 @@
+"""The committed generated code is what the generator makes from the vendored model."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "codegen"))
+
+import generate  # noqa: E402
+
+
+def test_committed_generated_code_matches_a_fresh_generation(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "codegen" / "generate.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_mode_detects_drift(tmp_path: Path) -> None:
+    out = tmp_path / "gen"
+    assert generate.main(["--out", str(out)]) == 0
+    assert generate.main(["--check", "--out", str(out)]) == 0
+    (out / "models.py").write_text((out / "models.py").read_text() + "# edited by hand\n")
+    assert generate.main(["--check", "--out", str(out)]) == 1
+    (out / "stray.py").write_text("")
+    (out / "models.py").unlink()
+    assert generate.main(["--check", "--out", str(out)]) == 1
+
+
+def test_vendored_model_has_no_documentation_prose() -> None:
+    text = (ROOT / "codegen" / "model" / "service-2.json").read_text()
+    assert '"documentation"' not in text
+    model = json.loads(text)
+    assert model["metadata"]["protocol"] == "rest-json"
+    assert model["metadata"]["apiVersion"] == "2020-07-14"
+
+
+@pytest.mark.parametrize(
+    ("name", "camel"),
+    [
+        ("recording_configuration_arn", "recordingConfigurationArn"),
+        ("x_content_type_options", "xContentTypeOptions"),
+        ("batch_start_viewer_session_revocation", "BatchStartViewerSessionRevocation"),
+        ("srt", "srt"),
+    ],
+)
+def test_snake_case(name: str, camel: str) -> None:
+    assert generate.snake(camel) == name
+
+
+def test_java_unicode_classes_become_python_patterns() -> None:
+    pattern = generate.py_pattern("TagKey", r"([\p{L}\p{Z}\p{N}_.:/=+\-@]+)")
+    for ok in ("abc", "Zürich büro", "東京 ٣", "a_b.c:d/e=f+g-h@i", "x\u00a0y"):
+        assert re.fullmatch(pattern, ok), ok
+    for bad in ("a#b", "tab\tsep", "new\nline", ""):
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_unknown_pattern_constructs_stop_generation() -> None:
+    with pytest.raises(SystemExit):
+        generate.py_pattern("X", r"\p{Lu}+")
+
+
+def test_pattern_fix_must_still_match_the_model() -> None:
+    with pytest.raises(SystemExit, match="no longer matches"):
+        generate.py_pattern("ResourceArn", "arn:aws:ivs:.*")

@@ -1,0 +1,197 @@
+"""Standard retries: what is retried, the backoff, the quota, re-signing, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ivs_async import IvsClient, StaticCredentials
+from ivs_async._retries import StandardRetryStrategy
+from ivs_async.commands import GetChannelCommand
+from ivs_async.errors import (
+    ConnectionFailedError,
+    InternalServerException,
+    RequestTimeoutError,
+    ResponseParseError,
+    ServiceUnavailable,
+    ValidationException,
+)
+from tests.conftest import KEY, REGION, SECRET
+from tests.support.botocore_ref import verify_signature
+from tests.support.loopback import LoopbackServer, Reply
+
+ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
+OK = Reply(200, {"channel": {"arn": ARN}}, {"x-amzn-RequestId": "ok"})
+UNAVAILABLE = Reply(503, {"exceptionMessage": "busy"}, {"x-amzn-ErrorType": "ServiceUnavailable"})
+
+
+def fast(**kwargs: object) -> StandardRetryStrategy:
+    return StandardRetryStrategy(base_delay=0.001, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def retrying(server: LoopbackServer) -> AsyncIterator[IvsClient]:
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, retry_strategy=fast()
+    ) as c:
+        yield c
+
+
+async def test_transient_errors_are_retried_and_each_attempt_is_signed(
+    server: LoopbackServer, retrying: IvsClient
+) -> None:
+    server.queue(UNAVAILABLE, Reply(500, {}, {"x-amzn-ErrorType": "InternalServerException"}), OK)
+    out = await retrying.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 3
+    assert 0 < out.metadata.total_retry_delay <= 0.001 + 0.002
+    assert len(server.received) == 3
+    for r in server.received:
+        assert verify_signature(r.method, r.url, r.headers, r.body, key=KEY, secret=SECRET, region=REGION)[0]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_statuses_are_retried_even_with_html(
+    server: LoopbackServer, retrying: IvsClient, status: int
+) -> None:
+    server.queue(Reply(status, b"<html>oops</html>", {"Content-Type": "text/html"}), OK)
+    out = await retrying.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 2
+
+
+async def test_throttling_is_retried(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(Reply(429, {"exceptionMessage": "slow"}, {"x-amzn-ErrorType": "ThrottlingException"}), OK)
+    assert (await retrying.send(GetChannelCommand(arn=ARN))).metadata.attempts == 2
+
+
+async def test_client_errors_are_not_retried(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(Reply(400, {"exceptionMessage": "no"}, {"x-amzn-ErrorType": "ValidationException"}), OK)
+    with pytest.raises(ValidationException) as info:
+        await retrying.send(GetChannelCommand(arn=ARN))
+    assert len(server.received) == 1
+    assert info.value.metadata is not None and info.value.metadata.attempts == 1
+
+
+async def test_gives_up_after_max_attempts(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(*[Reply(500, {}, {"x-amzn-ErrorType": "InternalServerException"})] * 5)
+    with pytest.raises(InternalServerException) as info:
+        await retrying.send(GetChannelCommand(arn=ARN))
+    assert len(server.received) == 3
+    md = info.value.metadata
+    assert md is not None and md.attempts == 3 and md.total_retry_delay > 0
+
+
+async def test_truncated_success_body_is_not_retried(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(Reply(200, b'{"chan'), OK)
+    with pytest.raises(ResponseParseError):
+        await retrying.send(GetChannelCommand(arn=ARN))
+    assert len(server.received) == 1
+
+
+async def test_connection_reset_is_retried(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(Reply(action="reset"), OK)
+    out = await retrying.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 2
+
+
+async def test_connection_refused_is_a_typed_error() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    strategy = fast()
+    async with IvsClient(
+        region=REGION,
+        credentials=StaticCredentials(KEY, SECRET),
+        endpoint=f"http://127.0.0.1:{port}",
+        retry_strategy=strategy,
+    ) as client:
+        with pytest.raises(ConnectionFailedError) as info:
+            await client.send(GetChannelCommand(arn=ARN))
+    assert info.value.metadata is not None and info.value.metadata.attempts == 3
+    assert strategy.available == 500 - 2 * 5
+
+
+async def test_read_timeout_is_retried_and_costs_more_quota(server: LoopbackServer) -> None:
+    strategy = fast()
+    server.default = Reply(200, {}, delay=0.5)
+    async with IvsClient(
+        region=REGION,
+        credentials=StaticCredentials(KEY, SECRET),
+        endpoint=server.endpoint,
+        retry_strategy=strategy,
+        read_timeout=0.05,
+    ) as client:
+        with pytest.raises(RequestTimeoutError) as info:
+            await client.send(GetChannelCommand(arn=ARN))
+    assert info.value.metadata is not None and info.value.metadata.attempts == 3
+    assert strategy.available == 500 - 2 * 10
+
+
+async def test_quota_runs_out_then_recovers(server: LoopbackServer) -> None:
+    strategy = fast(quota_capacity=10)
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, retry_strategy=strategy
+    ) as client:
+        server.queue(*[UNAVAILABLE] * 3)
+        with pytest.raises(ServiceUnavailable):
+            await client.send(GetChannelCommand(arn=ARN))
+        assert (len(server.received), strategy.available) == (3, 0)
+        server.queue(UNAVAILABLE)
+        with pytest.raises(ServiceUnavailable) as info:
+            await client.send(GetChannelCommand(arn=ARN))
+        assert info.value.metadata is not None and info.value.metadata.attempts == 1  # no quota, no retry
+        for _ in range(5):
+            await client.send(GetChannelCommand(arn=ARN))
+        assert strategy.available == 5
+        server.queue(UNAVAILABLE, OK)
+        assert (await client.send(GetChannelCommand(arn=ARN))).metadata.attempts == 2
+        assert strategy.available == 5  # the retry's cost came back with the success
+
+
+async def test_two_clients_have_their_own_quota(server: LoopbackServer) -> None:
+    a = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, max_attempts=2)
+    b = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, max_attempts=2)
+    server.queue(UNAVAILABLE, OK)
+    await a.send(GetChannelCommand(arn=ARN))
+    assert a._retry_strategy is not b._retry_strategy
+    assert a._retry_strategy.available == 500  # type: ignore[attr-defined]
+    await a.close()
+    await b.close()
+
+
+async def test_cancellation_is_not_retried_and_leaves_nothing_running(server: LoopbackServer) -> None:
+    server.default = Reply(200, {}, delay=5)
+    client = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint)
+    task = asyncio.create_task(client.send(GetChannelCommand(arn=ARN)))
+    while not server.received:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(server.received) == 1
+    connector = client.transport.connector  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    assert connector is not None and len(connector._acquired) == 0  # the connection went back (or was closed)
+    await client.close()
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and "send" in repr(t.get_coro())]
+    assert others == []
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    strategy = StandardRetryStrategy()
+    for attempt in range(1, 12):
+        cap = min(20.0, 0.1 * 2 ** (attempt - 1))
+        delays = [strategy.backoff(attempt) for _ in range(200)]
+        assert all(0 <= d <= cap for d in delays)
+        assert max(delays) > cap / 2  # spread over the whole range, not a fixed delay
+    assert max(strategy.backoff(30) for _ in range(100)) <= 20.0
+
+
+def test_custom_strategy_must_implement_the_protocol() -> None:
+    from ivs_async.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), retry_strategy=object())  # type: ignore[arg-type]
