@@ -78,13 +78,13 @@ class Command(Generic[InputT, OutputT]):
     @classmethod
     def _build_input(cls, members: Mapping[str, object]) -> Any:
         op = cls.operation
+        if op.member_names.issuperset(members) and op.required_names.issubset(members):
+            return op.input_cls(**members)
         unknown = members.keys() - op.member_names
         missing = op.required_names - members.keys()
-        if unknown or missing:
-            violations = [Violation(n, "unknown", _no_such_member(op, n)) for n in sorted(unknown)]
-            violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
-            raise ParamValidationError(op.name, violations)
-        return op.input_cls(**members)
+        violations = [Violation(n, "unknown", _no_such_member(op, n)) for n in sorted(unknown)]
+        violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
+        raise ParamValidationError(op.name, violations)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:

@@ -98,6 +98,8 @@ def _build(strict: bool) -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, format_timestamp)
     for scalar, name in ((str, "a string"), (int, "an integer"), (bool, "a boolean")):
         conv.register_structure_hook(scalar, _exact(scalar, name) if strict else _passthrough)
+    if not strict:
+        _register_fast_containers(conv)
     conv.register_structure_hook_factory(lambda t: _lenient_enum(t) is not None, _enum_hook)
     conv.register_unstructure_hook_factory(lambda t: _lenient_enum(t) is not None, lambda _: _enum_value)
 
@@ -126,6 +128,57 @@ def _build(strict: bool) -> cattrs.Converter:
     conv.register_structure_hook_factory(lambda t: t in STRUCTURES, structure_fn)
     conv.register_unstructure_hook_factory(lambda t: t in STRUCTURES, unstructure_fn)
     return conv
+
+
+def _register_fast_containers(conv: cattrs.Converter) -> None:
+    """Response reading spends most of its time per member: make each member one call.
+
+    cattrs' generic Optional, list and dict hooks dispatch per value; these resolve the inner
+    hook once and keep JSON arrays and objects of plain values as they are (after checking
+    that they are arrays and objects).
+    """
+
+    def optional(tp: Any) -> Any:
+        inner_type = next(a for a in typing.get_args(tp) if a is not type(None))
+        inner = conv.get_structure_hook(inner_type)
+        if inner is _passthrough:
+            return _passthrough
+        return lambda value, _: None if value is None else inner(value, inner_type)
+
+    def sequence(tp: Any) -> Any:
+        (item_type,) = typing.get_args(tp)
+        item = conv.get_structure_hook(item_type)
+
+        def structure_list(value: Any, _: Any) -> Any:
+            if type(value) is not list:
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            return value if item is _passthrough else [item(v, item_type) for v in value]
+
+        return structure_list
+
+    def mapping(tp: Any) -> Any:
+        key_type, value_type = typing.get_args(tp)
+        key, value_hook = conv.get_structure_hook(key_type), conv.get_structure_hook(value_type)
+        plain = key is _passthrough and value_hook is _passthrough
+
+        def structure_dict(value: Any, _: Any) -> Any:
+            if type(value) is not dict:
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            return value if plain else {key(k, key_type): value_hook(v, value_type) for k, v in value.items()}
+
+        return structure_dict
+
+    def is_optional(tp: Any) -> bool:
+        args = typing.get_args(tp)
+        return typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args
+
+    conv.register_structure_hook_factory(is_optional, optional)
+    conv.register_structure_hook_factory(lambda t: _origin(t) is list, sequence)
+    conv.register_structure_hook_factory(lambda t: _origin(t) is dict, mapping)
+
+
+def _origin(tp: Any) -> Any:
+    return typing.get_origin(tp)
 
 
 def attrs_fields(cls: type[Any]) -> set[str]:

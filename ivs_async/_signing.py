@@ -81,15 +81,26 @@ def canonical_query(query: str) -> str:
 
 def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
     """(canonical headers block, signed headers list) of the headers to sign."""
-    merged: dict[str, list[str]] = {}
+    pairs = []
     for name, value in headers:
         lower = name.lower()
-        if lower in UNSIGNED_HEADERS:
-            continue
-        merged.setdefault(lower, []).append(" ".join(value.split()))
-    names = sorted(merged)
-    block = "".join(f"{n}:{','.join(merged[n])}\n" for n in names)
-    return block, ";".join(names)
+        if lower not in UNSIGNED_HEADERS:
+            # Trim, and fold runs of white space (including folded lines) into one space.
+            pairs.append((lower, " ".join(value.split())))
+    pairs.sort(key=_first)
+    names: list[str] = []
+    lines: list[str] = []
+    for name, value in pairs:
+        if names and names[-1] == name:
+            lines[-1] += "," + value  # a repeated header: values joined in order
+        else:
+            names.append(name)
+            lines.append(f"{name}:{value}")
+    return "\n".join(lines) + "\n", ";".join(names)
+
+
+def _first(pair: tuple[str, str]) -> str:
+    return pair[0]
 
 
 class Signature:

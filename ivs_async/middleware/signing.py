@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime
 
 from ivs_async._context import Call, HandlerContext
@@ -18,12 +19,18 @@ def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handle
     provider = context.config.credentials
     fixed = provider if isinstance(provider, Credentials) else None
 
+    last_second, last_date = -1, ""
+
     async def sign(call: Call) -> object:
+        nonlocal last_second, last_date
         credentials = fixed or await provider.resolve()
         unsigned = call.request
         assert unsigned is not None
         headers = dict(unsigned.headers)
-        date = amz_date(datetime.now(UTC))
+        now = time.time()
+        if int(now) != last_second:  # X-Amz-Date has a one-second resolution: format it once a second
+            last_second, last_date = int(now), amz_date(datetime.fromtimestamp(now, UTC))
+        date = last_date
         headers["X-Amz-Date"] = date
         if credentials.session_token:
             headers["X-Amz-Security-Token"] = credentials.session_token

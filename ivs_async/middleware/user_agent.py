@@ -1,4 +1,4 @@
-"""build: the User-Agent headers."""
+"""build: the User-Agent header."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ def user_agent_middleware(next_handler: Handler, context: HandlerContext) -> Han
 
     async def user_agent(call: Call) -> object:
         assert call.request is not None
-        headers = call.request.headers
-        headers["User-Agent"] = agent
-        headers["X-Amz-User-Agent"] = agent
+        call.request.headers["User-Agent"] = agent
         return await next_handler(call)
 
     return user_agent

@@ -136,6 +136,7 @@ def test_query_values_use_percent_20_and_sort() -> None:
 def test_signing_key_cache_is_per_signer() -> None:
     a, b = SigV4Signer("us-east-1", "service"), SigV4Signer("us-east-1", "service")
     creds = Credentials(KEY_ID, SECRET)
+
     def sign(signer: SigV4Signer) -> str:
         return signer.sign(
             method="GET",
