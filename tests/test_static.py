@@ -19,7 +19,7 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff() -> None:
-    result = run("ruff", "check", "ivs_async", "codegen", "tests", "benchmarks", "examples")
+    result = run("ruff", "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
