@@ -259,10 +259,7 @@ def gen_models(model: Model) -> str:
                 out.append(f"    {attr}: {typ} | None = {rhs}\n")
         if name in model.outputs:
             out.append("    metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)\n")
-    out.append("\n\n__all__ = [\n")
-    for name in sorted(model.enums + model.structures):
-        out.append(f'    "{name}",\n')
-    out.append("]\n")
+    out.append("\n\n" + dunder_all(model.enums + model.structures))
     return "".join(out)
 
 
@@ -321,6 +318,10 @@ def gen_schema(model: Model) -> str:
         out.append(f"    models.{name}: {name},\n")
     out.append("}\n")
     return "".join(out)
+
+
+def dunder_all(names: list[str]) -> str:
+    return "__all__ = [\n" + "".join(f'    "{name}",\n' for name in sorted(names)) + "]\n"
 
 
 def params_name(op: str) -> str:
@@ -388,10 +389,7 @@ def gen_commands(model: Model) -> str:
     for op in model.operations:
         out.append(f"    {op}Command,\n")
     out.append(")\n")
-    out.append("\n__all__ = [\n")
-    for name in sorted(names):
-        out.append(f'    "{name}",\n')
-    out.append("]\n")
+    out.append("\n" + dunder_all(names))
     return "".join(out)
 
 
@@ -414,10 +412,7 @@ def gen_errors(model: Model) -> str:
     for name in model.errors:
         out.append(f'    "{name}": {name},\n')
     out.append("}\n")
-    out.append("\n__all__ = [\n")
-    for name in model.errors:
-        out.append(f'    "{name}",\n')
-    out.append("]\n")
+    out.append("\n" + dunder_all(model.errors))
     return "".join(out)
 
 
@@ -459,10 +454,7 @@ def gen_paginators(model: Model) -> str:
         out.append(
             f"    return Paginator(client, commands.{op}Command(input, **members), page_size, _{snake(result)})\n"
         )
-    out.append("\n\n__all__ = [\n")
-    for name in sorted(names):
-        out.append(f'    "{name}",\n')
-    out.append("]\n")
+    out.append("\n\n" + dunder_all(names))
     return "".join(out)
 
 
