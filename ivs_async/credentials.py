@@ -1,7 +1,8 @@
 """Credentials and the providers that find them.
 
-A provider is any object with ``async def resolve() -> Credentials``. ``StaticCredentials`` is
-its own provider. Without explicit credentials the client uses ``EnvironmentCredentials``.
+A provider is any object with ``async def resolve() -> Credentials``. A ``Credentials`` value
+(``StaticCredentials`` is its usual name) is its own provider. Without explicit credentials the
+client uses ``EnvironmentCredentials``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class Credentials:
     session_token: str | None = attrs.field(default=None, kw_only=True, repr=_mask)
     expiration: datetime | None = attrs.field(default=None, kw_only=True)
 
+    async def resolve(self) -> Credentials:
+        """Fixed credentials are their own provider."""
+        return self
+
 
 @runtime_checkable
 class CredentialsProvider(Protocol):
@@ -40,9 +45,6 @@ class CredentialsProvider(Protocol):
 @attrs.frozen(slots=True)
 class StaticCredentials(Credentials):
     """Fixed credentials: ``StaticCredentials("AKID", "SECRET", session_token=None)``."""
-
-    async def resolve(self) -> Credentials:
-        return self
 
 
 class EnvironmentCredentials:

@@ -109,6 +109,12 @@ async def test_custom_credentials_provider(server: LoopbackServer) -> None:
     ] == [True, True]
 
 
+async def test_plain_credentials_value_is_accepted(server: LoopbackServer) -> None:
+    async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=Credentials("AKIDPLAIN", SECRET)) as c:
+        await c.send(GetChannelCommand(arn=ARN))
+    assert "Credential=AKIDPLAIN/" in server.received[0].headers["Authorization"]
+
+
 def test_secrets_are_masked_in_reprs() -> None:
     creds = StaticCredentials("AKIDVISIBLE", "very-secret-key", session_token="very-secret-token")
     text = repr(creds)
