@@ -15,11 +15,17 @@ _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 
 @attrs.frozen(slots=True)
 class Endpoint:
-    """``url`` is scheme://host[:port][/prefix] with no trailing slash; ``host`` is the Host header."""
+    """``origin`` is scheme://host[:port]; ``path_prefix`` ("" or "/some/path") goes before every
+    operation's path; ``host`` is the Host header (and the signed host)."""
 
-    url: str
+    origin: str
     host: str
+    path_prefix: str = ""
     is_loopback: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.path_prefix
 
 
 def check_region(region: str) -> str:
@@ -35,7 +41,7 @@ def resolve_endpoint(region: str | None, endpoint: str | None) -> Endpoint | Non
         if region is None:
             return None
         host = f"ivs.{check_region(region)}.amazonaws.com"
-        return Endpoint(url=f"https://{host}", host=host)
+        return Endpoint(origin=f"https://{host}", host=host)
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"invalid endpoint {endpoint!r}: expected http(s)://host[:port]")
@@ -52,8 +58,9 @@ def resolve_endpoint(region: str | None, endpoint: str | None) -> Endpoint | Non
     if parts.username or parts.password:
         raise ConfigurationError("the endpoint cannot carry user information")
     return Endpoint(
-        url=f"{parts.scheme}://{host}{parts.path.rstrip('/')}",
+        origin=f"{parts.scheme}://{host}",
         host=host,
+        path_prefix=parts.path.rstrip("/"),
         is_loopback=_is_loopback(parts.hostname),
     )
 

@@ -48,8 +48,8 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
 
     if not bound:
         # Every IVS operation but the three tag operations: a fixed URL and a JSON body.
-        path = operation.uri
-        url = endpoint.url + path
+        path = endpoint.path_prefix + operation.uri
+        url = endpoint.origin + path
 
         def build(value: Any) -> HttpRequest:
             body = _dumps(unstructure(value)).encode()
@@ -62,7 +62,7 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
 
     def build_bound(value: Any) -> HttpRequest:
         data = unstructure(value)
-        path = operation.uri
+        path = endpoint.path_prefix + operation.uri
         for wire, placeholder in uri_members:
             path = path.replace(placeholder, encode_label(str(data.pop(wire))))
         params = []
@@ -71,7 +71,7 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
             for element in item if isinstance(item, list) else ([] if item is None else [item]):
                 params.append(f"{name}={encode_query_value(str(element))}")
         query = "&".join(params)
-        url = endpoint.url + path + ("?" + query if query else "")
+        url = endpoint.origin + path + ("?" + query if query else "")
         body = _dumps(data).encode() if has_body else b""
         return HttpRequest(method, url, path, query, dict(static_headers), body)
 

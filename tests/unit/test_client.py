@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from ivs_async import Credentials, EnvironmentCredentials, Ivs, IvsClient, StaticCredentials
-from ivs_async.commands import GetChannelCommand, GetStreamKeyCommand, ListChannelsCommand
+from ivs_async.commands import GetChannelCommand, GetStreamKeyCommand, ListChannelsCommand, ListTagsForResourceCommand
 from ivs_async.errors import ClientClosedError, ConfigurationError, MissingRegionError, NoCredentialsError
 from tests.conftest import KEY, REGION, SECRET
 from tests.support.loopback import LoopbackServer, Reply
@@ -62,6 +62,21 @@ def test_bad_configuration_is_refused_at_construction(kwargs: dict[str, object])
     kwargs.setdefault("region", REGION)
     with pytest.raises(ConfigurationError):
         IvsClient(**kwargs)  # type: ignore[arg-type]
+
+
+async def test_endpoint_path_prefix_is_sent_and_signed(server: LoopbackServer) -> None:
+    from tests.support.botocore_ref import verify_signature
+
+    creds = StaticCredentials(KEY, SECRET)
+    async with IvsClient(region=REGION, credentials=creds, endpoint=server.endpoint + "/ivs-proxy/") as client:
+        await client.send(GetChannelCommand(arn=ARN))
+        await client.send(ListTagsForResourceCommand(resource_arn=ARN))
+    assert [r.raw_path.split("?")[0] for r in server.received] == [
+        "/ivs-proxy/GetChannel",
+        "/ivs-proxy/tags/arn%3Aaws%3Aivs%3Aus-west-2%3A123456789012%3Achannel%2FabcdEFGH1234",
+    ]
+    for r in server.received:
+        assert verify_signature(r.method, r.url, r.headers, r.body, key=KEY, secret=SECRET, region=REGION)[0]
 
 
 async def test_missing_region_is_a_clear_error_at_first_send() -> None:
