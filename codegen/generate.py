@@ -333,7 +333,7 @@ def gen_commands(model: Model) -> str:
         HEADER,
         '"""One command per IVS operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import Any, Required, TypedDict, Unpack\n\n",
+        "from typing import Required, TypedDict, Unpack\n\n",
         "from ivs_async._command import Command, Operation\n",
         "from ivs_async._generated import schema\n",
         "from ivs_async._generated.models import (\n",
@@ -345,9 +345,7 @@ def gen_commands(model: Model) -> str:
         for ref in model.members(inp).values():
             used.update(re.findall(r"\w+", model.py_type(ref["shape"])))
     if "datetime" in used:
-        out.insert(
-            out.index("from typing import Any, Required, TypedDict, Unpack\n\n"), "from datetime import datetime\n"
-        )
+        out.insert(out.index("from typing import Required, TypedDict, Unpack\n\n"), "from datetime import datetime\n")
     used -= {"datetime", "str", "int", "bool", "list", "dict"}
     for name in sorted(used):
         out.append(f"    {name},\n")
@@ -385,11 +383,7 @@ def gen_commands(model: Model) -> str:
             f"    def __init__(self, input: {inp} | None = None, /, **members: Unpack[{params_name(op)}]) -> None:\n"
         )
         out.append("        super().__init__(input, **members)\n")
-    out.append("\n\nCOMMANDS: tuple[type[Command[Any, Any]], ...] = (\n")
-    for op in model.operations:
-        out.append(f"    {op}Command,\n")
-    out.append(")\n")
-    out.append("\n" + dunder_all(names))
+    out.append("\n\n" + dunder_all(names))
     return "".join(out)
 
 

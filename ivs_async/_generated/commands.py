@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Required, TypedDict, Unpack
+from typing import Required, TypedDict, Unpack
 
 from ivs_async._command import Command, Operation
 from ivs_async._generated import schema
@@ -1253,55 +1253,6 @@ class UpdatePlaybackRestrictionPolicyCommand(Command[UpdatePlaybackRestrictionPo
     def __init__(self, input: UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[UpdatePlaybackRestrictionPolicyParams]) -> None:
         super().__init__(input, **members)
 
-
-COMMANDS: tuple[type[Command[Any, Any]], ...] = (
-    BatchGetChannelCommand,
-    BatchGetStreamKeyCommand,
-    BatchStartViewerSessionRevocationCommand,
-    CreateAdConfigurationCommand,
-    CreateChannelCommand,
-    CreateFailoverSlateConfigurationCommand,
-    CreatePlaybackRestrictionPolicyCommand,
-    CreateRecordingConfigurationCommand,
-    CreateStreamKeyCommand,
-    DeleteAdConfigurationCommand,
-    DeleteChannelCommand,
-    DeleteFailoverSlateConfigurationCommand,
-    DeletePlaybackKeyPairCommand,
-    DeletePlaybackRestrictionPolicyCommand,
-    DeleteRecordingConfigurationCommand,
-    DeleteStreamKeyCommand,
-    GetAdConfigurationCommand,
-    GetChannelCommand,
-    GetFailoverSlateConfigurationCommand,
-    GetPlaybackKeyPairCommand,
-    GetPlaybackRestrictionPolicyCommand,
-    GetRecordingConfigurationCommand,
-    GetStreamCommand,
-    GetStreamKeyCommand,
-    GetStreamSessionCommand,
-    ImportPlaybackKeyPairCommand,
-    InsertAdBreakCommand,
-    ListAdConfigurationsCommand,
-    ListChannelsCommand,
-    ListFailoverSlateConfigurationsCommand,
-    ListPlaybackKeyPairsCommand,
-    ListPlaybackRestrictionPoliciesCommand,
-    ListRecordingConfigurationsCommand,
-    ListStreamKeysCommand,
-    ListStreamSessionsCommand,
-    ListStreamsCommand,
-    ListTagsForResourceCommand,
-    PutMetadataCommand,
-    StartViewerSessionRevocationCommand,
-    StopStreamCommand,
-    TagResourceCommand,
-    UntagResourceCommand,
-    UpdateAdConfigurationCommand,
-    UpdateChannelCommand,
-    UpdateFailoverSlateConfigurationCommand,
-    UpdatePlaybackRestrictionPolicyCommand,
-)
 
 __all__ = [
     "BatchGetChannelCommand",
