@@ -239,7 +239,7 @@ def gen_models(model: Model) -> str:
         members = model.members(name)
         required = set(model.required(name))
         strict = model.input_only(name)
-        out.append("\n\n@attrs.frozen(kw_only=True)\n")
+        out.append("\n\n@attrs.frozen(kw_only=True, repr=False)\n")
         out.append(f"class {name}(Model):\n")
         out.append(f'    """{struct_doc(model, name)}"""\n')
         if members or name in model.outputs:

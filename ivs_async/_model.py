@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import attrs
 
@@ -29,6 +29,18 @@ class Model:
     """Wire (camelCase) conversion for the frozen attrs models in :mod:`ivs_async.models`."""
 
     __slots__ = ()
+    __attrs_attrs__: ClassVar[tuple[Any, ...]]
+
+    def __repr__(self) -> str:
+        # Only the members that are set, as a service response shows them; sensitive ones masked.
+        parts = []
+        for field in self.__attrs_attrs__:
+            value = getattr(self, field.name)
+            if value is None or field.repr is False:
+                continue
+            shown = field.repr(value) if callable(field.repr) else repr(value)
+            parts.append(f"{field.name}={shown}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
         """This model in the wire form the service speaks: camelCase keys, no unset members."""

@@ -128,7 +128,7 @@ class TranscodePreset(enum.StrEnum):
     CONSTRAINED_BANDWIDTH_DELIVERY = "CONSTRAINED_BANDWIDTH_DELIVERY"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AdConfiguration(Model):
     """An ad configuration."""
 
@@ -139,7 +139,7 @@ class AdConfiguration(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AdConfigurationSummary(Model):
     """An ad configuration as listed."""
 
@@ -150,7 +150,7 @@ class AdConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AudioConfiguration(Model):
     """Audio properties of an ingested track."""
 
@@ -161,7 +161,7 @@ class AudioConfiguration(Model):
     track: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchError(Model):
     """One ARN that a batch get could not return, with the reason."""
 
@@ -170,14 +170,14 @@ class BatchError(Model):
     message: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchGetChannelRequest(Model):
     """Input of :class:`~ivs_async.commands.BatchGetChannelCommand`."""
 
     arns: list[str]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchGetChannelResponse(Model):
     """Output of :class:`~ivs_async.commands.BatchGetChannelCommand`."""
 
@@ -193,14 +193,14 @@ class BatchGetChannelResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchGetStreamKeyRequest(Model):
     """Input of :class:`~ivs_async.commands.BatchGetStreamKeyCommand`."""
 
     arns: list[str]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchGetStreamKeyResponse(Model):
     """Output of :class:`~ivs_async.commands.BatchGetStreamKeyCommand`."""
 
@@ -216,7 +216,7 @@ class BatchGetStreamKeyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationError(Model):
     """One revocation of a batch that failed, with the reason."""
 
@@ -226,14 +226,14 @@ class BatchStartViewerSessionRevocationError(Model):
     viewer_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationRequest(Model):
     """Input of :class:`~ivs_async.commands.BatchStartViewerSessionRevocationCommand`."""
 
     viewer_sessions: list[BatchStartViewerSessionRevocationViewerSession]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationResponse(Model):
     """Output of :class:`~ivs_async.commands.BatchStartViewerSessionRevocationCommand`."""
 
@@ -248,7 +248,7 @@ class BatchStartViewerSessionRevocationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationViewerSession(Model):
     """One viewer session to revoke in a batch."""
 
@@ -257,7 +257,7 @@ class BatchStartViewerSessionRevocationViewerSession(Model):
     viewer_session_versions_less_than_or_equal_to: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Channel(Model):
     """A channel: ingest and playback endpoints and its settings."""
 
@@ -280,7 +280,7 @@ class Channel(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChannelSummary(Model):
     """A channel as listed."""
 
@@ -298,7 +298,7 @@ class ChannelSummary(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateAdConfigurationCommand`."""
 
@@ -308,7 +308,7 @@ class CreateAdConfigurationRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateAdConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.CreateAdConfigurationCommand`."""
 
@@ -316,7 +316,7 @@ class CreateAdConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateChannelRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateChannelCommand`."""
 
@@ -335,7 +335,7 @@ class CreateChannelRequest(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateChannelResponse(Model):
     """Output of :class:`~ivs_async.commands.CreateChannelCommand`."""
 
@@ -344,7 +344,7 @@ class CreateChannelResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateFailoverSlateConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateFailoverSlateConfigurationCommand`."""
 
@@ -355,7 +355,7 @@ class CreateFailoverSlateConfigurationRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateFailoverSlateConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.CreateFailoverSlateConfigurationCommand`."""
 
@@ -363,7 +363,7 @@ class CreateFailoverSlateConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePlaybackRestrictionPolicyRequest(Model):
     """Input of :class:`~ivs_async.commands.CreatePlaybackRestrictionPolicyCommand`."""
 
@@ -374,7 +374,7 @@ class CreatePlaybackRestrictionPolicyRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePlaybackRestrictionPolicyResponse(Model):
     """Output of :class:`~ivs_async.commands.CreatePlaybackRestrictionPolicyCommand`."""
 
@@ -382,7 +382,7 @@ class CreatePlaybackRestrictionPolicyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateRecordingConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateRecordingConfigurationCommand`."""
 
@@ -394,7 +394,7 @@ class CreateRecordingConfigurationRequest(Model):
     thumbnail_configuration: ThumbnailConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateRecordingConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.CreateRecordingConfigurationCommand`."""
 
@@ -402,7 +402,7 @@ class CreateRecordingConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateStreamKeyRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateStreamKeyCommand`."""
 
@@ -410,7 +410,7 @@ class CreateStreamKeyRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateStreamKeyResponse(Model):
     """Output of :class:`~ivs_async.commands.CreateStreamKeyCommand`."""
 
@@ -418,112 +418,112 @@ class CreateStreamKeyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.DeleteAdConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteAdConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.DeleteAdConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteChannelRequest(Model):
     """Input of :class:`~ivs_async.commands.DeleteChannelCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteChannelResponse(Model):
     """Output of :class:`~ivs_async.commands.DeleteChannelCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteFailoverSlateConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.DeleteFailoverSlateConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteFailoverSlateConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.DeleteFailoverSlateConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackKeyPairRequest(Model):
     """Input of :class:`~ivs_async.commands.DeletePlaybackKeyPairCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackKeyPairResponse(Model):
     """Output of :class:`~ivs_async.commands.DeletePlaybackKeyPairCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackRestrictionPolicyRequest(Model):
     """Input of :class:`~ivs_async.commands.DeletePlaybackRestrictionPolicyCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackRestrictionPolicyResponse(Model):
     """Output of :class:`~ivs_async.commands.DeletePlaybackRestrictionPolicyCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteRecordingConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.DeleteRecordingConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteRecordingConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.DeleteRecordingConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteStreamKeyRequest(Model):
     """Input of :class:`~ivs_async.commands.DeleteStreamKeyCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteStreamKeyResponse(Model):
     """Output of :class:`~ivs_async.commands.DeleteStreamKeyCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DestinationConfiguration(Model):
     """Where a recording configuration stores recordings."""
 
     s3: S3DestinationConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FailoverSlateConfiguration(Model):
     """A failover slate configuration."""
 
@@ -536,7 +536,7 @@ class FailoverSlateConfiguration(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FailoverSlateConfigurationSummary(Model):
     """A failover slate configuration as listed."""
 
@@ -549,14 +549,14 @@ class FailoverSlateConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.GetAdConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAdConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.GetAdConfigurationCommand`."""
 
@@ -564,14 +564,14 @@ class GetAdConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetChannelRequest(Model):
     """Input of :class:`~ivs_async.commands.GetChannelCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetChannelResponse(Model):
     """Output of :class:`~ivs_async.commands.GetChannelCommand`."""
 
@@ -579,14 +579,14 @@ class GetChannelResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetFailoverSlateConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.GetFailoverSlateConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetFailoverSlateConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.GetFailoverSlateConfigurationCommand`."""
 
@@ -594,14 +594,14 @@ class GetFailoverSlateConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackKeyPairRequest(Model):
     """Input of :class:`~ivs_async.commands.GetPlaybackKeyPairCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackKeyPairResponse(Model):
     """Output of :class:`~ivs_async.commands.GetPlaybackKeyPairCommand`."""
 
@@ -609,14 +609,14 @@ class GetPlaybackKeyPairResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackRestrictionPolicyRequest(Model):
     """Input of :class:`~ivs_async.commands.GetPlaybackRestrictionPolicyCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackRestrictionPolicyResponse(Model):
     """Output of :class:`~ivs_async.commands.GetPlaybackRestrictionPolicyCommand`."""
 
@@ -624,14 +624,14 @@ class GetPlaybackRestrictionPolicyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetRecordingConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.GetRecordingConfigurationCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetRecordingConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.GetRecordingConfigurationCommand`."""
 
@@ -639,14 +639,14 @@ class GetRecordingConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamKeyRequest(Model):
     """Input of :class:`~ivs_async.commands.GetStreamKeyCommand`."""
 
     arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamKeyResponse(Model):
     """Output of :class:`~ivs_async.commands.GetStreamKeyCommand`."""
 
@@ -654,14 +654,14 @@ class GetStreamKeyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamRequest(Model):
     """Input of :class:`~ivs_async.commands.GetStreamCommand`."""
 
     channel_arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamResponse(Model):
     """Output of :class:`~ivs_async.commands.GetStreamCommand`."""
 
@@ -669,7 +669,7 @@ class GetStreamResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamSessionRequest(Model):
     """Input of :class:`~ivs_async.commands.GetStreamSessionCommand`."""
 
@@ -677,7 +677,7 @@ class GetStreamSessionRequest(Model):
     stream_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStreamSessionResponse(Model):
     """Output of :class:`~ivs_async.commands.GetStreamSessionCommand`."""
 
@@ -685,7 +685,7 @@ class GetStreamSessionResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportPlaybackKeyPairRequest(Model):
     """Input of :class:`~ivs_async.commands.ImportPlaybackKeyPairCommand`."""
 
@@ -694,7 +694,7 @@ class ImportPlaybackKeyPairRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportPlaybackKeyPairResponse(Model):
     """Output of :class:`~ivs_async.commands.ImportPlaybackKeyPairCommand`."""
 
@@ -702,7 +702,7 @@ class ImportPlaybackKeyPairResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IngestConfiguration(Model):
     """Audio and video properties of a single-track broadcast."""
 
@@ -710,7 +710,7 @@ class IngestConfiguration(Model):
     video: VideoConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IngestConfigurations(Model):
     """Audio and video properties of every track of a broadcast."""
 
@@ -718,7 +718,7 @@ class IngestConfigurations(Model):
     video_configurations: list[VideoConfiguration] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InsertAdBreakRequest(Model):
     """Input of :class:`~ivs_async.commands.InsertAdBreakCommand`."""
 
@@ -728,7 +728,7 @@ class InsertAdBreakRequest(Model):
     target_start_at: datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InsertAdBreakResponse(Model):
     """Output of :class:`~ivs_async.commands.InsertAdBreakCommand`."""
 
@@ -737,7 +737,7 @@ class InsertAdBreakResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListAdConfigurationsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListAdConfigurationsCommand`."""
 
@@ -745,7 +745,7 @@ class ListAdConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListAdConfigurationsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListAdConfigurationsCommand`."""
 
@@ -754,7 +754,7 @@ class ListAdConfigurationsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListChannelsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListChannelsCommand`."""
 
@@ -767,7 +767,7 @@ class ListChannelsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListChannelsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListChannelsCommand`."""
 
@@ -776,7 +776,7 @@ class ListChannelsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFailoverSlateConfigurationsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListFailoverSlateConfigurationsCommand`."""
 
@@ -784,7 +784,7 @@ class ListFailoverSlateConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFailoverSlateConfigurationsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListFailoverSlateConfigurationsCommand`."""
 
@@ -793,7 +793,7 @@ class ListFailoverSlateConfigurationsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackKeyPairsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListPlaybackKeyPairsCommand`."""
 
@@ -801,7 +801,7 @@ class ListPlaybackKeyPairsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackKeyPairsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListPlaybackKeyPairsCommand`."""
 
@@ -810,7 +810,7 @@ class ListPlaybackKeyPairsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackRestrictionPoliciesRequest(Model):
     """Input of :class:`~ivs_async.commands.ListPlaybackRestrictionPoliciesCommand`."""
 
@@ -818,7 +818,7 @@ class ListPlaybackRestrictionPoliciesRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackRestrictionPoliciesResponse(Model):
     """Output of :class:`~ivs_async.commands.ListPlaybackRestrictionPoliciesCommand`."""
 
@@ -827,7 +827,7 @@ class ListPlaybackRestrictionPoliciesResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListRecordingConfigurationsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListRecordingConfigurationsCommand`."""
 
@@ -835,7 +835,7 @@ class ListRecordingConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListRecordingConfigurationsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListRecordingConfigurationsCommand`."""
 
@@ -844,7 +844,7 @@ class ListRecordingConfigurationsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamKeysRequest(Model):
     """Input of :class:`~ivs_async.commands.ListStreamKeysCommand`."""
 
@@ -853,7 +853,7 @@ class ListStreamKeysRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamKeysResponse(Model):
     """Output of :class:`~ivs_async.commands.ListStreamKeysCommand`."""
 
@@ -862,7 +862,7 @@ class ListStreamKeysResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamSessionsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListStreamSessionsCommand`."""
 
@@ -871,7 +871,7 @@ class ListStreamSessionsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamSessionsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListStreamSessionsCommand`."""
 
@@ -880,7 +880,7 @@ class ListStreamSessionsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListStreamsCommand`."""
 
@@ -889,7 +889,7 @@ class ListStreamsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListStreamsResponse(Model):
     """Output of :class:`~ivs_async.commands.ListStreamsCommand`."""
 
@@ -898,14 +898,14 @@ class ListStreamsResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagsForResourceRequest(Model):
     """Input of :class:`~ivs_async.commands.ListTagsForResourceCommand`."""
 
     resource_arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagsForResourceResponse(Model):
     """Output of :class:`~ivs_async.commands.ListTagsForResourceCommand`."""
 
@@ -913,14 +913,14 @@ class ListTagsForResourceResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class MediaTailorPlaybackConfiguration(Model):
     """A MediaTailor playback configuration used for ads."""
 
     playback_configuration_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class MultitrackInputConfiguration(Model):
     """Multitrack ingest settings of a channel."""
 
@@ -929,7 +929,7 @@ class MultitrackInputConfiguration(Model):
     policy: MultitrackPolicy | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaybackKeyPair(Model):
     """A playback key pair (public key only)."""
 
@@ -939,7 +939,7 @@ class PlaybackKeyPair(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaybackKeyPairSummary(Model):
     """A playback key pair as listed."""
 
@@ -948,7 +948,7 @@ class PlaybackKeyPairSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaybackRestrictionPolicy(Model):
     """A playback restriction policy."""
 
@@ -960,7 +960,7 @@ class PlaybackRestrictionPolicy(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaybackRestrictionPolicySummary(Model):
     """A playback restriction policy as listed."""
 
@@ -972,7 +972,7 @@ class PlaybackRestrictionPolicySummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PostRollConfiguration(Model):
     """Post-roll ad settings of an ad configuration."""
 
@@ -980,7 +980,7 @@ class PostRollConfiguration(Model):
     enabled: bool | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PutMetadataRequest(Model):
     """Input of :class:`~ivs_async.commands.PutMetadataCommand`."""
 
@@ -988,14 +988,14 @@ class PutMetadataRequest(Model):
     metadata: str = attrs.field(repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PutMetadataResponse(Model):
     """Output of :class:`~ivs_async.commands.PutMetadataCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RecordingConfiguration(Model):
     """A recording configuration."""
 
@@ -1009,7 +1009,7 @@ class RecordingConfiguration(Model):
     thumbnail_configuration: ThumbnailConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RecordingConfigurationSummary(Model):
     """A recording configuration as listed."""
 
@@ -1020,7 +1020,7 @@ class RecordingConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RenditionConfiguration(Model):
     """Which renditions a recording keeps."""
 
@@ -1028,14 +1028,14 @@ class RenditionConfiguration(Model):
     renditions: list[RenditionConfigurationRendition | str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class S3DestinationConfiguration(Model):
     """The S3 bucket that receives recordings."""
 
     bucket_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Srt(Model):
     """SRT ingest endpoint and passphrase of a channel."""
 
@@ -1043,7 +1043,7 @@ class Srt(Model):
     passphrase: str | None = attrs.field(default=None, repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StartViewerSessionRevocationRequest(Model):
     """Input of :class:`~ivs_async.commands.StartViewerSessionRevocationCommand`."""
 
@@ -1052,28 +1052,28 @@ class StartViewerSessionRevocationRequest(Model):
     viewer_session_versions_less_than_or_equal_to: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StartViewerSessionRevocationResponse(Model):
     """Output of :class:`~ivs_async.commands.StartViewerSessionRevocationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StopStreamRequest(Model):
     """Input of :class:`~ivs_async.commands.StopStreamCommand`."""
 
     channel_arn: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StopStreamResponse(Model):
     """Output of :class:`~ivs_async.commands.StopStreamCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Stream(Model):
     """A live stream."""
 
@@ -1086,7 +1086,7 @@ class Stream(Model):
     viewer_count: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamEvent(Model):
     """An event of a broadcast session."""
 
@@ -1096,14 +1096,14 @@ class StreamEvent(Model):
     type: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamFilters(Model):
     """Filters for ListStreams."""
 
     health: StreamHealth | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamKey(Model):
     """A stream key, value included."""
 
@@ -1113,7 +1113,7 @@ class StreamKey(Model):
     value: str | None = attrs.field(default=None, repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamKeySummary(Model):
     """A stream key as listed (no value)."""
 
@@ -1122,7 +1122,7 @@ class StreamKeySummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamSession(Model):
     """One broadcast session of a channel with its configuration at the time."""
 
@@ -1137,7 +1137,7 @@ class StreamSession(Model):
     truncated_events: list[StreamEvent] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamSessionSummary(Model):
     """A broadcast session as listed."""
 
@@ -1147,7 +1147,7 @@ class StreamSessionSummary(Model):
     stream_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StreamSummary(Model):
     """A live stream as listed."""
 
@@ -1159,7 +1159,7 @@ class StreamSummary(Model):
     viewer_count: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TagResourceRequest(Model):
     """Input of :class:`~ivs_async.commands.TagResourceCommand`."""
 
@@ -1167,14 +1167,14 @@ class TagResourceRequest(Model):
     tags: dict[str, str]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TagResourceResponse(Model):
     """Output of :class:`~ivs_async.commands.TagResourceCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ThumbnailConfiguration(Model):
     """How a recording captures thumbnails."""
 
@@ -1184,7 +1184,7 @@ class ThumbnailConfiguration(Model):
     target_interval_seconds: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UntagResourceRequest(Model):
     """Input of :class:`~ivs_async.commands.UntagResourceCommand`."""
 
@@ -1192,14 +1192,14 @@ class UntagResourceRequest(Model):
     tag_keys: list[str]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UntagResourceResponse(Model):
     """Output of :class:`~ivs_async.commands.UntagResourceCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.UpdateAdConfigurationCommand`."""
 
@@ -1209,7 +1209,7 @@ class UpdateAdConfigurationRequest(Model):
     post_roll_configuration: PostRollConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateAdConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.UpdateAdConfigurationCommand`."""
 
@@ -1217,7 +1217,7 @@ class UpdateAdConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateChannelRequest(Model):
     """Input of :class:`~ivs_async.commands.UpdateChannelCommand`."""
 
@@ -1236,7 +1236,7 @@ class UpdateChannelRequest(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateChannelResponse(Model):
     """Output of :class:`~ivs_async.commands.UpdateChannelCommand`."""
 
@@ -1244,7 +1244,7 @@ class UpdateChannelResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateFailoverSlateConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.UpdateFailoverSlateConfigurationCommand`."""
 
@@ -1255,7 +1255,7 @@ class UpdateFailoverSlateConfigurationRequest(Model):
     name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateFailoverSlateConfigurationResponse(Model):
     """Output of :class:`~ivs_async.commands.UpdateFailoverSlateConfigurationCommand`."""
 
@@ -1263,7 +1263,7 @@ class UpdateFailoverSlateConfigurationResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePlaybackRestrictionPolicyRequest(Model):
     """Input of :class:`~ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand`."""
 
@@ -1274,7 +1274,7 @@ class UpdatePlaybackRestrictionPolicyRequest(Model):
     name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePlaybackRestrictionPolicyResponse(Model):
     """Output of :class:`~ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand`."""
 
@@ -1282,7 +1282,7 @@ class UpdatePlaybackRestrictionPolicyResponse(Model):
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class VideoConfiguration(Model):
     """Video properties of an ingested track."""
 
