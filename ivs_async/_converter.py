@@ -211,7 +211,7 @@ def from_wire(data: Mapping[str, Any], cls: type[T]) -> T:
     """Lenient read of a wire dict, as for responses; a malformed one raises ParamValidationError."""
     try:
         return _WIRE.structure(data, cls)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except Exception as exc:
         raise ParamValidationError(cls.__name__, [Violation("<data>", "type", f"{type(exc).__name__}: {exc}")]) from exc
 
 

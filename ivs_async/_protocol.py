@@ -114,7 +114,7 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
                 data[wire] = value
         try:
             output = structure(data, cls)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # whatever a malformed body trips over, the caller sees one error type
             raise _unreadable(f"response does not match the {operation.name} model ({exc})", response) from None
         fill_metadata(output.metadata, response)
         return output

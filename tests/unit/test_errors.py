@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from multidict import CIMultiDict
 
 from ivs_async import IvsClient, IvsError, IvsServiceException, StaticCredentials
-from ivs_async.commands import GetChannelCommand
+from ivs_async.commands import GetChannelCommand, GetStreamSessionCommand
 from ivs_async.errors import (
     AccessDeniedException,
     ConflictException,
@@ -17,6 +21,7 @@ from ivs_async.errors import (
     ThrottlingException,
     ValidationException,
 )
+from ivs_async.middleware import HttpRequest, HttpResponse
 from tests.conftest import KEY, REGION, SECRET
 from tests.support.loopback import LoopbackServer, Reply
 
@@ -145,3 +150,60 @@ def test_errors_pickle() -> None:
     unknown = IvsServiceException("x", code="Other", fault="server", retryable=True)
     copy2 = pickle.loads(pickle.dumps(unknown))
     assert (copy2.code, copy2.fault, copy2.retryable) == ("Other", "server", True)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+# Wire keys of GetStreamSession's output, so that fuzzed bodies often hit real members.
+SESSION_KEYS = st.sampled_from(
+    [
+        "streamSession",
+        "channel",
+        "startTime",
+        "endTime",
+        "truncatedEvents",
+        "tags",
+        "ingestConfiguration",
+        "video",
+        "audio",
+        "type",
+        "eventTime",
+        "recordingConfiguration",
+    ]
+)
+session_like = st.recursive(
+    json_values,
+    lambda inner: st.dictionaries(SESSION_KEYS, inner, max_size=4),
+    max_leaves=16,
+)
+
+
+class Canned:
+    def __init__(self) -> None:
+        self.body = b"{}"
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(200, CIMultiDict({"x-amzn-RequestId": "fuzz"}), self.body)
+
+    async def close(self) -> None:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=session_like | st.binary(max_size=40))
+@example(body={"streamSession": {"startTime": 1e300}})
+@example(body={"streamSession": {"truncatedEvents": [1, None]}})
+@example(body=b"\xff\xfe")
+async def test_no_response_body_escapes_as_an_untyped_error(body: object) -> None:
+    transport = Canned()
+    transport.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+    client = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), transport=transport, max_attempts=1)
+    try:
+        out = await client.send(GetStreamSessionCommand(channel_arn=ARN))
+    except ResponseParseError:
+        return
+    assert out.metadata.request_id == "fuzz"
+    assert isinstance(out.to_dict(), dict)
