@@ -64,7 +64,7 @@ class IvsClient:
             # A proxy from the environment can never reach a loopback endpoint.
             trust_env=not (endpoint_info is not None and endpoint_info.is_loopback),
         )
-        self._signer = SigV4Signer(self.config.signing_region, SERVICE)
+        self._signer: SigV4Signer | None = None  # needs the region, checked at the first send
         self._logger = logger or logging.getLogger("ivs_async")
         self._handlers: dict[type[Command[Any, Any]], Handler] = {}
         self._closed = False
@@ -86,7 +86,9 @@ class IvsClient:
         return result
 
     def _compose(self, command_cls: type[Command[Any, Any]]) -> Handler:
-        self.config.require_endpoint()
+        region, _ = self.config.require_region()
+        if self._signer is None:
+            self._signer = SigV4Signer(region, SERVICE)  # one per client: it caches signing keys
         context = HandlerContext(
             operation=command_cls.operation,
             config=self.config,

@@ -26,7 +26,7 @@ DEFAULT_KEEPALIVE_TIMEOUT = 15.0
 
 @attrs.frozen(slots=True)
 class ClientConfig:
-    """Resolved settings. ``endpoint`` is None only when no region could be found."""
+    """Resolved settings. ``region`` (and so the default ``endpoint``) may be None until the first send."""
 
     region: str | None
     endpoint: Endpoint | None
@@ -38,18 +38,15 @@ class ClientConfig:
     keepalive_timeout: float
     user_agent: str
 
-    def require_endpoint(self) -> Endpoint:
-        if self.endpoint is None:
+    def require_region(self) -> tuple[str, Endpoint]:
+        """The region and endpoint; a clear error when no region was found (a custom endpoint
+        needs one too: it is part of every signature)."""
+        if self.region is None or self.endpoint is None:
             raise MissingRegionError(
                 "no AWS region: pass region= to the client or set AWS_REGION "
                 "(looked in: the region argument, AWS_REGION, AWS_DEFAULT_REGION)"
             )
-        return self.endpoint
-
-    @property
-    def signing_region(self) -> str:
-        # A custom endpoint without a region still needs a scope: us-east-1, as the AWS SDKs do.
-        return self.region or "us-east-1"
+        return self.region, self.endpoint
 
 
 def resolve_config(

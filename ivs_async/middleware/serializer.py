@@ -10,7 +10,7 @@ NAME = "serializer"
 
 
 def serializer_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
-    build = request_builder(context.operation, context.config.require_endpoint())
+    build = request_builder(context.operation, context.config.require_region()[1])
 
     async def serialize(call: Call) -> object:
         call.request = build(call.input)

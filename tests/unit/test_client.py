@@ -79,8 +79,9 @@ async def test_endpoint_path_prefix_is_sent_and_signed(server: LoopbackServer) -
         assert verify_signature(r.method, r.url, r.headers, r.body, key=KEY, secret=SECRET, region=REGION)[0]
 
 
-async def test_missing_region_is_a_clear_error_at_first_send() -> None:
-    client = IvsClient(credentials=StaticCredentials(KEY, SECRET))
+@pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:9"])
+async def test_missing_region_is_a_clear_error_at_first_send(endpoint: str | None) -> None:
+    client = IvsClient(credentials=StaticCredentials(KEY, SECRET), endpoint=endpoint)
     with pytest.raises(MissingRegionError, match="AWS_REGION"):
         await client.send(GetChannelCommand(arn=ARN))
     await client.close()
