@@ -7,6 +7,7 @@ compiled converters) and return the small function that runs per call.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from ivs_async._command import Operation
 from ivs_async._endpoints import Endpoint
 from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseError
 from ivs_async._generated.errors import MODELED_ERRORS
+from ivs_async._generated.schema import STRUCTURES
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
@@ -24,6 +26,11 @@ from ivs_async._schema import Location
 _SNIPPET_CHARS = 200
 _MESSAGE_KEYS = ("exceptionMessage", "message", "Message", "errorMessage")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# "value": "sk_..." of every sensitive member, closed or cut off, so snippets never show secrets.
+_SENSITIVE_KEYS = sorted({m.wire for shape in STRUCTURES.values() for m in shape.members if m.shape.sensitive})
+_SENSITIVE_VALUE = re.compile(
+    '("(?:' + "|".join(map(re.escape, _SENSITIVE_KEYS)) + r')"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)'
+)
 
 
 def encode_label(value: str) -> str:
@@ -162,7 +169,7 @@ def _error_code(raw: object) -> str | None:
 def snippet(body: bytes) -> str:
     """The start of a body, printable and on one line, for error messages."""
     text = body[: _SNIPPET_CHARS * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
+    text = " ".join(_SENSITIVE_VALUE.sub(r'\1"****"', text).split())
     return text[:_SNIPPET_CHARS] + ("..." if len(text) > _SNIPPET_CHARS else "")
 
 

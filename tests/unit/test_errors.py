@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from ivs_async import IvsClient, IvsError, IvsServiceException, StaticCredentials
-from ivs_async.commands import GetChannelCommand, GetStreamSessionCommand
+from ivs_async.commands import GetChannelCommand, GetStreamKeyCommand, GetStreamSessionCommand
 from ivs_async.errors import (
     AccessDeniedException,
     ConflictException,
@@ -113,6 +113,17 @@ async def test_truncated_json_success_body(server: LoopbackServer, once: IvsClie
     assert err.retryable is False
     assert err.metadata is not None and err.metadata.request_id == "req-9"
     assert '{"channel"' in err.snippet
+
+
+async def test_secrets_in_a_cut_body_are_masked_in_the_error(server: LoopbackServer, once: IvsClient) -> None:
+    server.queue(
+        Reply(200, b'{"streamKey": {"arn": "arn:aws:ivs:us-west-2:1:stream-key/k", "value": "sk_us-west-2_SEC')
+    )
+    with pytest.raises(ResponseParseError) as info:
+        await once.send(GetStreamKeyCommand(arn="arn:aws:ivs:us-west-2:123456789012:stream-key/k1"))
+    await once.close()
+    assert "SEC" not in str(info.value)
+    assert '"value": "****"' in info.value.snippet
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b'{"channel": "not an object"}', b'{"channel": {"tags": 5}}'])
