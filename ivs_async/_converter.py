@@ -104,11 +104,8 @@ def _build(strict: bool) -> cattrs.Converter:
     conv.register_unstructure_hook_factory(lambda t: _lenient_enum(t) is not None, lambda _: _enum_value)
 
     def structure_fn(cls: type[Any]) -> Any:
-        renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
-        if "metadata" in attrs_fields(cls):
-            renames["metadata"] = override(omit=True)
         generated = make_dict_structure_fn(
-            cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=strict, **renames
+            cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=strict, **_overrides(cls)
         )
 
         def structure(data: Any, _: Any) -> Any:
@@ -120,10 +117,7 @@ def _build(strict: bool) -> cattrs.Converter:
         return structure
 
     def unstructure_fn(cls: type[Any]) -> Any:
-        renames: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
-        if "metadata" in attrs_fields(cls):
-            renames["metadata"] = override(omit=True)
-        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames)
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_overrides(cls))
 
     conv.register_structure_hook_factory(lambda t: t in STRUCTURES, structure_fn)
     conv.register_unstructure_hook_factory(lambda t: t in STRUCTURES, unstructure_fn)
@@ -178,11 +172,16 @@ def _register_fast_containers(conv: cattrs.Converter) -> None:
 
 
 def _origin(tp: Any) -> Any:
+    # Typed as Any: mypy rejects `typing.get_origin(t) is list` as a non-overlapping comparison.
     return typing.get_origin(tp)
 
 
-def attrs_fields(cls: type[Any]) -> set[str]:
-    return {a.name for a in cls.__attrs_attrs__}
+def _overrides(cls: type[Any]) -> dict[str, Any]:
+    """Wire names of a model's members; response metadata never goes on or comes off the wire."""
+    found: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
+    if any(a.name == "metadata" for a in cls.__attrs_attrs__):
+        found["metadata"] = override(omit=True)
+    return found
 
 
 _WIRE = _build(strict=False)

@@ -15,10 +15,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from ivs_async._exceptions import NoCredentialsError
-
-
-def _mask(value: str | None) -> str:
-    return "None" if value is None else "'****'"
+from ivs_async._model import mask_secret
 
 
 @attrs.frozen(slots=True)
@@ -26,8 +23,8 @@ class Credentials:
     """An AWS access key pair with an optional session token. repr() hides the secret parts."""
 
     access_key_id: str
-    secret_access_key: str = attrs.field(repr=_mask)
-    session_token: str | None = attrs.field(default=None, kw_only=True, repr=_mask)
+    secret_access_key: str = attrs.field(repr=mask_secret)
+    session_token: str | None = attrs.field(default=None, kw_only=True, repr=mask_secret)
     expiration: datetime | None = attrs.field(default=None, kw_only=True)
 
     async def resolve(self) -> Credentials:
