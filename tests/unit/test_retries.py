@@ -152,14 +152,22 @@ async def test_quota_runs_out_then_recovers(server: LoopbackServer) -> None:
 
 
 async def test_two_clients_have_their_own_quota(server: LoopbackServer) -> None:
-    a = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, max_attempts=2)
-    b = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, max_attempts=2)
+    drained, other = fast(quota_capacity=10), fast(quota_capacity=10)
+    creds = StaticCredentials(KEY, SECRET)
+    a = IvsClient(region=REGION, credentials=creds, endpoint=server.endpoint, retry_strategy=drained)
+    b = IvsClient(region=REGION, credentials=creds, endpoint=server.endpoint, retry_strategy=other)
+    server.queue(*[UNAVAILABLE] * 3)
+    with pytest.raises(ServiceUnavailable):
+        await a.send(GetChannelCommand(arn=ARN))
+    assert drained.available == 0
     server.queue(UNAVAILABLE, OK)
-    await a.send(GetChannelCommand(arn=ARN))
-    assert a._retry_strategy is not b._retry_strategy
-    assert a._retry_strategy.available == 500  # type: ignore[attr-defined]
+    assert (await b.send(GetChannelCommand(arn=ARN))).metadata.attempts == 2  # b still retries
     await a.close()
     await b.close()
+    # Without an explicit strategy each client builds its own.
+    c = IvsClient(region=REGION, credentials=creds)
+    d = IvsClient(region=REGION, credentials=creds)
+    assert c._retry_strategy is not d._retry_strategy
 
 
 async def test_cancellation_is_not_retried_and_leaves_nothing_running(server: LoopbackServer) -> None:
