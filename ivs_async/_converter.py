@@ -177,9 +177,12 @@ def _origin(tp: Any) -> Any:
 
 
 def _overrides(cls: type[Any]) -> dict[str, Any]:
-    """Wire names of a model's members; response metadata never goes on or comes off the wire."""
+    """Wire names of a model's members; response metadata never goes on or comes off the wire.
+
+    PutMetadataRequest has a modeled member named ``metadata`` (the payload): that one is sent.
+    """
     found: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
-    if any(a.name == "metadata" for a in cls.__attrs_attrs__):
+    if "metadata" not in found and any(a.name == "metadata" for a in cls.__attrs_attrs__):
         found["metadata"] = override(omit=True)
     return found
 

@@ -22,7 +22,7 @@ from ivs_async.middleware import HttpRequest, HttpResponse
 from tests.conftest import KEY, REGION, SECRET
 from tests.support.botocore_ref import normalize, reference_parse, reference_request, split_url, verify_signature
 from tests.support.loopback import LoopbackServer, Reply
-from tests.support.shapes import full_valid, sample_wire, valid
+from tests.support.shapes import full_valid, reference_wire, sample_wire, valid
 
 COMMANDS = [getattr(commands, name) for name in commands.__all__ if name.endswith("Command") and name != "Command"]
 
@@ -64,7 +64,9 @@ async def test_request_matches_botocore(command_cls: Any, data: st.DataObject) -
     await client.send(command)
     await client.close()
     (sent,) = transport.sent
-    expected = reference_request(op.name, command.to_dict())
+    # The reference input comes from the schema, not from our converter, so a member our
+    # converter drops (PutMetadata's payload once was) cannot hide on both sides.
+    expected = reference_request(op.name, reference_wire(op.input, request_input))
     path = sent.path
     assert sent.method == expected["method"]
     assert path == expected["path"]
@@ -87,7 +89,9 @@ async def test_round_trip_over_http(command_cls: Any, server: LoopbackServer, cl
 
     # The server received botocore's request, signed the way botocore signs it.
     (received,) = server.received
-    expected = reference_request(op.name, command.to_dict())
+    # The reference input comes from the schema, not from our converter, so a member our
+    # converter drops (PutMetadata's payload once was) cannot hide on both sides.
+    expected = reference_request(op.name, reference_wire(op.input, request_input))
     assert received.method == expected["method"]
     assert received.raw_path.split("?")[0] == expected["path"]
     assert split_url(received.raw_path)[1] == expected["query"]

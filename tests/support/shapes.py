@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import re._constants as sre
 import re._parser as sre_parse
@@ -50,6 +51,22 @@ def valid(shape: Shape, *, full: bool = False) -> st.SearchStrategy[Any]:
         value = valid(m.shape, full=full)
         members[m.name] = value if m.required or full else st.none() | value
     return st.builds(shape.cls, **members)
+
+
+def reference_wire(shape: Shape, value: Any) -> Any:
+    """``value`` as botocore takes parameters, built from the schema alone (not our converter)."""
+    if value is None:
+        return None
+    if shape.kind is Kind.STRUCTURE:
+        found = {m.wire: reference_wire(m.shape, getattr(value, m.name)) for m in shape.members}
+        return {k: v for k, v in found.items() if v is not None}
+    if shape.kind is Kind.LIST:
+        assert shape.member is not None
+        return [reference_wire(shape.member, item) for item in value]
+    if shape.kind is Kind.MAP:
+        assert shape.value is not None
+        return {k: reference_wire(shape.value, v) for k, v in value.items()}
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def sample_wire(shape: Shape, name: str = "x", depth: int = 0) -> Any:
