@@ -383,7 +383,12 @@ def gen_commands(model: Model) -> str:
             f"    def __init__(self, input: {inp} | None = None, /, **members: Unpack[{params_name(op)}]) -> None:\n"
         )
         out.append("        super().__init__(input, **members)\n")
-    out.append("\n\n" + dunder_all(names))
+    # Every operation by name, for code that serves the API rather than calls it (the emulator).
+    out.append("\n\nOPERATIONS: dict[str, Operation] = {\n")
+    for op in model.operations:
+        out.append(f'    "{op}": {op}Command.operation,\n')
+    out.append("}\n")
+    out.append("\n" + dunder_all(names))
     return "".join(out)
 
 
@@ -405,6 +410,12 @@ def gen_errors(model: Model) -> str:
     out.append("\n\nMODELED_ERRORS: dict[str, type[IvsServiceException]] = {\n")
     for name in model.errors:
         out.append(f'    "{name}": {name},\n')
+    out.append("}\n")
+    # The emulator answers each error with the status the model gives it.
+    out.append("\nMODELED_STATUS: dict[str, int] = {\n")
+    for name in model.errors:
+        status = model.shapes[name].get("error", {}).get("httpStatusCode", 400)
+        out.append(f'    "{name}": {status},\n')
     out.append("}\n")
     out.append("\n" + dunder_all(model.errors))
     return "".join(out)

@@ -79,12 +79,14 @@ def canonical_query(query: str) -> str:
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
-def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
-    """(canonical headers block, signed headers list) of the headers to sign."""
+def canonical_headers(
+    headers: Iterable[tuple[str, str]], unsigned: frozenset[str] = UNSIGNED_HEADERS
+) -> tuple[str, str]:
+    """(canonical headers block, signed headers list) of the headers to sign, less ``unsigned``."""
     pairs = []
     for name, value in headers:
         lower = name.lower()
-        if lower not in UNSIGNED_HEADERS:
+        if lower not in unsigned:
             # Trim, and fold runs of white space (including folded lines) into one space.
             pairs.append((lower, " ".join(value.split())))
     pairs.sort(key=_first)
@@ -147,9 +149,13 @@ class SigV4Signer:
         payload_hash: str,
         credentials: Credentials,
         date: str,
+        unsigned: frozenset[str] = UNSIGNED_HEADERS,
     ) -> Signature:
-        """Sign ``headers`` (which must already hold Host, X-Amz-Date and any security token)."""
-        block, signed = canonical_headers(headers)
+        """Sign ``headers`` (which must already hold Host, X-Amz-Date and any security token).
+
+        A verifier passes exactly the headers the request says it signed, and ``unsigned=frozenset()``.
+        """
+        block, signed = canonical_headers(headers, unsigned)
         creq = f"{method}\n{canonical_uri}\n{canonical_query}\n{block}\n{signed}\n{payload_hash}"
         datestamp = date[:8]
         scope = f"{datestamp}/{self.region}/{self.service}/aws4_request"

@@ -1,8 +1,9 @@
 """Input validation against the model's constraints, compiled once per input shape.
 
 Rules: required, type, enum, length (strings, lists, maps), range (numbers) and pattern (full
-match of the model's pattern). Every violation is collected with the member's Python path;
-values of sensitive members never appear in messages.
+match of the model's pattern). Every violation is collected with the member's path; values of
+sensitive members never appear in messages. The client checks input models (Python paths); the
+emulator in ``ivs_async.testing`` checks the same rules on wire JSON (wire paths).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _TYPE_NAMES = {
 
 def compile_validator(shape: Shape, operation: str) -> Callable[[Any], None]:
     """A function that raises ParamValidationError listing every rule ``value`` breaks."""
-    check = _compile(shape, {})
+    check = _compile(shape, {}, wire=False)
 
     def validate(value: Any) -> None:
         violations: list[Violation] = []
@@ -40,26 +41,38 @@ def compile_validator(shape: Shape, operation: str) -> Callable[[Any], None]:
     return validate
 
 
+def compile_wire_validator(shape: Shape) -> Callable[[Any], list[Violation]]:
+    """A function listing every rule a decoded JSON ``value`` of ``shape`` breaks, by wire path."""
+    check = _compile(shape, {}, wire=True)
+
+    def violations(value: Any) -> list[Violation]:
+        found: list[Violation] = []
+        check(value, "", found)
+        return found
+
+    return violations
+
+
 def _show(shape: Shape, value: object) -> str:
     return "(sensitive value hidden)" if shape.sensitive else repr(value)
 
 
-def _compile(shape: Shape, done: dict[str, Check]) -> Check:
+def _compile(shape: Shape, done: dict[str, Check], *, wire: bool) -> Check:
     if shape.name in done:
         return done[shape.name]
     if shape.kind is Kind.STRUCTURE:
-        check = _structure(shape, done)
+        check = _wire_structure(shape, done) if wire else _structure(shape, done)
     elif shape.kind is Kind.LIST:
-        check = _list(shape, done)
+        check = _list(shape, done, wire)
     elif shape.kind is Kind.MAP:
-        check = _map(shape, done)
+        check = _map(shape, done, wire)
     else:
-        check = _scalar(shape)
+        check = _scalar(shape, wire)
     done[shape.name] = check
     return check
 
 
-def _type_check(shape: Shape) -> Callable[[Any], bool]:
+def _type_check(shape: Shape, wire: bool) -> Callable[[Any], bool]:
     kind = shape.kind
     if kind is Kind.STRING:
         return lambda v: isinstance(v, str)
@@ -68,6 +81,8 @@ def _type_check(shape: Shape) -> Callable[[Any], bool]:
     if kind is Kind.BOOLEAN:
         return lambda v: isinstance(v, bool)
     if kind is Kind.TIMESTAMP:
+        if wire:  # ISO 8601 text or epoch seconds
+            return lambda v: isinstance(v, str | int | float) and not isinstance(v, bool)
         return lambda v: isinstance(v, datetime)
     raise AssertionError(kind)
 
@@ -91,8 +106,8 @@ def _bounds(shape: Shape, rule: str, unit: str) -> Callable[[int, str, Any, list
     return check
 
 
-def _scalar(shape: Shape) -> Check:
-    is_type = _type_check(shape)
+def _scalar(shape: Shape, wire: bool) -> Check:
+    is_type = _type_check(shape, wire)
     expected = _TYPE_NAMES[shape.kind]
     numeric = shape.kind in (Kind.INTEGER, Kind.LONG)
     bounds = _bounds(shape, "range" if numeric else "length", "" if numeric else " characters")
@@ -116,9 +131,9 @@ def _scalar(shape: Shape) -> Check:
     return check
 
 
-def _list(shape: Shape, done: dict[str, Check]) -> Check:
+def _list(shape: Shape, done: dict[str, Check], wire: bool) -> Check:
     assert shape.member is not None
-    item = _compile(shape.member, done)
+    item = _compile(shape.member, done, wire=wire)
     bounds = _bounds(shape, "length", " items")
 
     def check(value: Any, path: str, out: list[Violation]) -> None:
@@ -136,11 +151,11 @@ def _list(shape: Shape, done: dict[str, Check]) -> Check:
     return check
 
 
-def _map(shape: Shape, done: dict[str, Check]) -> Check:
+def _map(shape: Shape, done: dict[str, Check], wire: bool) -> Check:
     assert shape.key is not None
     assert shape.value is not None
-    key_check = _compile(shape.key, done)
-    value_check = _compile(shape.value, done)
+    key_check = _compile(shape.key, done, wire=wire)
+    value_check = _compile(shape.value, done, wire=wire)
     bounds = _bounds(shape, "length", " entries")
 
     def check(value: Any, path: str, out: list[Violation]) -> None:
@@ -162,7 +177,7 @@ def _map(shape: Shape, done: dict[str, Check]) -> Check:
 def _structure(shape: Shape, done: dict[str, Check]) -> Check:
     cls = shape.cls
     assert cls is not None
-    members = [(m.name, m.required, _compile(m.shape, done)) for m in shape.members]
+    members = [(m.name, m.required, _compile(m.shape, done, wire=False)) for m in shape.members]
 
     def check(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, cls):
@@ -176,5 +191,25 @@ def _structure(shape: Shape, done: dict[str, Check]) -> Check:
                     out.append(Violation(prefix + name, "required", "required member is missing"))
             else:
                 member_check(member, prefix + name, out)
+
+    return check
+
+
+def _wire_structure(shape: Shape, done: dict[str, Check]) -> Check:
+    # Members bound to the URI or query string arrive in the same dict, under their wire names.
+    members = [(m.wire, m.required, _compile(m.shape, done, wire=True)) for m in shape.members]
+
+    def check(value: Any, path: str, out: list[Violation]) -> None:
+        if not isinstance(value, dict):
+            out.append(Violation(path or "<body>", "type", f"must be a JSON object, got {type(value).__name__}"))
+            return
+        prefix = f"{path}." if path else ""
+        for wire, required, member_check in members:
+            member = value.get(wire)
+            if member is None:
+                if required:
+                    out.append(Violation(prefix + wire, "required", "required member is missing"))
+            else:
+                member_check(member, prefix + wire, out)
 
     return check

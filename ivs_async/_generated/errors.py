@@ -97,6 +97,20 @@ MODELED_ERRORS: dict[str, type[IvsServiceException]] = {
     "ValidationException": ValidationException,
 }
 
+MODELED_STATUS: dict[str, int] = {
+    "AccessDeniedException": 403,
+    "ChannelNotBroadcasting": 404,
+    "ConflictException": 409,
+    "InternalServerException": 500,
+    "PendingVerification": 403,
+    "ResourceNotFoundException": 404,
+    "ServiceQuotaExceededException": 402,
+    "ServiceUnavailable": 503,
+    "StreamUnavailable": 503,
+    "ThrottlingException": 429,
+    "ValidationException": 400,
+}
+
 __all__ = [
     "AccessDeniedException",
     "ChannelNotBroadcasting",

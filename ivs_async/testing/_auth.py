@@ -1,0 +1,143 @@
+"""The emulator's SigV4 check: the signature, the key, the scope and the clock, as AWS checks them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from ivs_async._signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
+from ivs_async.credentials import Credentials
+
+MAX_SKEW = timedelta(minutes=5)
+_AUTHORIZATION = re.compile(
+    ALGORITHM + r" Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/([^/,\s]+),\s*"
+    r"SignedHeaders=([a-z0-9;!#$%&'*+.^_`|~-]+),\s*Signature=([0-9a-f]{64})"
+)
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
+    "Access Key and signing method. Consult the service documentation for details."
+)
+
+
+class AuthError(Exception):
+    """A rejected request: 403 with ``code`` in x-amzn-ErrorType and ``message`` in the body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class SignatureChecker:
+    """Checks header-signed requests against the credentials the emulator accepts."""
+
+    def __init__(
+        self, credentials: Sequence[Credentials], region: str, clock: Callable[[], datetime], service: str = "ivs"
+    ) -> None:
+        self._by_key = {c.access_key_id: c for c in credentials}
+        self.region = region
+        self.service = service
+        self.clock = clock
+        self._signer = SigV4Signer(region, service)
+
+    def check(
+        self,
+        method: str,
+        raw_path: str,
+        headers: Mapping[str, str],
+        all_headers: Iterable[tuple[str, str]],
+        body: bytes,
+    ) -> None:
+        """Raise AuthError unless the request is signed as AWS requires."""
+        authorization = headers.get("Authorization")
+        if not authorization:
+            raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
+        match = _AUTHORIZATION.fullmatch(authorization.strip())
+        if match is None:
+            raise AuthError(
+                "IncompleteSignatureException",
+                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters "
+                f"of the {ALGORITHM} algorithm",
+            )
+        key_id, datestamp, region, service, terminator, signed, signature = match.groups()
+        credentials = self._by_key.get(key_id)
+        if credentials is None:
+            raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
+        if region != self.region:
+            raise AuthError(
+                "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{region}'."
+            )
+        if service != self.service or terminator != "aws4_request":
+            raise AuthError(
+                "InvalidSignatureException", f"Credential should be scoped to correct service: '{self.service}'."
+            )
+        date = headers.get("X-Amz-Date", "")
+        sent = _read_amz_date(date)
+        if sent is None:
+            raise AuthError(
+                "IncompleteSignatureException", "Authorization requires an X-Amz-Date header in ISO 8601 basic format."
+            )
+        if date[:8] != datestamp:
+            raise AuthError(
+                "InvalidSignatureException",
+                f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                f"'{datestamp}' != '{date[:8]}'",
+            )
+        now = self.clock().astimezone(UTC)
+        if sent < now - MAX_SKEW:
+            raise AuthError(
+                "InvalidSignatureException",
+                f"Signature expired: {date} is now earlier than {amz_date(now - MAX_SKEW)} ({amz_date(now)} - 5 min.)",
+            )
+        if sent > now + MAX_SKEW:
+            raise AuthError(
+                "InvalidSignatureException",
+                f"Signature not yet current: {date} is still later than {amz_date(now + MAX_SKEW)} "
+                f"({amz_date(now)} + 5 min.)",
+            )
+        token = headers.get("X-Amz-Security-Token")
+        if token != credentials.session_token:
+            raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
+        names = signed.split(";")
+        if "host" not in names:
+            raise AuthError("InvalidSignatureException", "'Host' must be a signed header.")
+        wanted = set(names)
+        pairs = [(name, value) for name, value in all_headers if name.lower() in wanted]
+        missing = wanted - {name.lower() for name, _ in pairs}
+        if missing:
+            raise AuthError("InvalidSignatureException", f"Signed headers are missing: {', '.join(sorted(missing))}")
+        path, _, query = raw_path.partition("?")
+        payload_hash = hashlib.sha256(body).hexdigest()
+        sent_hash = headers.get("X-Amz-Content-Sha256")
+        if sent_hash is not None and sent_hash != payload_hash:
+            raise AuthError(
+                "InvalidSignatureException", "The provided x-amz-content-sha256 header does not match the body."
+            )
+        expected = self._signer.sign(
+            method=method,
+            canonical_uri=canonical_uri(path),
+            canonical_query=canonical_query(query),
+            headers=pairs,
+            payload_hash=payload_hash,
+            credentials=credentials,
+            date=date,
+            unsigned=frozenset(),
+        )
+        if not hmac.compare_digest(expected.signature, signature):
+            shown = expected.canonical_request
+            if token:
+                shown = shown.replace(token, "****")
+            raise AuthError(
+                "InvalidSignatureException",
+                f"{_MISMATCH}\n\nThe Canonical String for this request should have been\n'{shown}'\n",
+            )
+
+
+def _read_amz_date(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,79 @@
+"""``python -m ivs_async.testing`` (or ``ivs-local``): serve the emulator until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ivs_async.credentials import StaticCredentials
+from ivs_async.testing._backend import Quotas
+from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ivs_async.testing", description="Serve an in-memory Amazon IVS for tests, until Ctrl-C."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=4566, help="port to listen on, 0 for any free one (default: %(default)s)"
+    )
+    parser.add_argument("--region", default="us-west-2", help="region of the emulated account (default: %(default)s)")
+    parser.add_argument("--account-id", default="123456789012", help="12-digit account id in ARNs")
+    parser.add_argument("--access-key-id", default=DEFAULT_CREDENTIALS.access_key_id, help="access key to accept")
+    parser.add_argument("--secret-access-key", default=DEFAULT_CREDENTIALS.secret_access_key, help="its secret")
+    parser.add_argument("--no-verify-signatures", action="store_true", help="accept requests without checking SigV4")
+    parser.add_argument("--load", type=Path, help="start from a snapshot written by --save or LocalIvs.snapshot()")
+    parser.add_argument("--save", type=Path, help="write a snapshot of the state here on exit")
+    parser.add_argument("--seed", type=int, help="seed for ids and keys, for repeatable runs")
+    parser.add_argument("--max-channels", type=int, default=Quotas().channels, help="channel quota")
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    emulator = LocalIvs(
+        host=args.host,
+        port=args.port,
+        region=args.region,
+        account_id=args.account_id,
+        credentials=StaticCredentials(args.access_key_id, args.secret_access_key),
+        verify_signatures=not args.no_verify_signatures,
+        quotas=Quotas(channels=args.max_channels),
+        seed=args.seed,
+    )
+    if args.load:
+        emulator.load(args.load.read_text())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    async with emulator:
+        # These are the emulator's own test credentials, printed so that clients can be configured.
+        print(f"LocalIvs serving Amazon IVS on {emulator.endpoint}", flush=True)
+        print(f"  AWS_ENDPOINT_URL_IVS={emulator.endpoint}")
+        print(f"  AWS_REGION={emulator.region}")
+        print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
+        print(f"  AWS_SECRET_ACCESS_KEY={emulator.credentials.secret_access_key}")
+        print("Ctrl-C stops it.", flush=True)
+        await stop.wait()
+        if args.save:
+            args.save.write_text(emulator.snapshot())
+    print("LocalIvs stopped.", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        pass
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,211 @@
+"""LocalIvs: the emulator as users hold it, in their event loop or in a thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from ivs_async._client import IvsClient
+from ivs_async._endpoints import check_region
+from ivs_async.credentials import Credentials, StaticCredentials
+from ivs_async.testing._auth import SignatureChecker
+from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord, Quotas, Revocation
+from ivs_async.testing._faults import FaultPlan
+from ivs_async.testing._server import EmulatorServer
+
+# Test-only credentials; nothing else accepts them.
+DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LocalIvs:
+    """An in-memory IVS on 127.0.0.1 that any SigV4 client can call.
+
+    ``async with LocalIvs() as ivs:`` serves in the running event loop; ``with LocalIvs() as ivs:``
+    serves from a thread of its own (for synchronous code, or a client in another loop). Then
+    ``ivs.client()`` is an IvsClient configured for it, and ``ivs.endpoint``, ``ivs.region`` and
+    ``ivs.credentials`` configure any other client (boto3, aiobotocore, the AWS CLI).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = "us-west-2",
+        account_id: str = "123456789012",
+        credentials: Credentials | Sequence[Credentials] = DEFAULT_CREDENTIALS,
+        verify_signatures: bool = True,
+        quotas: Quotas | None = None,
+        clock: Callable[[], datetime] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        check_region(region)
+        if not (account_id.isdigit() and len(account_id) == 12):
+            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        accepted = [credentials] if isinstance(credentials, Credentials) else list(credentials)
+        if not accepted:
+            raise ValueError("the emulator needs at least one pair of credentials to accept")
+        self.host = host
+        self.port = port
+        self.verify_signatures = verify_signatures
+        self._credentials = accepted
+        self._clock = clock or _utc_now
+        self._backend = IvsBackend(
+            region=region, account_id=account_id, quotas=quotas or Quotas(), clock=self._clock, seed=seed
+        )
+        self.faults = FaultPlan(seed)
+        self._server = EmulatorServer(
+            self._backend,
+            SignatureChecker(accepted, region, self._clock),
+            self.faults,
+            verify_signatures=lambda: self.verify_signatures,
+        )
+        self._thread: threading.Thread | None = None
+        self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        where = self._server.endpoint or "not running"
+        return f"LocalIvs({where}, region={self.region!r}, account_id={self.account_id!r})"
+
+    # -- configuration --------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        """``http://127.0.0.1:PORT`` while serving."""
+        if not self._server.endpoint:
+            raise RuntimeError("LocalIvs is not running: use 'async with LocalIvs()' or 'with LocalIvs()'")
+        return self._server.endpoint
+
+    @property
+    def region(self) -> str:
+        return self._backend.region
+
+    @property
+    def account_id(self) -> str:
+        return self._backend.account_id
+
+    @property
+    def credentials(self) -> Credentials:
+        """The first (usually only) credentials the emulator accepts."""
+        return self._credentials[0]
+
+    @property
+    def quotas(self) -> Quotas:
+        return self._backend.quotas
+
+    @quotas.setter
+    def quotas(self, quotas: Quotas) -> None:
+        with self._backend.lock:
+            self._backend.quotas = quotas
+
+    def client(self, **options: Any) -> IvsClient:
+        """An IvsClient for this emulator; ``options`` go to IvsClient (max_attempts=1, say)."""
+        options.setdefault("credentials", self.credentials)
+        return IvsClient(region=self.region, endpoint=self.endpoint, **options)
+
+    # -- serving --------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Serve in the running event loop; returns the endpoint."""
+        return await self._server.start(self.host, self.port)
+
+    async def stop(self) -> None:
+        await self._server.stop()
+        self._server.endpoint = ""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def start_in_thread(self) -> str:
+        """Serve from a background thread with its own event loop; returns the endpoint."""
+        if self._thread is not None:
+            raise RuntimeError("LocalIvs is already serving from a thread")
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="LocalIvs", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._thread_loop = loop
+        return asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=30)
+
+    def stop_thread(self) -> None:
+        loop, thread = self._thread_loop, self._thread
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        self._thread = self._thread_loop = None
+
+    def __enter__(self) -> Self:
+        self.start_in_thread()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop_thread()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every resource, stream and record, and disarm every fault."""
+        self._backend.reset()
+        self.faults.clear()
+
+    def snapshot(self) -> str:
+        """The state as JSON text; :meth:`load` restores it (in this or another emulator)."""
+        return self._backend.snapshot()
+
+    def load(self, snapshot: str) -> None:
+        self._backend.load(snapshot)
+
+    # -- broadcast simulation -----------------------------------------------------------------------
+
+    def start_stream(self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0) -> str:
+        """Go live on ``channel_arn`` as if an encoder connected; returns the new stream id."""
+        return self._backend.start_stream(channel_arn, health=health, viewer_count=viewer_count)
+
+    def end_stream(self, channel_arn: str, *, failure: str | None = None) -> None:
+        """End the broadcast; ``failure`` (an error code) records a Stream Failure event first."""
+        self._backend.end_stream(channel_arn, failure=failure)
+
+    def update_stream(self, channel_arn: str, *, health: str | None = None, viewer_count: int | None = None) -> None:
+        """Change a live stream's health or viewer count."""
+        self._backend.update_stream(channel_arn, health=health, viewer_count=viewer_count)
+
+    def is_live(self, channel_arn: str) -> bool:
+        return self._backend.is_live(channel_arn)
+
+    def metadata(self, channel_arn: str | None = None) -> list[MetadataRecord]:
+        """Timed metadata accepted by PutMetadata, oldest first."""
+        return self._backend.metadata(channel_arn)
+
+    def ad_breaks(self, channel_arn: str | None = None) -> list[AdBreakRecord]:
+        """Ad breaks accepted by InsertAdBreak, oldest first."""
+        return self._backend.ad_breaks(channel_arn)
+
+    def revocations(self, channel_arn: str | None = None) -> list[Revocation]:
+        """Viewer-session revocations requested, oldest first."""
+        return self._backend.revocations(channel_arn)

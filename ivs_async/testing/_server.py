@@ -1,0 +1,247 @@
+"""The emulator's HTTP side: routing, signature check, faults, request reading, IVS's wire answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from ivs_async._command import Operation
+from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.errors import MODELED_STATUS
+from ivs_async._schema import Kind, Location
+from ivs_async._validation import compile_wire_validator
+from ivs_async.testing._auth import AuthError, SignatureChecker
+from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, project
+from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
+
+_JSON = "application/json"
+_PLAYBACK = re.compile(r"/api/video/v1/([a-z0-9-]+)\.([0-9]+)\.channel\.([a-zA-Z0-9-]+)\.m3u8")
+_HTML = (
+    "<html><head><title>{status} Service Temporarily Unavailable</title></head>"
+    "<body><center><h1>{status} Service Temporarily Unavailable</h1></center></body></html>"
+)
+
+
+class _Route:
+    """One operation's HTTP binding and its compiled request reader."""
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.validate = compile_wire_validator(operation.input)
+        self.has_body = any(m.location is Location.BODY for m in operation.input.members)
+        self.labels = [(m.wire, m.location_name) for m in operation.input.members if m.location is Location.URI]
+        self.query = [
+            (m.wire, m.location_name, m.shape.kind is Kind.LIST)
+            for m in operation.input.members
+            if m.location is Location.QUERYSTRING
+        ]
+        pattern = re.escape(operation.uri)
+        for _, name in self.labels:
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.+)")
+        self.path = re.compile(pattern)
+
+
+class EmulatorServer:
+    """Serves one IvsBackend on a loopback port with aiohttp."""
+
+    def __init__(
+        self,
+        backend: IvsBackend,
+        checker: SignatureChecker,
+        faults: FaultPlan,
+        *,
+        verify_signatures: Callable[[], bool],
+    ) -> None:
+        self.backend = backend
+        self.checker = checker
+        self.faults = faults
+        self._verify = verify_signatures
+        self._fixed: dict[tuple[str, str], _Route] = {}
+        self._templated: list[_Route] = []
+        for operation in OPERATIONS.values():
+            route = _Route(operation)
+            if route.labels:
+                self._templated.append(route)
+            else:
+                self._fixed[(operation.method, operation.uri)] = route
+        self._runner: web.AppRunner | None = None
+        self.endpoint = ""
+
+    async def start(self, host: str, port: int) -> str:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # handler_cancellation: a hung answer stops when its client goes away.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        bound_port = sockets[0].getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        self.endpoint = f"http://{shown}:{bound_port}"
+        self.backend.playback_origin = self.endpoint
+        return self.endpoint
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    # -- one request ------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        raw_path = request.raw_path
+        path = raw_path.partition("?")[0]
+        if request.method == "GET" and _PLAYBACK.fullmatch(path):
+            return self._playback(path)
+        route, labels = self._route(request.method, path)
+        if route is None:
+            return _error(404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path}"})
+        name = route.operation.name
+        fault = self.faults.take(name)
+        if fault is not None:
+            if fault.delay and fault.kind not in (FaultKind.SLOW_BODY, FaultKind.HANG):
+                await asyncio.sleep(fault.delay)
+            early = await _early_fault(request, fault)
+            if early is not None:
+                return early
+        if self._verify():
+            try:
+                self.checker.check(request.method, raw_path, request.headers, request.headers.items(), body)
+            except AuthError as exc:
+                return _error(403, exc.code, {"message": exc.message})
+        response = self._answer(route, labels, request, body)
+        if fault is not None and fault.kind in _LATE_FAULTS:
+            return await _late_fault(request, fault, response)
+        return response
+
+    def _route(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
+        route = self._fixed.get((method, path))
+        if route is not None:
+            return route, {}
+        for candidate in self._templated:
+            if candidate.operation.method == method:
+                match = candidate.path.fullmatch(path)
+                if match:
+                    return candidate, {k: unquote(v) for k, v in match.groupdict().items()}
+        return None, {}
+
+    def _answer(self, route: _Route, labels: dict[str, str], request: web.Request, body: bytes) -> web.Response:
+        operation = route.operation
+        data: Any = {}
+        if route.has_body and body:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return _service_error("ValidationException", "Could not parse the request body as JSON")
+            if not isinstance(data, dict):
+                return _service_error("ValidationException", "The request body must be a JSON object")
+        for wire, name in route.labels:
+            data[wire] = labels[name]
+        for wire, name, is_list in route.query:
+            values = request.rel_url.query.getall(name, [])
+            if is_list:
+                data[wire] = list(values)
+            elif values:
+                data[wire] = values[0]
+        violations = route.validate(data)
+        if violations:
+            count = len(violations)
+            detail = "; ".join(f"Value at '{v.path}' failed to satisfy constraint: {v.message}" for v in violations)
+            return _service_error(
+                "ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
+            )
+        try:
+            result = self.backend.handle(operation.name, data)
+        except ServiceError as exc:
+            return _service_error(exc.code, exc.message)
+        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+        if operation.success_code == 204:
+            return web.Response(status=204, headers=headers)
+        headers["Content-Type"] = _JSON
+        payload = json.dumps(project(operation.output, result), separators=(",", ":")).encode()
+        return web.Response(status=operation.success_code, body=payload, headers=headers)
+
+    def _playback(self, path: str) -> web.Response:
+        """A channel's playback URL: a minimal HLS playlist while live, 404 otherwise."""
+        match = _PLAYBACK.fullmatch(path)
+        assert match is not None
+        region, account, channel_id = match.groups()
+        arn = f"arn:aws:ivs:{region}:{account}:{CHANNEL}/{channel_id}"
+        if not self.backend.is_live(arn):
+            return web.Response(status=404, text="channel is offline or does not exist")
+        playlist = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=6000000,RESOLUTION=1920x1080\nchunklist.m3u8\n"
+        return web.Response(status=200, text=playlist, content_type="application/vnd.apple.mpegurl")
+
+
+_LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)
+
+
+def _error(status: int, code: str | None, body: Json, extra: dict[str, str] | None = None) -> web.Response:
+    headers = {"x-amzn-RequestId": str(uuid.uuid4()), "Content-Type": _JSON, **(extra or {})}
+    if code is not None:
+        headers["x-amzn-ErrorType"] = code
+    return web.Response(status=status, body=json.dumps(body).encode(), headers=headers)
+
+
+def _service_error(code: str, message: str, extra: dict[str, str] | None = None) -> web.Response:
+    """An IVS error as IVS sends it: the code in x-amzn-ErrorType, {"exceptionMessage": ...}."""
+    return _error(MODELED_STATUS.get(code, 400), code, {"exceptionMessage": message}, extra)
+
+
+async def _early_fault(request: web.Request, fault: Fault) -> web.StreamResponse | None:
+    kind = fault.kind
+    extra = dict(fault.headers)
+    if kind is FaultKind.ERROR:
+        if fault.error_code is None and fault.status is not None:
+            return _error(fault.status, None, {"message": fault.message}, extra)
+        code = fault.error_code or "InternalServerException"
+        status = fault.status or MODELED_STATUS.get(code, 500)
+        return _error(status, code, {"exceptionMessage": fault.message}, extra)
+    if kind is FaultKind.NON_JSON:
+        status = fault.status or 503
+        return web.Response(status=status, text=_HTML.format(status=status), content_type="text/html", headers=extra)
+    if kind is FaultKind.RESET:
+        _drop(request)
+    if kind is FaultKind.HANG:
+        await asyncio.sleep(fault.delay or 3600.0)
+        _drop(request)
+    return None
+
+
+async def _late_fault(request: web.Request, fault: Fault, response: web.Response) -> web.StreamResponse:
+    body = response.body
+    assert isinstance(body, bytes)
+    if fault.kind is FaultKind.TRUNCATED_JSON:
+        response.body = body[: len(body) // 2]
+        return response
+    streamed = web.StreamResponse(status=response.status, headers=response.headers)
+    streamed.content_length = len(body)
+    await streamed.prepare(request)
+    if fault.kind is FaultKind.RESET_MID_BODY:
+        await streamed.write(body[: len(body) // 2])
+        _drop(request)
+    chunks = 10
+    step = max(1, -(-len(body) // chunks))
+    for start in range(0, len(body), step):
+        await asyncio.sleep(fault.delay / chunks)
+        await streamed.write(body[start : start + step])
+    await streamed.write_eof()
+    return streamed
+
+
+def _drop(request: web.Request) -> None:
+    """Close the connection without (the rest of) an answer."""
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError
