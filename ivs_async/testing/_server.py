@@ -157,7 +157,9 @@ class EmulatorServer:
         violations = route.validate(data)
         if violations:
             count = len(violations)
-            detail = "; ".join(f"Value at '{v.path}' failed to satisfy constraint: {v.message}" for v in violations)
+            detail = "; ".join(
+                f"Value at '{v.path}' failed to satisfy constraint ({v.rule}): {v.message}" for v in violations
+            )
             return _service_error(
                 "ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
             )

@@ -1,0 +1,145 @@
+"""Fault rules: each kind, seen from our client, and how rules are matched and counted."""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import pytest
+
+from ivs_async import IvsClient, IvsServiceException
+from ivs_async._exceptions import ConnectionFailedError, RequestTimeoutError, ResponseParseError
+from ivs_async.commands import CreateChannelCommand, GetChannelCommand, ListChannelsCommand
+from ivs_async.errors import ServiceUnavailable, ThrottlingException
+from ivs_async.testing import Fault, FaultKind, LocalIvs
+
+
+async def list_once(emulator: LocalIvs, **options: object) -> object:
+    options.setdefault("max_attempts", 1)
+    async with emulator.client(**options) as client:
+        return await client.send(ListChannelsCommand())
+
+
+async def test_error_in_the_wire_form_of_its_code(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(operation="ListChannels", error_code="ServiceUnavailable", message="try later"))
+    with pytest.raises(ServiceUnavailable, match="try later") as caught:
+        await list_once(ivs_emulator)
+    assert caught.value.metadata.http_status_code == 503  # the model's status for the code
+    assert caught.value.retryable
+
+
+async def test_status_without_a_code_is_a_load_balancer_answer(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(status=502))
+    with pytest.raises(IvsServiceException) as caught:
+        await list_once(ivs_emulator)
+    assert (caught.value.code, caught.value.fault) == ("Http502", "server")
+
+
+async def test_html_page(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(kind=FaultKind.NON_JSON, status=503))
+    with pytest.raises(ResponseParseError) as caught:
+        await list_once(ivs_emulator)
+    assert caught.value.http_status_code == 503 and "<html>" in caught.value.snippet
+
+
+async def test_truncated_json(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(kind=FaultKind.TRUNCATED_JSON, operation="CreateChannel"))
+    async with ivs_emulator.client(max_attempts=1) as client:
+        with pytest.raises(ResponseParseError, match="not valid JSON"):
+            await client.send(CreateChannelCommand(name="cut"))
+        # The operation itself ran: only its answer was damaged.
+        listed = await client.send(ListChannelsCommand())
+    assert [c.name for c in listed.channels or []] == ["cut"]
+
+
+@pytest.mark.parametrize("kind", [FaultKind.RESET, FaultKind.RESET_MID_BODY])
+async def test_connection_resets(ivs_emulator: LocalIvs, kind: FaultKind) -> None:
+    ivs_emulator.faults.add(Fault(kind=kind))
+    with pytest.raises(ConnectionFailedError):
+        await list_once(ivs_emulator)
+
+
+async def test_hang_until_the_client_times_out(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(kind=FaultKind.HANG, delay=30))
+    started = time.monotonic()
+    with pytest.raises(RequestTimeoutError):
+        await list_once(ivs_emulator, read_timeout=0.3)
+    assert time.monotonic() - started < 10  # the client gave up; nothing waited for the 30 s hang
+
+
+async def test_delay_and_slow_body_still_answer(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(kind=FaultKind.DELAY, delay=0.2), Fault(kind=FaultKind.SLOW_BODY, delay=0.2))
+    for _ in range(2):
+        started = time.monotonic()
+        out = await list_once(ivs_emulator)
+        assert getattr(out, "channels", None) == []
+        assert time.monotonic() - started >= 0.15
+
+
+async def test_burst_then_success_is_retried(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(operation="ListChannels", times=2, error_code="ThrottlingException"))
+    out = await list_once(ivs_emulator, max_attempts=3)
+    assert out.metadata.attempts == 3
+    assert ivs_emulator.faults.fired == {"ListChannels": 2}
+    assert ivs_emulator.faults.pending == []
+
+
+async def test_rules_match_by_operation_and_count(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(operation="GetChannel", times=None, error_code="ThrottlingException"))
+    async with ivs_emulator.client(max_attempts=1) as client:
+        for _ in range(3):
+            with pytest.raises(ThrottlingException):
+                await client.send(GetChannelCommand(arn="arn:aws:ivs:us-west-2:123456789012:channel/abcdefghijkl"))
+        assert (await client.send(ListChannelsCommand())).channels == []
+    assert ivs_emulator.faults.fired == {"GetChannel": 3}
+    assert len(ivs_emulator.faults.pending) == 1
+    ivs_emulator.faults.clear()
+    assert ivs_emulator.faults.pending == []
+
+
+async def test_probability_with_a_seed_is_repeatable() -> None:
+    outcomes = []
+    for _ in range(2):
+        async with LocalIvs(seed=7) as emulator, emulator.client(max_attempts=1) as client:
+            emulator.faults.add(Fault(times=None, probability=0.3, error_code="InternalServerException"))
+            seen = []
+            for _ in range(40):
+                try:
+                    await client.send(ListChannelsCommand())
+                    seen.append(True)
+                except IvsServiceException:
+                    seen.append(False)
+            outcomes.append(seen)
+    assert outcomes[0] == outcomes[1]
+    assert 0 < outcomes[0].count(False) < 40
+
+
+async def test_fault_headers_are_sent(ivs_emulator: LocalIvs) -> None:
+    ivs_emulator.faults.add(Fault(error_code="ThrottlingException", headers={"Retry-After": "2"}))
+    ivs_emulator.verify_signatures = False
+    async with aiohttp.ClientSession() as http, http.post(ivs_emulator.endpoint + "/ListChannels") as response:
+        assert response.status == 429
+        assert response.headers["Retry-After"] == "2"
+        assert response.headers["x-amzn-ErrorType"] == "ThrottlingException"
+
+
+def test_fault_rules_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown IVS operation"):
+        Fault(operation="GetChanel")
+    with pytest.raises(ValueError, match="times"):
+        Fault(times=0)
+    with pytest.raises(ValueError, match="probability"):
+        Fault(probability=0)
+
+
+async def test_faults_come_before_the_signature_check(ivs_emulator: LocalIvs) -> None:
+    # A front end fails before it authenticates: even a badly signed call sees the fault.
+    from ivs_async import StaticCredentials
+
+    ivs_emulator.faults.add(Fault(error_code="ServiceUnavailable"))
+    wrong = StaticCredentials(ivs_emulator.credentials.access_key_id, "wrong")
+    async with IvsClient(
+        region=ivs_emulator.region, endpoint=ivs_emulator.endpoint, credentials=wrong, max_attempts=1
+    ) as client:
+        with pytest.raises(ServiceUnavailable):
+            await client.send(ListChannelsCommand())

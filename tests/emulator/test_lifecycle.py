@@ -1,0 +1,157 @@
+"""How the emulator starts, stops, keeps and restores its state; its command line; the quickstart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ivs_async import Ivs
+from ivs_async.commands import CreateChannelCommand, ListChannelsCommand
+from ivs_async.errors import ServiceQuotaExceededException
+from ivs_async.testing import EmulatorError, LocalIvs, Quotas
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_snapshot_and_load_into_another_emulator() -> None:
+    async with LocalIvs() as first, first.client() as client:
+        created = await client.send(CreateChannelCommand(name="kept", tags={"k": "v"}))
+        assert created.channel is not None and created.channel.arn is not None
+        first.start_stream(created.channel.arn)
+        snapshot = first.snapshot()
+    async with LocalIvs() as second, second.client() as client:
+        second.load(snapshot)
+        listed = await client.send(ListChannelsCommand())
+        assert [(c.name, c.tags) for c in listed.channels or []] == [("kept", {"k": "v"})]
+        assert second.is_live(created.channel.arn)
+        second.reset()
+        assert (await client.send(ListChannelsCommand())).channels == []
+        assert not second.is_live(created.channel.arn)
+
+
+def test_load_refuses_foreign_snapshots() -> None:
+    snapshot = LocalIvs(region="eu-west-1").snapshot()
+    with pytest.raises(EmulatorError, match="eu-west-1"):
+        LocalIvs().load(snapshot)
+    with pytest.raises(EmulatorError, match="not JSON"):
+        LocalIvs().load("{")
+    with pytest.raises(EmulatorError, match="not an emulator snapshot"):
+        LocalIvs().load("{}")
+
+
+async def test_same_seed_same_ids() -> None:
+    arns = []
+    for _ in range(2):
+        async with LocalIvs(seed=42) as emulator, emulator.client() as client:
+            out = await client.send(CreateChannelCommand())
+            assert out.channel is not None and out.stream_key is not None
+            arns.append((out.channel.arn, out.stream_key.value))
+    assert arns[0] == arns[1]
+
+
+async def test_channel_quota() -> None:
+    async with LocalIvs(quotas=Quotas(channels=2)) as emulator, emulator.client(max_attempts=1) as client:
+        for _ in range(2):
+            await client.send(CreateChannelCommand())
+        with pytest.raises(ServiceQuotaExceededException, match="quota of 2 channels") as caught:
+            await client.send(CreateChannelCommand())
+    assert caught.value.metadata.http_status_code == 402
+
+
+async def test_playback_url_answers_while_live(ivs: Ivs, ivs_emulator: LocalIvs) -> None:
+    channel = (await ivs.create_channel()).channel
+    assert channel is not None and channel.arn is not None and channel.playback_url is not None
+    async with aiohttp.ClientSession() as http:
+        async with http.get(channel.playback_url) as response:
+            assert response.status == 404
+        ivs_emulator.start_stream(channel.arn)
+        async with http.get(channel.playback_url) as response:
+            assert response.status == 200
+            assert (await response.text()).startswith("#EXTM3U")
+
+
+def test_thread_mode_serves_synchronous_code_and_other_loops() -> None:
+    with LocalIvs() as emulator:
+        assert emulator.endpoint.startswith("http://127.0.0.1:")
+
+        async def use() -> list[str]:
+            async with emulator.client() as client:
+                await client.send(CreateChannelCommand(name="threaded"))
+                return [c.name or "" for c in (await client.send(ListChannelsCommand())).channels or []]
+
+        assert asyncio.run(use()) == ["threaded"]
+        assert asyncio.run(use()) == ["threaded", "threaded"]
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emulator.endpoint
+
+
+def test_endpoint_before_start_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        LocalIvs().client()
+    with pytest.raises(ValueError, match="12 digits"):
+        LocalIvs(account_id="42")
+
+
+def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
+    saved = tmp_path / "state.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--seed", "1", "--save", str(saved)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(5)]
+        endpoint = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+        assert endpoint is not None, lines
+        settings = dict(line.strip().split("=", 1) for line in lines[1:])
+        assert settings["AWS_ENDPOINT_URL_IVS"] == endpoint.group(0)
+
+        async def call() -> list[str]:
+            from ivs_async import StaticCredentials
+
+            credentials = StaticCredentials(settings["AWS_ACCESS_KEY_ID"], settings["AWS_SECRET_ACCESS_KEY"])
+            async with Ivs(
+                region=settings["AWS_REGION"], endpoint=endpoint.group(0), credentials=credentials
+            ) as client:
+                await client.create_channel(name="cli")
+                return [c.name or "" for c in (await client.list_channels()).channels or []]
+
+        assert asyncio.run(call()) == ["cli"]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "LocalIvs stopped." in out
+    assert '"name": "cli"' in saved.read_text()
+
+
+def test_quickstart_runs_against_the_embedded_emulator() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for step in ("recording configuration", "channel", "stream key", "metadata", "session", "tags", "key pair"):
+        assert step in out
+    assert "Done." in out
+    assert "sk_" not in out  # the stream key value is never printed
+    assert "value='****'" in out
+    assert out.count("deleted ") == 3
