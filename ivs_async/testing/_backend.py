@@ -89,7 +89,9 @@ class EmulatorError(ValueError):
 class Quotas:
     """Service quotas the emulator enforces (ServiceQuotaExceededException, ThrottlingException).
 
-    Defaults follow IVS's documented defaults; lower them to test what happens at the limit.
+    Channels, stream keys per channel, recording configurations, playback key pairs and the
+    PutMetadata rates default to IVS's published default quotas; the other counts default to
+    100. Lower them to test what happens at a limit.
     """
 
     channels: int = 5000
@@ -617,15 +619,15 @@ class IvsBackend:
             der = read_p384_public_key(request["publicKeyMaterial"])
         except InvalidPublicKey as exc:
             raise ServiceError("ValidationException", str(exc)) from None
-        print_ = fingerprint(der)
+        key_fingerprint = fingerprint(der)
         for existing in self._resources(KEY_PAIR).values():
-            if existing["fingerprint"] == print_:
+            if existing["fingerprint"] == key_fingerprint:
                 raise ServiceError("ConflictException", f"This public key is already imported as {existing['arn']}")
         self._check_quota(KEY_PAIR)
         pair = {
             "arn": self._arn(KEY_PAIR, self._token(12)),
             "name": request.get("name", ""),
-            "fingerprint": print_,
+            "fingerprint": key_fingerprint,
             "tags": self._new_tags(request.get("tags")),
         }
         self._state["keyMaterial"][pair["arn"]] = request["publicKeyMaterial"]

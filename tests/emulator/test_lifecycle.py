@@ -155,3 +155,10 @@ def test_quickstart_runs_against_the_embedded_emulator() -> None:
     assert "sk_" not in out  # the stream key value is never printed
     assert "value='****'" in out
     assert out.count("deleted ") == 3
+
+
+async def test_unknown_paths_are_404(ivs_emulator: LocalIvs) -> None:
+    async with aiohttp.ClientSession() as http, http.post(ivs_emulator.endpoint + "/NoSuchOperation") as response:
+        assert response.status == 404
+        assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+        assert "NoSuchOperation" in (await response.json())["message"]
