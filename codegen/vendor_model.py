@@ -2,10 +2,11 @@
 
 Run by hand when AWS updates the model::
 
-    python codegen/vendor_model.py path/to/botocore/data/ivs/2020-07-14
+    python codegen/vendor_model.py path/to/botocore/data/ivs/2020-07-14 "botocore X.Y.Z"
 
-It reads ``service-2.json`` (or ``.json.gz``) and ``paginators-1.json`` from that folder and
-writes ``codegen/model/``. The generator never reads botocore itself.
+It reads ``service-2.json``, ``paginators-1.json`` and ``endpoint-rule-set-1.json`` (each
+possibly ``.json.gz``) from that folder, and ``partitions.json`` from botocore's data folder
+three levels up, and writes ``codegen/model/``. The generator never reads botocore itself.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ def main(folder: str, source: str = "") -> None:
         model["metadata"]["vendoredFrom"] = source
     MODEL_DIR.mkdir(exist_ok=True)
     (MODEL_DIR / "service-2.json").write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
-    pages = _load(src, "paginators-1")
-    (MODEL_DIR / "paginators-1.json").write_text(json.dumps(pages, indent=1, sort_keys=True) + "\n")
+    for stem in ("paginators-1", "endpoint-rule-set-1"):
+        data = strip_prose(_load(src, stem))
+        (MODEL_DIR / f"{stem}.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    partitions = _load(src.parents[1], "partitions")
+    (MODEL_DIR / "partitions.json").write_text(json.dumps(partitions, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

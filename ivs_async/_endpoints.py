@@ -1,4 +1,5 @@
-"""Where requests go: the regional IVS endpoint, or the one the user gave."""
+"""Where requests go: IVS's endpoint rule set applied to the region, FIPS, dual-stack and any
+custom endpoint the user gave."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from urllib.parse import urlsplit
 import attrs
 
 from ivs_async._exceptions import ConfigurationError
+from ivs_async._generated.endpoint_rules import PARTITIONS, RULE_SET
+from ivs_async._rules import RuleError, RulesEngine
 
 _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+# Read-only data, shared by every client.
+_RULES = RulesEngine(RULE_SET, PARTITIONS)
 
 
 @attrs.frozen(slots=True)
@@ -35,13 +40,31 @@ def check_region(region: str) -> str:
     return region
 
 
-def resolve_endpoint(region: str | None, endpoint: str | None) -> Endpoint | None:
+def resolve_endpoint(
+    region: str | None, endpoint: str | None, *, use_fips: bool = False, use_dualstack: bool = False
+) -> Endpoint | None:
     """The endpoint to use, or None when neither a region nor an endpoint is known yet."""
-    if endpoint is None:
-        if region is None:
-            return None
-        host = f"ivs.{check_region(region)}.amazonaws.com"
-        return Endpoint(origin=f"https://{host}", host=host)
+    if region is None and endpoint is None:
+        return None
+    if region is not None:
+        check_region(region)
+    try:
+        url = _RULES.resolve(
+            {"Region": region, "Endpoint": endpoint, "UseFIPS": use_fips, "UseDualStack": use_dualstack}
+        )
+    except RuleError as exc:
+        raise ConfigurationError(f"cannot resolve the IVS endpoint: {exc}") from None
+    return parse_endpoint(url)
+
+
+def dns_suffix(region: str) -> str:
+    """The DNS suffix of ``region``'s partition: amazonaws.com, amazonaws.com.cn, ..."""
+    suffix: str = _RULES.partition(region)["dnsSuffix"]
+    return suffix
+
+
+def parse_endpoint(endpoint: str) -> Endpoint:
+    """An endpoint URL (``http(s)://host[:port][/path]``) checked and split."""
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"invalid endpoint {endpoint!r}: expected http(s)://host[:port]")

@@ -11,11 +11,15 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from aws_requests_auth import aws_auth
 
-from ivs_async.credentials import Credentials
+from ivs_async._http import HttpRequest
+
+if TYPE_CHECKING:
+    from ivs_async.credentials import Credentials
 
 # aws-requests-auth ships no type hints; these are its two functions we rely on.
 _derive_key: Callable[[str, str, str, str], bytes] = aws_auth.getSignatureKey
@@ -165,3 +169,22 @@ class SigV4Signer:
             f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, SignedHeaders={signed}, Signature={signature}"
         )
         return Signature(creq, sts, signature, authorization)
+
+
+def signed_headers(signer: SigV4Signer, request: HttpRequest, credentials: Credentials, date: str) -> dict[str, str]:
+    """``request``'s headers with X-Amz-Date, any session token and the Authorization header added."""
+    headers = dict(request.headers)
+    headers["X-Amz-Date"] = date
+    if credentials.session_token:
+        headers["X-Amz-Security-Token"] = credentials.session_token
+    signature = signer.sign(
+        method=request.method,
+        canonical_uri=canonical_uri(request.path),
+        canonical_query=canonical_query(request.query),
+        headers=headers.items(),
+        payload_hash=hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256,
+        credentials=credentials,
+        date=date,
+    )
+    headers["Authorization"] = signature.authorization
+    return headers

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import UTC, datetime
 
 from ivs_async._context import Call, HandlerContext
-from ivs_async._signing import EMPTY_SHA256, amz_date, canonical_query, canonical_uri
+from ivs_async._signing import amz_date, signed_headers
 from ivs_async._stack import Handler
 from ivs_async.credentials import Credentials
 
@@ -26,25 +25,10 @@ def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handle
         credentials = fixed or await provider.resolve()
         unsigned = call.request
         assert unsigned is not None
-        headers = dict(unsigned.headers)
         now = time.time()
         if int(now) != last_second:  # X-Amz-Date has a one-second resolution: format it once a second
             last_second, last_date = int(now), amz_date(datetime.fromtimestamp(now, UTC))
-        date = last_date
-        headers["X-Amz-Date"] = date
-        if credentials.session_token:
-            headers["X-Amz-Security-Token"] = credentials.session_token
-        signature = signer.sign(
-            method=unsigned.method,
-            canonical_uri=canonical_uri(unsigned.path),
-            canonical_query=canonical_query(unsigned.query),
-            headers=headers.items(),
-            payload_hash=hashlib.sha256(unsigned.body).hexdigest() if unsigned.body else EMPTY_SHA256,
-            credentials=credentials,
-            date=date,
-        )
-        headers["Authorization"] = signature.authorization
-        call.request = unsigned.with_headers(headers)
+        call.request = unsigned.with_headers(signed_headers(signer, unsigned, credentials, last_date))
         try:
             return await next_handler(call)
         finally:

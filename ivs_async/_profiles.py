@@ -1,0 +1,105 @@
+"""The shared AWS files (``~/.aws/config`` and ``~/.aws/credentials``), read as the AWS CLI reads them.
+
+The config file names profiles ``[profile NAME]`` (``[default]`` for the default one) and
+also holds ``[sso-session NAME]`` and ``[services NAME]`` sections; the credentials file names
+them ``[NAME]`` and wins for the keys both files set. Nested settings (``ivs =`` followed by
+indented ``key = value`` lines) are read as sub-sections.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from ivs_async._exceptions import ConfigurationError
+
+
+@attrs.frozen
+class SharedConfig:
+    """One profile's settings, and the other sections it may refer to."""
+
+    profile_name: str
+    explicit: bool  # named by the caller or AWS_PROFILE, rather than the implicit "default"
+    config_file: Path
+    credentials_file: Path
+    profiles: Mapping[str, Mapping[str, str]]
+    sso_sessions: Mapping[str, Mapping[str, str]]
+    services: Mapping[str, Mapping[str, str]]
+
+    @property
+    def profile(self) -> Mapping[str, str]:
+        return self.profiles.get(self.profile_name, {})
+
+    def get(self, key: str) -> str | None:
+        value = self.profile.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def service_setting(self, service: str, key: str) -> str | None:
+        """A setting of ``service`` in the profile's ``services`` section."""
+        section = self.get("services")
+        if section is None:
+            return None
+        nested = _nested(self.services.get(section, {}).get(service, ""))
+        return nested.get(key)
+
+    def where(self) -> str:
+        return f"profile {self.profile_name!r} in {self.config_file} and {self.credentials_file}"
+
+
+def load_shared_config(environ: Mapping[str, str], profile: str | None = None) -> SharedConfig:
+    """The shared files named by the environment (or their defaults), for ``profile``."""
+    home = Path(environ.get("HOME") or os.path.expanduser("~"))
+    config_file = Path(os.path.expanduser(environ.get("AWS_CONFIG_FILE") or str(home / ".aws" / "config")))
+    credentials_file = Path(
+        os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(home / ".aws" / "credentials"))
+    )
+    name = profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or None
+    profiles: dict[str, dict[str, str]] = {}
+    sso_sessions: dict[str, dict[str, str]] = {}
+    services: dict[str, dict[str, str]] = {}
+    for section, values in _read(config_file).items():
+        kind, _, rest = section.partition(" ")
+        rest = rest.strip()
+        if section == "default":
+            profiles.setdefault("default", {}).update(values)
+        elif kind == "profile" and rest:
+            profiles.setdefault(rest, {}).update(values)
+        elif kind == "sso-session" and rest:
+            sso_sessions[rest] = values
+        elif kind == "services" and rest:
+            services[rest] = values
+    for section, values in _read(credentials_file).items():
+        profiles.setdefault(section.strip(), {}).update(values)
+    return SharedConfig(
+        profile_name=name or "default",
+        explicit=name is not None,
+        config_file=config_file,
+        credentials_file=credentials_file,
+        profiles=profiles,
+        sso_sessions=sso_sessions,
+        services=services,
+    )
+
+
+def _read(path: Path) -> dict[str, dict[str, str]]:
+    if not path.is_file():
+        return {}
+    parser = configparser.RawConfigParser(default_section="\0none")  # "[default]" is an ordinary section
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def _nested(text: str) -> dict[str, str]:
+    found = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip()] = value.strip()
+    return found

@@ -1,0 +1,141 @@
+"""Credentials, the provider protocol, and the chain that tries providers in order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from ivs_async._exceptions import IvsSdkError, NoCredentialsError
+from ivs_async._model import mask_secret
+
+
+@attrs.frozen(slots=True)
+class Credentials:
+    """An AWS access key pair with an optional session token. repr() hides the secret parts."""
+
+    access_key_id: str
+    secret_access_key: str = attrs.field(repr=mask_secret)
+    session_token: str | None = attrs.field(default=None, kw_only=True, repr=mask_secret)
+    expiration: datetime | None = attrs.field(default=None, kw_only=True)
+
+    async def resolve(self) -> Credentials:
+        """Fixed credentials are their own provider."""
+        return self
+
+
+@runtime_checkable
+class CredentialsProvider(Protocol):
+    """Anything that can produce credentials when a request is signed."""
+
+    async def resolve(self) -> Credentials: ...
+
+
+@attrs.frozen(slots=True)
+class StaticCredentials(Credentials):
+    """Fixed credentials: ``StaticCredentials("AKID", "SECRET", session_token=None)``."""
+
+
+class CredentialRefreshError(IvsSdkError):
+    """A provider that applies could not produce credentials: ``provider`` names it, the message says why."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        self.provider = provider
+        self.reason = reason
+        super().__init__(f"{provider}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.reason))
+
+
+class Provider:
+    """A source of credentials. ``load()`` returns None when the source is not configured here
+    (no such variables, no such file); it raises CredentialRefreshError when it is but fails."""
+
+    name: str = "provider"
+
+    async def load(self) -> Credentials | None:
+        raise NotImplementedError
+
+    async def resolve(self) -> Credentials:
+        found = await self.load()
+        if found is None:
+            raise NoCredentialsError(f"no AWS credentials: {self.name} is not configured")
+        return found
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class CredentialChain(Provider):
+    """Tries its providers in order; the first that yields credentials is used from then on."""
+
+    name = "credential chain"
+
+    def __init__(self, providers: Sequence[Provider], *, looked_in: str = "") -> None:
+        self.providers = tuple(providers)
+        self._looked_in = looked_in
+        self._chosen: Provider | None = None
+
+    async def load(self) -> Credentials | None:
+        if self._chosen is not None:
+            return await self._chosen.load()
+        for provider in self.providers:
+            found = await provider.load()
+            if found is not None:
+                self._chosen = provider
+                return found
+        return None
+
+    async def resolve(self) -> Credentials:
+        found = await self.load()
+        if found is None:
+            tried = ", ".join(p.name for p in self.providers)
+            where = f" ({self._looked_in})" if self._looked_in else ""
+            raise NoCredentialsError(
+                f"no AWS credentials found; pass credentials= to the client or configure one of: {tried}{where}"
+            )
+        return found
+
+    @property
+    def chosen(self) -> Provider | None:
+        """The provider in use, once one has yielded credentials."""
+        return self._chosen
+
+    def __repr__(self) -> str:
+        return f"CredentialChain({', '.join(p.name for p in self.providers)})"
+
+
+def parse_expiration(value: object) -> datetime | None:
+    """An expiration as AWS sources write it: ISO 8601 text or epoch milliseconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"unreadable expiration time {value!r}") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ValueError(f"unreadable expiration time {value!r}")
+
+
+def credentials_from(data: Mapping[str, Any], *, key: str, secret: str, token: str, expiration: str) -> Credentials:
+    """Credentials out of a JSON document, by the names that source uses; never echoes values."""
+    access_key_id, secret_access_key = data.get(key), data.get(secret)
+    if not isinstance(access_key_id, str) or not access_key_id:
+        raise ValueError(f"the document has no {key}")
+    if not isinstance(secret_access_key, str) or not secret_access_key:
+        raise ValueError(f"the document has no {secret}")
+    session_token = data.get(token)
+    if session_token is not None and not isinstance(session_token, str):
+        raise ValueError(f"{token} is not a string")
+    return Credentials(
+        access_key_id,
+        secret_access_key,
+        session_token=session_token or None,
+        expiration=parse_expiration(data.get(expiration)),
+    )

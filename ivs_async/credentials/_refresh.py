@@ -1,0 +1,98 @@
+"""Temporary credentials kept fresh: refreshed ahead of expiry, one refresh at a time.
+
+Inside the advisory window (15 minutes before expiry) a call starts a refresh in the
+background and goes on with the current credentials; if that refresh fails they stay in use.
+Inside the mandatory window (10 minutes) calls wait for the refresh. However many calls
+arrive together, one refresh runs: the others await the same task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from ivs_async._exceptions import IvsError
+from ivs_async.credentials._base import CredentialRefreshError, Credentials, Provider
+
+ADVISORY = timedelta(minutes=15)
+MANDATORY = timedelta(minutes=10)
+_log = logging.getLogger("ivs_async.credentials")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RefreshingCredentials(Provider):
+    """Wraps ``fetch`` (which gets new credentials from their source) with caching and refresh."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[Credentials]],
+        *,
+        name: str,
+        advisory: timedelta = ADVISORY,
+        mandatory: timedelta = MANDATORY,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._fetch = fetch
+        self.name = name  # names the source in errors
+        self._advisory = advisory
+        self._mandatory = mandatory
+        self._clock = clock
+        self._current: Credentials | None = None
+        self._task: asyncio.Task[Credentials] | None = None
+        self.refreshes = 0  # how many fetches ran (for tests and metrics)
+
+    async def load(self) -> Credentials:
+        current = self._current
+        if current is not None and current.expiration is None:
+            return current  # not temporary: never refreshed
+        now = self._clock()
+        if current is None or current.expiration is None or current.expiration - now <= self._mandatory:
+            return await self._wait_for_refresh(current, now)
+        if current.expiration - now <= self._advisory and self._task is None:
+            self._start().add_done_callback(self._log_background_failure)
+        return current
+
+    async def _wait_for_refresh(self, current: Credentials | None, now: datetime) -> Credentials:
+        task = self._task or self._start()
+        try:
+            # shield: one caller's cancellation must not cancel the refresh the others wait for.
+            return await asyncio.shield(task)
+        except CredentialRefreshError:
+            if current is not None and current.expiration is not None and current.expiration > now:
+                _log.warning("%s: refresh failed; using the current credentials until they expire", self.name)
+                return current
+            raise
+
+    def _start(self) -> asyncio.Task[Credentials]:
+        self._task = asyncio.ensure_future(self._refresh())
+        return self._task
+
+    async def _refresh(self) -> Credentials:
+        try:
+            self.refreshes += 1
+            try:
+                fresh = await self._fetch()
+            except CredentialRefreshError:
+                raise
+            except (IvsError, OSError, ValueError) as exc:
+                raise CredentialRefreshError(self.name, str(exc) or type(exc).__name__) from None
+            if fresh.expiration is not None and fresh.expiration <= self._clock():
+                raise CredentialRefreshError(
+                    self.name, f"the source returned credentials that expired at {fresh.expiration.isoformat()}"
+                )
+            self._current = fresh
+            return fresh
+        finally:
+            self._task = None
+
+    def _log_background_failure(self, task: asyncio.Task[Credentials]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            _log.warning("%s: background refresh failed: %s", self.name, task.exception())
+
+    def __repr__(self) -> str:
+        return f"RefreshingCredentials({self.name})"

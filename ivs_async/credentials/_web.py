@@ -1,0 +1,33 @@
+"""HTTP for credential sources (STS, SSO, containers, instance metadata), over our own transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._transport import AiohttpTransport
+
+Send = Callable[..., Awaitable[HttpResponse]]
+
+
+@asynccontextmanager
+async def http(seconds: float, *, trust_env: bool) -> AsyncIterator[Send]:
+    """A short-lived connection pool: ``await send(method, url, headers=..., body=...)``.
+
+    ``trust_env=False`` for link-local sources (instance metadata, containers): a proxy from the
+    environment must never see those requests.
+    """
+    transport = AiohttpTransport(
+        connect_timeout=seconds, read_timeout=seconds, max_connections=4, keepalive_timeout=5, trust_env=trust_env
+    )
+
+    async def send(method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes = b"") -> HttpResponse:
+        parts = urlsplit(url)
+        return await transport.send(HttpRequest(method, url, parts.path or "/", parts.query, dict(headers or {}), body))
+
+    try:
+        yield send
+    finally:
+        await transport.close()
