@@ -1,7 +1,8 @@
 """ivs_async quickstart: a channel's life, from creation to clean-up.
 
     python examples/quickstart.py                       # against the embedded emulator (offline)
-    python examples/quickstart.py --region us-west-2    # against real IVS (credentials from the environment)
+    python examples/quickstart.py --region us-west-2    # against real IVS (credentials as the AWS CLI finds them)
+    python examples/quickstart.py --profile work        # a profile of ~/.aws/config (SSO, roles, keys...)
 
 With no arguments it starts LocalIvs in this process and simulates the broadcast. Against real
 IVS, start an encoder on the printed ingest endpoint when asked (or pass --no-broadcast).
@@ -39,14 +40,14 @@ def step(text: str) -> None:
 @contextlib.asynccontextmanager
 async def target(args: argparse.Namespace) -> AsyncIterator[tuple[Ivs, LocalIvs | None]]:
     """The client to use, and the emulator behind it when there is one."""
-    if args.endpoint is None and args.region is None:
+    if args.endpoint is None and args.region is None and args.profile is None:
         async with LocalIvs() as emulator:
             print(f"Using the embedded IVS emulator at {emulator.endpoint} ({emulator.region})")
             async with Ivs(region=emulator.region, endpoint=emulator.endpoint, credentials=emulator.credentials) as ivs:
                 yield ivs, emulator
     else:
-        print(f"Using IVS at {args.endpoint or 'its AWS endpoint'} in {args.region or 'the default region'}")
-        async with Ivs(region=args.region, endpoint=args.endpoint) as ivs:
+        async with Ivs(region=args.region, endpoint=args.endpoint, profile=args.profile) as ivs:
+            print(f"Using IVS at {ivs.config.endpoint.url if ivs.config.endpoint else '?'} ({ivs.config.region})")
             yield ivs, None
 
 
@@ -167,6 +168,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", help="IVS endpoint URL (default: the embedded emulator)")
     parser.add_argument("--region", help="AWS region, for real IVS (default: the embedded emulator)")
+    parser.add_argument("--profile", help="shared config profile, for real IVS (default: the embedded emulator)")
     parser.add_argument("--bucket", default="ivs-async-quickstart-recordings", help="S3 bucket for recordings")
     parser.add_argument("--wait", type=float, default=120.0, help="seconds to wait for your encoder (real IVS)")
     parser.add_argument("--no-broadcast", action="store_true", help="real IVS: skip the broadcast steps")

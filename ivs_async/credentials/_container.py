@@ -28,8 +28,12 @@ class ContainerCredentials(Provider):
 
     name = "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI)"
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, *, timeout: float = _TIMEOUT, attempts: int = _ATTEMPTS
+    ) -> None:
         self._environ = os.environ if environ is None else environ
+        self._timeout = timeout
+        self._attempts = attempts
         self._refreshing: RefreshingCredentials | None = None
 
     async def load(self) -> Credentials | None:
@@ -74,8 +78,8 @@ class ContainerCredentials(Provider):
                 raise CredentialRefreshError(self.name, "the authorization token holds a line break")
             headers["Authorization"] = token
         problem = ""
-        async with http(_TIMEOUT, trust_env=False) as send:
-            for attempt in range(_ATTEMPTS):
+        async with http(self._timeout, trust_env=False) as send:
+            for attempt in range(self._attempts):
                 if attempt:
                     await asyncio.sleep(0.1 * 2**attempt)
                 try:
@@ -98,7 +102,7 @@ class ContainerCredentials(Provider):
                     )
                 except (ValueError, TypeError, AttributeError) as exc:
                     raise CredentialRefreshError(self.name, f"unreadable answer: {exc}") from None
-        raise CredentialRefreshError(self.name, f"no answer after {_ATTEMPTS} attempts ({problem})")
+        raise CredentialRefreshError(self.name, f"no answer after {self._attempts} attempts ({problem})")
 
 
 def _is_loopback(host: str) -> bool:

@@ -162,3 +162,30 @@ async def test_unknown_paths_are_404(ivs_emulator: LocalIvs) -> None:
         assert response.status == 404
         assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
         assert "NoSuchOperation" in (await response.json())["message"]
+
+
+def test_quickstart_against_an_endpoint_with_credentials_from_the_environment() -> None:
+    """The real-AWS path of the quickstart, pointed at an emulator it did not start."""
+    with LocalIvs() as emulator:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ACCESS_KEY_ID=emulator.credentials.access_key_id,
+            AWS_SECRET_ACCESS_KEY=emulator.credentials.secret_access_key,
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        )
+        endpoint = emulator.endpoint
+        command = [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--endpoint", endpoint]
+        result = subprocess.run(
+            [*command, "--region", emulator.region, "--no-broadcast"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=ROOT,
+        )
+    assert result.returncode == 0, result.stderr
+    assert f"Using IVS at {endpoint}" in result.stdout
+    assert "not live: skipping" in result.stdout
+    assert result.stdout.count("deleted ") == 3
