@@ -79,6 +79,13 @@ async def test_nothing_anywhere_lists_where_it_looked(aws_dir: Path) -> None:
         assert place in message
 
 
+async def test_a_named_profile_must_exist(aws_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (aws_dir / "config").write_text("[default]\nregion = us-west-2\n")
+    monkeypatch.setenv("AWS_PROFILE", "ghost")
+    with pytest.raises(ConfigurationError, match="profile 'ghost' is not in"):
+        await resolved()
+
+
 # -- credential_process -------------------------------------------------------------------------------
 
 
@@ -192,6 +199,7 @@ async def test_sts_errors_name_the_provider(aws_dir: Path, monkeypatch: pytest.M
         await server.close()
     assert "AccessDenied: not allowed" in str(caught.value)
     assert "assume role arn:aws:iam::123456789012:role/r" in caught.value.provider
+    assert SECRET not in str(caught.value)
     assert request.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAR/")
     assert "/us-west-2/sts/aws4_request" in request.headers["Authorization"]
     assert b"Action=AssumeRole" in request.body and b"RoleSessionName=ivs-async-" in request.body
