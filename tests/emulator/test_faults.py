@@ -143,3 +143,31 @@ async def test_faults_come_before_the_signature_check(ivs_emulator: LocalIvs) ->
     ) as client:
         with pytest.raises(ServiceUnavailable):
             await client.send(ListChannelsCommand())
+
+
+def _documented_errors() -> list[tuple[str, str]]:
+    import json
+    from pathlib import Path
+
+    model = json.loads((Path(__file__).resolve().parents[2] / "codegen" / "model" / "service-2.json").read_text())
+    return sorted((name, e["shape"]) for name, op in model["operations"].items() for e in op.get("errors", []))
+
+
+@pytest.mark.parametrize(("operation", "code"), _documented_errors())
+async def test_every_documented_error_reaches_our_client_typed(
+    ivs_emulator: LocalIvs, operation: str, code: str
+) -> None:
+    """Errors IVS documents but a healthy emulator never sends (AccessDenied, PendingVerification,
+    InternalServer...) come through faults, in their wire form, as the generated error class."""
+    from ivs_async import commands
+    from ivs_async._generated.commands import OPERATIONS
+    from ivs_async._generated.errors import MODELED_ERRORS, MODELED_STATUS
+    from tests.support.shapes import full_valid
+
+    op = OPERATIONS[operation]
+    command_cls = getattr(commands, f"{operation}Command")
+    ivs_emulator.faults.add(Fault(operation=operation, error_code=code, message=f"{code} injected"))
+    async with ivs_emulator.client(max_attempts=1) as client:
+        with pytest.raises(MODELED_ERRORS[code], match=f"{code} injected") as caught:
+            await client.send(command_cls(full_valid(op.input)))
+    assert caught.value.metadata.http_status_code == MODELED_STATUS[code]
