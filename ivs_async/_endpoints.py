@@ -84,11 +84,12 @@ def parse_endpoint(endpoint: str) -> Endpoint:
         origin=f"{parts.scheme}://{host}",
         host=host,
         path_prefix=parts.path.rstrip("/"),
-        is_loopback=_is_loopback(parts.hostname),
+        is_loopback=is_loopback(parts.hostname),
     )
 
 
-def _is_loopback(hostname: str) -> bool:
+def is_loopback(hostname: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1."""
     if hostname == "localhost":
         return True
     try:

@@ -61,7 +61,7 @@ def _compile(shape: Shape, done: dict[str, Check], *, wire: bool) -> Check:
     if shape.name in done:
         return done[shape.name]
     if shape.kind is Kind.STRUCTURE:
-        check = _wire_structure(shape, done) if wire else _structure(shape, done)
+        check = _structure(shape, done, wire)
     elif shape.kind is Kind.LIST:
         check = _list(shape, done, wire)
     elif shape.kind is Kind.MAP:
@@ -174,42 +174,26 @@ def _map(shape: Shape, done: dict[str, Check], wire: bool) -> Check:
     return check
 
 
-def _structure(shape: Shape, done: dict[str, Check]) -> Check:
-    cls = shape.cls
-    assert cls is not None
-    members = [(m.name, m.required, _compile(m.shape, done, wire=False)) for m in shape.members]
+def _structure(shape: Shape, done: dict[str, Check], wire: bool) -> Check:
+    """A model (attributes by Python name) or, with ``wire``, decoded JSON (keys by wire name;
+    members bound to the URI or query string arrive in the same dict)."""
+    assert wire or shape.cls is not None
+    cls: type[Any] = dict if wire or shape.cls is None else shape.cls
+    read: Callable[[Any, str], Any] = dict.get if wire else getattr
+    expected, top = ("a JSON object", "<body>") if wire else (cls.__name__, "<input>")
+    members = [(m.wire if wire else m.name, m.required, _compile(m.shape, done, wire=wire)) for m in shape.members]
 
     def check(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, cls):
-            out.append(Violation(path or "<input>", "type", f"must be {cls.__name__}, got {type(value).__name__}"))
+            out.append(Violation(path or top, "type", f"must be {expected}, got {type(value).__name__}"))
             return
         prefix = f"{path}." if path else ""
         for name, required, member_check in members:
-            member = getattr(value, name)
+            member = read(value, name)
             if member is None:
                 if required:
                     out.append(Violation(prefix + name, "required", "required member is missing"))
             else:
                 member_check(member, prefix + name, out)
-
-    return check
-
-
-def _wire_structure(shape: Shape, done: dict[str, Check]) -> Check:
-    # Members bound to the URI or query string arrive in the same dict, under their wire names.
-    members = [(m.wire, m.required, _compile(m.shape, done, wire=True)) for m in shape.members]
-
-    def check(value: Any, path: str, out: list[Violation]) -> None:
-        if not isinstance(value, dict):
-            out.append(Violation(path or "<body>", "type", f"must be a JSON object, got {type(value).__name__}"))
-            return
-        prefix = f"{path}." if path else ""
-        for wire, required, member_check in members:
-            member = value.get(wire)
-            if member is None:
-                if required:
-                    out.append(Violation(prefix + wire, "required", "required member is missing"))
-            else:
-                member_check(member, prefix + wire, out)
 
     return check

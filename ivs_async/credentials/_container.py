@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ivs_async._endpoints import is_loopback
 from ivs_async._exceptions import TransportError
 from ivs_async.credentials._base import CredentialRefreshError, Credentials, Provider, credentials_from
 from ivs_async.credentials._refresh import RefreshingCredentials
@@ -54,7 +54,7 @@ class ContainerCredentials(Provider):
             return None
         parts = urlsplit(full)
         host = parts.hostname or ""
-        if parts.scheme == "https" or (parts.scheme == "http" and (host in _ALLOWED_HOSTS or _is_loopback(host))):
+        if parts.scheme == "https" or (parts.scheme == "http" and (host in _ALLOWED_HOSTS or is_loopback(host))):
             return full
         raise CredentialRefreshError(
             self.name, f"AWS_CONTAINER_CREDENTIALS_FULL_URI must use https or a loopback/container host, not {host!r}"
@@ -103,12 +103,3 @@ class ContainerCredentials(Provider):
                 except (ValueError, TypeError, AttributeError) as exc:
                     raise CredentialRefreshError(self.name, f"unreadable answer: {exc}") from None
         raise CredentialRefreshError(self.name, f"no answer after {self._attempts} attempts ({problem})")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -12,27 +12,21 @@ from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
 
 
+def aggregated(emulator: LocalIvs) -> Ivs:
+    """The aggregated client on the emulator, one attempt per call so errors show at once."""
+    return Ivs(region=emulator.region, endpoint=emulator.endpoint, credentials=emulator.credentials, max_attempts=1)
+
+
 @pytest.fixture
 async def ivs(ivs_emulator: LocalIvs) -> AsyncIterator[Ivs]:
-    """The aggregated client on the emulator, one attempt per call so errors show at once."""
-    async with Ivs(
-        region=ivs_emulator.region,
-        endpoint=ivs_emulator.endpoint,
-        credentials=ivs_emulator.credentials,
-        max_attempts=1,
-    ) as client:
+    async with aggregated(ivs_emulator) as client:
         yield client
 
 
 @pytest.fixture
 async def raw_ivs(ivs_emulator: LocalIvs) -> AsyncIterator[Ivs]:
     """A client without its validation step: bad input reaches the emulator's own checks."""
-    async with Ivs(
-        region=ivs_emulator.region,
-        endpoint=ivs_emulator.endpoint,
-        credentials=ivs_emulator.credentials,
-        max_attempts=1,
-    ) as client:
+    async with aggregated(ivs_emulator) as client:
         assert client.middleware_stack.remove("validation")
         yield client
 
