@@ -424,10 +424,10 @@ class IvsBackend:
         more = start + size < len(ordered)
         return [item for _, item in chosen], (_make_token(operation, chosen[-1][0]) if more and chosen else None)
 
-    def _listing(self, operation: str, kind: str, request: Json, key: str) -> Json:
+    def _listing(self, operation: str, request: Json, key: str, resources: Iterable[tuple[str, Json]]) -> Json:
+        """One page of ``resources`` (key, resource) as the operation's ``key`` list of summaries."""
         shape = _item_shape(operation, key)
-        items = [(arn, project(shape, r)) for arn, r in self._resources(kind).items()]
-        page, token = self._page(operation, request, items)
+        page, token = self._page(operation, request, [(k, project(shape, r)) for k, r in resources])
         return _with_token({key: page}, token)
 
     def _end(self, channel_arn: str, failure: str | None) -> None:
@@ -550,7 +550,6 @@ class IvsBackend:
             raise ServiceError(
                 "ConflictException", f"Only one filter can be used at a time, got {', '.join(sorted(filters))}"
             )
-        shape = _item_shape("ListChannels", "channels")
         member = {
             "filterByName": "name",
             "filterByRecordingConfigurationArn": "recordingConfigurationArn",
@@ -558,13 +557,9 @@ class IvsBackend:
             "filterByAdConfigurationArn": "adConfigurationArn",
             "filterByFailoverSlateConfigurationArn": "failoverSlateConfigurationArn",
         }
-        items = [
-            (arn, project(shape, channel))
-            for arn, channel in self._resources(CHANNEL).items()
-            if all(channel.get(member[name]) == value for name, value in filters.items())
-        ]
-        page, token = self._page("ListChannels", request, items)
-        return _with_token({"channels": page}, token)
+        channels = self._resources(CHANNEL).items()
+        chosen = [(arn, c) for arn, c in channels if all(c.get(member[f]) == v for f, v in filters.items())]
+        return self._listing("ListChannels", request, "channels", chosen)
 
     # -- stream keys ----------------------------------------------------------------------------
 
@@ -603,14 +598,8 @@ class IvsBackend:
     def _list_stream_keys(self, request: Json) -> Json:
         channel_arn = request["channelArn"]
         self._get(CHANNEL, channel_arn)
-        shape = _item_shape("ListStreamKeys", "streamKeys")
-        items = [
-            (arn, project(shape, key))
-            for arn, key in self._resources(STREAM_KEY).items()
-            if key["channelArn"] == channel_arn
-        ]
-        page, token = self._page("ListStreamKeys", request, items)
-        return _with_token({"streamKeys": page}, token)
+        keys = [(arn, key) for arn, key in self._resources(STREAM_KEY).items() if key["channelArn"] == channel_arn]
+        return self._listing("ListStreamKeys", request, "streamKeys", keys)
 
     # -- playback key pairs ---------------------------------------------------------------------
 
@@ -643,7 +632,7 @@ class IvsBackend:
         return {}
 
     def _list_playback_key_pairs(self, request: Json) -> Json:
-        return self._listing("ListPlaybackKeyPairs", KEY_PAIR, request, "keyPairs")
+        return self._listing("ListPlaybackKeyPairs", request, "keyPairs", self._resources(KEY_PAIR).items())
 
     # -- recording configurations ---------------------------------------------------------------
 
@@ -689,7 +678,9 @@ class IvsBackend:
         return {}
 
     def _list_recording_configurations(self, request: Json) -> Json:
-        return self._listing("ListRecordingConfigurations", RECORDING, request, "recordingConfigurations")
+        return self._listing(
+            "ListRecordingConfigurations", request, "recordingConfigurations", self._resources(RECORDING).items()
+        )
 
     # -- playback restriction policies ----------------------------------------------------------
 
@@ -719,7 +710,9 @@ class IvsBackend:
         return self._delete_referenced(POLICY, "playbackRestrictionPolicyArn", request["arn"])
 
     def _list_playback_restriction_policies(self, request: Json) -> Json:
-        return self._listing("ListPlaybackRestrictionPolicies", POLICY, request, "playbackRestrictionPolicies")
+        return self._listing(
+            "ListPlaybackRestrictionPolicies", request, "playbackRestrictionPolicies", self._resources(POLICY).items()
+        )
 
     # -- ad configurations ------------------------------------------------------------------------
 
@@ -749,7 +742,9 @@ class IvsBackend:
         return self._delete_referenced(AD_CONFIGURATION, "adConfigurationArn", request["arn"])
 
     def _list_ad_configurations(self, request: Json) -> Json:
-        return self._listing("ListAdConfigurations", AD_CONFIGURATION, request, "adConfigurations")
+        return self._listing(
+            "ListAdConfigurations", request, "adConfigurations", self._resources(AD_CONFIGURATION).items()
+        )
 
     def _insert_ad_break(self, request: Json) -> Json:
         channel_arn = request["channelArn"]
@@ -797,7 +792,12 @@ class IvsBackend:
         return self._delete_referenced(FAILOVER_SLATE, "failoverSlateConfigurationArn", request["arn"])
 
     def _list_failover_slate_configurations(self, request: Json) -> Json:
-        return self._listing("ListFailoverSlateConfigurations", FAILOVER_SLATE, request, "failoverSlateConfigurations")
+        return self._listing(
+            "ListFailoverSlateConfigurations",
+            request,
+            "failoverSlateConfigurations",
+            self._resources(FAILOVER_SLATE).items(),
+        )
 
     # -- streams --------------------------------------------------------------------------------
 
@@ -806,14 +806,8 @@ class IvsBackend:
 
     def _list_streams(self, request: Json) -> Json:
         health = (request.get("filterBy") or {}).get("health")
-        shape = _item_shape("ListStreams", "streams")
-        items = [
-            (arn, project(shape, live))
-            for arn, live in self._state["live"].items()
-            if health is None or live["health"] == health
-        ]
-        page, token = self._page("ListStreams", request, items)
-        return _with_token({"streams": page}, token)
+        live = [(arn, s) for arn, s in self._state["live"].items() if health is None or s["health"] == health]
+        return self._listing("ListStreams", request, "streams", live)
 
     def _stop_stream(self, request: Json) -> Json:
         self._live(request["channelArn"])
@@ -824,9 +818,9 @@ class IvsBackend:
         channel_arn = request["channelArn"]
         self._get(CHANNEL, channel_arn)
         sessions = self._state["sessions"].get(channel_arn, [])
+        # Newest first: keys count down from the latest session.
         items = [(f"{len(sessions) - i:09d}", _session_summary(s)) for i, s in enumerate(sessions)]
-        page, token = self._page("ListStreamSessions", request, items)
-        return _with_token({"streamSessions": page}, token)
+        return self._listing("ListStreamSessions", request, "streamSessions", items)
 
     def _get_stream_session(self, request: Json) -> Json:
         channel_arn = request["channelArn"]
