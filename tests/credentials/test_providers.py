@@ -460,3 +460,19 @@ async def test_chain_order(
     assert chain.chosen is not None and "container" in chain.chosen.name
     assert imds.server.received == []
     await client.close()
+
+
+async def test_environment_expiration_and_sts_endpoints(aws_dir: Path) -> None:
+    from ivs_async._profiles import load_shared_config
+    from ivs_async.credentials import EnvironmentCredentials
+    from ivs_async.credentials._profile import sts_endpoint
+
+    env = {"AWS_ACCESS_KEY_ID": "ASIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_CREDENTIAL_EXPIRATION": later(30)}
+    found = await EnvironmentCredentials(env).resolve()
+    assert found.expiration is not None and found.expiration > datetime.now(UTC)
+    shared = load_shared_config({"AWS_CONFIG_FILE": str(aws_dir / "config"), "HOME": str(aws_dir.parent)})
+    assert sts_endpoint({}, shared, "eu-west-1") == "https://sts.eu-west-1.amazonaws.com"
+    assert sts_endpoint({}, shared, "cn-north-1") == "https://sts.cn-north-1.amazonaws.com.cn"
+    assert sts_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, shared, "eu-west-1") == "http://127.0.0.1:1"
+    override = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:2"}
+    assert sts_endpoint(override, shared, "eu-west-1") == "http://127.0.0.1:2"

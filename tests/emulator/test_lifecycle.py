@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -135,6 +137,27 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "LocalIvs stopped." in out
     assert '"name": "cli"' in saved.read_text()
+
+    # --load starts a new emulator from the saved state.
+    restarted = subprocess.Popen(
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--load", str(saved), "--no-verify-signatures"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert restarted.stdout is not None
+        first = restarted.stdout.readline()
+        again = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert again is not None, first
+        with urllib.request.urlopen(
+            urllib.request.Request(again.group(0) + "/ListChannels", data=b"{}", method="POST"), timeout=10
+        ) as response:
+            assert [c["name"] for c in json.loads(response.read())["channels"]] == ["cli"]
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=20)
 
 
 def test_quickstart_runs_against_the_embedded_emulator() -> None:
