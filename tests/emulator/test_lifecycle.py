@@ -102,30 +102,34 @@ def test_endpoint_before_start_is_a_clear_error() -> None:
         LocalIvs(account_id="42")
 
 
-def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
-    saved = tmp_path / "state.json"
+def serve_from_command_line(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """The CLI on a free port: the process, its endpoint and the settings lines it printed."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--seed", "1", "--save", str(saved)],
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     )
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(5)]
+    endpoint = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+    assert endpoint is not None, lines
+    return process, endpoint.group(0), lines[1:]
+
+
+def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
+    saved = tmp_path / "state.json"
+    process, endpoint, lines = serve_from_command_line("--seed", "1", "--save", str(saved))
     try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(5)]
-        endpoint = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
-        assert endpoint is not None, lines
-        settings = dict(line.strip().split("=", 1) for line in lines[1:])
-        assert settings["AWS_ENDPOINT_URL_IVS"] == endpoint.group(0)
+        settings = dict(line.strip().split("=", 1) for line in lines)
+        assert settings["AWS_ENDPOINT_URL_IVS"] == endpoint
 
         async def call() -> list[str]:
             from ivs_async import StaticCredentials
 
             credentials = StaticCredentials(settings["AWS_ACCESS_KEY_ID"], settings["AWS_SECRET_ACCESS_KEY"])
-            async with Ivs(
-                region=settings["AWS_REGION"], endpoint=endpoint.group(0), credentials=credentials
-            ) as client:
+            async with Ivs(region=settings["AWS_REGION"], endpoint=endpoint, credentials=credentials) as client:
                 await client.create_channel(name="cli")
                 return [c.name or "" for c in (await client.list_channels()).channels or []]
 
@@ -139,20 +143,10 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     assert '"name": "cli"' in saved.read_text()
 
     # --load starts a new emulator from the saved state.
-    restarted = subprocess.Popen(
-        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--load", str(saved), "--no-verify-signatures"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    restarted, again, _ = serve_from_command_line("--load", str(saved), "--no-verify-signatures")
     try:
-        assert restarted.stdout is not None
-        first = restarted.stdout.readline()
-        again = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert again is not None, first
         with urllib.request.urlopen(
-            urllib.request.Request(again.group(0) + "/ListChannels", data=b"{}", method="POST"), timeout=10
+            urllib.request.Request(again + "/ListChannels", data=b"{}", method="POST"), timeout=10
         ) as response:
             assert [c["name"] for c in json.loads(response.read())["channels"]] == ["cli"]
     finally:
