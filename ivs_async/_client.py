@@ -6,11 +6,12 @@ import logging
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from ivs_async._clock import SkewedClock
 from ivs_async._command import Command
-from ivs_async._config import SERVICE, ClientConfig, resolve_config
-from ivs_async._context import Call, HandlerContext
+from ivs_async._config import SERVICE, ClientConfig, check_seconds, resolve_config
+from ivs_async._context import Call, CallOptions, HandlerContext
 from ivs_async._exceptions import ClientClosedError, ConfigurationError
-from ivs_async._retries import RetryStrategy, StandardRetryStrategy
+from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
 from ivs_async._signing import SigV4Signer
 from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
@@ -18,6 +19,7 @@ from ivs_async.credentials import CredentialsProvider
 from ivs_async.middleware import default_stack
 
 OutputT = TypeVar("OutputT")
+_DEFAULT_OPTIONS = CallOptions()
 
 
 class IvsClient:
@@ -37,9 +39,11 @@ class IvsClient:
         max_attempts: int | None = None,
         retry_mode: str | None = None,
         retry_strategy: RetryStrategy | None = None,
+        timeout: float | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         max_connections: int | None = None,
+        keepalive_timeout: float | None = None,
         transport: Transport | None = None,
         user_agent_extra: str | None = None,
         use_fips_endpoint: bool | None = None,
@@ -55,14 +59,17 @@ class IvsClient:
             retry_mode=retry_mode,
             use_fips_endpoint=use_fips_endpoint,
             use_dualstack_endpoint=use_dualstack_endpoint,
+            timeout=timeout,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_connections=max_connections,
+            keepalive_timeout=keepalive_timeout,
             user_agent_extra=user_agent_extra,
         )
         if retry_strategy is not None and not isinstance(retry_strategy, RetryStrategy):
             raise ConfigurationError("retry_strategy must implement RetryStrategy")
-        self._retry_strategy = retry_strategy or StandardRetryStrategy(self.config.max_attempts)
+        self._retry_strategy = retry_strategy or _builtin_strategy(self.config)
+        self._clock = SkewedClock()
         endpoint_info = self.config.endpoint
         self._transport: Transport = transport or AiohttpTransport(
             connect_timeout=self.config.connect_timeout,
@@ -83,14 +90,44 @@ class IvsClient:
     def transport(self) -> Transport:
         return self._transport
 
-    async def send(self, command: Command[Any, OutputT]) -> OutputT:
-        """Run ``command`` through the middleware stack and return its output."""
+    @property
+    def retry_strategy(self) -> RetryStrategy:
+        return self._retry_strategy
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds added to the local clock when signing, learnt from IVS's ``Date`` headers."""
+        return self._clock.offset
+
+    async def send(
+        self,
+        command: Command[Any, OutputT],
+        *,
+        # A deadline that spans retries and backoff; asyncio.timeout() around send() would cut a
+        # call without the typed error and the attempt count.
+        timeout: float | None = None,  # noqa: ASYNC109
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> OutputT:
+        """Run ``command`` through the middleware stack and return its output.
+
+        ``timeout`` bounds the whole call (every attempt and wait); ``connect_timeout`` and
+        ``read_timeout`` bound each attempt. Each overrides the client's setting for this call.
+        """
         if self._closed:
             raise ClientClosedError("this IvsClient is closed; create a new one")
         handler = self._handlers.get(type(command))
         if handler is None:
             handler = self._compose(type(command))
-        result: OutputT = await handler(Call(command))
+        if timeout is None and connect_timeout is None and read_timeout is None:
+            options = _DEFAULT_OPTIONS
+        else:
+            options = CallOptions(
+                check_seconds("timeout", timeout),
+                check_seconds("connect_timeout", connect_timeout),
+                check_seconds("read_timeout", read_timeout),
+            )
+        result: OutputT = await handler(Call(command, options))
         return result
 
     def _compose(self, command_cls: type[Command[Any, Any]]) -> Handler:
@@ -104,6 +141,7 @@ class IvsClient:
             signer=self._signer,
             retry_strategy=self._retry_strategy,
             logger=self._logger,
+            clock=self._clock,
         )
         handler = self.middleware_stack.resolve(self._send_request, context)
         self._handlers[command_cls] = handler
@@ -111,7 +149,14 @@ class IvsClient:
 
     async def _send_request(self, call: Call) -> None:
         assert call.request is not None
-        call.response = await self._transport.send(call.request)
+        options = call.options
+        if options.connect_timeout is None and options.read_timeout is None:
+            # Without overrides: custom transports need not accept the timeout keywords.
+            call.response = await self._transport.send(call.request)
+        else:
+            call.response = await self._transport.send(
+                call.request, connect_timeout=options.connect_timeout, read_timeout=options.read_timeout
+            )
 
     async def close(self) -> None:
         """Close the connection pool. Later send() calls raise ClientClosedError."""
@@ -135,3 +180,9 @@ class IvsClient:
     def __repr__(self) -> str:
         endpoint = self.config.endpoint.url if self.config.endpoint else None
         return f"{type(self).__name__}(region={self.config.region!r}, endpoint={endpoint!r})"
+
+
+def _builtin_strategy(config: ClientConfig) -> RetryStrategy:
+    if config.retry_mode == "adaptive":
+        return AdaptiveRetryStrategy(config.max_attempts)
+    return StandardRetryStrategy(config.max_attempts)

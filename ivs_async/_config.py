@@ -17,10 +17,12 @@ from ivs_async.credentials import CredentialsProvider, default_chain
 
 SERVICE = "ivs"
 DEFAULT_MAX_ATTEMPTS = 3
-# "adaptive" (client-side rate limiting) is not implemented yet.
-RETRY_MODES = ("standard",)
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 60.0
+RETRY_MODES = ("standard", "adaptive")
+DEFAULT_CONNECT_TIMEOUT = 5.0
+# IVS answers in well under a second; 30 s of silence means the connection is gone.
+DEFAULT_READ_TIMEOUT = 30.0
+# The whole call, retries and backoff included: a worker never waits on one call longer than this.
+DEFAULT_TIMEOUT = 90.0
 # Enough that 64 coroutines sharing one client never queue for a connection.
 DEFAULT_MAX_CONNECTIONS = 100
 # Below the ~20 s after which AWS front ends close idle connections.
@@ -38,6 +40,7 @@ class ClientConfig:
     retry_mode: str
     connect_timeout: float
     read_timeout: float
+    timeout: float
     max_connections: int
     keepalive_timeout: float
     user_agent: str
@@ -66,6 +69,8 @@ def resolve_config(
     read_timeout: float | None,
     max_connections: int | None,
     user_agent_extra: str | None,
+    timeout: float | None = None,
+    keepalive_timeout: float | None = None,
     profile: str | None = None,
     retry_mode: str | None = None,
     use_fips_endpoint: bool | None = None,
@@ -105,8 +110,9 @@ def resolve_config(
         retry_mode=mode,
         connect_timeout=_positive_float("connect_timeout", connect_timeout, DEFAULT_CONNECT_TIMEOUT),
         read_timeout=_positive_float("read_timeout", read_timeout, DEFAULT_READ_TIMEOUT),
+        timeout=_positive_float("timeout", timeout, DEFAULT_TIMEOUT),
         max_connections=_positive_int("max_connections", max_connections, DEFAULT_MAX_CONNECTIONS),
-        keepalive_timeout=DEFAULT_KEEPALIVE_TIMEOUT,
+        keepalive_timeout=_positive_float("keepalive_timeout", keepalive_timeout, DEFAULT_KEEPALIVE_TIMEOUT),
         user_agent=_user_agent(user_agent_extra),
         profile=shared.profile_name if shared.explicit else None,
         use_fips_endpoint=fips,
@@ -157,12 +163,18 @@ def _positive_int(name: str, value: int | None, default: int) -> int:
     return value
 
 
-def _positive_float(name: str, value: float | None, default: float) -> float:
+def check_seconds(name: str, value: float | None) -> float | None:
+    """``value`` as float seconds (None stays None); a clear error unless it is a positive number."""
     if value is None:
-        return default
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+def _positive_float(name: str, value: float | None, default: float) -> float:
+    checked = check_seconds(name, value)
+    return default if checked is None else checked
 
 
 def _user_agent(extra: str | None) -> str:

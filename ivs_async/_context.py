@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
+    from ivs_async._clock import SkewedClock
     from ivs_async._command import Command, Operation
     from ivs_async._config import ClientConfig
     from ivs_async._http import HttpRequest, HttpResponse
@@ -26,15 +27,26 @@ class HandlerContext:
     signer: SigV4Signer
     retry_strategy: RetryStrategy
     logger: logging.Logger
+    clock: SkewedClock
+
+
+@attrs.frozen(slots=True)
+class CallOptions:
+    """Per-call settings; None means the client's own. Seconds throughout."""
+
+    timeout: float | None = None  # the whole call: every attempt and every wait between them
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
 
 
 class Call:
     """The state of one send(): the command, then the request, then the response."""
 
-    __slots__ = ("attempt", "command", "input", "properties", "request", "response")
+    __slots__ = ("attempt", "command", "input", "options", "properties", "request", "response")
 
-    def __init__(self, command: Command[Any, Any]) -> None:
+    def __init__(self, command: Command[Any, Any], options: CallOptions) -> None:
         self.command = command
+        self.options = options
         self.input: Any = command.input
         self.request: HttpRequest | None = None
         self.response: HttpResponse | None = None

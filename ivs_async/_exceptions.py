@@ -6,7 +6,7 @@ IvsError
     ├── ParamValidationError   input broke a model rule; nothing was sent
     ├── ConfigurationError     MissingRegionError, NoCredentialsError, bad endpoint ...
     ├── ClientClosedError
-    ├── TransportError         ConnectionFailedError, RequestTimeoutError
+    ├── TransportError         ConnectionFailedError, RequestTimeoutError (DeadlineExceededError)
     ├── ResponseParseError     the response was not what IVS sends (HTML page, cut JSON)
     └── PaginationError
 """
@@ -95,6 +95,12 @@ class ConnectionFailedError(TransportError):
 
 class RequestTimeoutError(TransportError):
     """Connecting or reading the response took longer than the configured timeout."""
+
+
+class DeadlineExceededError(RequestTimeoutError):
+    """The call's overall deadline passed (all attempts and waits included); not retried."""
+
+    retryable = False
 
 
 class ResponseParseError(IvsSdkError):

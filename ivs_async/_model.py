@@ -15,7 +15,11 @@ def mask_secret(value: object) -> str:
 
 @attrs.define(kw_only=True, slots=True)
 class ResponseMetadata:
-    """HTTP facts of one response; ``attempts`` and ``total_retry_delay`` count the retries."""
+    """HTTP facts of one response; ``attempts`` and ``total_retry_delay`` count the retries.
+
+    ``retry_after`` is the wait in seconds an error response asked for (``Retry-After`` or
+    ``x-amz-retry-after``); ``clock_skew_corrected`` says this response moved the client's clock.
+    """
 
     http_status_code: int = 0
     request_id: str | None = None
@@ -23,6 +27,8 @@ class ResponseMetadata:
     cf_id: str | None = None
     attempts: int = 1
     total_retry_delay: float = 0.0
+    retry_after: float | None = None
+    clock_skew_corrected: bool = False
 
 
 class Model:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from ivs_async import _converter
+from ivs_async._clock import parse_http_date
 from ivs_async._command import Operation
 from ivs_async._endpoints import Endpoint
 from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseError
@@ -95,7 +97,34 @@ def fill_metadata(md: ResponseMetadata, response: HttpResponse) -> ResponseMetad
 
 
 def response_metadata(response: HttpResponse) -> ResponseMetadata:
-    return fill_metadata(ResponseMetadata(), response)
+    """Metadata of a response that is not a success: with the server's retry hint, if any."""
+    md = fill_metadata(ResponseMetadata(), response)
+    md.retry_after = retry_after(response.headers)
+    return md
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asks to wait: ``x-amz-retry-after`` (ms), else ``Retry-After``
+    (seconds or an HTTP date, counted from the response's own ``Date``). None if absent or invalid."""
+    raw = headers.get("x-amz-retry-after")
+    if raw is not None:
+        try:
+            millis = int(raw)
+        except ValueError:
+            millis = -1
+        if millis >= 0:
+            return millis / 1000
+    raw = headers.get("Retry-After")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    when = parse_http_date(raw)
+    if when is None:
+        return None
+    sent = parse_http_date(headers.get("Date", "")) or time.time()
+    return max(0.0, when - sent)
 
 
 def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:

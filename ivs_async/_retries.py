@@ -1,24 +1,29 @@
-"""Which errors are retried, how long to wait, and the retry quota (the "standard" mode).
+"""Which errors are retried, how long to wait, and the retry quota: the "standard" and "adaptive" modes.
 
 Standard mode, as in the AWS SDKs: at most ``max_attempts`` attempts; full-jitter exponential
-backoff ``random() * min(max_backoff, base * 2 ** (attempt - 1))``; a quota of 500 tokens per
-client, 5 spent per retry (10 after a timeout); a call that succeeds after retrying gives back
-what its last retry took, one that succeeds at once adds 1. An empty quota stops retries until calls succeed.
+backoff ``random() * min(max_backoff, base * 2 ** (attempt - 1))`` with a base of 0.1 s, 0.5 s
+after throttling; a server's ``Retry-After`` is honoured within [backoff, backoff + 5 s]; a quota of
+500 tokens per client, 5 spent per retry (10 after a timeout); a call that succeeds after retrying
+gives back what its last retry took, one that succeeds at once adds 1. An empty quota stops
+retries until calls succeed. An error caused by a skewed clock, once the skew is corrected, is
+retried at once and free. Adaptive mode adds the client-side rate limiter of ``_rate_limit``.
 """
 
 from __future__ import annotations
 
 import enum
 import random
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ivs_async._exceptions import (
     ConnectionFailedError,
+    DeadlineExceededError,
     IvsError,
     IvsServiceException,
     RequestTimeoutError,
     ResponseParseError,
 )
+from ivs_async._rate_limit import ClientRateLimiter
 
 THROTTLING_CODES = frozenset(
     {
@@ -40,18 +45,33 @@ THROTTLING_CODES = frozenset(
 )
 TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
 TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+# Errors a wrong local clock causes; retried only once the response's Date corrected the clock.
+CLOCK_SKEW_CODES = frozenset(
+    {
+        "AuthFailure",
+        "InvalidSignatureException",
+        "RequestExpired",
+        "RequestInTheFuture",
+        "RequestTimeTooSkewed",
+        "SignatureDoesNotMatch",
+    }
+)
+MAX_RETRY_AFTER_EXTRA = 5.0  # a Retry-After may stretch the backoff by at most this many seconds
 
 
 class ErrorKind(enum.Enum):
     THROTTLING = "throttling"
     TRANSIENT = "transient"
     TIMEOUT = "timeout"
+    CLOCK_SKEW = "clock_skew"
 
 
 def classify(error: BaseException) -> ErrorKind | None:
     """The kind of a retryable error, or None for one that must not be retried."""
     if isinstance(error, IvsServiceException):
         status = error.http_status_code
+        if error.code in CLOCK_SKEW_CODES and error.metadata is not None and error.metadata.clock_skew_corrected:
+            return ErrorKind.CLOCK_SKEW
         if error.code in THROTTLING_CODES or status == 429:
             return ErrorKind.THROTTLING
         if error.code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
@@ -61,6 +81,8 @@ def classify(error: BaseException) -> ErrorKind | None:
         if error.http_status_code == 429:
             return ErrorKind.THROTTLING
         return ErrorKind.TRANSIENT if error.http_status_code in TRANSIENT_STATUS else None
+    if isinstance(error, DeadlineExceededError):
+        return None  # the call's whole time is spent
     if isinstance(error, RequestTimeoutError):
         return ErrorKind.TIMEOUT
     if isinstance(error, ConnectionFailedError):
@@ -81,7 +103,11 @@ class RetryToken:
 
 @runtime_checkable
 class RetryStrategy(Protocol):
-    """Decides, per failed attempt, whether and after how long to retry."""
+    """Decides, per failed attempt, whether and after how long to retry.
+
+    A strategy may also define ``async before_attempt()`` and ``after_attempt(error)`` (see
+    :class:`RateLimitingStrategy`); the client calls them around every attempt.
+    """
 
     max_attempts: int
 
@@ -98,6 +124,19 @@ class RetryStrategy(Protocol):
         ...
 
 
+@runtime_checkable
+class RateLimitingStrategy(Protocol):
+    """The optional hooks of a strategy that paces attempts (the adaptive mode)."""
+
+    async def before_attempt(self) -> None:
+        """Awaited before every attempt; may wait for send capacity."""
+        ...
+
+    def after_attempt(self, error: IvsError | None) -> None:
+        """Called after every attempt with its error, or None when it succeeded."""
+        ...
+
+
 class StandardRetryStrategy:
     """The AWS SDKs' standard retry mode. One instance per client: the quota is the client's."""
 
@@ -110,6 +149,7 @@ class StandardRetryStrategy:
         "quota_capacity",
         "retry_cost",
         "success_increment",
+        "throttling_base_delay",
         "timeout_cost",
     )
 
@@ -118,6 +158,7 @@ class StandardRetryStrategy:
         max_attempts: int = 3,
         *,
         base_delay: float = 0.1,
+        throttling_base_delay: float = 0.5,
         max_backoff: float = 20.0,
         quota_capacity: int = 500,
         retry_cost: int = 5,
@@ -128,6 +169,7 @@ class StandardRetryStrategy:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
         self.base_delay = base_delay
+        self.throttling_base_delay = throttling_base_delay
         self.max_backoff = max_backoff
         self.quota_capacity = quota_capacity
         self.retry_cost = retry_cost
@@ -140,23 +182,48 @@ class StandardRetryStrategy:
     def acquire_token(self) -> RetryToken:
         return RetryToken()
 
-    def backoff(self, attempt: int) -> float:
+    def backoff(self, attempt: int, *, throttled: bool = False) -> float:
         """Full-jitter delay after failed attempt number ``attempt`` (1-based)."""
-        return self._random.random() * min(self.max_backoff, self.base_delay * 2.0 ** (attempt - 1))
+        base = self.throttling_base_delay if throttled else self.base_delay
+        return self._random.random() * min(self.max_backoff, base * 2.0 ** (attempt - 1))
 
     def retry_delay(self, token: RetryToken, error: IvsError) -> float | None:
         kind = classify(error)
         if kind is None or token.attempts >= self.max_attempts:
             return None
+        if kind is ErrorKind.CLOCK_SKEW:
+            token.attempts += 1  # the clock is corrected now: the same request will pass
+            return 0.0
         cost = self.timeout_cost if kind is ErrorKind.TIMEOUT else self.retry_cost
         if self.available < cost:
             return None
         self.available -= cost
         token.last_cost = cost
-        delay = self.backoff(token.attempts)
+        delay = self.backoff(token.attempts, throttled=kind is ErrorKind.THROTTLING)
+        hint = error.metadata.retry_after if error.metadata is not None else None
+        if hint is not None:
+            delay = min(max(hint, delay), delay + MAX_RETRY_AFTER_EXTRA)
         token.attempts += 1
         return delay
 
     def record_success(self, token: RetryToken) -> None:
         refund = token.last_cost or self.success_increment
         self.available = min(self.quota_capacity, self.available + refund)
+
+
+class AdaptiveRetryStrategy(StandardRetryStrategy):
+    """Standard mode plus a client-side rate limiter that starts after the first throttle."""
+
+    __slots__ = ("rate_limiter",)
+
+    def __init__(self, max_attempts: int = 3, *, rate_limiter: ClientRateLimiter | None = None, **options: Any) -> None:
+        super().__init__(max_attempts, **options)
+        self.rate_limiter = rate_limiter or ClientRateLimiter()
+
+    async def before_attempt(self) -> None:
+        await self.rate_limiter.acquire()
+
+    def after_attempt(self, error: IvsError | None) -> None:
+        if error is None or (error.metadata is not None and error.metadata.http_status_code):
+            # Only answers count: a connection that failed says nothing about the service's rate.
+            self.rate_limiter.record(error is not None and classify(error) is ErrorKind.THROTTLING)

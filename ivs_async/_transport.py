@@ -23,13 +23,19 @@ from ivs_async._exceptions import (
 from ivs_async._http import HttpRequest, HttpResponse
 
 _MAX_CACHED_URLS = 256
+DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups
 
 
 @runtime_checkable
 class Transport(Protocol):
-    """Sends one request and returns the whole response; raises TransportError subclasses."""
+    """Sends one request and returns the whole response; raises TransportError subclasses.
 
-    async def send(self, request: HttpRequest) -> HttpResponse: ...
+    ``connect_timeout``/``read_timeout`` override the transport's own for this request.
+    """
+
+    async def send(
+        self, request: HttpRequest, *, connect_timeout: float | None = None, read_timeout: float | None = None
+    ) -> HttpResponse: ...
 
     async def close(self) -> None: ...
 
@@ -46,6 +52,7 @@ class AiohttpTransport:
         keepalive_timeout: float,
         trust_env: bool = True,
     ) -> None:
+        # No total: the client's per-call deadline bounds the whole call, retries included.
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
         self._max_connections = max_connections
         self._keepalive_timeout = keepalive_timeout
@@ -62,7 +69,8 @@ class AiohttpTransport:
             limit=self._max_connections,
             limit_per_host=0,
             keepalive_timeout=self._keepalive_timeout,
-            ttl_dns_cache=300,
+            use_dns_cache=True,
+            ttl_dns_cache=DNS_CACHE_SECONDS,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -87,8 +95,27 @@ class AiohttpTransport:
             cached = self._urls[url] = URL(url, encoded=True)
         return cached
 
-    async def send(self, request: HttpRequest) -> HttpResponse:
+    def connections(self) -> tuple[int, int]:
+        """(in use, idle kept-alive) connections in the pool, for tests and diagnostics."""
+        connector = self.connector
+        if connector is None or connector.closed:
+            return 0, 0
+        # aiohttp has no public counters; these two private attributes are the pool's own books.
+        in_use = len(getattr(connector, "_acquired", ()))
+        idle = sum(len(conns) for conns in getattr(connector, "_conns", {}).values())
+        return in_use, idle
+
+    async def send(
+        self, request: HttpRequest, *, connect_timeout: float | None = None, read_timeout: float | None = None
+    ) -> HttpResponse:
         session = self._session or self._open()
+        timeout = self._timeout
+        if connect_timeout is not None or read_timeout is not None:
+            timeout = aiohttp.ClientTimeout(
+                total=None,
+                connect=connect_timeout if connect_timeout is not None else timeout.connect,
+                sock_read=read_timeout if read_timeout is not None else timeout.sock_read,
+            )
         try:
             async with session.request(
                 request.method,
@@ -96,6 +123,7 @@ class AiohttpTransport:
                 data=request.body or None,
                 headers=request.headers,
                 allow_redirects=False,
+                timeout=timeout,
             ) as response:
                 body = await response.read()
                 return HttpResponse(response.status, response.headers, body)

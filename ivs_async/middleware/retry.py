@@ -1,12 +1,16 @@
-"""finalize (high): run the rest of the stack again after retryable errors, per the strategy."""
+"""finalize (high): the call's deadline, its attempt headers and its retries, per the strategy."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
+
+import attrs
 
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import IvsError
+from ivs_async._exceptions import DeadlineExceededError, IvsError
 from ivs_async._model import ResponseMetadata
+from ivs_async._retries import RateLimitingStrategy, RetryToken
 from ivs_async._stack import Handler
 
 NAME = "retry"
@@ -14,28 +18,62 @@ NAME = "retry"
 
 def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
     strategy = context.retry_strategy
+    limiter = strategy if isinstance(strategy, RateLimitingStrategy) else None
+    default_timeout = context.config.timeout
+    operation = context.operation.name
 
     async def retry(call: Call) -> object:
+        timeout = call.options.timeout or default_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         token = strategy.acquire_token()
-        while True:
-            call.attempt = token.attempts
-            try:
-                result = await next_handler(call)
-            except IvsError as exc:
-                delay = strategy.retry_delay(token, exc)
-                if delay is None:
-                    if exc.metadata is None:
-                        exc.metadata = ResponseMetadata()
-                    exc.metadata.attempts = token.attempts
-                    exc.metadata.total_retry_delay = token.total_delay
-                    raise
-                token.total_delay += delay
-                await asyncio.sleep(delay)
-                continue
-            strategy.record_success(token)
-            md = result.metadata
-            md.attempts = token.attempts
-            md.total_retry_delay = token.total_delay
-            return result
+        assert call.request is not None
+        headers = call.request.headers
+        headers["amz-sdk-invocation-id"] = str(uuid.uuid4())
+        last_error: IvsError | None = None
+        try:
+            async with asyncio.timeout_at(deadline) as scope:
+                while True:
+                    call.attempt = token.attempts
+                    headers["amz-sdk-request"] = f"attempt={token.attempts}; max={strategy.max_attempts}"
+                    if limiter is not None:
+                        await limiter.before_attempt()
+                    try:
+                        result = await next_handler(call)
+                    except IvsError as exc:
+                        last_error = exc
+                        if limiter is not None:
+                            limiter.after_attempt(exc)
+                        delay = strategy.retry_delay(token, exc)
+                        if delay is None or loop.time() + delay >= deadline:
+                            _final(exc, token)
+                            raise
+                        token.total_delay += delay
+                        await asyncio.sleep(delay)
+                        continue
+                    if limiter is not None:
+                        limiter.after_attempt(None)
+                    strategy.record_success(token)
+                    md = result.metadata
+                    md.attempts = token.attempts
+                    md.total_retry_delay = token.total_delay
+                    return result
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            error = DeadlineExceededError(
+                f"{operation} did not finish within its {timeout:g} s deadline ({token.attempts} attempt(s))"
+            )
+            error.metadata = attrs.evolve(last_error.metadata) if last_error and last_error.metadata else None
+            raise _final(error, token) from last_error
 
     return retry
+
+
+def _final(error: IvsError, token: RetryToken) -> IvsError:
+    """``error`` with the call's attempts and total delay in its metadata."""
+    if error.metadata is None:
+        error.metadata = ResponseMetadata()
+    error.metadata.attempts = token.attempts
+    error.metadata.total_retry_delay = token.total_delay
+    return error

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
@@ -77,6 +78,7 @@ class EmulatorServer:
     async def start(self, host: str, port: int) -> str:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.on_response_prepare.append(self._date_header)
         # handler_cancellation: a hung answer stops when its client goes away.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
@@ -90,6 +92,10 @@ class EmulatorServer:
         self.endpoint = f"http://{shown}:{bound_port}"
         self.backend.playback_origin = self.endpoint
         return self.endpoint
+
+    async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
+        # The emulator's clock, not the host's: a client learns its skew from this header.
+        response.headers["Date"] = formatdate(self.checker.clock().timestamp(), usegmt=True)
 
     async def stop(self) -> None:
         if self._runner is not None:

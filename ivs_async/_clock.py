@@ -1,0 +1,59 @@
+"""The client's view of the time: the local clock plus the offset that IVS's ``Date`` headers showed.
+
+A request is signed with ``now()``. A response whose ``Date`` differs from ``now()`` by 5 minutes
+or more moves the offset, as the AWS SDKs do; then the next signature is accepted again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+# AWS refuses signatures more than 5 minutes away from its own clock.
+SKEW_THRESHOLD = 300.0
+
+
+class SkewedClock:
+    """One per client: its offset is learnt from the responses that client reads."""
+
+    __slots__ = ("_last_header", "_last_server_time", "_time", "offset")
+
+    def __init__(self, time_source: Callable[[], float] = time.time) -> None:
+        self._time = time_source
+        self.offset = 0.0
+        # Date changes once a second: parse each distinct header once.
+        self._last_header = ""
+        self._last_server_time = 0.0
+
+    def now(self) -> float:
+        """Seconds since the epoch, as the service's clock would say."""
+        return self._time() + self.offset
+
+    def observe(self, date_header: str | None) -> bool:
+        """Learn from a response's ``Date``; True when the offset changed (the clock was skewed)."""
+        if not date_header:
+            return False
+        if date_header != self._last_header:
+            server_time = parse_http_date(date_header)
+            if server_time is None:
+                return False
+            self._last_header, self._last_server_time = date_header, server_time
+        server_time = self._last_server_time
+        local = self._time()
+        if abs(local + self.offset - server_time) < SKEW_THRESHOLD:
+            return False
+        self.offset = server_time - local
+        return True
+
+
+def parse_http_date(value: str) -> float | None:
+    """An HTTP date (RFC 7231) as seconds since the epoch; None when it is not one."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000" or no zone: HTTP dates are UTC
+        return parsed.replace(tzinfo=UTC).timestamp()
+    return parsed.timestamp()
