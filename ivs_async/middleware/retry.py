@@ -10,7 +10,7 @@ import attrs
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import DeadlineExceededError, IvsError
 from ivs_async._model import ResponseMetadata
-from ivs_async._retries import RateLimitingStrategy, RetryToken
+from ivs_async._retries import RateLimitingStrategy
 from ivs_async._stack import Handler
 
 NAME = "retry"
@@ -31,11 +31,12 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
         headers = call.request.headers
         headers["amz-sdk-invocation-id"] = str(uuid.uuid4())
         last_error: IvsError | None = None
+        call.attempt = 0  # attempts made; the token's count is the strategy's own bookkeeping
         try:
             async with asyncio.timeout_at(deadline) as scope:
                 while True:
-                    call.attempt = token.attempts
-                    headers["amz-sdk-request"] = f"attempt={token.attempts}; max={strategy.max_attempts}"
+                    call.attempt += 1
+                    headers["amz-sdk-request"] = f"attempt={call.attempt}; max={strategy.max_attempts}"
                     if limiter is not None:
                         await limiter.before_attempt()
                     try:
@@ -46,7 +47,7 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                             limiter.after_attempt(exc)
                         delay = strategy.retry_delay(token, exc)
                         if delay is None or loop.time() + delay >= deadline:
-                            _final(exc, token)
+                            _final(exc, call.attempt, token.total_delay)
                             raise
                         token.total_delay += delay
                         await asyncio.sleep(delay)
@@ -55,25 +56,25 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                         limiter.after_attempt(None)
                     strategy.record_success(token)
                     md = result.metadata
-                    md.attempts = token.attempts
+                    md.attempts = call.attempt
                     md.total_retry_delay = token.total_delay
                     return result
         except TimeoutError:
             if not scope.expired():
                 raise
             error = DeadlineExceededError(
-                f"{operation} did not finish within its {timeout:g} s deadline ({token.attempts} attempt(s))"
+                f"{operation} did not finish within its {timeout:g} s deadline ({call.attempt} attempt(s))"
             )
             error.metadata = attrs.evolve(last_error.metadata) if last_error and last_error.metadata else None
-            raise _final(error, token) from last_error
+            raise _final(error, call.attempt, token.total_delay) from last_error
 
     return retry
 
 
-def _final(error: IvsError, token: RetryToken) -> IvsError:
+def _final(error: IvsError, attempts: int, total_delay: float) -> IvsError:
     """``error`` with the call's attempts and total delay in its metadata."""
     if error.metadata is None:
         error.metadata = ResponseMetadata()
-    error.metadata.attempts = token.attempts
-    error.metadata.total_retry_delay = token.total_delay
+    error.metadata.attempts = attempts
+    error.metadata.total_retry_delay = total_delay
     return error

@@ -106,6 +106,11 @@ class LocalIvs:
         with self._backend.lock:
             self._backend.quotas = quotas
 
+    def requests(self, operation: str | None = None) -> int:
+        """How many requests reached an operation (any operation: None), faults and refusals included."""
+        counts = self._server.requests
+        return sum(counts.values()) if operation is None else counts[operation]
+
     def client(self, **options: Any) -> IvsClient:
         """An IvsClient for this emulator; ``options`` go to IvsClient (max_attempts=1, say)."""
         options.setdefault("credentials", self.credentials)
@@ -173,6 +178,7 @@ class LocalIvs:
         """Forget every resource, stream and record, and disarm every fault."""
         self._backend.reset()
         self.faults.clear()
+        self._server.requests.clear()
 
     def snapshot(self) -> str:
         """The state as JSON text; :meth:`load` restores it (in this or another emulator)."""

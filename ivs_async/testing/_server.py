@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
@@ -74,6 +75,7 @@ class EmulatorServer:
                 self._fixed[(operation.method, operation.uri)] = route
         self._runner: web.AppRunner | None = None
         self.endpoint = ""
+        self.requests: Counter[str] = Counter()  # operation name -> requests received
 
     async def start(self, host: str, port: int) -> str:
         app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -114,6 +116,7 @@ class EmulatorServer:
         if route is None:
             return _error(404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path}"})
         name = route.operation.name
+        self.requests[name] += 1
         fault = self.faults.take(name)
         if fault is not None:
             if fault.delay and fault.kind not in (FaultKind.SLOW_BODY, FaultKind.HANG):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from email.utils import formatdate
 
 import pytest
+from multidict import CIMultiDict
 
-from ivs_async import IvsClient, StaticCredentials
-from ivs_async._retries import StandardRetryStrategy
+from ivs_async import IvsClient, IvsError, IvsServiceException, ResponseMetadata, StaticCredentials
+from ivs_async._clock import SkewedClock
+from ivs_async._protocol import retry_after
+from ivs_async._retries import RetryToken, StandardRetryStrategy
 from ivs_async.commands import GetChannelCommand
 from ivs_async.errors import (
     ConnectionFailedError,
+    DeadlineExceededError,
     InternalServerException,
     RequestTimeoutError,
     ResponseParseError,
@@ -203,3 +209,160 @@ def test_custom_strategy_must_implement_the_protocol() -> None:
 
     with pytest.raises(ConfigurationError):
         IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), retry_strategy=object())  # type: ignore[arg-type]
+
+
+async def test_sdk_request_headers_per_attempt_and_per_call(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(UNAVAILABLE, OK, OK)
+    await retrying.send(GetChannelCommand(arn=ARN))
+    await retrying.send(GetChannelCommand(arn=ARN))
+    first, retried, other = server.received
+    assert first.headers["amz-sdk-request"] == "attempt=1; max=3"
+    assert retried.headers["amz-sdk-request"] == "attempt=2; max=3"
+    assert other.headers["amz-sdk-request"] == "attempt=1; max=3"
+    invocation = first.headers["amz-sdk-invocation-id"]
+    assert str(uuid.UUID(invocation)) == invocation
+    assert retried.headers["amz-sdk-invocation-id"] == invocation  # one id per call, kept across attempts
+    assert other.headers["amz-sdk-invocation-id"] != invocation
+    for r in server.received:  # the headers are signed with the rest
+        assert verify_signature(r.method, r.url, r.headers, r.body, key=KEY, secret=SECRET, region=REGION)[0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "3"}, 3.0),
+        ({"Retry-After": " 0 "}, 0.0),
+        ({"x-amz-retry-after": "1500"}, 1.5),
+        ({"x-amz-retry-after": "1500", "Retry-After": "9"}, 1.5),  # the precise one wins
+        ({"x-amz-retry-after": "soon", "Retry-After": "9"}, 9.0),
+        ({"Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT", "Date": "Wed, 21 Oct 2026 07:28:00 GMT"}, 30.0),
+        ({"Retry-After": "Wed, 21 Oct 2026 07:27:00 GMT", "Date": "Wed, 21 Oct 2026 07:28:00 GMT"}, 0.0),
+        ({"Retry-After": "-5"}, None),
+        ({"Retry-After": "tomorrow"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_hints(headers: dict[str, str], expected: float | None) -> None:
+    assert retry_after(CIMultiDict(headers)) == expected
+
+
+def test_retry_after_is_clamped_to_backoff_plus_five_seconds() -> None:
+    strategy = StandardRetryStrategy(base_delay=0.001)
+    for hint, low, high in ((2.0, 2.0, 2.0), (100.0, 5.0, 5.002), (0.0, 0.0, 0.001)):
+        error = ServiceUnavailable("busy", metadata=ResponseMetadata(http_status_code=503, retry_after=hint))
+        delay = strategy.retry_delay(RetryToken(), error)
+        assert delay is not None and low <= delay <= high
+
+
+async def test_retry_after_from_the_wire_is_honoured(server: LoopbackServer, retrying: IvsClient) -> None:
+    server.queue(Reply(503, {"exceptionMessage": "busy"}, {"x-amz-retry-after": "300"}), OK)
+    out = await retrying.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 2 and out.metadata.total_retry_delay == pytest.approx(0.3)
+
+
+def test_throttling_backs_off_from_a_larger_base() -> None:
+    strategy = StandardRetryStrategy()
+    throttled = [strategy.backoff(1, throttled=True) for _ in range(300)]
+    transient = [strategy.backoff(1) for _ in range(300)]
+    assert max(transient) <= 0.1 < max(throttled) <= 0.5
+    assert max(strategy.backoff(3, throttled=True) for _ in range(300)) <= 2.0
+
+
+def test_clock_skew_errors_are_retried_at_once_only_when_the_clock_moved() -> None:
+    strategy = StandardRetryStrategy()
+    before = strategy.available
+    skewed = IvsServiceException(
+        "Signature expired", code="InvalidSignatureException", metadata=ResponseMetadata(http_status_code=403)
+    )
+    assert strategy.retry_delay(RetryToken(), skewed) is None  # a plain signature error is final
+    assert skewed.metadata is not None
+    skewed.metadata.clock_skew_corrected = True
+    token = RetryToken()
+    assert strategy.retry_delay(token, skewed) == 0.0 and token.attempts == 2
+    assert strategy.available == before  # free: the client fixed its own clock
+
+
+def test_skewed_clock_learns_from_date_headers() -> None:
+    local = [1_800_000_000.0]
+    clock = SkewedClock(lambda: local[0])
+    assert not clock.observe(None) and not clock.observe("garbage")
+    assert not clock.observe(formatdate(local[0] + 299, usegmt=True))  # under 5 minutes: left alone
+    assert clock.offset == 0
+    assert clock.observe(formatdate(local[0] + 600, usegmt=True))
+    assert clock.offset == pytest.approx(600) and clock.now() == pytest.approx(local[0] + 600)
+    assert not clock.observe(formatdate(local[0] + 601, usegmt=True))  # now in step
+    assert clock.observe(formatdate(local[0] - 3600, usegmt=True))
+    assert clock.offset == pytest.approx(-3600)
+
+
+async def test_a_user_strategy_gets_the_attempt_hooks(server: LoopbackServer) -> None:
+    seen: list[str] = []
+
+    class Recording(StandardRetryStrategy):
+        async def before_attempt(self) -> None:
+            seen.append("before")
+
+        def after_attempt(self, error: IvsError | None) -> None:
+            seen.append(type(error).__name__ if error else "ok")
+
+    server.queue(UNAVAILABLE, OK)
+    async with IvsClient(
+        region=REGION,
+        credentials=StaticCredentials(KEY, SECRET),
+        endpoint=server.endpoint,
+        retry_strategy=Recording(base_delay=0.001),
+    ) as client:
+        out = await client.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 2
+    assert seen == ["before", "ServiceUnavailable", "before", "ok"]
+
+
+async def test_a_minimal_user_strategy_replaces_the_builtin_one(server: LoopbackServer) -> None:
+    class Twice:
+        max_attempts = 2
+
+        def acquire_token(self) -> RetryToken:
+            return RetryToken()
+
+        def retry_delay(self, token: RetryToken, error: IvsError) -> float | None:
+            if token.attempts >= self.max_attempts:
+                return None
+            token.attempts += 1
+            return 0.0  # retries even what the standard mode would not
+
+        def record_success(self, token: RetryToken) -> None:
+            pass
+
+    server.queue(Reply(400, {"exceptionMessage": "bad"}, {"x-amzn-ErrorType": "ValidationException"}), OK)
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, retry_strategy=Twice()
+    ) as client:
+        out = await client.send(GetChannelCommand(arn=ARN))
+        assert out.metadata.attempts == 2
+        assert server.received[1].headers["amz-sdk-request"] == "attempt=2; max=2"
+
+
+async def test_deadline_error_carries_attempts_and_is_not_retried(server: LoopbackServer) -> None:
+    server.default = Reply(200, {}, delay=2)
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, timeout=0.2
+    ) as client:
+        with pytest.raises(
+            DeadlineExceededError, match=r"GetChannel did not finish within its 0.2 s deadline"
+        ) as caught:
+            await client.send(GetChannelCommand(arn=ARN))
+    assert caught.value.metadata is not None and caught.value.metadata.attempts == 1
+    assert isinstance(caught.value, RequestTimeoutError) and not caught.value.retryable
+
+
+async def test_no_retry_is_started_that_the_deadline_would_cut(server: LoopbackServer) -> None:
+    server.default = Reply(503, {"exceptionMessage": "busy"}, {"Retry-After": "3"})
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, timeout=1
+    ) as client:
+        with pytest.raises(IvsServiceException) as caught:
+            await client.send(GetChannelCommand(arn=ARN))
+    # The server asked for 3 s; the call had 1 s: it ends at once with the service's own error.
+    assert not isinstance(caught.value, DeadlineExceededError)
+    assert caught.value.metadata is not None and caught.value.metadata.attempts == 1
+    assert len(server.received) == 1
