@@ -137,3 +137,20 @@ async def test_per_call_timeouts_are_checked(server: LoopbackServer, option: str
             with pytest.raises(ConfigurationError, match=option):
                 await client.send(GetChannelCommand(arn=ARN), **{option: bad})  # type: ignore[arg-type]
     assert server.received == []
+
+
+async def test_cancelled_while_waiting_for_a_connection(server: LoopbackServer) -> None:
+    server.default = Reply(200, {"channel": {"arn": ARN}}, delay=0.5)
+    async with client_for(server.endpoint, max_connections=1) as client:
+        holder = asyncio.create_task(client.send(GetChannelCommand(arn=ARN)))
+        while not server.received:
+            await asyncio.sleep(0.01)
+        waiter = asyncio.create_task(client.send(GetChannelCommand(arn=ARN)))
+        await asyncio.sleep(0.1)  # queued behind the only connection
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        out = await holder
+        assert out.metadata.attempts == 1
+        assert len(server.received) == 1  # the cancelled call never went out
+        assert client.transport.connections() == (0, 1)  # type: ignore[attr-defined]
