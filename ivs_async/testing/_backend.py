@@ -26,6 +26,7 @@ import attrs
 from ivs_async._generated.commands import OPERATIONS
 from ivs_async._schema import Kind, Shape
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
+from ivs_async.testing._playback import verify_token
 
 Json = dict[str, Any]
 
@@ -194,6 +195,7 @@ class IvsBackend:
         }
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
+        self._used_single_use: set[str] = set()  # single-use playback tokens already played
         self._state: Json = {}
         self.reset()
 
@@ -218,6 +220,7 @@ class IvsBackend:
             }
             self._metadata_times.clear()
             self._account_metadata_times.clear()
+            self._used_single_use.clear()
 
     def snapshot(self) -> str:
         """The whole state as JSON text (secrets included: it is test data)."""
@@ -348,6 +351,25 @@ class IvsBackend:
     def is_live(self, channel_arn: str) -> bool:
         with self.lock:
             return channel_arn in self._state["live"]
+
+    def authorize_playback(self, channel_arn: str, token: str | None, origin: str | None) -> Json | None:
+        """The token's claims for a private channel, None for a public one (or an unknown one:
+        its playback URL then answers 404); PlaybackRefused when the token does not allow it."""
+        with self.lock:
+            channel = self._resources(CHANNEL).get(channel_arn)
+            if channel is None or not channel.get("authorized"):
+                return None
+            return dict(
+                verify_token(
+                    token,
+                    channel_arn=channel_arn,
+                    origin=origin,
+                    public_keys=self._state["keyMaterial"].values(),
+                    now=self.clock().timestamp(),
+                    used_single_use=self._used_single_use,
+                    revocations=[r for r in self._state["revocations"] if r["channelArn"] == channel_arn],
+                )
+            )
 
     # -- helpers ----------------------------------------------------------------------------------
 

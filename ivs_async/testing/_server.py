@@ -22,6 +22,7 @@ from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
 from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, project
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
+from ivs_async.testing._playback import PlaybackRefused
 
 _JSON = "application/json"
 _PLAYBACK = re.compile(r"/api/video/v1/([a-z0-9-]+)\.([0-9]+)\.channel\.([a-zA-Z0-9-]+)\.m3u8")
@@ -111,7 +112,7 @@ class EmulatorServer:
         raw_path = request.raw_path
         path = raw_path.partition("?")[0]
         if request.method == "GET" and _PLAYBACK.fullmatch(path):
-            return self._playback(path)
+            return self._playback(path, request)
         route, labels = self._route(request.method, path)
         if route is None:
             return _error(404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path}"})
@@ -183,16 +184,34 @@ class EmulatorServer:
         payload = json.dumps(project(operation.output, result), separators=(",", ":")).encode()
         return web.Response(status=operation.success_code, body=payload, headers=headers)
 
-    def _playback(self, path: str) -> web.Response:
-        """A channel's playback URL: a minimal HLS playlist while live, 404 otherwise."""
+    def _playback(self, path: str, request: web.Request) -> web.Response:
+        """A channel's playback URL: 403 when a private channel's token does not allow playback,
+        then a minimal HLS playlist while live (no rendition above the token's maximum
+        resolution), 404 otherwise."""
         match = _PLAYBACK.fullmatch(path)
         assert match is not None
         region, account, channel_id = match.groups()
         arn = f"arn:aws:ivs:{region}:{account}:{CHANNEL}/{channel_id}"
+        origin = request.headers.get("Origin")
+        try:
+            claims = self.backend.authorize_playback(arn, request.query.get("token"), origin)
+        except PlaybackRefused as exc:
+            return web.Response(status=403, text=f"playback refused: {exc}")
         if not self.backend.is_live(arn):
             return web.Response(status=404, text="channel is offline or does not exist")
-        playlist = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=6000000,RESOLUTION=1920x1080\nchunklist.m3u8\n"
-        return web.Response(status=200, text=playlist, content_type="application/vnd.apple.mpegurl")
+        limit = _RENDITIONS.index((claims or {}).get("aws:maximum-resolution", "FULL_HD"))
+        lines = ["#EXTM3U"]
+        for name, bandwidth, resolution in _PLAYLIST[limit:]:
+            lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={resolution},VIDEO="{name}"', f"{name}.m3u8"]
+        headers = {"Access-Control-Allow-Origin": origin} if claims and origin else {}
+        return web.Response(
+            status=200, text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl", headers=headers
+        )
+
+
+# Renditions of the playlist, best first; a token's maximum resolution drops those above it.
+_RENDITIONS = ("FULL_HD", "HD", "SD")
+_PLAYLIST = (("1080p", 6000000, "1920x1080"), ("720p", 3000000, "1280x720"), ("480p", 1200000, "852x480"))
 
 
 _LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)

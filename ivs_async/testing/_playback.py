@@ -1,0 +1,120 @@
+"""The emulator's playback authorization: what IVS checks in a private channel's token.
+
+A token passes when it is an ES384 JWT signed by one of the account's imported playback keys,
+for this channel, not expired, from an allowed origin, not yet used if single-use, and not
+revoked for its viewer. Verifying needs ``cryptography`` (the ``playback`` or ``test`` extra).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_COORDINATE_BYTES = 48
+
+
+class PlaybackRefused(Exception):
+    """The token does not allow playback; the message says why (the emulator answers 403)."""
+
+
+def verify_token(
+    token: str | None,
+    *,
+    channel_arn: str,
+    origin: str | None,
+    public_keys: Iterable[str],
+    now: float,
+    used_single_use: set[str],
+    revocations: Iterable[Mapping[str, Any]],
+) -> Mapping[str, Any]:
+    """The token's claims when it allows playback of ``channel_arn``; PlaybackRefused otherwise.
+
+    A single-use token is recorded in ``used_single_use`` when it passes.
+    """
+    if not token:
+        raise PlaybackRefused("this channel requires a playback token (?token=...)")
+    header, claims, signing_input, signature = _split(token)
+    if header.get("alg") != "ES384":
+        raise PlaybackRefused(f"token algorithm must be ES384, got {header.get('alg')!r}")
+    if not any(_signed_by(pem, signing_input, signature) for pem in public_keys):
+        raise PlaybackRefused("token signature does not match any imported playback key pair")
+    if claims.get("aws:channel-arn") != channel_arn:
+        raise PlaybackRefused(f"token is for {claims.get('aws:channel-arn')!r}, not this channel")
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise PlaybackRefused("token has no numeric exp claim")
+    if exp <= now:
+        raise PlaybackRefused("token expired")
+    allowed = [o for o in str(claims.get("aws:access-control-allow-origin", "")).split(",") if o]
+    if allowed:
+        strict = claims.get("aws:strict-origin-enforcement") is True
+        if origin is None and strict:
+            raise PlaybackRefused("strict origin enforcement: the request has no Origin header")
+        # Without strict enforcement only browsers (which send Origin) are held to the list.
+        if origin is not None and not any(_origin_matches(pattern, origin) for pattern in allowed):
+            raise PlaybackRefused(f"origin {origin!r} is not allowed by the token")
+    viewer_id = claims.get("aws:viewer-id")
+    if viewer_id is not None:
+        version = claims.get("aws:viewer-session-version", 0)
+        for revocation in revocations:
+            if revocation["viewerId"] == viewer_id and version <= revocation["maxVersion"]:
+                raise PlaybackRefused(f"viewer session {viewer_id!r} version {version} was revoked")
+    single_use = claims.get("aws:single-use-uuid")
+    if single_use is not None:
+        if single_use in used_single_use:
+            raise PlaybackRefused("single-use token was already used")
+        used_single_use.add(single_use)
+    return claims
+
+
+def _split(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise PlaybackRefused("token is not a JWT (three dot-separated parts)")
+    try:
+        header = json.loads(_unb64(parts[0]))
+        claims = json.loads(_unb64(parts[1]))
+        signature = _unb64(parts[2])
+    except (ValueError, binascii.Error):
+        raise PlaybackRefused("token is not valid base64url JSON") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise PlaybackRefused("token header and claims must be JSON objects")
+    return header, claims, f"{parts[0]}.{parts[1]}".encode(), signature
+
+
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _signed_by(public_key_pem: str, signing_input: bytes, signature: bytes) -> bool:
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise PlaybackRefused(
+            "the emulator checks playback tokens with 'cryptography': pip install 'ivs-async[playback]'"
+        )
+    if len(signature) != 2 * _COORDINATE_BYTES:  # JWS: raw r || s, not DER
+        return False
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    r = int.from_bytes(signature[:_COORDINATE_BYTES], "big")
+    s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
+    try:
+        key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA384()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _origin_matches(pattern: str, origin: str) -> bool:
+    if pattern == "*":
+        return True
+    regex = re.escape(pattern).replace(r"\*", "[^/.]+(?:\\.[^/.]+)*", 1)
+    return re.fullmatch(regex, origin) is not None
