@@ -25,6 +25,7 @@ import attrs
 
 from ivs_async._generated.commands import OPERATIONS
 from ivs_async._schema import Kind, Shape
+from ivs_async.testing._events import EventHub, envelope
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
 from ivs_async.testing._playback import verify_token
 
@@ -196,6 +197,8 @@ class IvsBackend:
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
         self._used_single_use: set[str] = set()  # single-use playback tokens already played
+        self.events = EventHub()
+        self._outbox: list[Json] = []  # events emitted under the lock, published after it
         self._state: Json = {}
         self.reset()
 
@@ -203,8 +206,30 @@ class IvsBackend:
 
     def handle(self, operation: str, request: Json) -> Json:
         """Run ``operation`` on a validated wire request; raises ServiceError for IVS errors."""
+        try:
+            with self.lock:
+                return self._handlers[operation](request)
+        finally:
+            self._publish()
+
+    def _emit(self, detail_type: str, channel: Json, at: datetime, **detail: Any) -> None:
+        self._outbox.append(
+            envelope(
+                detail_type,
+                account=self.account_id,
+                region=self.region,
+                at=at,
+                resources=[channel["arn"]],
+                detail={"channel_name": channel["name"], **detail},
+            )
+        )
+
+    def _publish(self) -> None:
+        """Hand the emitted events to subscribers outside the lock: a subscriber may call us back."""
         with self.lock:
-            return self._handlers[operation](request)
+            pending, self._outbox = self._outbox, []
+        if pending:
+            self.events.publish(pending)
 
     def reset(self) -> None:
         """Forget every resource, stream and record."""
@@ -252,6 +277,12 @@ class IvsBackend:
     # -- simulation -----------------------------------------------------------------------------
 
     def start_stream(self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0) -> str:
+        try:
+            return self._start_stream(channel_arn, health, viewer_count)
+        finally:
+            self._publish()
+
+    def _start_stream(self, channel_arn: str, health: str, viewer_count: int) -> str:
         with self.lock:
             channel = self._simulated_channel(channel_arn)
             if channel_arn in self._state["live"]:
@@ -286,23 +317,41 @@ class IvsBackend:
                 ref = channel.get(member)
                 if ref:
                     session[key] = copy.deepcopy(self._resources(_CHANNEL_REFS[member])[ref])
+            for name in ("Session Created", "Stream Start"):
+                self._emit("IVS Stream State Change", channel, now, event_name=name, stream_id=stream_id)
             if "recordingConfiguration" in session:
                 session["truncatedEvents"].append(_event("Recording Start", "IVS Recording State Change", now))
+                self._emit_recording(channel, session, "Recording Start", now)
             self._state["sessions"].setdefault(channel_arn, []).append(session)
             return stream_id
 
     def end_stream(self, channel_arn: str, *, failure: str | None = None) -> None:
-        with self.lock:
-            self._simulated_channel(channel_arn)
-            if channel_arn not in self._state["live"]:
-                raise EmulatorError(f"{channel_arn} is not live")
-            self._end(channel_arn, failure)
+        try:
+            with self.lock:
+                self._simulated_channel(channel_arn)
+                if channel_arn not in self._state["live"]:
+                    raise EmulatorError(f"{channel_arn} is not live")
+                self._end(channel_arn, failure)
+        finally:
+            self._publish()
 
     def update_stream(self, channel_arn: str, *, health: str | None = None, viewer_count: int | None = None) -> None:
+        try:
+            self._update_stream(channel_arn, health, viewer_count)
+        finally:
+            self._publish()
+
+    def _update_stream(self, channel_arn: str, health: str | None, viewer_count: int | None) -> None:
         with self.lock:
             live = self._state["live"].get(channel_arn)
             if live is None:
                 raise EmulatorError(f"{channel_arn} is not live")
+            if health is not None and health != live["health"] and "STARVING" in (health, live["health"]):
+                name = "Starvation Start" if health == "STARVING" else "Starvation End"
+                channel = self._simulated_channel(channel_arn)
+                self._emit(
+                    "IVS Stream Health Change", channel, self.clock(), event_name=name, stream_id=live["streamId"]
+                )
             if health is not None:
                 live["health"] = health
             if viewer_count is not None:
@@ -457,14 +506,46 @@ class IvsBackend:
         live = self._state["live"].pop(channel_arn)
         session = self._state["sessions"][channel_arn][-1]
         events = session["truncatedEvents"]
+        channel = self._resources(CHANNEL)[channel_arn]
+        stream_id = live["streamId"]
         if failure is not None:
             events.append(_event("Stream Failure", "IVS Stream State Change", now, code=failure))
+            self._emit(
+                "IVS Stream State Change",
+                channel,
+                now,
+                event_name="Stream Failure",
+                stream_id=stream_id,
+                code=failure,
+                reason=f"the stream ended with {failure}",
+            )
         events.append(_event("Stream End", "IVS Stream State Change", now))
+        self._emit("IVS Stream State Change", channel, now, event_name="Stream End", stream_id=stream_id)
         if "recordingConfiguration" in session:
             events.append(_event("Recording End", "IVS Recording State Change", now))
+            self._emit_recording(channel, session, "Recording End", now)
         events.append(_event("Session Ended", "IVS Stream State Change", now))
+        self._emit("IVS Stream State Change", channel, now, event_name="Session Ended", stream_id=stream_id)
         session["endTime"] = wire_time(now)
         self._metadata_times.pop(live["channelArn"], None)
+
+    def _emit_recording(self, channel: Json, session: Json, status: str, now: datetime) -> None:
+        s3 = session["recordingConfiguration"]["destinationConfiguration"]["s3"]
+        started = _parse_time(session["startTime"])
+        channel_id = channel["arn"].rsplit("/", 1)[1]
+        detail: Json = {
+            "stream_id": session["streamId"],
+            "recording_status": status,
+            "recording_status_reason": "",
+            "recording_s3_bucket_name": s3["bucketName"],
+            "recording_s3_key_prefix": f"ivs/v1/{self.account_id}/{channel_id}/{started.year}/{started.month}/"
+            f"{started.day}/{started.hour}/{started.minute}/{session['streamId']}",
+            "recording_session_id": session["streamId"],
+            "recording_session_stream_ids": [session["streamId"]],
+        }
+        if status == "Recording End":
+            detail["recording_duration_ms"] = int((now - started).total_seconds() * 1000)
+        self._emit("IVS Recording State Change", channel, now, **detail)
 
     # -- channels -------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -175,8 +175,9 @@ class LocalIvs:
     # -- state ----------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget every resource, stream and record, and disarm every fault."""
+        """Forget every resource, stream and record, disarm every fault, drop event subscribers."""
         self._backend.reset()
+        self._backend.events.clear()
         self.faults.clear()
         self._server.requests.clear()
 
@@ -203,6 +204,20 @@ class LocalIvs:
 
     def is_live(self, channel_arn: str) -> bool:
         return self._backend.is_live(channel_arn)
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def subscribe(
+        self, callback: Callable[[dict[str, Any]], None] | Callable[[dict[str, Any]], Awaitable[None]]
+    ) -> Callable[[], None]:
+        """Deliver each IVS EventBridge event (Stream State/Health Change, Recording State Change)
+        to ``callback`` as the JSON object EventBridge would send. A coroutine function runs on the
+        event loop that subscribed it. Returns a function that unsubscribes."""
+        return self._backend.events.subscribe(callback)
+
+    def event_queue(self) -> asyncio.Queue[dict[str, Any]]:
+        """An asyncio queue, bound to the running loop, that receives every IVS event."""
+        return self._backend.events.queue()
 
     def metadata(self, channel_arn: str | None = None) -> list[MetadataRecord]:
         """Timed metadata accepted by PutMetadata, oldest first."""

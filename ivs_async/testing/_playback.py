@@ -99,7 +99,7 @@ def _signed_by(public_key_pem: str, signing_input: bytes, signature: bytes) -> b
     except ImportError:  # pragma: no cover - exercised only without the extra
         raise PlaybackRefused(
             "the emulator checks playback tokens with 'cryptography': pip install 'ivs-async[playback]'"
-        )
+        ) from None
     if len(signature) != 2 * _COORDINATE_BYTES:  # JWS: raw r || s, not DER
         return False
     key = serialization.load_pem_public_key(public_key_pem.encode())

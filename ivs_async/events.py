@@ -1,0 +1,272 @@
+"""IVS's EventBridge events as typed, frozen models, and a ledger to apply them idempotently.
+
+    event = parse_event(request_body)          # dict, str or bytes: the EventBridge envelope
+    if ledger.accept(event):                   # not a duplicate, not older than what was applied
+        if isinstance(event, StreamStateChange) and event.event_name == "Stream Start":
+            live.add(event.channel_arn)
+
+EventBridge delivers at least once, late, possibly out of order: apply each event through one
+:class:`EventLedger`. Unknown detail types parse as :class:`UnknownEvent`; unknown fields are
+kept in ``unknown_detail`` and ``unknown_envelope``; malformed input raises :class:`EventParseError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ivs_async._exceptions import IvsSdkError
+
+SOURCE = "aws.ivs"
+_ENVELOPE = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class EventParseError(IvsSdkError, ValueError):
+    """The input is not an IVS event: ``field`` names where, ``rule`` what was expected."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {message} [{rule}]")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class IvsEvent:
+    """The EventBridge envelope every IVS event has."""
+
+    id: str
+    detail_type: str
+    source: str
+    account: str
+    region: str
+    time: datetime
+    resources: tuple[str, ...] = ()
+    version: str = "0"
+    detail: Mapping[str, Any] = _EMPTY  # the detail as received
+    unknown_detail: Mapping[str, Any] = _EMPTY  # detail fields this version does not model
+    unknown_envelope: Mapping[str, Any] = _EMPTY  # envelope fields beyond EventBridge's own
+
+    @property
+    def channel_arn(self) -> str | None:
+        """The channel the event is about (its first channel resource), if any."""
+        return next((r for r in self.resources if ":channel/" in r), None)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class StreamStateChange(IvsEvent):
+    """A stream session was created or ended, a stream started, ended or failed."""
+
+    event_name: str | None = None  # "Session Created", "Stream Start", "Stream End", "Stream Failure" ...
+    channel_name: str | None = None
+    stream_id: str | None = None
+    reason: str | None = None
+    code: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class StreamHealthChange(IvsEvent):
+    """A live stream's health changed (starvation started or ended ...)."""
+
+    event_name: str | None = None
+    channel_name: str | None = None
+    stream_id: str | None = None
+    reason: str | None = None
+    code: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class LimitBreach(IvsEvent):
+    """A stream went beyond a limit (ingest bitrate, resolution ...)."""
+
+    event_name: str | None = None
+    channel_name: str | None = None
+    stream_id: str | None = None
+    limit_name: str | None = None
+    limit_value: float | None = None
+    exceeded_by: float | None = None
+    limit_unit: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class RecordingStateChange(IvsEvent):
+    """Recording to S3 started, ended or failed."""
+
+    channel_name: str | None = None
+    stream_id: str | None = None
+    recording_status: str | None = None  # "Recording Start", "Recording End", "... Failure"
+    recording_status_reason: str | None = None
+    recording_s3_bucket_name: str | None = None
+    recording_s3_key_prefix: str | None = None
+    recording_duration_ms: int | None = None
+    recording_session_id: str | None = None
+    recording_session_stream_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class UnknownEvent(IvsEvent):
+    """An IVS detail type this version does not model; everything is in ``detail``."""
+
+
+_TYPES: dict[str, type[IvsEvent]] = {
+    "IVS Stream State Change": StreamStateChange,
+    "IVS Stream Health Change": StreamHealthChange,
+    "IVS Limit Breach": LimitBreach,
+    "IVS Recording State Change": RecordingStateChange,
+}
+# The detail fields each type models (wire name = Python name) and what their values must be.
+_DETAIL_FIELDS: dict[type[IvsEvent], dict[str, str]] = {
+    StreamStateChange: dict.fromkeys(("event_name", "channel_name", "stream_id", "reason", "code"), "str"),
+    StreamHealthChange: dict.fromkeys(("event_name", "channel_name", "stream_id", "reason", "code"), "str"),
+    LimitBreach: {
+        **dict.fromkeys(("event_name", "channel_name", "stream_id", "limit_name", "limit_unit"), "str"),
+        "limit_value": "number",
+        "exceeded_by": "number",
+    },
+    RecordingStateChange: {
+        **dict.fromkeys(
+            (
+                "channel_name",
+                "stream_id",
+                "recording_status",
+                "recording_status_reason",
+                "recording_s3_bucket_name",
+                "recording_s3_key_prefix",
+                "recording_session_id",
+            ),
+            "str",
+        ),
+        "recording_duration_ms": "int",
+        "recording_session_stream_ids": "strings",
+    },
+}
+
+
+def parse_event(data: Mapping[str, Any] | str | bytes) -> IvsEvent:
+    """The typed event for an EventBridge envelope (as a dict, or its JSON text)."""
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise EventParseError("<event>", "json", f"not valid JSON ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise EventParseError("<event>", "type", f"expected a JSON object, got {type(data).__name__}")
+    source = _text(data, "source")
+    if source != SOURCE:
+        raise EventParseError("source", "value", f"not an IVS event: source is {source!r}, expected {SOURCE!r}")
+    detail = data.get("detail")
+    if not isinstance(detail, Mapping):
+        raise EventParseError("detail", "type", "must be a JSON object")
+    resources = data.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise EventParseError("resources", "type", "must be a list of ARNs")
+    detail_type = _text(data, "detail-type")
+    cls = _TYPES.get(detail_type, UnknownEvent)
+    fields = _DETAIL_FIELDS.get(cls, {})
+    values = {name: _detail_value(detail, name, kind) for name, kind in fields.items() if name in detail}
+    return cls(
+        id=_text(data, "id"),
+        detail_type=detail_type,
+        source=source,
+        account=_text(data, "account"),
+        region=_text(data, "region"),
+        time=_time(data),
+        resources=tuple(resources),
+        version=str(data.get("version", "0")),
+        detail=MappingProxyType(dict(detail)),
+        unknown_detail=MappingProxyType({k: v for k, v in detail.items() if k not in fields}),
+        unknown_envelope=MappingProxyType({k: v for k, v in data.items() if k not in _ENVELOPE}),
+        **values,
+    )
+
+
+class EventLedger:
+    """Applies each event once, and never an older one over a newer one of the same stream.
+
+    ``accept(event)`` is False for an event id already accepted (a duplicate delivery) and for an
+    event older than the newest accepted with the same key (a late one); otherwise it records
+    the event and returns True. The key defaults to the detail type and channel, so a late
+    recording event is not held back by a newer stream event. Events of the same second are
+    all accepted: EventBridge times have one-second resolution. Memory is bounded by
+    ``remember`` event ids and one time per key.
+    """
+
+    def __init__(self, *, remember: int = 10_000) -> None:
+        if remember < 1:
+            raise ValueError("remember must be at least 1")
+        self._remember = remember
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._latest: dict[str, datetime] = {}
+
+    @staticmethod
+    def key_of(event: IvsEvent) -> str:
+        return f"{event.detail_type}|{event.channel_arn or event.account}"
+
+    def accept(self, event: IvsEvent, *, key: str | None = None) -> bool:
+        if event.id in self._ids:
+            return False
+        key = self.key_of(event) if key is None else key
+        latest = self._latest.get(key)
+        if latest is not None and event.time < latest:
+            return False
+        self._latest[key] = event.time
+        self._ids[event.id] = None
+        if len(self._ids) > self._remember:
+            self._ids.popitem(last=False)
+        return True
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise EventParseError(key, "required", "must be a non-empty string")
+    return value
+
+
+def _time(data: Mapping[str, Any]) -> datetime:
+    raw = _text(data, "time")
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise EventParseError("time", "format", f"{raw!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise EventParseError("time", "format", f"{raw!r} has no time zone")
+    return parsed
+
+
+def _detail_value(detail: Mapping[str, Any], name: str, kind: str) -> Any:
+    value = detail[name]
+    if value is None:
+        return None
+    where = f"detail.{name}"
+    if kind == "str":
+        if not isinstance(value, str):
+            raise EventParseError(where, "type", f"must be a string, got {type(value).__name__}")
+        return value
+    if kind == "number":
+        if isinstance(value, str):  # IVS sends some numbers as text
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise EventParseError(where, "type", f"must be a number, got {value!r}")
+        return value
+    if kind == "int":
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EventParseError(where, "type", f"must be an integer, got {value!r}")
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):  # "strings"
+        raise EventParseError(where, "type", "must be a list of strings")
+    return tuple(value)
