@@ -12,6 +12,7 @@ from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, Sta
 from ivs_async.middleware import deserializer, logger, retry, serializer, signing, user_agent, validation
 from ivs_async.middleware.deserializer import deserializer_middleware
 from ivs_async.middleware.logger import logging_middleware
+from ivs_async.middleware.metadata_pacing import PacingTimeoutError, PutMetadataPacer
 from ivs_async.middleware.retry import retry_middleware
 from ivs_async.middleware.serializer import serializer_middleware
 from ivs_async.middleware.signing import signing_middleware
@@ -40,7 +41,9 @@ __all__ = [
     "HttpResponse",
     "Middleware",
     "MiddlewareStack",
+    "PacingTimeoutError",
     "Priority",
+    "PutMetadataPacer",
     "StackError",
     "Step",
     "default_stack",
