@@ -60,10 +60,10 @@ class IvsEvent:
 
 
 @attrs.frozen(kw_only=True, slots=True)
-class StreamStateChange(IvsEvent):
-    """A stream session was created or ended, a stream started, ended or failed."""
+class _StreamEvent(IvsEvent):
+    """The detail fields of IVS's stream events."""
 
-    event_name: str | None = None  # "Session Created", "Stream Start", "Stream End", "Stream Failure" ...
+    event_name: str | None = None
     channel_name: str | None = None
     stream_id: str | None = None
     reason: str | None = None
@@ -71,14 +71,14 @@ class StreamStateChange(IvsEvent):
 
 
 @attrs.frozen(kw_only=True, slots=True)
-class StreamHealthChange(IvsEvent):
-    """A live stream's health changed (starvation started or ended ...)."""
+class StreamStateChange(_StreamEvent):
+    """A stream session was created or ended, a stream started, ended or failed
+    (``event_name``: "Session Created", "Stream Start", "Stream End", "Stream Failure" ...)."""
 
-    event_name: str | None = None
-    channel_name: str | None = None
-    stream_id: str | None = None
-    reason: str | None = None
-    code: str | None = None
+
+@attrs.frozen(kw_only=True, slots=True)
+class StreamHealthChange(_StreamEvent):
+    """A live stream's health changed (``event_name``: "Starvation Start", "Starvation End" ...)."""
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -120,10 +120,11 @@ _TYPES: dict[str, type[IvsEvent]] = {
     "IVS Limit Breach": LimitBreach,
     "IVS Recording State Change": RecordingStateChange,
 }
+_STREAM_FIELDS = ("event_name", "channel_name", "stream_id", "reason", "code")
 # The detail fields each type models (wire name = Python name) and what their values must be.
 _DETAIL_FIELDS: dict[type[IvsEvent], dict[str, str]] = {
-    StreamStateChange: dict.fromkeys(("event_name", "channel_name", "stream_id", "reason", "code"), "str"),
-    StreamHealthChange: dict.fromkeys(("event_name", "channel_name", "stream_id", "reason", "code"), "str"),
+    StreamStateChange: dict.fromkeys(_STREAM_FIELDS, "str"),
+    StreamHealthChange: dict.fromkeys(_STREAM_FIELDS, "str"),
     LimitBreach: {
         **dict.fromkeys(("event_name", "channel_name", "stream_id", "limit_name", "limit_unit"), "str"),
         "limit_value": "number",

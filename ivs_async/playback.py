@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 from urllib.parse import quote
 
 from ivs_async._exceptions import IvsSdkError
@@ -34,6 +34,18 @@ _COORDINATE_BYTES = 48  # P-384: r and s are 48 bytes each in a JWS signature
 _HEADER = base64.urlsafe_b64encode(b'{"alg":"ES384","typ":"JWT"}').rstrip(b"=").decode()
 _CHANNEL_ARN = re.compile(r"arn:aws[a-z-]*:ivs:[a-z0-9-]+:\d{12}:channel/[a-zA-Z0-9]+")
 _ORIGIN = re.compile(r"(\*|[a-z][a-z0-9+.-]*://(\*\.)?[^\s,/*]+)")
+
+
+class TokenOptions(TypedDict):
+    """What a token says besides its channel; see :func:`playback_claims` for the rules."""
+
+    expires_in: float | timedelta
+    allowed_origins: NotRequired[Sequence[str] | None]
+    strict_origin_enforcement: NotRequired[bool]
+    single_use: NotRequired[bool]
+    viewer_id: NotRequired[str | None]
+    viewer_session_version: NotRequired[int | None]
+    maximum_resolution: NotRequired[str | None]
 
 
 class PlaybackTokenError(IvsSdkError, ValueError):
@@ -56,31 +68,9 @@ class PlaybackSigner:
     def __repr__(self) -> str:
         return "PlaybackSigner(private_key='****')"
 
-    def create_token(
-        self,
-        channel_arn: str,
-        *,
-        expires_in: float | timedelta,
-        allowed_origins: Sequence[str] | None = None,
-        strict_origin_enforcement: bool = False,
-        single_use: bool = False,
-        viewer_id: str | None = None,
-        viewer_session_version: int | None = None,
-        maximum_resolution: str | None = None,
-        now: float | None = None,
-    ) -> str:
+    def create_token(self, channel_arn: str, *, now: float | None = None, **options: Unpack[TokenOptions]) -> str:
         """A signed token for ``channel_arn``, valid for ``expires_in`` seconds from ``now``."""
-        claims = playback_claims(
-            channel_arn,
-            expires_in=expires_in,
-            allowed_origins=allowed_origins,
-            strict_origin_enforcement=strict_origin_enforcement,
-            single_use=single_use,
-            viewer_id=viewer_id,
-            viewer_session_version=viewer_session_version,
-            maximum_resolution=maximum_resolution,
-            now=now,
-        )
+        claims = playback_claims(channel_arn, now=now, **options)
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         signing_input = f"{_HEADER}.{payload}"
         return f"{signing_input}.{_b64(self._sign(signing_input.encode()))}"
@@ -96,28 +86,11 @@ class PlaybackSigner:
 
 
 def create_token(
-    private_key: str | bytes | EllipticCurvePrivateKey,
-    channel_arn: str,
-    *,
-    expires_in: float | timedelta,
-    allowed_origins: Sequence[str] | None = None,
-    strict_origin_enforcement: bool = False,
-    single_use: bool = False,
-    viewer_id: str | None = None,
-    viewer_session_version: int | None = None,
-    maximum_resolution: str | None = None,
+    private_key: str | bytes | EllipticCurvePrivateKey, channel_arn: str, **options: Unpack[TokenOptions]
 ) -> str:
-    """One token; to sign many with one key, build a :class:`PlaybackSigner` once instead."""
-    return PlaybackSigner(private_key).create_token(
-        channel_arn,
-        expires_in=expires_in,
-        allowed_origins=allowed_origins,
-        strict_origin_enforcement=strict_origin_enforcement,
-        single_use=single_use,
-        viewer_id=viewer_id,
-        viewer_session_version=viewer_session_version,
-        maximum_resolution=maximum_resolution,
-    )
+    """One token (``expires_in=`` seconds, and any of :class:`TokenOptions`); to sign many with
+    one key, build a :class:`PlaybackSigner` once instead."""
+    return PlaybackSigner(private_key).create_token(channel_arn, **options)
 
 
 def tokenized_url(playback_url: str, token: str) -> str:
