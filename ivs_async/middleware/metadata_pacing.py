@@ -60,14 +60,14 @@ class SlidingWindow:
 
     def earliest(self, at: float) -> float:
         """The first time from ``at`` on that one more send fits."""
-        if self._fits(at):
+        if self.fits(at):
             return at
         for candidate in sorted(t + self.width for t in self.times if t + self.width > at):
-            if self._fits(candidate):
+            if self.fits(candidate):
                 return candidate
         raise AssertionError("unreachable: after the last send plus a window there is always room")
 
-    def _fits(self, u: float) -> bool:
+    def fits(self, u: float) -> bool:
         # With u inserted, every run of limit + 1 consecutive times must span a whole window.
         times, limit, i = self.times, self.limit, bisect.bisect_right(self.times, u)
         size = len(times) + 1
@@ -79,6 +79,15 @@ class SlidingWindow:
             if at(start + limit) - at(start) < self.width - _ROUNDING:
                 return False
         return True
+
+    def room_from(self, u: float) -> float:
+        """The first time from ``u`` on when the window ending there has room for one more send.
+        Only times up to ``u`` count: later ones are other callers' plans, checked in their turn."""
+        end = bisect.bisect_right(self.times, u)
+        start = bisect.bisect_right(self.times, u - self.width + _ROUNDING)
+        if end - start < self.limit:
+            return u
+        return self.times[end - self.limit] + self.width  # when the oldest that must go has gone
 
     def add(self, t: float) -> None:
         bisect.insort(self.times, t)
@@ -123,43 +132,78 @@ class PutMetadataPacer:
 
         async def pace(call: Call) -> object:
             _check_payload(call.input)
-            await self.wait_for_slot(call.input.channel_arn)
-            return await next_handler(call)
+            channel_arn = call.input.channel_arn
+            sent = await self.wait_for_slot(channel_arn)
+            try:
+                return await next_handler(call)
+            finally:
+                self.finished(channel_arn, sent)
 
         return pace
 
-    async def wait_for_slot(self, channel_arn: str) -> None:
-        """Reserve the earliest send time both limits allow and sleep until then."""
-        now = self._clock()
+    async def wait_for_slot(self, channel_arn: str) -> float:
+        """Wait until both limits allow one more call; returns the send time it was given."""
+        started = self._clock()
         channel = self._channels.get(channel_arn)
         if channel is None:
             channel = self._channels[channel_arn] = SlidingWindow(self.per_channel, self._width)
-        for window in (channel, self._account):
-            window.forget_before(now)
-        slot = now
+        windows = (channel, self._account)
+        for window in windows:
+            window.forget_before(started)
+        slot = started
         while True:  # the earliest time that fits both windows
             fitted = self._account.earliest(channel.earliest(slot))
             if fitted == slot:
                 break
             slot = fitted
-        wait = slot - now
-        if wait > self.max_wait:
+        if slot - started > self.max_wait:
+            per_channel = channel.earliest(started) >= slot
             limit = (
                 f"{self.per_channel} per second per channel"
-                if channel.earliest(now) >= slot
-                else f"{self._account.limit} per second per account"
+                if per_channel
+                else (f"{self._account.limit} per second per account")
             )
-            raise PacingTimeoutError(channel_arn, limit, wait, self.max_wait)
-        channel.add(slot)
-        self._account.add(slot)
-        if wait <= 0:
-            return
+            raise PacingTimeoutError(channel_arn, limit, slot - started, self.max_wait)
+        for window in windows:
+            window.add(slot)  # planned: later callers plan around it
+        if slot <= started:
+            return slot
         try:
-            await asyncio.sleep(wait)
-        except asyncio.CancelledError:
-            channel.remove(slot)  # the slot goes to whoever comes next
-            self._account.remove(slot)
-            raise
+            await asyncio.sleep(slot - started)
+        finally:
+            for window in windows:
+                window.remove(slot)
+        return await self._wait_for_room(channel_arn, channel, started)
+
+    async def _wait_for_room(self, channel_arn: str, channel: SlidingWindow, started: float) -> float:
+        # Calls that finished meanwhile count at their end (see finished()), a little later than
+        # planned: wait the difference, keeping our turn ahead of callers planned after us.
+        while True:
+            now = self._clock()
+            channel_ready, account_ready = channel.room_from(now), self._account.room_from(now)
+            ready = max(channel_ready, account_ready)
+            if ready <= now:
+                channel.add(now)
+                self._account.add(now)
+                return now
+            if ready - started > self.max_wait:
+                limit = (
+                    f"{self.per_channel} per second per channel"
+                    if channel_ready >= account_ready
+                    else (f"{self._account.limit} per second per account")
+                )
+                raise PacingTimeoutError(channel_arn, limit, ready - started, self.max_wait)
+            await asyncio.sleep(ready - now)
+
+    def finished(self, channel_arn: str, sent: float) -> None:
+        """A call given ``sent`` is over: count it at its end, the latest moment IVS can have seen
+        it, so a slow or backed-up client never sends the next calls too close behind it."""
+        ended = self._clock()
+        channel = self._channels.get(channel_arn)
+        for window in (channel, self._account):
+            if window is not None:
+                window.remove(sent)
+                window.add(max(sent, ended))
 
 
 def _check_payload(value: Any) -> None:

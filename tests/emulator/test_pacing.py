@@ -100,3 +100,19 @@ async def test_other_operations_are_not_touched(ivs: Ivs) -> None:
     )
     out = await ivs.list_channels()
     assert out.channels == []
+
+
+async def test_a_burst_bigger_than_the_account_limit(ivs: Ivs, ivs_emulator: LocalIvs) -> None:
+    # 320 calls at once: the client itself needs time to send 155 requests, so each must count
+    # from when it ended, not from when it was planned, or the next window starts too early.
+    arns = await live_channels(ivs, ivs_emulator, 160)
+    PutMetadataPacer(max_wait=10).install(ivs)
+    started = time.monotonic()
+    results = await asyncio.gather(
+        *(ivs.put_metadata(channel_arn=arn, metadata="b") for arn in arns for _ in range(2)), return_exceptions=True
+    )
+    elapsed = time.monotonic() - started
+    assert [r for r in results if isinstance(r, Exception)] == []
+    times = [r.received_at.timestamp() for r in ivs_emulator.metadata()]
+    assert len(times) == 320 and busiest_second(times) <= 155
+    assert elapsed >= 2.0  # three account windows' worth

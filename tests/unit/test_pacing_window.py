@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivs_async.middleware.metadata_pacing import SlidingWindow
+from ivs_async.middleware.metadata_pacing import PacingTimeoutError, PutMetadataPacer, SlidingWindow
 
 
 def max_in_any_window(times: list[float], width: float) -> int:
@@ -49,3 +50,25 @@ def test_forget_and_remove() -> None:
     window.remove(0.5)
     window.remove(9.9)  # absent: nothing happens
     assert window.times == []
+
+
+def test_room_from_counts_only_the_past() -> None:
+    window = SlidingWindow(2, 1.0)
+    for t in (0.0, 0.5, 3.0):  # 3.0 is another caller's plan
+        window.add(t)
+    assert window.room_from(0.7) == 1.0  # two sends in (-0.3, 0.7]: wait until 0.0 leaves
+    assert window.room_from(1.2) == 1.2
+    assert window.room_from(0.2) == 0.2  # only 0.0 is in the past of 0.2
+
+
+async def test_a_finished_call_counts_at_its_end() -> None:
+    now = [100.0]
+    pacer = PutMetadataPacer(per_channel=1, per_account=10, max_wait=0, clock=lambda: now[0])
+    sent = await pacer.wait_for_slot("arn:c")
+    now[0] = 100.4  # the call took 0.4 s: IVS may have counted it as late as this
+    pacer.finished("arn:c", sent)
+    now[0] = 101.2  # a window after the send, but not after the end
+    with pytest.raises(PacingTimeoutError, match="per channel"):
+        await pacer.wait_for_slot("arn:c")
+    now[0] = 101.5
+    assert await pacer.wait_for_slot("arn:c") == 101.5
