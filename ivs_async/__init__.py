@@ -3,8 +3,10 @@
     async with IvsClient(region="us-west-2") as client:
         out = await client.send(GetChannelCommand(arn=arn))
 
-The public modules are ``commands``, ``models``, ``errors``, ``paginators``, ``credentials``
-and ``middleware``; everything whose name starts with an underscore is private.
+The public modules are ``commands``, ``models``, ``errors``, ``paginators``, ``credentials``,
+``middleware``, ``playback`` (tokens for private channels), ``events`` (IVS's EventBridge
+events) and ``testing`` (the local emulator); everything whose name starts with an underscore
+is private.
 """
 
 from ivs_async import commands as _commands
