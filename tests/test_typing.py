@@ -10,6 +10,7 @@ SNIPPET = """
 from ivs_async import Ivs
 from ivs_async.commands import CreateChannelCommand, GetChannelCommand
 from ivs_async.models import ChannelLatencyMode
+from ivs_async.playback import create_token
 
 
 async def use(ivs: Ivs) -> None:
@@ -17,10 +18,13 @@ async def use(ivs: Ivs) -> None:
     CreateChannelCommand(name="demo", latency_mode=ChannelLatencyMode.LOW)
     out = await ivs.get_channel(arn="arn")
     reveal_type(out)
-    GetChannelCommand(arnn="arn")  # line 12: unknown member
-    GetChannelCommand()  # line 13: required member missing
-    CreateChannelCommand(insecure_ingest="yes")  # line 14: wrong type
-    await ivs.list_channels(max_results="5")  # line 15: wrong type
+    GetChannelCommand(arnn="arn")  # error: unknown member
+    GetChannelCommand()  # error: required member missing
+    CreateChannelCommand(insecure_ingest="yes")  # error: wrong type
+    await ivs.list_channels(max_results="5")  # error: wrong type
+    create_token("pem", "arn", expires_in=60, viewer_id="v", single_use=True)
+    create_token("pem", "arn", expires_in=60, viewer="v")  # error: unknown option
+    create_token("pem", "arn")  # error: expires_in missing
 """
 
 
@@ -34,5 +38,6 @@ def test_mypy_checks_command_and_method_keywords(tmp_path: Path) -> None:
     )
     lines = [line for line in result.stdout.splitlines() if "use_ivs.py" in line]
     errors = {int(line.split(":")[1]) for line in lines if ": error:" in line}
-    assert errors == {12, 13, 14, 15}, result.stdout
+    expected = {n for n, line in enumerate(SNIPPET.splitlines(), start=1) if "# error" in line}
+    assert errors == expected, result.stdout
     assert any("GetChannelResponse" in line for line in lines if ": note:" in line), result.stdout
