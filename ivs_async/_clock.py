@@ -6,10 +6,10 @@ or more moves the offset, as the AWS SDKs do; then the next signature is accepte
 
 from __future__ import annotations
 
+import calendar
 import time
 from collections.abc import Callable
 from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 # AWS refuses signatures more than 5 minutes away from its own clock.
 SKEW_THRESHOLD = 300.0
@@ -48,12 +48,35 @@ class SkewedClock:
         return True
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_LIMITS = ((1970, 9999), (1, 12), (1, 31), (0, 23), (0, 59), (0, 60))  # year, month, day, h, m, s
+
+
 def parse_http_date(value: str) -> float | None:
-    """An HTTP date (RFC 7231) as seconds since the epoch; None when it is not one."""
+    """An HTTP date as seconds since the epoch; None when it is not one."""
+    # The form every server sends (IMF-fixdate), read directly: "Thu, 26 Nov 2026 23:41:57 GMT".
+    parts = value.split()
+    if len(parts) == 6 and parts[5] == "GMT" and parts[2] in _MONTHS:
+        clock = parts[4].split(":")
+        try:
+            fields = (int(parts[3]), _MONTHS[parts[2]], int(parts[1]), *(int(c) for c in clock))
+        except ValueError:
+            return None
+        if len(fields) != len(_LIMITS) or not all(lo <= f <= hi for f, (lo, hi) in zip(fields, _LIMITS, strict=True)):
+            return None
+        return float(calendar.timegm((*fields, 0, 0, 0)))
+    return _parse_obsolete_http_date(value)
+
+
+def _parse_obsolete_http_date(value: str) -> float | None:
+    # RFC 850 and asctime forms, which HTTP still allows; rare enough to import email lazily.
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if parsed.tzinfo is None:  # "-0000" or no zone: HTTP dates are UTC
-        return parsed.replace(tzinfo=UTC).timestamp()
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()

@@ -8,7 +8,9 @@ IvsError
     ├── ClientClosedError
     ├── TransportError         ConnectionFailedError, RequestTimeoutError (DeadlineExceededError)
     ├── ResponseParseError     the response was not what IVS sends (HTML page, cut JSON)
-    └── PaginationError
+    ├── PaginationError
+    ├── PlaybackTokenError     EventParseError: bad input to ivs_async.playback / .events
+    └── PacingTimeoutError     PutMetadata pacing would wait too long
 """
 
 from __future__ import annotations
@@ -121,6 +123,44 @@ class ResponseParseError(IvsSdkError):
 
 class PaginationError(IvsSdkError):
     """The service sent a page token it had already sent: paginating further would loop."""
+
+
+class _FieldError(IvsSdkError, ValueError):
+    """``field`` names where the input is wrong, ``rule`` what it breaks."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        self.field = field
+        self.rule = rule
+        self.message = message
+        super().__init__(f"{field}: {message} [{rule}]")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.rule, self.message))
+
+
+class PlaybackTokenError(_FieldError):
+    """A playback token cannot be made as asked (ivs_async.playback)."""
+
+
+class EventParseError(_FieldError):
+    """The input is not an IVS EventBridge event (ivs_async.events)."""
+
+
+class PacingTimeoutError(IvsSdkError):
+    """PutMetadata would have had to wait longer than the pacer's ``max_wait``; nothing was sent."""
+
+    def __init__(self, channel_arn: str, limit: str, wait: float, max_wait: float) -> None:
+        self.channel_arn = channel_arn
+        self.limit = limit
+        self.wait = wait
+        self.max_wait = max_wait
+        super().__init__(
+            f"PutMetadata for {channel_arn} would wait {wait:.2f} s for the {limit} limit, "
+            f"more than max_wait={max_wait:g} s"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.channel_arn, self.limit, self.wait, self.max_wait))
 
 
 class IvsServiceException(IvsError):

@@ -5,13 +5,16 @@ from ivs_async._exceptions import (
     ConfigurationError,
     ConnectionFailedError,
     DeadlineExceededError,
+    EventParseError,
     IvsError,
     IvsSdkError,
     IvsServiceException,
     MissingRegionError,
     NoCredentialsError,
+    PacingTimeoutError,
     PaginationError,
     ParamValidationError,
+    PlaybackTokenError,
     RequestTimeoutError,
     ResponseParseError,
     TransportError,
@@ -19,9 +22,6 @@ from ivs_async._exceptions import (
 )
 from ivs_async._generated.errors import *  # noqa: F403
 from ivs_async._generated.errors import __all__ as _modeled
-from ivs_async.events import EventParseError
-from ivs_async.middleware.metadata_pacing import PacingTimeoutError
-from ivs_async.playback import PlaybackTokenError
 
 __all__ = [
     "ClientClosedError",

@@ -21,20 +21,11 @@ from typing import Any
 
 import attrs
 
-from ivs_async._exceptions import IvsSdkError
+from ivs_async._exceptions import EventParseError
 
 SOURCE = "aws.ivs"
 _ENVELOPE = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class EventParseError(IvsSdkError, ValueError):
-    """The input is not an IVS event: ``field`` names where, ``rule`` what was expected."""
-
-    def __init__(self, field: str, rule: str, message: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {message} [{rule}]")
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 from urllib.parse import quote
 
-from ivs_async._exceptions import IvsSdkError
+from ivs_async._exceptions import PlaybackTokenError
 from ivs_async._generated.models import MultitrackMaximumResolution
 
 if TYPE_CHECKING:
@@ -46,15 +46,6 @@ class TokenOptions(TypedDict):
     viewer_id: NotRequired[str | None]
     viewer_session_version: NotRequired[int | None]
     maximum_resolution: NotRequired[str | None]
-
-
-class PlaybackTokenError(IvsSdkError, ValueError):
-    """A token cannot be made as asked: ``field`` names the argument, ``rule`` the broken rule."""
-
-    def __init__(self, field: str, rule: str, message: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {message} [{rule}]")
 
 
 class PlaybackSigner:

@@ -7,12 +7,13 @@ Add your own with ``client.middleware_stack.add(mw, step="build", name="my-heade
 from __future__ import annotations
 
 from ivs_async._context import Call, HandlerContext
+from ivs_async._exceptions import PacingTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
 from ivs_async.middleware import deserializer, logger, retry, serializer, signing, user_agent, validation
 from ivs_async.middleware.deserializer import deserializer_middleware
 from ivs_async.middleware.logger import logging_middleware
-from ivs_async.middleware.metadata_pacing import PacingTimeoutError, PutMetadataPacer
+from ivs_async.middleware.metadata_pacing import PutMetadataPacer
 from ivs_async.middleware.retry import retry_middleware
 from ivs_async.middleware.serializer import serializer_middleware
 from ivs_async.middleware.signing import signing_middleware

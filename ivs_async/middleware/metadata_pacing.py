@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import IvsSdkError, ParamValidationError, Violation
+from ivs_async._exceptions import PacingTimeoutError, ParamValidationError, Violation
 from ivs_async._stack import Handler
 
 if TYPE_CHECKING:
@@ -30,19 +30,6 @@ MAX_METADATA_BYTES = 1024
 PER_CHANNEL = 5
 PER_ACCOUNT = 155
 _ROUNDING = 1e-9  # (t + width) - t can come out a hair under width
-
-
-class PacingTimeoutError(IvsSdkError):
-    """PutMetadata would have had to wait longer than the pacer's ``max_wait``; nothing was sent."""
-
-    def __init__(self, channel_arn: str, limit: str, wait: float, max_wait: float) -> None:
-        self.channel_arn = channel_arn
-        self.limit = limit
-        self.wait = wait
-        super().__init__(
-            f"PutMetadata for {channel_arn} would wait {wait:.2f} s for the {limit} limit, "
-            f"more than max_wait={max_wait:g} s"
-        )
 
 
 class SlidingWindow:

@@ -366,3 +366,20 @@ async def test_no_retry_is_started_that_the_deadline_would_cut(server: LoopbackS
     assert not isinstance(caught.value, DeadlineExceededError)
     assert caught.value.metadata is not None and caught.value.metadata.attempts == 1
     assert len(server.received) == 1
+
+
+def test_http_dates_in_every_form_http_allows() -> None:
+    from ivs_async._clock import parse_http_date
+
+    for seconds in (0, 784111777, 1_800_000_000, 4_000_000_000):
+        assert parse_http_date(formatdate(seconds, usegmt=True)) == seconds
+    assert parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777  # RFC 850
+    assert parse_http_date("Sun Nov  6 08:49:37 1994") == 784111777  # asctime
+    for bad in (
+        "garbage",
+        "",
+        "Thu, 32 Nov 2026 23:41:57 GMT",
+        "Thu, 26 Nov 2026 25:61:57 GMT",
+        "Thu, 26 Nov 2026 23:41 GMT",
+    ):
+        assert parse_http_date(bad) is None
