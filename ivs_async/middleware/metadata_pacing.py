@@ -47,14 +47,14 @@ class SlidingWindow:
 
     def earliest(self, at: float) -> float:
         """The first time from ``at`` on that one more send fits."""
-        if self.fits(at):
+        if self._fits(at):
             return at
         for candidate in sorted(t + self.width for t in self.times if t + self.width > at):
-            if self.fits(candidate):
+            if self._fits(candidate):
                 return candidate
         raise AssertionError("unreachable: after the last send plus a window there is always room")
 
-    def fits(self, u: float) -> bool:
+    def _fits(self, u: float) -> bool:
         # With u inserted, every run of limit + 1 consecutive times must span a whole window.
         times, limit, i = self.times, self.limit, bisect.bisect_right(self.times, u)
         size = len(times) + 1
@@ -144,13 +144,7 @@ class PutMetadataPacer:
                 break
             slot = fitted
         if slot - started > self.max_wait:
-            per_channel = channel.earliest(started) >= slot
-            limit = (
-                f"{self.per_channel} per second per channel"
-                if per_channel
-                else (f"{self._account.limit} per second per account")
-            )
-            raise PacingTimeoutError(channel_arn, limit, slot - started, self.max_wait)
+            raise self._too_long(channel_arn, channel.earliest(started) >= slot, slot - started)
         for window in windows:
             window.add(slot)  # planned: later callers plan around it
         if slot <= started:
@@ -174,13 +168,16 @@ class PutMetadataPacer:
                 self._account.add(now)
                 return now
             if ready - started > self.max_wait:
-                limit = (
-                    f"{self.per_channel} per second per channel"
-                    if channel_ready >= account_ready
-                    else (f"{self._account.limit} per second per account")
-                )
-                raise PacingTimeoutError(channel_arn, limit, ready - started, self.max_wait)
+                raise self._too_long(channel_arn, channel_ready >= account_ready, ready - started)
             await asyncio.sleep(ready - now)
+
+    def _too_long(self, channel_arn: str, channel_bound: bool, wait: float) -> PacingTimeoutError:
+        limit = (
+            f"{self.per_channel} per second per channel"
+            if channel_bound
+            else f"{self._account.limit} per second per account"
+        )
+        return PacingTimeoutError(channel_arn, limit, wait, self.max_wait)
 
     def finished(self, channel_arn: str, sent: float) -> None:
         """A call given ``sent`` is over: count it at its end, the latest moment IVS can have seen
