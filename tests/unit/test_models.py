@@ -164,8 +164,14 @@ json_values = st.recursive(
 )
 
 
+# Keys the models know are not "unknown": a known member of the wrong type is an error (test below).
+_OUTPUT = GetChannelCommand.operation.output
+KNOWN_KEYS = {m.wire for shape in (_OUTPUT, _OUTPUT.members[0].shape) for m in shape.members}
+unknown_keys = st.text(min_size=1, max_size=8).filter(lambda key: key not in KNOWN_KEYS)
+
+
 @settings(max_examples=200, deadline=None)
-@given(extra=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=4), enum_value=st.text(max_size=12))
+@given(extra=st.dictionaries(unknown_keys, json_values, max_size=4), enum_value=st.text(max_size=12))
 def test_any_unknown_keys_and_enum_values_never_break_parsing(extra: dict[str, object], enum_value: str) -> None:
     known = {"arn": ARN, "type": enum_value, "latencyMode": enum_value}
     channel = {**extra, **known}
@@ -178,3 +184,8 @@ def test_any_unknown_keys_and_enum_values_never_break_parsing(extra: dict[str, o
 def test_unknown_keyword_suggests_the_member_meant() -> None:
     with pytest.raises(ParamValidationError, match="did you mean 'target_start_at'"):
         commands.InsertAdBreakCommand(channel_arn=ARN, duration_seconds=30, target_start=1)  # type: ignore[call-arg]
+
+
+def test_a_known_member_of_the_wrong_type_is_a_typed_error() -> None:
+    with pytest.raises(ParamValidationError, match="Srt"):
+        GetChannelResponse.from_dict({"channel": {"arn": ARN, "srt": []}})
