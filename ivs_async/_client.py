@@ -15,7 +15,7 @@ from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRet
 from ivs_async._signing import SigV4Signer
 from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
-from ivs_async.credentials import CredentialsProvider
+from ivs_async.credentials import CredentialsProvider, Provider
 from ivs_async.middleware import default_stack
 
 OutputT = TypeVar("OutputT")
@@ -44,6 +44,7 @@ class IvsClient:
         read_timeout: float | None = None,
         max_connections: int | None = None,
         keepalive_timeout: float | None = None,
+        max_response_bytes: int | None = None,
         transport: Transport | None = None,
         user_agent_extra: str | None = None,
         use_fips_endpoint: bool | None = None,
@@ -65,10 +66,14 @@ class IvsClient:
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
             user_agent_extra=user_agent_extra,
+            max_response_bytes=max_response_bytes,
         )
         if retry_strategy is not None and not isinstance(retry_strategy, RetryStrategy):
             raise ConfigurationError("retry_strategy must implement RetryStrategy")
         self._retry_strategy = retry_strategy or _builtin_strategy(self.config)
+        # The default chain is this client's own: closing the client stops its refreshes. A
+        # provider passed in may serve other clients and is left alone.
+        self._owned_credentials = self.config.credentials if credentials is None else None
         self._clock = SkewedClock()
         endpoint_info = self.config.endpoint
         self._transport: Transport = transport or AiohttpTransport(
@@ -76,6 +81,7 @@ class IvsClient:
             read_timeout=self.config.read_timeout,
             max_connections=self.config.max_connections,
             keepalive_timeout=self.config.keepalive_timeout,
+            max_response_bytes=self.config.max_response_bytes,
             # A proxy from the environment can never reach a loopback endpoint.
             trust_env=not (endpoint_info is not None and endpoint_info.is_loopback),
         )
@@ -161,7 +167,11 @@ class IvsClient:
     async def close(self) -> None:
         """Close the connection pool. Later send() calls raise ClientClosedError."""
         self._closed = True
-        await self._transport.close()
+        try:
+            await self._transport.close()
+        finally:
+            if isinstance(self._owned_credentials, Provider):
+                await self._owned_credentials.aclose()
 
     @property
     def closed(self) -> bool:

@@ -1,24 +1,30 @@
 """The client's view of the time: the local clock plus the offset that IVS's ``Date`` headers showed.
 
 A request is signed with ``now()``. A response whose ``Date`` differs from ``now()`` by 5 minutes
-or more moves the offset, as the AWS SDKs do; then the next signature is accepted again.
+or more moves the offset, as the AWS SDKs do; then the next signature is accepted again. A
+``Date`` more than a day away from the local clock is not a skew but a broken or hostile answer:
+it is ignored (and logged once per client), so one response can never poison the client.
 """
 
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC
 
 # AWS refuses signatures more than 5 minutes away from its own clock.
 SKEW_THRESHOLD = 300.0
+# No working host is a day off; a Date that says so is not believed.
+MAX_SKEW = 86400.0
+_log = logging.getLogger("ivs_async")
 
 
 class SkewedClock:
     """One per client: its offset is learnt from the responses that client reads."""
 
-    __slots__ = ("_last_header", "_last_server_time", "_time", "offset")
+    __slots__ = ("_last_header", "_last_server_time", "_time", "_warned", "offset")
 
     def __init__(self, time_source: Callable[[], float] = time.time) -> None:
         self._time = time_source
@@ -26,6 +32,7 @@ class SkewedClock:
         # Date changes once a second: parse each distinct header once.
         self._last_header = ""
         self._last_server_time = 0.0
+        self._warned = False
 
     def now(self) -> float:
         """Seconds since the epoch, as the service's clock would say."""
@@ -44,7 +51,15 @@ class SkewedClock:
         local = self._time()
         if abs(local + self.offset - server_time) < SKEW_THRESHOLD:
             return False
-        self.offset = server_time - local
+        offset = server_time - local
+        if abs(offset) > MAX_SKEW:
+            if not self._warned:
+                self._warned = True
+                _log.warning(
+                    "ignoring a response Date %.0f s away from the local clock (more than %.0f s)", offset, MAX_SKEW
+                )
+            return False
+        self.offset = offset
         return True
 
 
@@ -75,7 +90,7 @@ def _parse_obsolete_http_date(value: str) -> float | None:
 
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:  # "-0000" or no zone: HTTP dates are UTC
         parsed = parsed.replace(tzinfo=UTC)

@@ -17,7 +17,7 @@ from ivs_async.credentials import CredentialsProvider, default_chain
 
 SERVICE = "ivs"
 DEFAULT_MAX_ATTEMPTS = 3
-RETRY_MODES = ("standard", "adaptive")
+RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_CONNECT_TIMEOUT = 5.0
 # IVS answers in well under a second; 30 s of silence means the connection is gone.
 DEFAULT_READ_TIMEOUT = 30.0
@@ -27,6 +27,10 @@ DEFAULT_TIMEOUT = 90.0
 DEFAULT_MAX_CONNECTIONS = 100
 # Below the ~20 s after which AWS front ends close idle connections.
 DEFAULT_KEEPALIVE_TIMEOUT = 15.0
+# IVS's largest answer is a page of 100 channels with 50 tags each: about 6 MB if every tag
+# used its full length in 3-byte characters, 12 MB if all were \u-escaped. Real pages are tens
+# of kilobytes. 16 MiB is above any answer IVS can give and keeps 100 pooled calls under 2 GB.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 @attrs.frozen(slots=True)
@@ -44,6 +48,8 @@ class ClientConfig:
     max_connections: int
     keepalive_timeout: float
     user_agent: str
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    new_retries: bool = False  # AWS_NEW_RETRIES_2026
     profile: str | None = None
     use_fips_endpoint: bool = False
     use_dualstack_endpoint: bool = False
@@ -75,6 +81,7 @@ def resolve_config(
     retry_mode: str | None = None,
     use_fips_endpoint: bool | None = None,
     use_dualstack_endpoint: bool | None = None,
+    max_response_bytes: int | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ClientConfig:
     """Each setting from the argument, then the environment, then the shared config profile."""
@@ -82,9 +89,15 @@ def resolve_config(
     shared = load_shared_config(env, profile)
     if profile is not None and profile not in shared.profiles:
         raise ConfigurationError(f"profile {profile!r} is not in {shared.config_file} or {shared.credentials_file}")
-    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or shared.get("region")
+    in_profile = f"of {shared.where()}"
+    region, region_source = _pick(
+        ("the region argument", region),
+        ("AWS_REGION (environment variable)", env.get("AWS_REGION")),
+        ("AWS_DEFAULT_REGION (environment variable)", env.get("AWS_DEFAULT_REGION")),
+        (f"'region' {in_profile}", shared.get("region")),
+    )
     if region is not None:
-        check_region(region)
+        check_region(region, region_source)
     if credentials is not None and not isinstance(credentials, CredentialsProvider):
         raise ConfigurationError(
             "credentials must be StaticCredentials or a provider with async resolve(), "
@@ -93,64 +106,98 @@ def resolve_config(
     attempts = (
         max_attempts if max_attempts is not None else _setting_int(env, shared, "AWS_MAX_ATTEMPTS", "max_attempts")
     )
-    mode = retry_mode or env.get("AWS_RETRY_MODE") or shared.get("retry_mode") or "standard"
+    mode, mode_source = _pick(
+        ("the retry_mode argument", retry_mode),
+        ("AWS_RETRY_MODE (environment variable)", env.get("AWS_RETRY_MODE")),
+        (f"'retry_mode' {in_profile}", shared.get("retry_mode")),
+    )
+    mode = (mode or "standard").strip().lower()
     if mode not in RETRY_MODES:
-        raise ConfigurationError(f"retry_mode must be one of {', '.join(RETRY_MODES)}, got {mode!r}")
+        raise ConfigurationError(f"{mode_source}: the retry mode must be one of {', '.join(RETRY_MODES)}")
     fips = _flag(use_fips_endpoint, env, shared, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")
     dualstack = _flag(use_dualstack_endpoint, env, shared, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")
+    endpoint_url, endpoint_source = _pick(("the endpoint argument", endpoint), *_configured_endpoint(env, shared))
     return ClientConfig(
         region=region,
         endpoint=resolve_endpoint(
-            region, endpoint or _configured_endpoint(env, shared), use_fips=fips, use_dualstack=dualstack
+            region, endpoint_url, use_fips=fips, use_dualstack=dualstack, endpoint_source=endpoint_source
         ),
         credentials=credentials
         if credentials is not None
         else default_chain(env, shared, region, profile_argument=profile is not None),
         max_attempts=_positive_int("max_attempts", attempts, DEFAULT_MAX_ATTEMPTS),
-        retry_mode=mode,
+        # "legacy" (boto3's old default) runs as standard, as in the JS and Go SDKs that never had it.
+        retry_mode="standard" if mode == "legacy" else mode,
+        new_retries=_new_retries(env),
         connect_timeout=_positive_float("connect_timeout", connect_timeout, DEFAULT_CONNECT_TIMEOUT),
         read_timeout=_positive_float("read_timeout", read_timeout, DEFAULT_READ_TIMEOUT),
         timeout=_positive_float("timeout", timeout, DEFAULT_TIMEOUT),
         max_connections=_positive_int("max_connections", max_connections, DEFAULT_MAX_CONNECTIONS),
         keepalive_timeout=_positive_float("keepalive_timeout", keepalive_timeout, DEFAULT_KEEPALIVE_TIMEOUT),
         user_agent=_user_agent(user_agent_extra),
+        max_response_bytes=_positive_int("max_response_bytes", max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES),
         profile=shared.profile_name if shared.explicit else None,
         use_fips_endpoint=fips,
         use_dualstack_endpoint=dualstack,
-        region_lookup=f"the region argument, AWS_REGION, AWS_DEFAULT_REGION, 'region' of {shared.where()}",
+        region_lookup=f"the region argument, AWS_REGION, AWS_DEFAULT_REGION, 'region' {in_profile}",
     )
 
 
-def _configured_endpoint(env: Mapping[str, str], shared: SharedConfig) -> str | None:
-    """An endpoint from the environment or the profile, as boto3 reads them (unless told to ignore them)."""
+def _pick(*candidates: tuple[str, str | None]) -> tuple[str | None, str]:
+    """The first set value and where it came from (the words errors use to name it)."""
+    for source, value in candidates:
+        if value is not None and value != "":
+            return value, source
+    return None, ""
+
+
+def _new_retries(env: Mapping[str, str]) -> bool:
+    """``AWS_NEW_RETRIES_2026``: the AWS SDKs' 2026 revision of standard retries (see _retries)."""
+    raw = env.get("AWS_NEW_RETRIES_2026", "").strip().lower()
+    if raw not in ("", "true", "false"):
+        raise ConfigurationError("AWS_NEW_RETRIES_2026 (environment variable) must be true or false")
+    return raw == "true"
+
+
+def _configured_endpoint(env: Mapping[str, str], shared: SharedConfig) -> list[tuple[str, str | None]]:
+    """Where boto3 reads an endpoint from, in its order (nowhere when told to ignore them)."""
     ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or shared.get("ignore_configured_endpoint_urls")
     if (ignore or "").lower() == "true":
-        return None
-    return (
-        env.get("AWS_ENDPOINT_URL_IVS")
-        or env.get("AWS_ENDPOINT_URL")
-        or shared.service_setting("ivs", "endpoint_url")
-        or shared.get("endpoint_url")
-    )
+        return []
+    return [
+        ("AWS_ENDPOINT_URL_IVS (environment variable)", env.get("AWS_ENDPOINT_URL_IVS")),
+        ("AWS_ENDPOINT_URL (environment variable)", env.get("AWS_ENDPOINT_URL")),
+        (f"the 'services' section of {shared.where()}", shared.service_setting("ivs", "endpoint_url")),
+        (f"'endpoint_url' of {shared.where()}", shared.get("endpoint_url")),
+    ]
 
 
 def _setting_int(env: Mapping[str, str], shared: SharedConfig, variable: str, key: str) -> int | None:
-    for source, raw in ((variable, env.get(variable)), (f"'{key}' of {shared.where()}", shared.get(key))):
+    for source, raw in (
+        (f"{variable} (environment variable)", env.get(variable)),
+        (f"'{key}' of {shared.where()}", shared.get(key)),
+    ):
         if raw:
             try:
-                return int(raw)
+                value = int(raw)
             except ValueError:
-                raise ConfigurationError(f"{source} must be an integer, got {raw!r}") from None
+                raise ConfigurationError(f"{source} must be a positive integer") from None
+            if value < 1:
+                raise ConfigurationError(f"{source} must be a positive integer")
+            return value
     return None
 
 
 def _flag(value: bool | None, env: Mapping[str, str], shared: SharedConfig, variable: str, key: str) -> bool:
     if value is not None:
         return value
-    for source, raw in ((variable, env.get(variable)), (f"'{key}' of {shared.where()}", shared.get(key))):
+    for source, raw in (
+        (f"{variable} (environment variable)", env.get(variable)),
+        (f"'{key}' of {shared.where()}", shared.get(key)),
+    ):
         if raw:
             if raw.lower() not in ("true", "false"):
-                raise ConfigurationError(f"{source} must be true or false, got {raw!r}")
+                raise ConfigurationError(f"{source} must be true or false")
             return raw.lower() == "true"
     return False
 

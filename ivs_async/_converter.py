@@ -1,14 +1,17 @@
 """The two cattrs converters between models and the wire (camelCase JSON) form.
 
-``_WIRE`` reads responses and writes requests: it ignores unknown keys, keeps unknown enum values
-as plain strings and trusts scalar types (speed; the validator checks inputs before sending).
-``_STRICT`` reads user-written wire dicts (``Command.from_dict``): an unknown or missing key, or
-a scalar of the wrong type, is reported with its path. Both are built once, at import.
+``_WIRE`` reads responses and writes requests: it ignores unknown keys and keeps unknown enum
+values as plain strings, but a value whose JSON type is not the model's fails (a model never
+holds the string "false" where it declares a bool). It fails fast and without a path; on failure
+``_DIAGNOSE`` (the same rules, with cattrs' detailed validation) reads the data again to name
+the path. ``_STRICT`` reads user-written wire dicts (``Command.from_dict``): an unknown or
+missing key is reported too. All three are built once, at import.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -16,10 +19,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
+import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._generated.schema import STRUCTURES
+from ivs_async._schema import Shape
 
 if TYPE_CHECKING:
     from ivs_async._command import Operation
@@ -40,14 +45,18 @@ def format_timestamp(value: datetime) -> str:
 
 def parse_timestamp(value: object, _: object = None) -> datetime:
     """ISO 8601 text (or epoch seconds) to an aware UTC datetime."""
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    elif isinstance(value, datetime):
-        parsed = value
-    else:
-        raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
+    try:
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        elif isinstance(value, datetime):
+            parsed = value
+        else:
+            raise TypeError(f"expected an ISO 8601 timestamp, got {_json_type(value)}")
+    except (ValueError, OverflowError, OSError):
+        # Without the value: the messages of fromisoformat/fromtimestamp quote it.
+        raise ValueError("expected an ISO 8601 timestamp within years 1-9999") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
@@ -69,49 +78,75 @@ def _enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
 
     def structure(value: Any, _: Any) -> Any:
         # Unknown values stay plain strings: a new enum value from IVS must not break parsing.
-        return lookup.get(value, value) if type(value) is str else value
+        if type(value) is str:
+            return lookup.get(value, value)
+        if isinstance(value, known):
+            return value
+        raise TypeError(f"expected a string, got {_json_type(value)}")
 
     return structure
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a value's type, for messages that must not quote the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def _passthrough(value: Any, _: Any) -> Any:
-    return value
+class _Exact:
+    """The structure hook of a scalar: the value itself when its type is exactly ``expected``."""
+
+    __slots__ = ("expected", "name")
+
+    def __init__(self, expected: type[Any], name: str) -> None:
+        self.expected = expected
+        self.name = name
+
+    def __call__(self, value: Any, _: Any) -> Any:
+        # `type(...) is`: bool is an int subclass, and a model integer never accepts True.
+        if type(value) is self.expected:
+            return value
+        raise TypeError(f"expected {self.name}, got {_json_type(value)}")
 
 
-def _exact(expected: type[Any], name: str) -> Callable[[Any, Any], Any]:
-    def check(value: Any, _: Any) -> Any:
-        # bool is an int subclass; a model integer never accepts True.
-        if (type(value) is bool and expected is not bool) or not isinstance(value, expected):
-            raise TypeError(f"expected {name}, got {type(value).__name__}")
-        return value
-
-    return check
+_SCALARS = ((str, "a string"), (int, "an integer"), (bool, "a boolean"))
 
 
-def _build(strict: bool) -> cattrs.Converter:
-    conv = cattrs.Converter(detailed_validation=strict, forbid_extra_keys=strict)
+def _build(*, forbid_extra: bool, detailed: bool) -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=forbid_extra)
     conv.register_structure_hook(datetime, parse_timestamp)
     conv.register_unstructure_hook(datetime, format_timestamp)
-    for scalar, name in ((str, "a string"), (int, "an integer"), (bool, "a boolean")):
-        conv.register_structure_hook(scalar, _exact(scalar, name) if strict else _passthrough)
-    if not strict:
+    for scalar, name in _SCALARS:
+        conv.register_structure_hook(scalar, _Exact(scalar, name))
+    if not detailed:
         _register_fast_containers(conv)
     conv.register_structure_hook_factory(lambda t: _lenient_enum(t) is not None, _enum_hook)
     conv.register_unstructure_hook_factory(lambda t: _lenient_enum(t) is not None, lambda _: _enum_value)
 
     def structure_fn(cls: type[Any]) -> Any:
         generated = make_dict_structure_fn(
-            cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=strict, **_overrides(cls)
+            cls, conv, _cattrs_forbid_extra_keys=forbid_extra, _cattrs_detailed_validation=detailed, **_overrides(cls)
         )
 
         def structure(data: Any, _: Any) -> Any:
             # The generated code tests `key in data`, which a string would pass silently.
             if type(data) is not dict and not isinstance(data, Mapping):
-                raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+                raise TypeError(f"expected an object ({cls.__name__}), got {_json_type(data)}")
             return generated(data, cls)
 
         return structure
@@ -128,37 +163,51 @@ def _register_fast_containers(conv: cattrs.Converter) -> None:
     """Response reading spends most of its time per member: make each member one call.
 
     cattrs' generic Optional, list and dict hooks dispatch per value; these resolve the inner
-    hook once and keep JSON arrays and objects of plain values as they are (after checking
-    that they are arrays and objects).
+    hook once, and keep JSON arrays and objects of scalars as they are once every element has
+    the scalar type (a check at C speed).
     """
 
     def optional(tp: Any) -> Any:
         inner_type = next(a for a in typing.get_args(tp) if a is not type(None))
         inner = conv.get_structure_hook(inner_type)
-        if inner is _passthrough:
-            return _passthrough
+        if isinstance(inner, _Exact):
+            expected, name = inner.expected, inner.name
+
+            def optional_scalar(value: Any, _: Any) -> Any:
+                if type(value) is expected or value is None:
+                    return value
+                raise TypeError(f"expected {name}, got {_json_type(value)}")
+
+            return optional_scalar
         return lambda value, _: None if value is None else inner(value, inner_type)
 
     def sequence(tp: Any) -> Any:
         (item_type,) = typing.get_args(tp)
         item = conv.get_structure_hook(item_type)
+        scalar = item.expected if isinstance(item, _Exact) else None
 
         def structure_list(value: Any, _: Any) -> Any:
             if type(value) is not list:
-                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
-            return value if item is _passthrough else [item(v, item_type) for v in value]
+                raise TypeError(f"expected an array, got {_json_type(value)}")
+            if scalar is not None and all(type(v) is scalar for v in value):
+                return value
+            return [item(v, item_type) for v in value]
 
         return structure_list
 
     def mapping(tp: Any) -> Any:
         key_type, value_type = typing.get_args(tp)
         key, value_hook = conv.get_structure_hook(key_type), conv.get_structure_hook(value_type)
-        plain = key is _passthrough and value_hook is _passthrough
+        plain_key = key.expected if isinstance(key, _Exact) else None
+        plain_value = value_hook.expected if isinstance(value_hook, _Exact) else None
 
         def structure_dict(value: Any, _: Any) -> Any:
             if type(value) is not dict:
-                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
-            return value if plain else {key(k, key_type): value_hook(v, value_type) for k, v in value.items()}
+                raise TypeError(f"expected an object, got {_json_type(value)}")
+            # JSON object keys are always strings: only the values need a look.
+            if plain_key is str and plain_value is not None and all(type(v) is plain_value for v in value.values()):
+                return value
+            return {key(k, key_type): value_hook(v, value_type) for k, v in value.items()}
 
         return structure_dict
 
@@ -187,8 +236,9 @@ def _overrides(cls: type[Any]) -> dict[str, Any]:
     return found
 
 
-_WIRE = _build(strict=False)
-_STRICT = _build(strict=True)
+_WIRE = _build(forbid_extra=False, detailed=False)
+_DIAGNOSE = _build(forbid_extra=False, detailed=True)
+_STRICT = _build(forbid_extra=True, detailed=True)
 
 
 def to_wire(obj: Any) -> dict[str, Any]:
@@ -209,12 +259,27 @@ def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
     return hook
 
 
+def mismatches(data: Any, cls: type[Any]) -> list[Violation]:
+    """Why ``data`` does not read as ``cls``, with paths (``$.channels[3].authorized``).
+
+    The slow path, run only after the fast reader failed: it reads the data again with
+    detailed validation. Never quotes values, which may be secrets.
+    """
+    try:
+        _DIAGNOSE.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        return _violations(exc, cls)
+    except Exception as exc:  # a failure outside cattrs' bookkeeping still gets a line
+        return [Violation("$", "type", f"{type(exc).__name__}: {exc}")]
+    return [Violation("$", "type", "unreadable")]
+
+
 def from_wire(data: Mapping[str, Any], cls: type[T]) -> T:
     """Lenient read of a wire dict, as for responses; a malformed one raises ParamValidationError."""
     try:
         return _WIRE.structure(data, cls)
-    except Exception as exc:
-        raise ParamValidationError(cls.__name__, [Violation("<data>", "type", f"{type(exc).__name__}: {exc}")]) from exc
+    except Exception:
+        raise ParamValidationError(cls.__name__, mismatches(data, cls)) from None
 
 
 def input_from_wire(data: Mapping[str, Any], operation: Operation) -> Any:
@@ -227,12 +292,12 @@ def input_from_wire(data: Mapping[str, Any], operation: Operation) -> Any:
     try:
         return _STRICT.structure(data, cls)
     except cattrs.BaseValidationError as exc:
-        raise ParamValidationError(operation.name, _violations(exc)) from None
+        raise ParamValidationError(operation.name, _violations(exc, cls)) from None
 
 
-def _violations(exc: cattrs.BaseValidationError) -> list[Violation]:
+def _violations(exc: cattrs.BaseValidationError, cls: type[Any]) -> list[Violation]:
     found = []
-    for message in cattrs.transform_error(exc, path="$"):
+    for message in cattrs.transform_error(exc, path="$", format_exception=_format):
         text, _, path = message.rpartition(" @ ")
         if text.startswith("required field missing"):
             rule = "required"
@@ -240,5 +305,30 @@ def _violations(exc: cattrs.BaseValidationError) -> list[Violation]:
             rule = "unknown"
         else:
             rule = "type"
-        found.append(Violation(path or "$", rule, text or message))
+        found.append(Violation(wire_path(cls, path or "$"), rule, text or message))
     return found
+
+
+def _format(exc: BaseException, tp: Any) -> str:
+    # Our hooks' messages say what was expected and what came, without the value.
+    if isinstance(exc, TypeError | ValueError) and str(exc).startswith("expected "):
+        return str(exc)
+    return cattrs.v.format_exception(exc, tp)
+
+
+_SEGMENT = re.compile(r"\.(\w+)|(\[[^\]]*\])")
+
+
+def wire_path(cls: type[Any], path: str) -> str:
+    """A cattrs path of Python names (``$.next_token``) in wire names (``$.nextToken``)."""
+    shape: Shape | None = STRUCTURES.get(cls)
+    out = [path[:1]] if path.startswith("$") else []
+    for attribute, index in _SEGMENT.findall(path[1:] if out else path):
+        if attribute:
+            member = next((m for m in shape.members if m.name == attribute), None) if shape else None
+            out.append("." + (member.wire if member else attribute))
+            shape = member.shape if member else None
+        else:
+            out.append(index)
+            shape = (shape.member or shape.value) if shape else None
+    return "".join(out)

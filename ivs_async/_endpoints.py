@@ -33,21 +33,29 @@ class Endpoint:
         return self.origin + self.path_prefix
 
 
-def check_region(region: str) -> str:
+def check_region(region: str, source: str = "the region") -> str:
     # The region becomes part of a host name and of the signature scope: refuse anything odd.
-    if not _REGION.fullmatch(region):
-        raise ConfigurationError(f"invalid region {region!r}: expected a name like 'us-west-2'")
+    # The value is not quoted: it may come from a file that also holds secrets.
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ConfigurationError(f"{source}: invalid region, expected a name like 'us-west-2'")
     return region
 
 
 def resolve_endpoint(
-    region: str | None, endpoint: str | None, *, use_fips: bool = False, use_dualstack: bool = False
+    region: str | None,
+    endpoint: str | None,
+    *,
+    use_fips: bool = False,
+    use_dualstack: bool = False,
+    endpoint_source: str = "the endpoint",
 ) -> Endpoint | None:
     """The endpoint to use, or None when neither a region nor an endpoint is known yet."""
     if region is None and endpoint is None:
         return None
     if region is not None:
         check_region(region)
+    if endpoint is not None:
+        parse_endpoint(endpoint, endpoint_source)  # its errors first, with its source
     try:
         url = _RULES.resolve(
             {"Region": region, "Endpoint": endpoint, "UseFIPS": use_fips, "UseDualStack": use_dualstack}
@@ -63,23 +71,24 @@ def dns_suffix(region: str) -> str:
     return suffix
 
 
-def parse_endpoint(endpoint: str) -> Endpoint:
-    """An endpoint URL (``http(s)://host[:port][/path]``) checked and split."""
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"invalid endpoint {endpoint!r}: expected http(s)://host[:port]")
-    if parts.query or parts.fragment:
-        raise ConfigurationError(f"invalid endpoint {endpoint!r}: it cannot carry a query or fragment")
+def parse_endpoint(endpoint: str, source: str = "the endpoint") -> Endpoint:
+    """An endpoint URL (``http(s)://host[:port][/path]``) checked and split. Errors name the
+    source and the rule, never the URL (it may carry a password)."""
     try:
+        parts = urlsplit(endpoint)
         port = parts.port
-    except ValueError as exc:
-        raise ConfigurationError(f"invalid endpoint {endpoint!r}: {exc}") from None
+    except (ValueError, TypeError, AttributeError):
+        raise ConfigurationError(f"{source}: invalid endpoint URL, expected http(s)://host[:port]") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{source}: invalid endpoint URL, expected http(s)://host[:port]")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"{source}: an endpoint URL cannot carry a query or fragment")
+    if parts.username or parts.password:
+        raise ConfigurationError(f"{source}: an endpoint URL cannot carry user information")
     default_port = 443 if parts.scheme == "https" else 80
     host = parts.netloc.rpartition("@")[2]
     if port == default_port:
         host = host.rsplit(":", 1)[0]
-    if parts.username or parts.password:
-        raise ConfigurationError("the endpoint cannot carry user information")
     return Endpoint(
         origin=f"{parts.scheme}://{host}",
         host=host,

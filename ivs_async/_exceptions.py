@@ -8,6 +8,7 @@ IvsError
     ├── ClientClosedError
     ├── TransportError         ConnectionFailedError, RequestTimeoutError (DeadlineExceededError)
     ├── ResponseParseError     the response was not what IVS sends (HTML page, cut JSON)
+    ├── ResponseTooLargeError  the response body passed max_response_bytes
     ├── PaginationError
     ├── PlaybackTokenError     EventParseError: bad input to ivs_async.playback / .events
     └── PacingTimeoutError     PutMetadata pacing would wait too long
@@ -81,6 +82,22 @@ class NoCredentialsError(ConfigurationError):
     """No credentials were given and none were found in the environment."""
 
 
+class PartialCredentialsError(ConfigurationError):
+    """A source holds half a key pair (an access key id without its secret, or the reverse).
+
+    Never skipped: the next source in the chain could be another identity. ``source`` names
+    where, ``missing`` what is missing.
+    """
+
+    def __init__(self, source: str, missing: str) -> None:
+        self.source = source
+        self.missing = missing
+        super().__init__(f"partial credentials in {source}: {missing} is missing")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.missing))
+
+
 class ClientClosedError(IvsSdkError, RuntimeError):
     """send() was called on a closed client."""
 
@@ -119,6 +136,20 @@ class ResponseParseError(IvsSdkError):
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"status": self.http_status_code, "snippet": self.snippet, "metadata": self.metadata}
         return (_rebuild, (type(self), (self.reason,), kwargs))
+
+
+class ResponseTooLargeError(IvsSdkError):
+    """The response body was larger than ``limit`` bytes; it was not read further and its
+    connection was closed. Not retried: the same request would get the same answer."""
+
+    def __init__(self, limit: int, *, status: int, url: str) -> None:
+        self.limit = limit
+        self.http_status_code = status
+        self.url = url
+        super().__init__(f"the response to {url} (HTTP {status}) is larger than max_response_bytes={limit}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.limit,), {"status": self.http_status_code, "url": self.url}))
 
 
 class PaginationError(IvsSdkError):

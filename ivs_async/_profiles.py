@@ -17,6 +17,9 @@ import attrs
 
 from ivs_async._exceptions import ConfigurationError
 
+# A shared config file of thousands of profiles is a few hundred kilobytes.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
 
 @attrs.frozen
 class SharedConfig:
@@ -88,12 +91,45 @@ def load_shared_config(environ: Mapping[str, str], profile: str | None = None) -
 def _read(path: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         return {}
+    try:
+        text = read_bounded(path, MAX_FILE_BYTES)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
     parser = configparser.RawConfigParser(default_section="\0none")  # "[default]" is an ordinary section
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc}") from None
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        # configparser's messages quote the offending line, which may be a secret key.
+        raise ConfigurationError(f"cannot read {path}: {_parse_problem(exc)}") from None
     return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def read_bounded(path: Path, limit: int) -> str:
+    """A UTF-8 text file of at most ``limit`` bytes; ValueError (never quoting it) otherwise."""
+    with open(path, "rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+
+
+def _parse_problem(exc: configparser.Error) -> str:
+    """What is wrong and on which line, without the line's content."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno} comes before any [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(lineno) for lineno, _ in exc.errors[:10])
+        return f"line {lines} {'is' if len(exc.errors) == 1 else 'are'} not 'key = value', a [section] or a comment"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"a section is defined twice (line {exc.lineno})"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"a key is set twice in one section (line {exc.lineno})"
+    return type(exc).__name__
 
 
 def _nested(text: str) -> dict[str, str]:

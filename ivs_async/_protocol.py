@@ -21,11 +21,16 @@ from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseEr
 from ivs_async._generated.errors import MODELED_ERRORS
 from ivs_async._generated.schema import STRUCTURES
 from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._json import JsonError, loads
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
 from ivs_async._schema import Location
 
 _SNIPPET_CHARS = 200
+# What an error keeps of what the service said: enough for any real message, never megabytes.
+MAX_ERROR_MESSAGE_CHARS = 2048
+MAX_ERROR_CODE_CHARS = 128
+_MAX_ID_CHARS = 256
 _MESSAGE_KEYS = ("exceptionMessage", "message", "Message", "errorMessage")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # "value": "sk_..." of every sensitive member, closed or cut off, so snippets never show secrets.
@@ -90,10 +95,15 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
 def fill_metadata(md: ResponseMetadata, response: HttpResponse) -> ResponseMetadata:
     h = response.headers
     md.http_status_code = response.status
-    md.request_id = h.get("x-amzn-RequestId") or h.get("x-amz-request-id")
-    md.extended_request_id = h.get("x-amz-id-2")
-    md.cf_id = h.get("x-amz-cf-id")
+    md.request_id = _header_id(h.get("x-amzn-RequestId") or h.get("x-amz-request-id"))
+    md.extended_request_id = _header_id(h.get("x-amz-id-2"))
+    md.cf_id = _header_id(h.get("x-amz-cf-id"))
     return md
+
+
+def _header_id(value: str | None) -> str | None:
+    # Ids end up in messages and logs: printable, and no longer than any AWS id.
+    return None if value is None else printable(value, _MAX_ID_CHARS)
 
 
 def response_metadata(response: HttpResponse) -> ResponseMetadata:
@@ -139,33 +149,37 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
             raise parse_error(response)
         body = response.body
         try:
-            data = json.loads(body) if body else {}
-        except ValueError:
-            raise _unreadable("response body is not valid JSON", response) from None
-        if not isinstance(data, dict):
-            raise _unreadable(f"expected a JSON object, got {type(data).__name__}", response)
+            data = loads(body) if body else {}
+        except JsonError as exc:
+            raise _unreadable(f"response body is {exc.reason}", response) from None
+        if type(data) is not dict:
+            raise _unreadable(f"expected a JSON object, got {_converter._json_type(data)}", response)
+        if "__type" in data:
+            # An error envelope with a success status (a proxy or a broken front end): not an output.
+            raise parse_error(response, data)
         for wire, header in header_members:
             value = response.headers.get(header)
             if value is not None:
                 data[wire] = value
         try:
             output = structure(data, cls)
-        except Exception as exc:  # whatever a malformed body trips over, the caller sees one error type
-            raise _unreadable(f"response does not match the {operation.name} model ({exc})", response) from None
+        except Exception:  # whatever a malformed body trips over, the caller sees one error type
+            found = _converter.mismatches(data, cls)
+            detail = "; ".join(str(v) for v in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+            raise _unreadable(f"response does not match the {operation.name} model: {detail}", response) from None
         fill_metadata(output.metadata, response)
         return output
 
     return parse
 
 
-def parse_error(response: HttpResponse) -> IvsError:
-    """The typed error for a non-2xx response."""
+def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None) -> IvsError:
+    """The typed error for a non-2xx response (or a 2xx whose body, ``data``, is an error)."""
     metadata = response_metadata(response)
-    data: Mapping[str, Any] | None = None
-    if response.body:
+    if data is None and response.body:
         try:
-            loaded = json.loads(response.body)
-        except ValueError:
+            loaded = loads(response.body)
+        except JsonError:
             loaded = None
         data = loaded if isinstance(loaded, dict) else None
     code = _error_code(response.headers.get("x-amzn-ErrorType"))
@@ -178,7 +192,9 @@ def parse_error(response: HttpResponse) -> IvsError:
         )
     message = ""
     if data is not None:
-        message = next((str(data[k]) for k in _MESSAGE_KEYS if isinstance(data.get(k), str)), "")
+        message = next(
+            (printable(data[k], MAX_ERROR_MESSAGE_CHARS) for k in _MESSAGE_KEYS if isinstance(data.get(k), str)), ""
+        )
     elif response.body:
         message = snippet(response.body)
     cls = MODELED_ERRORS.get(code or "", IvsServiceException)
@@ -188,18 +204,31 @@ def parse_error(response: HttpResponse) -> IvsError:
     return error
 
 
+def printable(text: str, limit: int) -> str:
+    """``text`` safe to print and log: valid Unicode (undecodable bytes from headers become
+    U+FFFD), no control characters but line breaks and tabs (AWS's signature messages have
+    them), at most ``limit`` characters."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    if text.isprintable():
+        return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+
+
 def _error_code(raw: object) -> str | None:
     if not isinstance(raw, str) or not raw:
         return None
     # "ValidationException:http://internal..." and "com.amazonaws.ivs#ValidationException"
-    return raw.split(":", 1)[0].rsplit("#", 1)[-1] or None
+    code = raw[: MAX_ERROR_CODE_CHARS * 4].split(":", 1)[0].rsplit("#", 1)[-1].strip()
+    return printable(code, MAX_ERROR_CODE_CHARS) or None
 
 
 def snippet(body: bytes) -> str:
     """The start of a body, printable and on one line, for error messages."""
     text = body[: _SNIPPET_CHARS * 4].decode("utf-8", "replace")
     text = " ".join(_SENSITIVE_VALUE.sub(r'\1"****"', text).split())
-    return text[:_SNIPPET_CHARS] + ("..." if len(text) > _SNIPPET_CHARS else "")
+    return printable(text, _SNIPPET_CHARS)
 
 
 def _unreadable(reason: str, response: HttpResponse) -> ResponseParseError:

@@ -18,12 +18,14 @@ from ivs_async._exceptions import (
     ConfigurationError,
     ConnectionFailedError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
 )
 from ivs_async._http import HttpRequest, HttpResponse
 
 _MAX_CACHED_URLS = 256
 DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups
+_CHUNK = 64 * 1024
 
 
 @runtime_checkable
@@ -50,10 +52,14 @@ class AiohttpTransport:
         read_timeout: float,
         max_connections: int,
         keepalive_timeout: float,
+        max_response_bytes: int,
         trust_env: bool = True,
     ) -> None:
-        # No total: the client's per-call deadline bounds the whole call, retries included.
-        self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
+        # No total: the client's per-call deadline bounds the whole call, retries included. And
+        # no `connect`: in aiohttp it includes the wait for a free pool slot, which is not a
+        # connect and must not fail a call that merely queued; sock_connect bounds the connect.
+        self._timeout = _timeout(connect_timeout, read_timeout)
+        self._max_response_bytes = max_response_bytes
         self._max_connections = max_connections
         self._keepalive_timeout = keepalive_timeout
         self._trust_env = trust_env
@@ -111,10 +117,9 @@ class AiohttpTransport:
         session = self._session or self._open()
         timeout = self._timeout
         if connect_timeout is not None or read_timeout is not None:
-            timeout = aiohttp.ClientTimeout(
-                total=None,
-                connect=connect_timeout if connect_timeout is not None else timeout.connect,
-                sock_read=read_timeout if read_timeout is not None else timeout.sock_read,
+            timeout = _timeout(
+                connect_timeout if connect_timeout is not None else timeout.sock_connect,
+                read_timeout if read_timeout is not None else timeout.sock_read,
             )
         try:
             async with session.request(
@@ -125,7 +130,12 @@ class AiohttpTransport:
                 allow_redirects=False,
                 timeout=timeout,
             ) as response:
-                body = await response.read()
+                limit = self._max_response_bytes
+                length = response.content_length
+                if length is not None and length <= limit and "Content-Encoding" not in response.headers:
+                    body = await response.read()  # the common case: a known, acceptable length
+                else:
+                    body = await _read_bounded(response, limit, request.url)
                 return HttpResponse(response.status, response.headers, body)
         except TimeoutError as exc:
             raise RequestTimeoutError(f"timed out: {exc or type(exc).__name__}") from exc
@@ -143,3 +153,24 @@ class AiohttpTransport:
             await session.close()
             # Let the event loop finish closing the sockets before the loop itself closes.
             await asyncio.sleep(0)
+
+
+def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
+    """The body, counted as it arrives (decompressed, chunked or of unknown length)."""
+    length = response.content_length
+    if length is not None and length > limit and "Content-Encoding" not in response.headers:
+        response.close()  # the connection goes: the rest of the body is never read
+        raise ResponseTooLargeError(limit, status=response.status, url=url)
+    chunks = []
+    size = 0
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ResponseTooLargeError(limit, status=response.status, url=url)
+        chunks.append(chunk)
+    return b"".join(chunks)

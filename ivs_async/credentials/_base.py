@@ -9,7 +9,11 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from ivs_async._exceptions import IvsSdkError, NoCredentialsError
+from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._model import mask_secret
+
+# Credential documents are a few kilobytes (STS's answer, the largest, is under 4 KB).
+MAX_DOCUMENT_BYTES = 256 * 1024
 
 
 @attrs.frozen(slots=True)
@@ -65,6 +69,16 @@ class Provider:
             raise NoCredentialsError(f"no AWS credentials: {self.name} is not configured")
         return found
 
+    async def aclose(self) -> None:
+        """Stop whatever the provider runs (a refresh, a credential_process); the client that
+        built it calls this when it closes."""
+        for inner in self._inner():
+            await inner.aclose()
+
+    def _inner(self) -> tuple[Provider, ...]:
+        """The providers this one delegates to."""
+        return ()
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -99,6 +113,9 @@ class CredentialChain(Provider):
             )
         return found
 
+    def _inner(self) -> tuple[Provider, ...]:
+        return self.providers
+
     @property
     def chosen(self) -> Provider | None:
         """The provider in use, once one has yielded credentials."""
@@ -109,18 +126,35 @@ class CredentialChain(Provider):
 
 
 def parse_expiration(value: object) -> datetime | None:
-    """An expiration as AWS sources write it: ISO 8601 text or epoch milliseconds."""
+    """An expiration as AWS sources write it: ISO 8601 text or epoch milliseconds.
+
+    ValueError (which never quotes the value) for anything else, out-of-range numbers included.
+    """
     if value is None or value == "":
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, UTC)
+        if isinstance(value, str) and len(value) <= 64:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"unreadable expiration time {value!r}") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ValueError(f"unreadable expiration time {value!r}")
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise ValueError("unreadable expiration time: expected ISO 8601 or epoch milliseconds within years 1-9999")
+
+
+def json_document(body: bytes | str) -> dict[str, Any]:
+    """A credential source's JSON object: bounded in size and depth, or ValueError saying why
+    (never quoting the document, which holds keys)."""
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        data = loads(body, max_depth=MAX_DEPTH)
+    except JsonError as exc:
+        raise ValueError(f"the document is {exc.reason}") from None
+    if not isinstance(data, dict):
+        raise ValueError("the document is not a JSON object")
+    return data
 
 
 def credentials_from(data: Mapping[str, Any], *, key: str, secret: str, token: str, expiration: str) -> Credentials:

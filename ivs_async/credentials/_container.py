@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +10,14 @@ from urllib.parse import urlsplit
 
 from ivs_async._endpoints import is_loopback
 from ivs_async._exceptions import TransportError
-from ivs_async.credentials._base import CredentialRefreshError, Credentials, Provider, credentials_from
+from ivs_async._profiles import read_bounded
+from ivs_async.credentials._base import (
+    CredentialRefreshError,
+    Credentials,
+    Provider,
+    credentials_from,
+    json_document,
+)
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.credentials._web import http
 
@@ -20,6 +26,7 @@ ECS_HOST = "http://169.254.170.2"
 _ALLOWED_HOSTS = frozenset({"169.254.170.2", "169.254.170.23", "fd00:ec2::23"})
 _TIMEOUT = 2.0
 _ATTEMPTS = 3
+_MAX_TOKEN_BYTES = 64 * 1024
 
 
 class ContainerCredentials(Provider):
@@ -44,6 +51,9 @@ class ContainerCredentials(Provider):
             self._refreshing = RefreshingCredentials(lambda: self._fetch(url), name=self.name)
         return await self._refreshing.load()
 
+    def _inner(self) -> tuple[Provider, ...]:
+        return (self._refreshing,) if self._refreshing is not None else ()
+
     def _url(self) -> str | None:
         env = self._environ
         relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
@@ -65,9 +75,11 @@ class ContainerCredentials(Provider):
         token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         if token_file:
             try:
-                return Path(token_file).read_text().strip()  # re-read: EKS rotates it
+                return read_bounded(Path(token_file), _MAX_TOKEN_BYTES).strip()  # re-read: EKS rotates it
             except OSError as exc:
                 raise CredentialRefreshError(self.name, f"cannot read {token_file}: {exc.strerror}") from None
+            except ValueError as exc:
+                raise CredentialRefreshError(self.name, f"cannot read {token_file}: {exc}") from None
         return env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN") or None
 
     async def _fetch(self, url: str) -> Credentials:
@@ -94,7 +106,7 @@ class ContainerCredentials(Provider):
                     raise CredentialRefreshError(self.name, f"the endpoint answered HTTP {response.status}")
                 try:
                     return credentials_from(
-                        json.loads(response.body),
+                        json_document(response.body),
                         key="AccessKeyId",
                         secret="SecretAccessKey",
                         token="Token",

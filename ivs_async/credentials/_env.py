@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from ivs_async._exceptions import ConfigurationError, PartialCredentialsError
 from ivs_async.credentials._base import Credentials, Provider, parse_expiration
 
 
@@ -23,12 +24,18 @@ class EnvironmentCredentials(Provider):
             return self._found  # the signing hot path: nothing to read again
         env = self._environ
         key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
-        if not key or not secret:
+        if not key and not secret:
             return None
+        # Half a pair is a mistake, never a reason to fall through to another identity.
+        if not secret:
+            raise PartialCredentialsError("the environment", "AWS_SECRET_ACCESS_KEY")
+        if not key:
+            raise PartialCredentialsError("the environment", "AWS_ACCESS_KEY_ID")
+        try:
+            expiration = parse_expiration(env.get("AWS_CREDENTIAL_EXPIRATION"))
+        except ValueError as exc:
+            raise ConfigurationError(f"AWS_CREDENTIAL_EXPIRATION (environment variable): {exc}") from None
         self._found = Credentials(
-            key,
-            secret,
-            session_token=env.get("AWS_SESSION_TOKEN") or None,
-            expiration=parse_expiration(env.get("AWS_CREDENTIAL_EXPIRATION")),
+            key, secret, session_token=env.get("AWS_SESSION_TOKEN") or None, expiration=expiration
         )
         return self._found

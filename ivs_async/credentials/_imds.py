@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
 from ivs_async._exceptions import TransportError
-from ivs_async.credentials._base import CredentialRefreshError, Credentials, Provider, credentials_from
+from ivs_async.credentials._base import (
+    CredentialRefreshError,
+    Credentials,
+    Provider,
+    credentials_from,
+    json_document,
+)
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.credentials._web import Send, http
 
@@ -48,6 +53,9 @@ class InstanceMetadataCredentials(Provider):
         self._found = True
         return credentials
 
+    def _inner(self) -> tuple[Provider, ...]:
+        return (self._refreshing,)
+
     async def _fetch(self) -> Credentials:
         async with http(self._timeout, trust_env=False) as send:
             token = await self._token(send)
@@ -58,9 +66,9 @@ class InstanceMetadataCredentials(Provider):
                 raise CredentialRefreshError(self.name, "the instance has no IAM role")
             document = await self._get(send, _ROLES + role, headers)
         try:
-            data = json.loads(document)
+            data = json_document(document)
             if data.get("Code", "Success") != "Success":
-                raise ValueError(f"the metadata service reports {data.get('Code')}")
+                raise ValueError("the metadata service reports a failure Code")
             return credentials_from(
                 data, key="AccessKeyId", secret="SecretAccessKey", token="Token", expiration="Expiration"
             )
@@ -80,7 +88,10 @@ class InstanceMetadataCredentials(Provider):
                 last = str(exc)
                 continue
             if response.status == 200 and response.body:
-                return response.body.decode().strip()
+                token = response.body.decode("utf-8", "replace").strip()
+                if not token.isprintable() or len(token) > 4096:
+                    raise CredentialRefreshError(self.name, "the metadata service token is not a printable string")
+                return token
             if response.status < 500:
                 # IMDSv1-only or blocked: IMDSv2 is required, so there is nothing to use here.
                 raise _Unavailable(self.name, f"no metadata service token (HTTP {response.status})")
@@ -96,7 +107,7 @@ class InstanceMetadataCredentials(Provider):
                 last = str(exc)
                 continue
             if response.status == 200:
-                return response.body.decode()
+                return response.body.decode("utf-8", "replace")
             if response.status < 500:
                 raise CredentialRefreshError(self.name, f"GET {path} answered HTTP {response.status}")
             last = f"HTTP {response.status}"

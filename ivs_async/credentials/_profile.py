@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ivs_async._endpoints import dns_suffix
-from ivs_async._exceptions import ConfigurationError
+from ivs_async._exceptions import ConfigurationError, PartialCredentialsError
 from ivs_async._profiles import SharedConfig
 from ivs_async.credentials._base import CredentialChain, Credentials, Provider
 from ivs_async.credentials._container import ContainerCredentials
@@ -47,6 +47,9 @@ class ProfileCredentials(Provider):
             self._provider = provider
         return await self._provider.load()
 
+    def _inner(self) -> tuple[Provider, ...]:
+        return (self._provider,) if self._provider is not None else ()
+
     def _build(self, name: str, chain: tuple[str, ...]) -> Provider | None:
         shared = self._shared
         profile = shared.profiles.get(name)
@@ -73,6 +76,8 @@ class ProfileCredentials(Provider):
             if get("mfa_serial"):
                 raise ConfigurationError(f"{label}: roles that need an MFA code (mfa_serial) are not supported")
             duration = get("duration_seconds")
+            if duration is not None and not duration.isdigit():
+                raise ConfigurationError(f"{label}: duration_seconds must be a whole number of seconds")
             return AssumeRoleCredentials(
                 role_arn=role_arn,
                 source=self._source(name, profile, chain),
@@ -86,7 +91,7 @@ class ProfileCredentials(Provider):
         sso = self._sso(name, profile)
         if sso is not None:
             return sso
-        static = _static(profile, label)
+        static = _static(profile, f"{label} in {shared.config_file} or {shared.credentials_file}")
         if static is not None:
             return static
         command = get("credential_process")
@@ -191,8 +196,13 @@ def _getter(section: Mapping[str, str]) -> Callable[[str], str | None]:
 def _static(profile: Mapping[str, str], label: str) -> Provider | None:
     get = _getter(profile)
     key, secret = get("aws_access_key_id"), get("aws_secret_access_key")
-    if not key or not secret:
+    if not key and not secret:
         return None
+    # Half a pair is a mistake, never a reason to fall through to another identity.
+    if not secret:
+        raise PartialCredentialsError(label, "aws_secret_access_key")
+    if not key:
+        raise PartialCredentialsError(label, "aws_access_key_id")
     return _Fixed(Credentials(key, secret, session_token=get("aws_session_token")), f"{label} (static keys)")
 
 

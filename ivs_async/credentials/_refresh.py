@@ -4,11 +4,16 @@ Inside the advisory window (15 minutes before expiry) a call starts a refresh in
 background and goes on with the current credentials; if that refresh fails they stay in use.
 Inside the mandatory window (10 minutes) calls wait for the refresh. However many calls
 arrive together, one refresh runs: the others await the same task.
+
+A refresh has a deadline of its own (``fetch_timeout``), and is abandoned when every call that
+waited for it has given up (cancelled, or past its own deadline): the next call starts afresh,
+so a stuck source never holds a client for longer than one call's patience.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +23,7 @@ from ivs_async.credentials._base import CredentialRefreshError, Credentials, Pro
 
 ADVISORY = timedelta(minutes=15)
 MANDATORY = timedelta(minutes=10)
+FETCH_TIMEOUT = 60.0  # no credential source takes longer unless it is broken
 _log = logging.getLogger("ivs_async.credentials")
 
 
@@ -36,8 +42,11 @@ class RefreshingCredentials(Provider):
         advisory: timedelta = ADVISORY,
         mandatory: timedelta = MANDATORY,
         clock: Callable[[], datetime] = _utc_now,
+        fetch_timeout: float = FETCH_TIMEOUT,
     ) -> None:
         self._fetch = fetch
+        self._fetch_timeout = fetch_timeout
+        self._waiters = 0
         self.name = name  # names the source in errors
         self._advisory = advisory
         self._mandatory = mandatory
@@ -59,6 +68,7 @@ class RefreshingCredentials(Provider):
 
     async def _wait_for_refresh(self, current: Credentials | None, now: datetime) -> Credentials:
         task = self._task or self._start()
+        self._waiters += 1
         try:
             # shield: one caller's cancellation must not cancel the refresh the others wait for.
             return await asyncio.shield(task)
@@ -67,18 +77,30 @@ class RefreshingCredentials(Provider):
                 _log.warning("%s: refresh failed; using the current credentials until they expire", self.name)
                 return current
             raise
+        finally:
+            self._waiters -= 1
+            if self._waiters == 0 and not task.done():
+                # Everyone who waited gave up: nothing will use this refresh, so stop it (a
+                # credential_process is killed) and let the next call start a new one.
+                task.cancel()
 
     def _start(self) -> asyncio.Task[Credentials]:
         self._task = asyncio.ensure_future(self._refresh())
         return self._task
 
     async def _refresh(self) -> Credentials:
+        this = asyncio.current_task()
         try:
             self.refreshes += 1
             try:
-                fresh = await self._fetch()
+                async with asyncio.timeout(self._fetch_timeout):
+                    fresh = await self._fetch()
             except CredentialRefreshError:
                 raise
+            except TimeoutError:
+                raise CredentialRefreshError(
+                    self.name, f"no credentials within {self._fetch_timeout:g} s; the refresh was abandoned"
+                ) from None
             except (IvsError, OSError, ValueError) as exc:
                 raise CredentialRefreshError(self.name, str(exc) or type(exc).__name__) from None
             if fresh.expiration is not None and fresh.expiration <= self._clock():
@@ -88,7 +110,17 @@ class RefreshingCredentials(Provider):
             self._current = fresh
             return fresh
         finally:
-            self._task = None
+            if self._task is this:
+                self._task = None
+
+    async def aclose(self) -> None:
+        """Stop a refresh under way (its process, if any, is killed)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        await super().aclose()
 
     def _log_background_failure(self, task: asyncio.Task[Credentials]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ivs_async.credentials._base import CredentialRefreshError, Credentials, credentials_from, parse_expiration
+from ivs_async._profiles import read_bounded
+from ivs_async.credentials._base import (
+    MAX_DOCUMENT_BYTES,
+    CredentialRefreshError,
+    Credentials,
+    credentials_from,
+    json_document,
+    parse_expiration,
+)
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.credentials._web import http
 
@@ -37,10 +44,13 @@ class SsoCredentials(RefreshingCredentials):
 
         async def fetch() -> Credentials:
             try:
-                cached = json.loads(token_file.read_text())
+                cached = json_document(read_bounded(token_file, MAX_DOCUMENT_BYTES))
             except (OSError, ValueError):
                 raise CredentialRefreshError(label, f"no cached SSO token ({token_file}); run '{login}'") from None
-            token, expires = cached.get("accessToken"), parse_expiration(cached.get("expiresAt"))
+            try:
+                token, expires = cached.get("accessToken"), parse_expiration(cached.get("expiresAt"))
+            except ValueError:
+                raise CredentialRefreshError(label, f"the cached SSO token has no expiry; run '{login}'") from None
             if not isinstance(token, str) or expires is None or expires <= datetime.now(UTC):
                 raise CredentialRefreshError(label, f"the SSO token has expired; run '{login}'")
             query = urlencode({"account_id": account_id, "role_name": role_name})
@@ -57,7 +67,9 @@ class SsoCredentials(RefreshingCredentials):
             if response.status != 200:
                 raise CredentialRefreshError(label, f"the SSO portal answered HTTP {response.status}")
             try:
-                data = json.loads(response.body)["roleCredentials"]
+                data = json_document(response.body).get("roleCredentials")
+                if not isinstance(data, dict):
+                    raise ValueError("the answer has no roleCredentials object")
                 return credentials_from(
                     data, key="accessKeyId", secret="secretAccessKey", token="sessionToken", expiration="expiration"
                 )

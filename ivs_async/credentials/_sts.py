@@ -9,8 +9,17 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from ivs_async._http import HttpRequest
+from ivs_async._profiles import read_bounded
+from ivs_async._protocol import printable
 from ivs_async._signing import SigV4Signer, amz_date, signed_headers
-from ivs_async.credentials._base import CredentialRefreshError, Credentials, CredentialsProvider, parse_expiration
+from ivs_async.credentials._base import (
+    MAX_DOCUMENT_BYTES,
+    CredentialRefreshError,
+    Credentials,
+    CredentialsProvider,
+    Provider,
+    parse_expiration,
+)
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.credentials._web import http
 
@@ -44,12 +53,12 @@ async def call_sts(
     async with http(_TIMEOUT, trust_env=True) as send:
         response = await send("POST", url, headers=headers, body=body)
     try:
-        root = ElementTree.fromstring(response.body)
-    except ElementTree.ParseError:
-        raise CredentialRefreshError(name, f"STS {action}: HTTP {response.status}, the answer is not XML") from None
+        root = parse_xml(response.body)
+    except ValueError as exc:
+        raise CredentialRefreshError(name, f"STS {action}: HTTP {response.status}, the answer is {exc}") from None
     if response.status != 200:
-        code = _text(root, "Code") or f"HTTP {response.status}"
-        raise CredentialRefreshError(name, f"STS {action} failed: {code}: {_text(root, 'Message')}")
+        code = printable(_text(root, "Code"), 128) or f"HTTP {response.status}"
+        raise CredentialRefreshError(name, f"STS {action} failed: {code}: {printable(_text(root, 'Message'), 1024)}")
     found = _find(root, "Credentials")
     if found is None:
         raise CredentialRefreshError(name, f"STS {action}: the answer has no Credentials")
@@ -61,6 +70,32 @@ async def call_sts(
     except ValueError as exc:
         raise CredentialRefreshError(name, f"STS {action}: {exc}") from None
     return Credentials(key, secret, session_token=token or None, expiration=expiration)
+
+
+def parse_xml(body: bytes) -> ElementTree.Element:
+    """STS's XML answer; ValueError for anything else. A DOCTYPE is refused before parsing: STS
+    never sends one, and entity declarations are how XML documents blow up."""
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"larger than {MAX_DOCUMENT_BYTES} bytes")
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise ValueError("XML with a DOCTYPE")
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, RecursionError):
+        raise ValueError("not XML") from None
+    if _depth_exceeds(root, 32):
+        raise ValueError("XML nested too deeply")
+    return root
+
+
+def _depth_exceeds(root: ElementTree.Element, limit: int) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
 
 
 def _find(root: ElementTree.Element, local: str) -> ElementTree.Element | None:
@@ -91,6 +126,7 @@ class AssumeRoleCredentials(RefreshingCredentials):
         name: str | None = None,
     ) -> None:
         self.role_arn = role_arn
+        self._source = source
         label = name or f"assume role {role_arn}"
 
         async def assume() -> Credentials:
@@ -105,6 +141,9 @@ class AssumeRoleCredentials(RefreshingCredentials):
             )
 
         super().__init__(assume, name=label)
+
+    def _inner(self) -> tuple[Provider, ...]:
+        return (self._source,) if isinstance(self._source, Provider) else ()
 
 
 class WebIdentityCredentials(RefreshingCredentials):
@@ -125,11 +164,14 @@ class WebIdentityCredentials(RefreshingCredentials):
 
         async def exchange() -> Credentials:
             try:
-                token = (await asyncio.to_thread(Path(token_file).read_text)).strip()  # re-read: it is rotated
+                # Re-read each time: it is rotated.
+                token = (await asyncio.to_thread(read_bounded, Path(token_file), MAX_DOCUMENT_BYTES)).strip()
             except OSError as exc:
                 raise CredentialRefreshError(
                     label, f"cannot read the token file {token_file}: {exc.strerror}"
                 ) from None
+            except ValueError as exc:
+                raise CredentialRefreshError(label, f"cannot read the token file {token_file}: {exc}") from None
             params = {
                 "RoleArn": role_arn,
                 "RoleSessionName": session_name or default_session_name(),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+from ivs_async._exceptions import RequestTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._transport import AiohttpTransport
+from ivs_async.credentials._base import MAX_DOCUMENT_BYTES
 
 Send = Callable[..., Awaitable[HttpResponse]]
 
@@ -16,16 +19,29 @@ Send = Callable[..., Awaitable[HttpResponse]]
 async def http(seconds: float, *, trust_env: bool) -> AsyncIterator[Send]:
     """A short-lived connection pool: ``await send(method, url, headers=..., body=...)``.
 
-    ``trust_env=False`` for link-local sources (instance metadata, containers): a proxy from the
-    environment must never see those requests.
+    ``seconds`` bounds each exchange as a whole, so a server that drips a byte at a time cannot
+    hold a refresh for longer. ``trust_env=False`` for link-local sources (instance metadata,
+    containers): a proxy from the environment must never see those requests.
     """
     transport = AiohttpTransport(
-        connect_timeout=seconds, read_timeout=seconds, max_connections=4, keepalive_timeout=5, trust_env=trust_env
+        connect_timeout=seconds,
+        read_timeout=seconds,
+        max_connections=4,
+        keepalive_timeout=5,
+        max_response_bytes=MAX_DOCUMENT_BYTES,
+        trust_env=trust_env,
     )
 
     async def send(method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes = b"") -> HttpResponse:
         parts = urlsplit(url)
-        return await transport.send(HttpRequest(method, url, parts.path or "/", parts.query, dict(headers or {}), body))
+        request = HttpRequest(method, url, parts.path or "/", parts.query, dict(headers or {}), body)
+        try:
+            async with asyncio.timeout(seconds):
+                return await transport.send(request)
+        except TimeoutError:
+            raise RequestTimeoutError(
+                f"{method} {parts.scheme}://{parts.netloc}{parts.path} took over {seconds:g} s"
+            ) from None
 
     try:
         yield send

@@ -70,7 +70,9 @@ def test_unknown_profile_and_bad_values(config_file: Path, monkeypatch: pytest.M
         IvsClient(region="us-west-2")
     write(config_file, "")
     monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "yes")
-    with pytest.raises(ConfigurationError, match="AWS_USE_DUALSTACK_ENDPOINT must be true or false"):
+    with pytest.raises(
+        ConfigurationError, match=r"AWS_USE_DUALSTACK_ENDPOINT \(environment variable\) must be true or false"
+    ):
         IvsClient(region="us-west-2")
 
 

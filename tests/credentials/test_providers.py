@@ -119,7 +119,7 @@ async def test_credential_process(aws_dir: Path, tmp_path: Path) -> None:
     ("body", "reason"),
     [
         ("import sys\nsys.stderr.write('token expired\\n')\nsys.exit(3)\n", "exited with status 3: token expired"),
-        (f"print('AccessKeyId=AKIA SecretAccessKey={SECRET}')\n", "did not print JSON"),
+        (f"print('AccessKeyId=AKIA SecretAccessKey={SECRET}')\n", "output: the document is not valid JSON"),
         (f"import json\nprint(json.dumps({{'Version': 2, 'SecretAccessKey': {SECRET!r}}}))\n", "Version"),
         (
             f"import json\nprint(json.dumps({{'Version': 1, 'AccessKeyId': 'A', 'SecretAccessKey': {SECRET!r},"

@@ -144,8 +144,13 @@ def test_mode_from_argument_environment_and_profile(tmp_path: Path, monkeypatch:
     assert isinstance(from_profile, AdaptiveRetryStrategy) and from_profile.max_attempts == 5
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     assert type(IvsClient(region=REGION, credentials=creds).retry_strategy) is StandardRetryStrategy
+    # boto3's "legacy" is accepted and runs as standard; anything else names where it came from.
     monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
-    with pytest.raises(ConfigurationError, match="standard, adaptive"):
+    assert type(IvsClient(region=REGION, credentials=creds).retry_strategy) is StandardRetryStrategy
+    monkeypatch.setenv("AWS_RETRY_MODE", "fancy")
+    with pytest.raises(
+        ConfigurationError, match=r"AWS_RETRY_MODE \(environment variable\).*standard, adaptive, legacy"
+    ):
         IvsClient(region=REGION, credentials=creds)
     # Two clients never share a limiter.
     a = IvsClient(region=REGION, credentials=creds, retry_mode="adaptive").retry_strategy

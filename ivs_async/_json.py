@@ -1,0 +1,90 @@
+"""Reading JSON from outside the process: responses, events, credential documents, emulator input.
+
+The standard decoder accepts what RFC 8259 forbids (NaN, Infinity), turns 1e999 into inf, builds
+integers of thousands of digits and raises RecursionError on deep nesting. ``loads`` refuses all
+of these with one error type, JsonError, that each caller turns into its own typed error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# JSON numbers longer than this are not data any AWS source sends (an int64 has 19 digits).
+MAX_NUMBER_CHARS = 64
+# Nesting deeper than this is refused where documents are walked (events, credential documents,
+# emulator input); AWS's deepest documents nest fewer than ten levels.
+MAX_DEPTH = 64
+
+
+class JsonError(ValueError):
+    """The text is not JSON we accept; ``reason`` says why without quoting the input."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _constant(name: str) -> Any:
+    raise JsonError(f"{name} is not a JSON number")
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonError(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonError(f"a number of {len(text)} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise JsonError("a number out of the range of a double")
+    return value
+
+
+# Built once: json.loads with keyword arguments would build a decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_int, parse_float=_float)
+
+
+def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
+    """The value of ``data`` (UTF-8 when bytes); JsonError for anything else.
+
+    With ``max_depth``, arrays and objects nested deeper are refused too (a walk of the result,
+    for documents off the hot path). Without it, nesting is bounded by the interpreter's
+    recursion limit, which the C decoder checks.
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+        value = _DECODER.decode(text)
+    except JsonError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise JsonError(f"not UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise JsonError("nested too deeply") from None
+    except ValueError as exc:  # int() past the interpreter's digit limit, and the like
+        raise JsonError(f"not valid JSON ({type(exc).__name__})") from None
+    if max_depth is not None and depth_exceeds(value, max_depth):
+        raise JsonError(f"nested deeper than {max_depth} levels")
+    return value
+
+
+def depth_exceeds(value: Any, limit: int) -> bool:
+    """True when arrays and objects in ``value`` nest deeper than ``limit`` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
