@@ -194,5 +194,5 @@ class IvsClient:
 
 def _builtin_strategy(config: ClientConfig) -> RetryStrategy:
     if config.retry_mode == "adaptive":
-        return AdaptiveRetryStrategy(config.max_attempts)
-    return StandardRetryStrategy(config.max_attempts)
+        return AdaptiveRetryStrategy(config.max_attempts, new_retries=config.new_retries)
+    return StandardRetryStrategy(config.max_attempts, new_retries=config.new_retries)

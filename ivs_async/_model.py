@@ -17,8 +17,9 @@ def mask_secret(value: object) -> str:
 class ResponseMetadata:
     """HTTP facts of one response; ``attempts`` and ``total_retry_delay`` count the retries.
 
-    ``retry_after`` is the wait in seconds an error response asked for (``Retry-After`` or
-    ``x-amz-retry-after``); ``clock_skew_corrected`` says this response moved the client's clock.
+    ``retry_after`` is the wait in seconds an error response asked for, ``retry_after_header``
+    the header that said it (``x-amz-retry-after`` or ``Retry-After``); ``clock_skew_corrected``
+    says this response moved the client's clock.
     """
 
     http_status_code: int = 0
@@ -28,6 +29,7 @@ class ResponseMetadata:
     attempts: int = 1
     total_retry_delay: float = 0.0
     retry_after: float | None = None
+    retry_after_header: str | None = None
     clock_skew_corrected: bool = False
 
 

@@ -110,31 +110,40 @@ def response_metadata(response: HttpResponse) -> ResponseMetadata:
     """Metadata of a response that is not a success: with the server's retry hint, if any."""
     md = fill_metadata(ResponseMetadata(), response)
     md.retry_after = retry_after(response.headers)
+    if md.retry_after is not None:
+        amz = _amz_retry_after(response.headers) is not None
+        md.retry_after_header = "x-amz-retry-after" if amz else "Retry-After"
     return md
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asks to wait: ``x-amz-retry-after`` (ms), else ``Retry-After``
     (seconds or an HTTP date, counted from the response's own ``Date``). None if absent or invalid."""
-    raw = headers.get("x-amz-retry-after")
-    if raw is not None:
-        try:
-            millis = int(raw)
-        except ValueError:
-            millis = -1
-        if millis >= 0:
-            return millis / 1000
+    amz = _amz_retry_after(headers)
+    if amz is not None:
+        return amz
     raw = headers.get("Retry-After")
     if raw is None:
         return None
     raw = raw.strip()
-    if raw.isdigit():
-        return float(raw)
+    if raw.isascii() and raw.isdigit():  # not str.isdigit() alone: "²" is a digit to it
+        return min(float(raw), 86400.0)
     when = parse_http_date(raw)
     if when is None:
         return None
     sent = parse_http_date(headers.get("Date", "")) or time.time()
     return max(0.0, when - sent)
+
+
+def _amz_retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("x-amz-retry-after")
+    if raw is None:
+        return None
+    try:
+        millis = int(raw)
+    except ValueError:
+        return None
+    return millis / 1000 if 0 <= millis <= 86_400_000 else None
 
 
 def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:

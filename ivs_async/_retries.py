@@ -7,6 +7,12 @@ after throttling; a server's ``Retry-After`` is honoured within [backoff, backof
 gives back what its last retry took, one that succeeds at once adds 1. An empty quota stops
 retries until calls succeed. An error caused by a skewed clock, once the skew is corrected, is
 retried at once and free. Adaptive mode adds the client-side rate limiter of ``_rate_limit``.
+
+``new_retries=True`` (``AWS_NEW_RETRIES_2026=true``) is the AWS SDKs' 2026 revision of standard
+retries ("retries 2.1"), as botocore, JS v3, Java v2 and the C++ SDK ship it behind that switch:
+a base of 0.05 s (1 s after throttling), a retry after throttling costs 5 tokens and any other
+retry (timeouts included) 14, and only ``x-amz-retry-after`` is honoured as the server's hint,
+within [backoff, backoff + 5 s]. A success gives back what its last retry cost, as before.
 """
 
 from __future__ import annotations
@@ -146,10 +152,12 @@ class StandardRetryStrategy:
         "base_delay",
         "max_attempts",
         "max_backoff",
+        "new_retries",
         "quota_capacity",
         "retry_cost",
         "success_increment",
         "throttling_base_delay",
+        "throttling_cost",
         "timeout_cost",
     )
 
@@ -157,23 +165,29 @@ class StandardRetryStrategy:
         self,
         max_attempts: int = 3,
         *,
-        base_delay: float = 0.1,
-        throttling_base_delay: float = 0.5,
+        new_retries: bool = False,
+        base_delay: float | None = None,
+        throttling_base_delay: float | None = None,
         max_backoff: float = 20.0,
         quota_capacity: int = 500,
-        retry_cost: int = 5,
-        timeout_cost: int = 10,
+        retry_cost: int | None = None,
+        timeout_cost: int | None = None,
+        throttling_cost: int = 5,
         success_increment: int = 1,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.throttling_base_delay = throttling_base_delay
+        self.new_retries = new_retries
+        self.base_delay = base_delay if base_delay is not None else (0.05 if new_retries else 0.1)
+        self.throttling_base_delay = (
+            throttling_base_delay if throttling_base_delay is not None else (1.0 if new_retries else 0.5)
+        )
         self.max_backoff = max_backoff
         self.quota_capacity = quota_capacity
-        self.retry_cost = retry_cost
-        self.timeout_cost = timeout_cost
+        self.retry_cost = retry_cost if retry_cost is not None else (14 if new_retries else 5)
+        self.timeout_cost = timeout_cost if timeout_cost is not None else (14 if new_retries else 10)
+        self.throttling_cost = throttling_cost
         self.success_increment = success_increment
         self.available = quota_capacity
         # OS entropy, no shared state: forked workers never back off in lockstep.
@@ -194,13 +208,21 @@ class StandardRetryStrategy:
         if kind is ErrorKind.CLOCK_SKEW:
             token.attempts += 1  # the clock is corrected now: the same request will pass
             return 0.0
-        cost = self.timeout_cost if kind is ErrorKind.TIMEOUT else self.retry_cost
+        if kind is ErrorKind.THROTTLING:
+            cost = self.throttling_cost
+        elif kind is ErrorKind.TIMEOUT:
+            cost = self.timeout_cost
+        else:
+            cost = self.retry_cost
         if self.available < cost:
             return None
         self.available -= cost
         token.last_cost = cost
         delay = self.backoff(token.attempts, throttled=kind is ErrorKind.THROTTLING)
-        hint = error.metadata.retry_after if error.metadata is not None else None
+        md = error.metadata
+        hint = md.retry_after if md is not None else None
+        if hint is not None and self.new_retries and md is not None and md.retry_after_header != "x-amz-retry-after":
+            hint = None  # the 2026 revision reads x-amz-retry-after only
         if hint is not None:
             delay = min(max(hint, delay), delay + MAX_RETRY_AFTER_EXTRA)
         token.attempts += 1
