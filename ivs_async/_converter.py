@@ -313,7 +313,8 @@ def _format(exc: BaseException, tp: Any) -> str:
     # Our hooks' messages say what was expected and what came, without the value.
     if isinstance(exc, TypeError | ValueError) and str(exc).startswith("expected "):
         return str(exc)
-    return cattrs.v.format_exception(exc, tp)
+    text = cattrs.v.format_exception(exc, tp)
+    return "expected an object" if text == "expected a mapping" else text  # JSON's word
 
 
 _SEGMENT = re.compile(r"\.(\w+)|(\[[^\]]*\])")

@@ -14,9 +14,11 @@ from ivs_async._exceptions import (
     PacingTimeoutError,
     PaginationError,
     ParamValidationError,
+    PartialCredentialsError,
     PlaybackTokenError,
     RequestTimeoutError,
     ResponseParseError,
+    ResponseTooLargeError,
     TransportError,
     Violation,
 )
@@ -37,9 +39,11 @@ __all__ = [
     "PacingTimeoutError",
     "PaginationError",
     "ParamValidationError",
+    "PartialCredentialsError",
     "PlaybackTokenError",
     "RequestTimeoutError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "TransportError",
     "Violation",
 ]
