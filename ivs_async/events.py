@@ -12,7 +12,8 @@ kept in ``unknown_detail`` and ``unknown_envelope``; malformed input raises :cla
 
 from __future__ import annotations
 
-import json
+import contextlib
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,10 +23,13 @@ from typing import Any
 import attrs
 
 from ivs_async._exceptions import EventParseError
+from ivs_async._json import MAX_DEPTH, JsonError, depth_exceeds, loads
 
 SOURCE = "aws.ivs"
 _ENVELOPE = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+# EventBridge's own limit on an event's size.
+MAX_EVENT_BYTES = 256 * 1024
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -141,17 +145,24 @@ _DETAIL_FIELDS: dict[type[IvsEvent], dict[str, str]] = {
 
 
 def parse_event(data: Mapping[str, Any] | str | bytes) -> IvsEvent:
-    """The typed event for an EventBridge envelope (as a dict, or its JSON text)."""
+    """The typed event for an EventBridge envelope (as a dict, or its JSON text).
+
+    Text is at most 256 KB (EventBridge's limit) and, like a dict, nests at most 64 levels.
+    """
     if isinstance(data, str | bytes):
+        if len(data) > MAX_EVENT_BYTES:
+            raise EventParseError("<event>", "size", f"larger than {MAX_EVENT_BYTES} bytes, EventBridge's limit")
         try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise EventParseError("<event>", "json", f"not valid JSON ({exc})") from None
+            data = loads(data)
+        except JsonError as exc:
+            raise EventParseError("<event>", "json", f"not valid JSON: {exc.reason}") from None
     if not isinstance(data, Mapping):
         raise EventParseError("<event>", "type", f"expected a JSON object, got {type(data).__name__}")
+    if depth_exceeds(dict(data), MAX_DEPTH):
+        raise EventParseError("<event>", "depth", f"nested deeper than {MAX_DEPTH} levels")
     source = _text(data, "source")
     if source != SOURCE:
-        raise EventParseError("source", "value", f"not an IVS event: source is {source!r}, expected {SOURCE!r}")
+        raise EventParseError("source", "value", f"not an IVS event: source is {_shown(source)}, expected {SOURCE!r}")
     detail = data.get("detail")
     if not isinstance(detail, Mapping):
         raise EventParseError("detail", "type", "must be a JSON object")
@@ -170,7 +181,7 @@ def parse_event(data: Mapping[str, Any] | str | bytes) -> IvsEvent:
         region=_text(data, "region"),
         time=_time(data),
         resources=tuple(resources),
-        version=str(data.get("version", "0")),
+        version=_version(data.get("version", "0")),
         detail=MappingProxyType(dict(detail)),
         unknown_detail=MappingProxyType({k: v for k, v in detail.items() if k not in fields}),
         unknown_envelope=MappingProxyType({k: v for k, v in data.items() if k not in _ENVELOPE}),
@@ -185,16 +196,19 @@ class EventLedger:
     event older than the newest accepted with the same key (a late one); otherwise it records
     the event and returns True. The key defaults to the detail type and channel, so a late
     recording event is not held back by a newer stream event. Events of the same second are
-    all accepted: EventBridge times have one-second resolution. Memory is bounded by
-    ``remember`` event ids and one time per key.
+    all accepted: EventBridge times have one-second resolution.
+
+    Memory is bounded: ``remember`` event ids and ``max_keys`` keys, the least recently used
+    forgotten first. A late event for a forgotten key is accepted (nothing newer is known).
     """
 
-    def __init__(self, *, remember: int = 10_000) -> None:
-        if remember < 1:
-            raise ValueError("remember must be at least 1")
+    def __init__(self, *, remember: int = 10_000, max_keys: int = 50_000) -> None:
+        if remember < 1 or max_keys < 1:
+            raise ValueError("remember and max_keys must be at least 1")
         self._remember = remember
+        self._max_keys = max_keys
         self._ids: OrderedDict[str, None] = OrderedDict()
-        self._latest: dict[str, datetime] = {}
+        self._latest: OrderedDict[str, datetime] = OrderedDict()
 
     @staticmethod
     def key_of(event: IvsEvent) -> str:
@@ -208,6 +222,9 @@ class EventLedger:
         if latest is not None and event.time < latest:
             return False
         self._latest[key] = event.time
+        self._latest.move_to_end(key)
+        if len(self._latest) > self._max_keys:
+            self._latest.popitem(last=False)
         self._ids[event.id] = None
         if len(self._ids) > self._remember:
             self._ids.popitem(last=False)
@@ -215,6 +232,10 @@ class EventLedger:
 
     def __contains__(self, event_id: object) -> bool:
         return event_id in self._ids
+
+    def tracked_keys(self) -> int:
+        """How many keys the ledger holds a latest time for (at most ``max_keys``)."""
+        return len(self._latest)
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -224,14 +245,27 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _shown(value: str) -> str:
+    """A value for a message: quoted, and short whatever the input was."""
+    return repr(value[:64] + ("..." if len(value) > 64 else ""))
+
+
+def _version(value: object) -> str:
+    if isinstance(value, str) and len(value) <= 16:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1000:
+        return str(value)
+    raise EventParseError("version", "type", "must be a short string")
+
+
 def _time(data: Mapping[str, Any]) -> datetime:
     raw = _text(data, "time")
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise EventParseError("time", "format", f"{raw!r} is not an ISO 8601 time") from None
+        raise EventParseError("time", "format", f"{_shown(raw)} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        raise EventParseError("time", "format", f"{raw!r} has no time zone")
+        raise EventParseError("time", "format", f"{_shown(raw)} has no time zone")
     return parsed
 
 
@@ -245,19 +279,17 @@ def _detail_value(detail: Mapping[str, Any], name: str, kind: str) -> Any:
             raise EventParseError(where, "type", f"must be a string, got {type(value).__name__}")
         return value
     if kind == "number":
-        if isinstance(value, str):  # IVS sends some numbers as text
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise EventParseError(where, "type", f"must be a number, got {value!r}")
+        if isinstance(value, str) and len(value) <= 64:  # IVS sends some numbers as text
+            with contextlib.suppress(ValueError):
+                value = float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise EventParseError(where, "type", "must be a finite number")
         return value
     if kind == "int":
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise EventParseError(where, "type", f"must be an integer, got {value!r}")
+            raise EventParseError(where, "type", "must be an integer")
         return value
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):  # "strings"
         raise EventParseError(where, "type", "must be a list of strings")

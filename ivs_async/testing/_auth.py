@@ -7,6 +7,7 @@ import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from ivs_async._signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
 from ivs_async.credentials import Credentials
@@ -52,6 +53,11 @@ class SignatureChecker:
         body: bytes,
     ) -> None:
         """Raise AuthError unless the request is signed as AWS requires."""
+        self.check_signature(self.check_headers(headers, all_headers), method, raw_path, headers, body)
+
+    def check_headers(self, headers: Mapping[str, str], all_headers: Iterable[tuple[str, str]]) -> _Signed:
+        """What can be checked before the body is read: the key, the scope, the clock, the
+        signed headers. Raises AuthError; a request that fails here is never read further."""
         authorization = headers.get("Authorization")
         if not authorization:
             raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -109,6 +115,13 @@ class SignatureChecker:
         missing = wanted - {name.lower() for name, _ in pairs}
         if missing:
             raise AuthError("InvalidSignatureException", f"Signed headers are missing: {', '.join(sorted(missing))}")
+        return _Signed(credentials, date, pairs, signature, token)
+
+    def check_signature(
+        self, signed: _Signed, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> None:
+        """The signature itself, over the whole request."""
+        credentials, date, pairs, signature, token = signed
         path, _, query = raw_path.partition("?")
         payload_hash = hashlib.sha256(body).hexdigest()
         sent_hash = headers.get("X-Amz-Content-Sha256")
@@ -134,6 +147,14 @@ class SignatureChecker:
                 "InvalidSignatureException",
                 f"{_MISMATCH}\n\nThe Canonical String for this request should have been\n'{shown}'\n",
             )
+
+
+class _Signed(NamedTuple):
+    credentials: Credentials
+    date: str
+    pairs: list[tuple[str, str]]
+    signature: str
+    token: str | None
 
 
 def _read_amz_date(value: str) -> datetime | None:

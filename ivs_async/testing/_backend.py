@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from ivs_async._generated.commands import OPERATIONS
+from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Shape
 from ivs_async.testing._events import EventHub, envelope
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
@@ -257,9 +258,9 @@ class IvsBackend:
     def load(self, snapshot: str) -> None:
         """Replace the state with one from :meth:`snapshot`."""
         try:
-            data = json.loads(snapshot)
-        except ValueError as exc:
-            raise EmulatorError(f"snapshot is not JSON: {exc}") from None
+            data = loads(snapshot)
+        except JsonError as exc:
+            raise EmulatorError(f"snapshot is not JSON: {exc.reason}") from None
         if not isinstance(data, dict) or data.get("format") != _SNAPSHOT_FORMAT:
             raise EmulatorError(f"not an emulator snapshot (expected format {_SNAPSHOT_FORMAT!r})")
         if (data.get("region"), data.get("accountId")) != (self.region, self.account_id):
@@ -1059,8 +1060,8 @@ def _read_token(operation: str, token: str | None) -> str:
     if not token:
         return ""
     try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
+        data = loads(base64.urlsafe_b64decode(token.encode()), max_depth=MAX_DEPTH)
+    except (ValueError, binascii.Error):  # JsonError is a ValueError
         data = None
     if not isinstance(data, dict) or data.get("op") != operation or not isinstance(data.get("after"), str):
         raise ServiceError("ValidationException", f"nextToken is not a token {operation} returned")

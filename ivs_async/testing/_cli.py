@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ivs_async._endpoints import is_loopback
 from ivs_async.credentials import StaticCredentials
 from ivs_async.testing._backend import Quotas
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
@@ -53,6 +54,14 @@ async def _serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(signum, stop.set)
+    if not is_loopback(args.host):
+        print(
+            f"WARNING: --host {args.host} is not a loopback address. Anyone who can reach it can use this "
+            "emulator (it has no real authentication), and the lines below print its credentials. "
+            "Use 127.0.0.1 unless other machines must reach it.",
+            file=sys.stderr,
+            flush=True,
+        )
     async with emulator:
         # These are the emulator's own test credentials, printed so that clients can be configured.
         print(f"LocalIvs serving Amazon IVS on {emulator.endpoint}", flush=True)

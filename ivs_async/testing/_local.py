@@ -15,7 +15,7 @@ from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._auth import SignatureChecker
 from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord, Quotas, Revocation
 from ivs_async.testing._faults import FaultPlan
-from ivs_async.testing._server import EmulatorServer
+from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 
 # Test-only credentials; nothing else accepts them.
 DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
@@ -32,6 +32,10 @@ class LocalIvs:
     serves from a thread of its own (for synchronous code, or a client in another loop). Then
     ``ivs.client()`` is an IvsClient configured for it, and ``ivs.endpoint``, ``ivs.region`` and
     ``ivs.credentials`` configure any other client (boto3, aiobotocore, the AWS CLI).
+
+    Whatever a client sends gets a 2xx or a 4xx in IVS's error form (403 for refused playback):
+    bodies over 1 MB are refused, a body not received within ``body_timeout`` seconds gets 408,
+    and a request whose signature headers fail is refused before its body is read.
     """
 
     def __init__(
@@ -46,6 +50,7 @@ class LocalIvs:
         quotas: Quotas | None = None,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -67,6 +72,7 @@ class LocalIvs:
             SignatureChecker(accepted, region, self._clock),
             self.faults,
             verify_signatures=lambda: self.verify_signatures,
+            body_timeout=body_timeout,
         )
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
@@ -110,6 +116,11 @@ class LocalIvs:
         """How many requests reached an operation (any operation: None), faults and refusals included."""
         counts = self._server.requests
         return sum(counts.values()) if operation is None else counts[operation]
+
+    @property
+    def unexpected_errors(self) -> int:
+        """Requests the emulator failed to handle (answered 400, logged): a bug of ours if not 0."""
+        return self._server.unexpected_errors
 
     def client(self, **options: Any) -> IvsClient:
         """An IvsClient for this emulator; ``options`` go to IvsClient (max_attempts=1, say)."""

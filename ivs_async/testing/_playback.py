@@ -9,12 +9,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ivs_async._json import JsonError, loads
+
 _COORDINATE_BYTES = 48
+MAX_TOKEN_CHARS = 8192
+RESOLUTIONS = ("FULL_HD", "HD", "SD")  # best first
+# The claims IVS reads, and the JSON type each must have when present.
+_CLAIM_TYPES: dict[str, tuple[type, ...]] = {
+    "aws:channel-arn": (str,),
+    "aws:access-control-allow-origin": (str,),
+    "aws:strict-origin-enforcement": (bool,),
+    "aws:single-use-uuid": (str,),
+    "aws:viewer-id": (str,),
+    "aws:viewer-session-version": (int,),
+    "aws:maximum-resolution": (str,),
+    "exp": (int, float),
+}
 
 
 class PlaybackRefused(Exception):
@@ -37,7 +52,10 @@ def verify_token(
     """
     if not token:
         raise PlaybackRefused("this channel requires a playback token (?token=...)")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise PlaybackRefused(f"token is longer than {MAX_TOKEN_CHARS} characters")
     header, claims, signing_input, signature = _split(token)
+    _check_claim_types(claims)
     if header.get("alg") != "ES384":
         raise PlaybackRefused(f"token algorithm must be ES384, got {header.get('alg')!r}")
     if not any(_signed_by(pem, signing_input, signature) for pem in public_keys):
@@ -45,7 +63,7 @@ def verify_token(
     if claims.get("aws:channel-arn") != channel_arn:
         raise PlaybackRefused(f"token is for {claims.get('aws:channel-arn')!r}, not this channel")
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
+    if exp is None:
         raise PlaybackRefused("token has no numeric exp claim")
     if exp <= now:
         raise PlaybackRefused("token expired")
@@ -76,14 +94,32 @@ def _split(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     if len(parts) != 3:
         raise PlaybackRefused("token is not a JWT (three dot-separated parts)")
     try:
-        header = json.loads(_unb64(parts[0]))
-        claims = json.loads(_unb64(parts[1]))
+        header = loads(_unb64(parts[0]), max_depth=4)
+        claims = loads(_unb64(parts[1]), max_depth=4)
         signature = _unb64(parts[2])
+    except JsonError as exc:
+        raise PlaybackRefused(f"token is not a JWT: its JSON is {exc.reason}") from None
     except (ValueError, binascii.Error):
         raise PlaybackRefused("token is not valid base64url JSON") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise PlaybackRefused("token header and claims must be JSON objects")
     return header, claims, f"{parts[0]}.{parts[1]}".encode(), signature
+
+
+def _check_claim_types(claims: Mapping[str, Any]) -> None:
+    for name, types in _CLAIM_TYPES.items():
+        value = claims.get(name)
+        if value is None:
+            continue
+        # bool is an int to isinstance(); a claim that wants a number never takes true.
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise PlaybackRefused(f"token claim {name} has the wrong type")
+    exp = claims.get("exp")
+    if exp is not None and not math.isfinite(exp):
+        raise PlaybackRefused("token claim exp must be a finite number")
+    resolution = claims.get("aws:maximum-resolution")
+    if resolution is not None and resolution not in RESOLUTIONS:
+        raise PlaybackRefused(f"token claim aws:maximum-resolution must be one of {', '.join(RESOLUTIONS)}")
 
 
 def _unb64(part: str) -> bytes:
@@ -103,7 +139,8 @@ def _signed_by(public_key_pem: str, signing_input: bytes, signature: bytes) -> b
     if len(signature) != 2 * _COORDINATE_BYTES:  # JWS: raw r || s, not DER
         return False
     key = serialization.load_pem_public_key(public_key_pem.encode())
-    assert isinstance(key, ec.EllipticCurvePublicKey)
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return False
     r = int.from_bytes(signature[:_COORDINATE_BYTES], "big")
     s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import uuid
 from collections import Counter
@@ -17,12 +18,19 @@ from aiohttp import web
 from ivs_async._command import Operation
 from ivs_async._generated.commands import OPERATIONS
 from ivs_async._generated.errors import MODELED_STATUS
+from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Location
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
 from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, project
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
-from ivs_async.testing._playback import PlaybackRefused
+from ivs_async.testing._playback import RESOLUTIONS, PlaybackRefused
+
+_log = logging.getLogger("ivs_async.testing")
+# IVS's largest request (a BatchGetChannel of 100 ARNs, a PutMetadata) is a few kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+# A client that has not sent its whole body by then is not going to.
+BODY_TIMEOUT = 10.0
 
 _JSON = "application/json"
 _PLAYBACK = re.compile(r"/api/video/v1/([a-z0-9-]+)\.([0-9]+)\.channel\.([a-zA-Z0-9-]+)\.m3u8")
@@ -61,8 +69,10 @@ class EmulatorServer:
         faults: FaultPlan,
         *,
         verify_signatures: Callable[[], bool],
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.backend = backend
+        self.body_timeout = body_timeout
         self.checker = checker
         self.faults = faults
         self._verify = verify_signatures
@@ -77,9 +87,11 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
         self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
+        # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
+        self.unexpected_errors = 0
 
     async def start(self, host: str, port: int) -> str:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         app.on_response_prepare.append(self._date_header)
         # handler_cancellation: a hung answer stops when its client goes away.
@@ -108,14 +120,32 @@ class EmulatorServer:
     # -- one request ------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+        """One request. Whatever a client sends gets an answer in IVS's form, never a 5xx: a
+        failure of the emulator itself is logged in one line and answered 400."""
+        try:
+            return await self._handle_request(request)
+        except (asyncio.CancelledError, web.HTTPException):
+            raise
+        except Exception as exc:
+            self.unexpected_errors += 1
+            _log.warning(
+                "ivs-local could not handle %s %s: %s (answered 400)",
+                request.method,
+                request.rel_url.path[:200],
+                type(exc).__name__,
+            )
+            return _service_error("ValidationException", "The request could not be processed")
+
+    async def _handle_request(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path
         path = raw_path.partition("?")[0]
         if request.method == "GET" and _PLAYBACK.fullmatch(path):
             return self._playback(path, request)
         route, labels = self._route(request.method, path)
         if route is None:
-            return _error(404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path}"})
+            return _error(
+                404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path[:200]}"}
+            )
         name = route.operation.name
         self.requests[name] += 1
         fault = self.faults.take(name)
@@ -125,9 +155,23 @@ class EmulatorServer:
             early = await _early_fault(request, fault)
             if early is not None:
                 return early
+        signed = None
         if self._verify():
+            # Everything but the signature itself is checked before a byte of the body is read.
             try:
-                self.checker.check(request.method, raw_path, request.headers, request.headers.items(), body)
+                signed = self.checker.check_headers(request.headers, request.headers.items())
+            except AuthError as exc:
+                return _error(403, exc.code, {"message": exc.message})
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await request.read()
+        except TimeoutError:
+            return _error(408, "RequestTimeoutException", {"message": "the request body did not arrive in time"})
+        except web.HTTPRequestEntityTooLarge:
+            return _service_error("ValidationException", f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        if signed is not None:
+            try:
+                self.checker.check_signature(signed, request.method, raw_path, request.headers, body)
             except AuthError as exc:
                 return _error(403, exc.code, {"message": exc.message})
         response = self._answer(route, labels, request, body)
@@ -151,9 +195,9 @@ class EmulatorServer:
         data: Any = {}
         if route.has_body and body:
             try:
-                data = json.loads(body)
-            except ValueError:
-                return _service_error("ValidationException", "Could not parse the request body as JSON")
+                data = loads(body, max_depth=MAX_DEPTH)
+            except JsonError as exc:
+                return _service_error("ValidationException", f"Could not parse the request body: it is {exc.reason}")
             if not isinstance(data, dict):
                 return _service_error("ValidationException", "The request body must be a JSON object")
         for wire, name in route.labels:
@@ -199,7 +243,7 @@ class EmulatorServer:
             return web.Response(status=403, text=f"playback refused: {exc}")
         if not self.backend.is_live(arn):
             return web.Response(status=404, text="channel is offline or does not exist")
-        limit = _RENDITIONS.index((claims or {}).get("aws:maximum-resolution", "FULL_HD"))
+        limit = RESOLUTIONS.index((claims or {}).get("aws:maximum-resolution") or "FULL_HD")
         lines = ["#EXTM3U"]
         for name, bandwidth, resolution in _PLAYLIST[limit:]:
             lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={resolution},VIDEO="{name}"', f"{name}.m3u8"]
@@ -209,8 +253,7 @@ class EmulatorServer:
         )
 
 
-# Renditions of the playlist, best first; a token's maximum resolution drops those above it.
-_RENDITIONS = ("FULL_HD", "HD", "SD")
+# Renditions of the playlist, best first (as RESOLUTIONS); a token's maximum resolution drops those above it.
 _PLAYLIST = (("1080p", 6000000, "1920x1080"), ("720p", 3000000, "1280x720"), ("480p", 1200000, "852x480"))
 
 
