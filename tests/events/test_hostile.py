@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivs_async.events import EventLedger, EventParseError, IvsEvent, parse_event
+from ivs_async.errors import EventParseError
+from ivs_async.events import EventLedger, IvsEvent, parse_event
 from tests.events.test_parse import ARN, envelope
 
 

@@ -1,0 +1,137 @@
+"""Fuzz: the emulator answers anything a client sends with a 2xx or a 4xx, never a 5xx, and
+nothing reaches its safety net (which would mean a bug of ours answered 400 to hide it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from yarl import URL
+
+from ivs_async._generated.commands import OPERATIONS
+from ivs_async._http import HttpRequest
+from ivs_async._signing import SigV4Signer, amz_date, signed_headers
+from ivs_async.testing import LocalIvs
+from tests.support.shapes import sample_wire
+
+FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+ROUTES = sorted((op.method, op.uri, op) for op in OPERATIONS.values())
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def mutated(value: Any, draw: Any) -> Any:
+    if draw(st.integers(0, 4)) == 0:
+        return draw(JSON)
+    if isinstance(value, dict):
+        return {k: mutated(v, draw) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mutated(v, draw) for v in value]
+    return value
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[LocalIvs, aiohttp.ClientSession]]:
+    async with LocalIvs() as ivs, aiohttp.ClientSession() as http:
+        yield ivs, http
+
+
+def path_of(uri: str, draw: Any) -> str:
+    # Label values of any text, percent-encoded as a client would send them.
+    from urllib.parse import quote
+
+    while "{" in uri:
+        start, end = uri.index("{"), uri.index("}")
+        uri = uri[:start] + quote(draw(st.text(max_size=20)), safe="") + uri[end + 1 :]
+    return uri
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data())
+async def test_any_signed_request_gets_2xx_or_4xx(
+    emulator: tuple[LocalIvs, aiohttp.ClientSession], data: st.DataObject
+) -> None:
+    ivs, http = emulator
+    method, uri, operation = data.draw(st.sampled_from(ROUTES), label="route")
+    kind = data.draw(st.sampled_from(["model", "json", "bytes"]), label="kind")
+    if kind == "model":
+        body = json.dumps(mutated(sample_wire(operation.input), data.draw)).encode()
+    elif kind == "json":
+        body = json.dumps(data.draw(JSON)).encode()
+    else:
+        body = data.draw(st.binary(max_size=80))
+    path = path_of(uri, data.draw)
+    query = data.draw(st.sampled_from(["", "tagKeys=a", "tagKeys=%FF", "x=1&x=2"]))
+    url = ivs.endpoint + path + (f"?{query}" if query else "")
+    host = ivs.endpoint.removeprefix("http://")
+    request = HttpRequest(method, url, path, query, {"Host": host, "Content-Type": "application/json"}, body)
+    headers = signed_headers(SigV4Signer(ivs.region, "ivs"), request, ivs.credentials, amz_date(datetime.now(UTC)))
+    async with http.request(method, URL(url, encoded=True), data=body, headers=headers) as response:
+        assert response.status < 500, (response.status, await response.text())
+        if response.status >= 400 and response.status != 404:
+            assert response.headers.get("x-amzn-ErrorType")
+    assert ivs.unexpected_errors == 0
+
+
+HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    path=st.sampled_from(["/ListChannels", "/CreateChannel", "/tags/x", "/", "/api/video/v1/x.m3u8"])
+    | st.text(alphabet="/abcXYZ%.-_0123456789", max_size=40).map(lambda p: "/" + p),
+    authorization=HEADER_VALUE
+    | st.just("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/ivs/aws4_request, SignedHeaders=host, Signature="),
+    amz=HEADER_VALUE | st.just("20260101T000000Z"),
+    body=st.binary(max_size=80),
+)
+async def test_any_unsigned_or_badly_signed_request_gets_4xx(
+    emulator: tuple[LocalIvs, aiohttp.ClientSession],
+    method: str,
+    path: str,
+    authorization: str,
+    amz: str,
+    body: bytes,
+) -> None:
+    ivs, http = emulator
+    headers = {"Authorization": authorization, "X-Amz-Date": amz}
+    url = URL(ivs.endpoint + path, encoded=True)
+    async with http.request(method, url, data=body, headers=headers) as response:
+        assert response.status < 500, (response.status, await response.text())
+    assert ivs.unexpected_errors == 0
+
+
+_PRIVATE: dict[int, str] = {}
+
+
+async def private_playback_url(ivs: LocalIvs) -> str:
+    """One live private channel per emulator, made on first use."""
+    if id(ivs) not in _PRIVATE:
+        from ivs_async.commands import CreateChannelCommand
+
+        async with ivs.client() as client:
+            out = await client.send(CreateChannelCommand(name="p", authorized=True))
+        assert out.channel is not None and out.channel.arn and out.channel.playback_url
+        ivs.start_stream(out.channel.arn)
+        _PRIVATE[id(ivs)] = out.channel.playback_url
+    return _PRIVATE[id(ivs)]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURES)
+@given(token=st.text(max_size=300) | st.binary(max_size=200).map(lambda b: b.hex()))
+async def test_any_playback_token_gets_403(emulator: tuple[LocalIvs, aiohttp.ClientSession], token: str) -> None:
+    ivs, http = emulator
+    url = await private_playback_url(ivs)
+    async with http.get(url, params={"token": token}) as response:
+        assert response.status in (400, 403), response.status
+    assert ivs.unexpected_errors == 0

@@ -1,0 +1,128 @@
+"""Fuzz: any answer to any operation gives the output model or a documented typed error.
+
+Arbitrary status, headers (undecodable bytes included, through a raw-header transport) and bodies
+(arbitrary bytes, arbitrary JSON, and the operation's own output with values swapped for values
+of other JSON types) go through the public client with a transport that answers them in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from multidict import CIMultiDict
+
+from ivs_async import IvsClient, StaticCredentials, commands
+from ivs_async._schema import Kind, Shape
+from ivs_async.errors import IvsServiceException, ResponseParseError
+from ivs_async.middleware import HttpRequest, HttpResponse
+from ivs_async.models import Model
+from tests.conftest import KEY, REGION, SECRET
+from tests.support.shapes import full_valid, sample_wire
+
+COMMANDS = [getattr(commands, name) for name in commands.__all__ if name.endswith("Command") and name != "Command"]
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+HEADER_TEXT = st.text(max_size=20).map(lambda s: s.encode("utf-8", "surrogatepass").decode("utf-8", "surrogateescape"))
+
+
+def mutated(value: Any, draw: Any) -> Any:
+    """``value`` with some leaves and containers replaced by JSON of any type."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(JSON)
+    if isinstance(value, dict):
+        return {k: mutated(v, draw) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mutated(v, draw) for v in value]
+    return value
+
+
+def holds_declared_types(shape: Shape, value: Any) -> bool:
+    """Whether a parsed value has the Python type the model declares, all the way down."""
+    if value is None:
+        return True
+    kind = shape.kind
+    if kind is Kind.STRING:
+        return isinstance(value, str)  # enum members are str subclasses
+    if kind in (Kind.INTEGER, Kind.LONG):
+        return type(value) is int
+    if kind is Kind.BOOLEAN:
+        return type(value) is bool
+    if kind is Kind.TIMESTAMP:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if kind is Kind.LIST:
+        assert shape.member is not None
+        return isinstance(value, list) and all(holds_declared_types(shape.member, v) for v in value)
+    if kind is Kind.MAP:
+        assert shape.value is not None
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and holds_declared_types(shape.value, v) for k, v in value.items()
+        )
+    return isinstance(value, shape.cls or object) and all(
+        holds_declared_types(m.shape, getattr(value, m.name)) for m in shape.members
+    )
+
+
+class Canned:
+    """Answers every request with the drawn status, headers and body."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.answer = HttpResponse(status, CIMultiDict(headers), body)
+
+    async def send(self, request: HttpRequest, **timeouts: float | None) -> HttpResponse:
+        return self.answer
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("command_cls", COMMANDS, ids=lambda c: c.operation.name)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: st.DataObject) -> None:
+    op = command_cls.operation
+    status = data.draw(st.sampled_from([200, 200, 200, 204, 400, 403, 404, 409, 429, 500, 502, 503]), label="status")
+    body_kind = data.draw(st.sampled_from(["model", "json", "bytes", "empty"]), label="kind")
+    if body_kind == "model":
+        body = json.dumps(mutated(sample_wire(op.output), data.draw)).encode()
+    elif body_kind == "json":
+        body = json.dumps(data.draw(JSON)).encode()
+    elif body_kind == "bytes":
+        body = data.draw(st.binary(max_size=64))
+    else:
+        body = b""
+    headers = {"x-amzn-RequestId": data.draw(HEADER_TEXT, label="request id")}
+    if data.draw(st.booleans()):
+        headers["x-amzn-ErrorType"] = data.draw(HEADER_TEXT, label="error type")
+    if data.draw(st.booleans()):
+        headers["x-amz-retry-after"] = data.draw(HEADER_TEXT, label="retry after")
+    if data.draw(st.booleans()):
+        headers["Date"] = data.draw(HEADER_TEXT | st.just("Fri, 31 Dec 9999 23:59:59 GMT"), label="date")
+    for member in op.header_members:
+        headers[member.location_name] = data.draw(HEADER_TEXT)
+    transport = Canned(status, headers, body)
+    client = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), transport=transport, max_attempts=1)
+    error: ResponseParseError | IvsServiceException | None = None
+    try:
+        out = await client.send(command_cls(full_valid(op.input)))
+    except (ResponseParseError, IvsServiceException) as exc:
+        error = exc
+    finally:
+        await client.close()
+    if error is not None:
+        text = str(error)
+        text.encode("utf-8")  # printable and loggable: no lone surrogates
+        assert len(text) < 5000 and error.metadata is not None
+        return
+    assert isinstance(out, Model) and type(out) is op.output_cls
+    assert holds_declared_types(op.output, out)
+    assert isinstance(out.to_dict(), dict)
+    assert 200 <= status < 300
