@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ivs_async._exceptions import TransportError
+from ivs_async._exceptions import ConfigurationError, TransportError
 from ivs_async.credentials._base import (
     CredentialRefreshError,
     Credentials,
@@ -36,8 +36,8 @@ class InstanceMetadataCredentials(Provider):
         env = os.environ if environ is None else environ
         self._disabled = env.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true"
         self._endpoint = (env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
-        self._timeout = float(env.get("AWS_METADATA_SERVICE_TIMEOUT") or 1.0)
-        self._attempts = max(1, int(env.get("AWS_METADATA_SERVICE_NUM_ATTEMPTS") or 2))
+        self._timeout = _number(env, "AWS_METADATA_SERVICE_TIMEOUT", 1.0, float)
+        self._attempts = int(_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 2, int))
         self._refreshing = RefreshingCredentials(self._fetch, name=self.name)
         self._found = False
 
@@ -112,3 +112,16 @@ class InstanceMetadataCredentials(Provider):
                 raise CredentialRefreshError(self.name, f"GET {path} answered HTTP {response.status}")
             last = f"HTTP {response.status}"
         raise CredentialRefreshError(self.name, f"GET {path} failed after {self._attempts} attempts ({last})")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 3600:
+        raise ConfigurationError(f"{name} (environment variable) must be a positive number, at most 3600")
+    return value

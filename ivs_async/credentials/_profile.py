@@ -128,8 +128,7 @@ class ProfileCredentials(Provider):
             return ContainerCredentials(self._environ)
         if credential_source:
             raise ConfigurationError(
-                f"profile {name!r}: credential_source must be Environment, Ec2InstanceMetadata or EcsContainer, "
-                f"not {credential_source!r}"
+                f"profile {name!r}: credential_source must be Environment, Ec2InstanceMetadata or EcsContainer"
             )
         raise ConfigurationError(f"profile {name!r} has role_arn but no source_profile or credential_source")
 

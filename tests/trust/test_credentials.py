@@ -335,3 +335,11 @@ def test_the_loop_ending_kills_the_process_group(aws_dir: Path, tmp_path: Path) 
     found = asyncio.run(main())
     time.sleep(0.2)
     assert not any(alive(pid) for pid in found)
+
+
+@pytest.mark.parametrize("variable", ["AWS_METADATA_SERVICE_TIMEOUT", "AWS_METADATA_SERVICE_NUM_ATTEMPTS"])
+def test_metadata_settings_are_checked_and_named(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    monkeypatch.setenv(variable, SECRET)
+    with pytest.raises(ConfigurationError) as info:
+        IvsClient(region="us-west-2")
+    assert f"{variable} (environment variable)" in str(info.value) and SECRET not in str(info.value)
