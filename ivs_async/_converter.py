@@ -75,12 +75,13 @@ def _enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
     known = _lenient_enum(tp)
     assert known is not None
     lookup = known._value2member_map_
+    none_ok = type(None) in typing.get_args(tp)
 
     def structure(value: Any, _: Any) -> Any:
         # Unknown values stay plain strings: a new enum value from IVS must not break parsing.
         if type(value) is str:
             return lookup.get(value, value)
-        if isinstance(value, known):
+        if isinstance(value, known) or (value is None and none_ok):
             return value
         raise TypeError(f"expected a string, got {_json_type(value)}")
 
@@ -108,20 +109,34 @@ def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-class _Exact:
-    """The structure hook of a scalar: the value itself when its type is exactly ``expected``."""
+def _exact(expected: type[Any], name: str) -> Callable[[Any, Any], Any]:
+    """The structure hook of a scalar: the value itself when its type is exactly ``expected``.
+    A plain function (a callable object costs twice as much per call on the hot path); the
+    container hooks read its ``_scalar`` to check whole arrays and objects at once."""
 
-    __slots__ = ("expected", "name")
-
-    def __init__(self, expected: type[Any], name: str) -> None:
-        self.expected = expected
-        self.name = name
-
-    def __call__(self, value: Any, _: Any) -> Any:
+    def check(value: Any, _: Any) -> Any:
         # `type(...) is`: bool is an int subclass, and a model integer never accepts True.
-        if type(value) is self.expected:
+        if type(value) is expected:
             return value
-        raise TypeError(f"expected {self.name}, got {_json_type(value)}")
+        raise TypeError(f"expected {name}, got {_json_type(value)}")
+
+    check._scalar = expected  # type: ignore[attr-defined]
+    return check
+
+
+def _scalar_of(hook: Any) -> type[Any] | None:
+    scalar: type[Any] | None = getattr(hook, "_scalar", None)
+    return scalar
+
+
+def _all_of(scalar: type[Any], values: Any) -> bool:
+    if scalar is str:
+        try:
+            "".join(values)  # C speed; fails on any non-str
+        except TypeError:
+            return False
+        return True
+    return all(type(v) is scalar for v in values)
 
 
 _SCALARS = ((str, "a string"), (int, "an integer"), (bool, "a boolean"))
@@ -132,7 +147,7 @@ def _build(*, forbid_extra: bool, detailed: bool) -> cattrs.Converter:
     conv.register_structure_hook(datetime, parse_timestamp)
     conv.register_unstructure_hook(datetime, format_timestamp)
     for scalar, name in _SCALARS:
-        conv.register_structure_hook(scalar, _Exact(scalar, name))
+        conv.register_structure_hook(scalar, _exact(scalar, name))
     if not detailed:
         _register_fast_containers(conv)
     conv.register_structure_hook_factory(lambda t: _lenient_enum(t) is not None, _enum_hook)
@@ -170,42 +185,57 @@ def _register_fast_containers(conv: cattrs.Converter) -> None:
     def optional(tp: Any) -> Any:
         inner_type = next(a for a in typing.get_args(tp) if a is not type(None))
         inner = conv.get_structure_hook(inner_type)
-        if isinstance(inner, _Exact):
-            expected, name = inner.expected, inner.name
+        expected = _scalar_of(inner)
+        if expected is not None:
 
             def optional_scalar(value: Any, _: Any) -> Any:
                 if type(value) is expected or value is None:
                     return value
-                raise TypeError(f"expected {name}, got {_json_type(value)}")
+                return inner(value, inner_type)  # raises, saying what was expected
 
             return optional_scalar
+        # Optional arrays and objects: one hook that also takes null, not a wrapper around one.
+        if _origin(inner_type) is list:
+            return sequence(inner_type, none_ok=True)
+        if _origin(inner_type) is dict:
+            return mapping(inner_type, none_ok=True)
         return lambda value, _: None if value is None else inner(value, inner_type)
 
-    def sequence(tp: Any) -> Any:
+    def sequence(tp: Any, none_ok: bool = False) -> Any:
         (item_type,) = typing.get_args(tp)
         item = conv.get_structure_hook(item_type)
-        scalar = item.expected if isinstance(item, _Exact) else None
+        scalar = _scalar_of(item)
 
         def structure_list(value: Any, _: Any) -> Any:
             if type(value) is not list:
+                if value is None and none_ok:
+                    return None
                 raise TypeError(f"expected an array, got {_json_type(value)}")
-            if scalar is not None and all(type(v) is scalar for v in value):
+            if scalar is not None and _all_of(scalar, value):
                 return value
             return [item(v, item_type) for v in value]
 
         return structure_list
 
-    def mapping(tp: Any) -> Any:
+    def mapping(tp: Any, none_ok: bool = False) -> Any:
         key_type, value_type = typing.get_args(tp)
         key, value_hook = conv.get_structure_hook(key_type), conv.get_structure_hook(value_type)
-        plain_key = key.expected if isinstance(key, _Exact) else None
-        plain_value = value_hook.expected if isinstance(value_hook, _Exact) else None
+        # JSON object keys are always strings: with str keys only the values need a look.
+        plain = _scalar_of(value_hook) if _scalar_of(key) is str else None
 
         def structure_dict(value: Any, _: Any) -> Any:
             if type(value) is not dict:
+                if value is None and none_ok:
+                    return None
                 raise TypeError(f"expected an object, got {_json_type(value)}")
-            # JSON object keys are always strings: only the values need a look.
-            if plain_key is str and plain_value is not None and all(type(v) is plain_value for v in value.values()):
+            if plain is str:
+                try:
+                    "".join(value.values())  # C speed; fails on any value that is not a string
+                except TypeError:
+                    pass
+                else:
+                    return value
+            elif plain is not None and _all_of(plain, value.values()):
                 return value
             return {key(k, key_type): value_hook(v, value_type) for k, v in value.items()}
 
