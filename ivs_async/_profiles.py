@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from ivs_async._exceptions import ConfigurationError
+from ivs_async._files import read_bounded
 
 # A shared config file of thousands of profiles is a few hundred kilobytes.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -104,18 +105,6 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
         # configparser's messages quote the offending line, which may be a secret key.
         raise ConfigurationError(f"cannot read {path}: {_parse_problem(exc)}") from None
     return {section: dict(parser.items(section)) for section in parser.sections()}
-
-
-def read_bounded(path: Path, limit: int) -> str:
-    """A UTF-8 text file of at most ``limit`` bytes; ValueError (never quoting it) otherwise."""
-    with open(path, "rb") as file:
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
 
 
 def _parse_problem(exc: configparser.Error) -> str:

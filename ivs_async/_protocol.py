@@ -25,6 +25,7 @@ from ivs_async._json import JsonError, loads
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
 from ivs_async._schema import Location
+from ivs_async._text import printable
 
 _SNIPPET_CHARS = 200
 # What an error keeps of what the service said: enough for any real message, never megabytes.
@@ -211,18 +212,6 @@ def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None) -
     error = cls(message, code=code or f"Http{response.status}", fault=fault, metadata=metadata)
     error.retryable = classify(error) is not None
     return error
-
-
-def printable(text: str, limit: int) -> str:
-    """``text`` safe to print and log: valid Unicode (undecodable bytes from headers become
-    U+FFFD), no control characters but line breaks and tabs (AWS's signature messages have
-    them), at most ``limit`` characters."""
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    if text.isprintable():
-        return text
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
 
 
 def _error_code(raw: object) -> str | None:

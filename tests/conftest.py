@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,14 @@ def moto_endpoint() -> Iterator[str]:
     yield endpoint
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture
+def aws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home directory with ~/.aws/config and ~/.aws/credentials the test writes."""
+    aws = tmp_path / ".aws"
+    aws.mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
+    return aws

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from ivs_async._endpoints import is_loopback
 from ivs_async._exceptions import TransportError
-from ivs_async._profiles import read_bounded
+from ivs_async._files import read_bounded
 from ivs_async.credentials._base import (
     CredentialRefreshError,
     Credentials,

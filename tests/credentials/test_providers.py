@@ -32,17 +32,6 @@ def later(minutes: float = 60) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
 
-@pytest.fixture
-def aws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A home directory with ~/.aws/config and ~/.aws/credentials the test writes."""
-    aws = tmp_path / ".aws"
-    aws.mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
-    return aws
-
-
 async def resolved(**client_options: Any) -> Credentials:
     client = IvsClient(region="us-west-2", **client_options)
     try:

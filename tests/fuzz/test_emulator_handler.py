@@ -18,25 +18,10 @@ from ivs_async._generated.commands import OPERATIONS
 from ivs_async._http import HttpRequest
 from ivs_async._signing import SigV4Signer, amz_date, signed_headers
 from ivs_async.testing import LocalIvs
-from tests.support.shapes import sample_wire
+from tests.support.shapes import ANY_JSON, mutated, sample_wire
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 ROUTES = sorted((op.method, op.uri, op) for op in OPERATIONS.values())
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-def mutated(value: Any, draw: Any) -> Any:
-    if draw(st.integers(0, 4)) == 0:
-        return draw(JSON)
-    if isinstance(value, dict):
-        return {k: mutated(v, draw) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mutated(v, draw) for v in value]
-    return value
 
 
 @pytest.fixture
@@ -66,7 +51,7 @@ async def test_any_signed_request_gets_2xx_or_4xx(
     if kind == "model":
         body = json.dumps(mutated(sample_wire(operation.input), data.draw)).encode()
     elif kind == "json":
-        body = json.dumps(data.draw(JSON)).encode()
+        body = json.dumps(data.draw(ANY_JSON)).encode()
     else:
         body = data.draw(st.binary(max_size=80))
     path = path_of(uri, data.draw)

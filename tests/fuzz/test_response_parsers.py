@@ -22,27 +22,12 @@ from ivs_async.errors import IvsServiceException, ResponseParseError
 from ivs_async.middleware import HttpRequest, HttpResponse
 from ivs_async.models import Model
 from tests.conftest import KEY, REGION, SECRET
-from tests.support.shapes import full_valid, sample_wire
+from tests.support.shapes import ANY_JSON, full_valid, mutated, sample_wire
 
 COMMANDS = [getattr(commands, name) for name in commands.__all__ if name.endswith("Command") and name != "Command"]
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=10,
-)
+
 HEADER_TEXT = st.text(max_size=20).map(lambda s: s.encode("utf-8", "surrogatepass").decode("utf-8", "surrogateescape"))
-
-
-def mutated(value: Any, draw: Any) -> Any:
-    """``value`` with some leaves and containers replaced by JSON of any type."""
-    if draw(st.integers(0, 5)) == 0:
-        return draw(JSON)
-    if isinstance(value, dict):
-        return {k: mutated(v, draw) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mutated(v, draw) for v in value]
-    return value
 
 
 def holds_declared_types(shape: Shape, value: Any) -> bool:
@@ -97,7 +82,7 @@ async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: 
     if body_kind == "model":
         body = json.dumps(mutated(sample_wire(op.output), data.draw)).encode()
     elif body_kind == "json":
-        body = json.dumps(data.draw(JSON)).encode()
+        body = json.dumps(data.draw(ANY_JSON)).encode()
     elif body_kind == "bytes":
         body = data.draw(st.binary(max_size=64))
     else:

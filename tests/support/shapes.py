@@ -167,3 +167,22 @@ def full_valid(shape: Shape) -> Any:
     if kind is Kind.BOOLEAN:
         return True
     return shape.min if shape.min is not None else 3
+
+
+# Any JSON value, small: for fuzzing readers with values of the wrong type.
+ANY_JSON: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def mutated(value: Any, draw: Any, *, one_in: int = 5) -> Any:
+    """``value`` (wire form) with about one node in ``one_in`` replaced by JSON of any type."""
+    if draw(st.integers(0, one_in - 1)) == 0:
+        return draw(ANY_JSON)
+    if isinstance(value, dict):
+        return {k: mutated(v, draw, one_in=one_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mutated(v, draw, one_in=one_in) for v in value]
+    return value

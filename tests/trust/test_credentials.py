@@ -23,17 +23,12 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
 ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
 
 
-@pytest.fixture
-def aws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    aws = tmp_path / ".aws"
-    aws.mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
-    (aws / "credentials").write_text(
+@pytest.fixture(autouse=True)
+def other_identity(aws_dir: Path) -> None:
+    """A [default] profile with keys of its own: what a wrong fall-through would sign with."""
+    (aws_dir / "credentials").write_text(
         f"[default]\naws_access_key_id = AKIAOTHERACCOUNT\naws_secret_access_key = {SECRET}\n"
     )
-    return aws
 
 
 # -- half a key pair ------------------------------------------------------------------------------
