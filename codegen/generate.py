@@ -88,6 +88,11 @@ class Model:
         for op in self.operations.values():
             if "output" in op:
                 self._close(op["output"]["shape"], self.output_closure)
+        # Shapes a caller writes: their enums are typed as Literals, their structures also
+        # accept TypedDicts (shapes in both closures too: the caller's typing wins).
+        self.input_closure: set[str] = set()
+        for op in self.operations.values():
+            self._close(op["input"]["shape"], self.input_closure)
         self.structures = sorted(
             [n for n, s in self.shapes.items() if s["type"] == "structure" and not s.get("exception")]
             + list(self.synthetic_outputs.values())
@@ -155,11 +160,15 @@ class Model:
         """Structures the service never sends back: required members are required in Python."""
         return struct not in self.output_closure and struct not in self.outputs
 
-    def py_type(self, shape_name: str) -> str:
+    def py_type(self, shape_name: str, *, written: bool = False, dicts: bool = False) -> str:
+        """The Python type of a shape. ``written``: as a caller writes it (enums as their
+        Literal); ``dicts``: structures as ``Model | ModelDict`` (what a caller may pass)."""
         shape = self.shapes[shape_name]
         kind = shape["type"]
         if kind == "string":
-            return f"{shape_name} | str" if "enum" in shape else "str"
+            if "enum" not in shape:
+                return "str"
+            return f"{shape_name} | {shape_name}Value" if written else f"{shape_name} | str"
         if kind in ("integer", "long"):
             return "int"
         if kind == "boolean":
@@ -167,13 +176,25 @@ class Model:
         if kind == "timestamp":
             return "datetime"
         if kind == "list":
-            inner = self.py_type(shape["member"]["shape"])
+            inner = self.py_type(shape["member"]["shape"], written=written, dicts=dicts)
             return f"list[{inner}]"
         if kind == "map":
-            return f"dict[{self.py_type(shape['key']['shape'])}, {self.py_type(shape['value']['shape'])}]"
+            key = self.py_type(shape["key"]["shape"], written=written, dicts=dicts)
+            return f"dict[{key}, {self.py_type(shape['value']['shape'], written=written, dicts=dicts)}]"
         if kind == "structure":
-            return shape_name
+            return f"{shape_name} | {shape_name}Dict" if dicts else shape_name
         raise SystemExit(f"unsupported shape type {kind} ({shape_name})")
+
+    def nested_structure(self, shape_name: str) -> tuple[str, bool] | None:
+        """(structure, is a list of it) for a member that holds structures, else None."""
+        shape = self.shapes[shape_name]
+        if shape["type"] == "structure":
+            return shape_name, False
+        if shape["type"] == "list" and self.shapes[shape["member"]["shape"]]["type"] == "structure":
+            return shape["member"]["shape"], True
+        if shape["type"] == "map" and self.shapes[shape["value"]["shape"]]["type"] == "structure":
+            raise SystemExit(f"{shape_name}: maps of structures are not supported as input yet")
+        return None
 
     def paginated(self) -> dict[str, tuple[str, str]]:
         """op -> (result member, item shape) for every List operation that takes nextToken."""
@@ -223,25 +244,72 @@ def struct_doc(model: Model, name: str) -> str:
     return descriptions.STRUCTURES[name]
 
 
+def converter_name(struct: str, many: bool, optional: bool) -> str:
+    return f"_{'list_of_' if many else ''}{struct}{'_or_none' if optional else ''}"
+
+
+def gen_converter(struct: str, many: bool, optional: bool) -> str:
+    """A converter that turns a caller's dict (or list of dicts) into the model."""
+    accepted = f"{struct} | {struct}Dict"
+    made = struct
+    if many:
+        accepted, made = f"list[{accepted}]", f"list[{made}]"
+    if optional:
+        accepted, made = f"{accepted} | None", f"{made} | None"
+    body = (
+        f"    return None if value is None else [from_typed_dict({struct}, v) for v in value]\n"
+        if many and optional
+        else f"    return [from_typed_dict({struct}, v) for v in value]\n"
+        if many
+        else f"    return None if value is None else from_typed_dict({struct}, value)\n"
+        if optional
+        else f"    return from_typed_dict({struct}, value)\n"
+    )
+    return f"\n\ndef {converter_name(struct, many, optional)}(value: {accepted}) -> {made}:\n" + body
+
+
 def gen_models(model: Model) -> str:
     out = [
         HEADER,
         '"""Typed request, response and data models of the IVS API."""\n\n',
         "from __future__ import annotations\n\n",
         "import enum\n",
-        "from datetime import datetime\n\n",
+        "from datetime import datetime\n",
+        "from typing import Literal, Required, TypeAlias, TypedDict\n\n",
         "import attrs\n\n",
-        "from ivs_async._model import Model, ResponseMetadata, mask_secret\n",
+        "from ivs_async._model import Model, ResponseMetadata, from_typed_dict, mask_secret\n",
     ]
+    names = list(model.enums) + list(model.structures)
     for name in model.enums:
         out.append(f"\n\nclass {name}(enum.StrEnum):\n")
         out.append(f'    """Known values of ``{name}``; the service may add more."""\n\n')
         for value in model.shapes[name]["enum"]:
             out.append(f"    {enum_member(value)} = {json.dumps(value)}\n")
+        literal = ", ".join(json.dumps(v) for v in model.shapes[name]["enum"])
+        out.append(f"\n\n{name}Value: TypeAlias = Literal[{literal}]\n")
+        out.append(f'"""The values of :class:`{name}` as literals: what a caller may write."""\n')
+        names.append(f"{name}Value")
+    written = [n for n in model.structures if n in model.input_closure]
+    for name in written:
+        members = model.members(name)
+        required = set(model.required(name))
+        out.append(f"\n\nclass {name}Dict(TypedDict, total=False):\n")
+        out.append(f'    """:class:`{name}` as a dict with snake_case keys, accepted wherever it is."""\n')
+        if members:
+            out.append("\n")
+        for wire in sorted(members, key=snake):
+            typ = model.py_type(members[wire]["shape"], written=True, dicts=True)
+            if wire in required:
+                out.append(f"    {snake(wire)}: Required[{typ}]\n")
+            else:
+                out.append(f"    {snake(wire)}: {typ} | None\n")
+        names.append(f"{name}Dict")
+    converters: dict[str, str] = {}
     for name in model.structures:
         members = model.members(name)
         required = set(model.required(name))
         strict = model.input_only(name)
+        caller_writes = name in model.input_closure
         out.append("\n\n@attrs.frozen(kw_only=True, repr=False)\n")
         out.append(f"class {name}(Model):\n")
         out.append(f'    """{struct_doc(model, name)}"""\n')
@@ -251,18 +319,34 @@ def gen_models(model: Model) -> str:
         ordered = sorted(members, key=lambda m: (not (strict and m in required), snake(m)))
         for wire in ordered:
             ref = members[wire]["shape"]
-            typ = model.py_type(ref)
+            typ = model.py_type(ref, written=caller_writes)
             sensitive = model.shapes[ref].get("sensitive", False)
             attr = snake(wire)
-            if strict and wire in required:
-                rhs = " = attrs.field(repr=mask_secret)" if sensitive else ""
-                out.append(f"    {attr}: {typ}{rhs}\n")
+            optional = not (strict and wire in required)
+            field = []
+            if optional:
+                field.append("default=None")
+            if sensitive:
+                field.append("repr=mask_secret")
+            nested = model.nested_structure(ref) if caller_writes else None
+            if nested is not None:
+                fn = converter_name(nested[0], nested[1], optional)
+                converters[fn] = gen_converter(nested[0], nested[1], optional)
+                field.append(f"converter={fn}")
+            annotation = f"{typ} | None" if optional else typ
+            if field == ["default=None"]:
+                out.append(f"    {attr}: {annotation} = None\n")
+            elif field:
+                out.append(f"    {attr}: {annotation} = attrs.field({', '.join(field)})\n")
             else:
-                rhs = "attrs.field(default=None, repr=mask_secret)" if sensitive else "None"
-                out.append(f"    {attr}: {typ} | None = {rhs}\n")
+                out.append(f"    {attr}: {annotation}\n")
         if name in model.outputs:
             out.append("    metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)\n")
-    out.append("\n\n" + dunder_all(model.enums + model.structures))
+    # Converters are looked up when a model is built, so they may come after the classes; the
+    # classes' field() calls need them first, so they go before, as plain functions.
+    first_class = next(i for i, chunk in enumerate(out) if chunk.startswith("\n\n@attrs.frozen"))
+    out[first_class:first_class] = [converters[k] for k in sorted(converters)]
+    out.append("\n\n" + dunder_all(names))
     return "".join(out)
 
 
@@ -346,7 +430,7 @@ def gen_commands(model: Model) -> str:
         inp = spec["input"]["shape"]
         used.update({inp, model.output_of(op)})
         for ref in model.members(inp).values():
-            used.update(re.findall(r"\w+", model.py_type(ref["shape"])))
+            used.update(re.findall(r"\w+", model.py_type(ref["shape"], written=True, dicts=True)))
     if "datetime" in used:
         out.insert(out.index("from typing import Required, TypedDict, Unpack\n\n"), "from datetime import datetime\n")
     used -= {"datetime", "str", "int", "bool", "list", "dict"}
@@ -365,7 +449,7 @@ def gen_commands(model: Model) -> str:
         if members:
             out.append("\n")
         for wire in sorted(members, key=snake):
-            typ = model.py_type(members[wire]["shape"])
+            typ = model.py_type(members[wire]["shape"], written=True, dicts=True)
             if wire in required:
                 out.append(f"    {snake(wire)}: Required[{typ}]\n")
             else:

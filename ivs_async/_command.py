@@ -10,7 +10,9 @@ from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._schema import Location, Member, Shape
 
 InputT = TypeVar("InputT")
-OutputT = TypeVar("OutputT")
+# Covariant: a GetChannelCommand is a Command[..., object] too, so `x: object = await send(...)`
+# and `print(await send(...))` type-check while send() still infers the exact output.
+OutputT = TypeVar("OutputT", covariant=True)
 
 
 class Operation:

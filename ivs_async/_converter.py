@@ -61,12 +61,16 @@ def parse_timestamp(value: object, _: object = None) -> datetime:
 
 
 def _lenient_enum(tp: Any) -> type[enum.Enum] | None:
-    """The enum of an ``SomeEnum | str [| None]`` annotation, else None."""
+    """The enum of an ``SomeEnum | str [| None]`` or ``SomeEnum | SomeEnumValue [| None]``
+    (its Literal) annotation, else None."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return None
     args = typing.get_args(tp)
     enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
-    if len(enums) == 1 and str in args and set(args) <= {enums[0], str, type(None)}:
+    if len(enums) != 1:
+        return None
+    rest = [a for a in args if a is not enums[0] and a is not type(None)]
+    if rest == [str] or (rest and all(typing.get_origin(a) is typing.Literal for a in rest)):
         return enums[0]
     return None
 

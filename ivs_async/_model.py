@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 
@@ -62,3 +63,30 @@ class Model:
         from ivs_async import _converter
 
         return _converter.from_wire(data, cls)
+
+
+M = TypeVar("M")
+
+
+def from_typed_dict(cls: type[M], value: M | Mapping[str, Any]) -> M:
+    """A nested model from what a caller passed: the model itself, or a dict of its snake_case
+    members (the generated ``...Dict`` TypedDicts). Unknown or missing keys are reported as
+    ParamValidationError, like keyword arguments."""
+    if not isinstance(value, Mapping):
+        return value
+    from ivs_async._exceptions import ParamValidationError, Violation
+    from ivs_async._generated.schema import STRUCTURES
+
+    members = {m.name: m for m in STRUCTURES[cls].members}
+    violations = []
+    for key in value:
+        if key not in members:
+            close = difflib.get_close_matches(str(key), list(members), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(sorted(members))}"
+            violations.append(Violation(str(key), "unknown", f"{cls.__name__} has no member {key!r}{hint}"))
+    for name, member in members.items():
+        if member.required and value.get(name) is None:
+            violations.append(Violation(name, "required", f"required member of {cls.__name__} is missing"))
+    if violations:
+        raise ParamValidationError(cls.__name__, violations)
+    return cls(**value)

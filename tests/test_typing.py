@@ -7,9 +7,14 @@ import sys
 from pathlib import Path
 
 SNIPPET = """
-from ivs_async import Ivs
-from ivs_async.commands import CreateChannelCommand, GetChannelCommand
-from ivs_async.models import ChannelLatencyMode
+from ivs_async import Ivs, IvsClient
+from ivs_async.commands import (
+    CreateChannelCommand,
+    CreateRecordingConfigurationCommand,
+    GetChannelCommand,
+    ListChannelsCommand,
+)
+from ivs_async.models import ChannelLatencyMode, DestinationConfiguration, ListChannelsResponse
 from ivs_async.playback import create_token
 
 
@@ -25,6 +30,26 @@ async def use(ivs: Ivs) -> None:
     create_token("pem", "arn", expires_in=60, viewer_id="v", single_use=True)
     create_token("pem", "arn", expires_in=60, viewer="v")  # error: unknown option
     create_token("pem", "arn")  # error: expires_in missing
+
+
+async def user_code(client: IvsClient, ivs: Ivs) -> None:
+    print(await client.send(ListChannelsCommand()))  # any output is an object
+    anything: object = await client.send(ListChannelsCommand())
+    exact = await client.send(ListChannelsCommand())
+    page: ListChannelsResponse = exact
+    CreateChannelCommand(latency_mode="LOW", type="BASIC", preset="HIGHER_BANDWIDTH_DELIVERY")
+    CreateChannelCommand(latency_mode="MEDIUM")  # error: not a ChannelLatencyMode value
+    await ivs.create_channel(type="BASICX")  # error: not a ChannelType value
+    CreateRecordingConfigurationCommand(
+        destination_configuration={"s3": {"bucket_name": "b"}},
+        thumbnail_configuration={"recording_mode": "INTERVAL", "target_interval_seconds": 60},
+    )
+    await ivs.create_recording_configuration(destination_configuration={"s3": {"bucket": "b"}})  # error: key
+    CreateRecordingConfigurationCommand(
+        destination_configuration=DestinationConfiguration(s3={"bucket_name": "b"}),
+        thumbnail_configuration={"recording_mode": "SOMETIMES"},  # error: not a RecordingMode value
+    )
+    print(anything, page)
 """
 
 

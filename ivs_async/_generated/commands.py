@@ -16,9 +16,13 @@ from ivs_async._generated.models import (
     BatchStartViewerSessionRevocationRequest,
     BatchStartViewerSessionRevocationResponse,
     BatchStartViewerSessionRevocationViewerSession,
+    BatchStartViewerSessionRevocationViewerSessionDict,
     ChannelLatencyMode,
+    ChannelLatencyModeValue,
     ChannelType,
+    ChannelTypeValue,
     ContainerFormat,
+    ContainerFormatValue,
     CreateAdConfigurationRequest,
     CreateAdConfigurationResponse,
     CreateChannelRequest,
@@ -46,6 +50,7 @@ from ivs_async._generated.models import (
     DeleteStreamKeyRequest,
     DeleteStreamKeyResponse,
     DestinationConfiguration,
+    DestinationConfigurationDict,
     GetAdConfigurationRequest,
     GetAdConfigurationResponse,
     GetChannelRequest,
@@ -89,20 +94,27 @@ from ivs_async._generated.models import (
     ListTagsForResourceRequest,
     ListTagsForResourceResponse,
     MediaTailorPlaybackConfiguration,
+    MediaTailorPlaybackConfigurationDict,
     MultitrackInputConfiguration,
+    MultitrackInputConfigurationDict,
     PostRollConfiguration,
+    PostRollConfigurationDict,
     PutMetadataRequest,
     PutMetadataResponse,
     RenditionConfiguration,
+    RenditionConfigurationDict,
     StartViewerSessionRevocationRequest,
     StartViewerSessionRevocationResponse,
     StopStreamRequest,
     StopStreamResponse,
     StreamFilters,
+    StreamFiltersDict,
     TagResourceRequest,
     TagResourceResponse,
     ThumbnailConfiguration,
+    ThumbnailConfigurationDict,
     TranscodePreset,
+    TranscodePresetValue,
     UntagResourceRequest,
     UntagResourceResponse,
     UpdateAdConfigurationRequest,
@@ -165,7 +177,7 @@ class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamK
 class BatchStartViewerSessionRevocationParams(TypedDict, total=False):
     """Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
 
-    viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession]]
+    viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
 
 
 class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRevocationRequest, BatchStartViewerSessionRevocationResponse]):
@@ -188,9 +200,9 @@ class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRe
 class CreateAdConfigurationParams(TypedDict, total=False):
     """Keyword arguments of :class:`CreateAdConfigurationCommand`."""
 
-    media_tailor_playback_configurations: Required[list[MediaTailorPlaybackConfiguration]]
+    media_tailor_playback_configurations: Required[list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]]
     name: str | None
-    post_roll_configuration: PostRollConfiguration | None
+    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
     tags: dict[str, str] | None
 
 
@@ -216,17 +228,17 @@ class CreateChannelParams(TypedDict, total=False):
 
     ad_configuration_arn: str | None
     authorized: bool | None
-    container_format: ContainerFormat | str | None
+    container_format: ContainerFormat | ContainerFormatValue | None
     failover_slate_configuration_arn: str | None
     insecure_ingest: bool | None
-    latency_mode: ChannelLatencyMode | str | None
-    multitrack_input_configuration: MultitrackInputConfiguration | None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
+    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
     name: str | None
     playback_restriction_policy_arn: str | None
-    preset: TranscodePreset | str | None
+    preset: TranscodePreset | TranscodePresetValue | None
     recording_configuration_arn: str | None
     tags: dict[str, str] | None
-    type: ChannelType | str | None
+    type: ChannelType | ChannelTypeValue | None
 
 
 class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse]):
@@ -303,12 +315,12 @@ class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPo
 class CreateRecordingConfigurationParams(TypedDict, total=False):
     """Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
 
-    destination_configuration: Required[DestinationConfiguration]
+    destination_configuration: Required[DestinationConfiguration | DestinationConfigurationDict]
     name: str | None
     recording_reconnect_window_seconds: int | None
-    rendition_configuration: RenditionConfiguration | None
+    rendition_configuration: RenditionConfiguration | RenditionConfigurationDict | None
     tags: dict[str, str] | None
-    thumbnail_configuration: ThumbnailConfiguration | None
+    thumbnail_configuration: ThumbnailConfiguration | ThumbnailConfigurationDict | None
 
 
 class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRequest, CreateRecordingConfigurationResponse]):
@@ -974,7 +986,7 @@ class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSes
 class ListStreamsParams(TypedDict, total=False):
     """Keyword arguments of :class:`ListStreamsCommand`."""
 
-    filter_by: StreamFilters | None
+    filter_by: StreamFilters | StreamFiltersDict | None
     max_results: int | None
     next_token: str | None
 
@@ -1143,9 +1155,9 @@ class UpdateAdConfigurationParams(TypedDict, total=False):
     """Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
 
     arn: Required[str]
-    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None
+    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None
     name: str | None
-    post_roll_configuration: PostRollConfiguration | None
+    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
 
 
 class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateAdConfigurationResponse]):
@@ -1171,16 +1183,16 @@ class UpdateChannelParams(TypedDict, total=False):
     ad_configuration_arn: str | None
     arn: Required[str]
     authorized: bool | None
-    container_format: ContainerFormat | str | None
+    container_format: ContainerFormat | ContainerFormatValue | None
     failover_slate_configuration_arn: str | None
     insecure_ingest: bool | None
-    latency_mode: ChannelLatencyMode | str | None
-    multitrack_input_configuration: MultitrackInputConfiguration | None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
+    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
     name: str | None
     playback_restriction_policy_arn: str | None
-    preset: TranscodePreset | str | None
+    preset: TranscodePreset | TranscodePresetValue | None
     recording_configuration_arn: str | None
-    type: ChannelType | str | None
+    type: ChannelType | ChannelTypeValue | None
 
 
 class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse]):

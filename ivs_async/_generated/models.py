@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Literal, Required, TypeAlias, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata, mask_secret
+from ivs_async._model import Model, ResponseMetadata, from_typed_dict, mask_secret
 
 
 class ChannelLatencyMode(enum.StrEnum):
@@ -16,6 +17,10 @@ class ChannelLatencyMode(enum.StrEnum):
 
     NORMAL = "NORMAL"
     LOW = "LOW"
+
+
+ChannelLatencyModeValue: TypeAlias = Literal["NORMAL", "LOW"]
+"""The values of :class:`ChannelLatencyMode` as literals: what a caller may write."""
 
 
 class ChannelType(enum.StrEnum):
@@ -27,11 +32,19 @@ class ChannelType(enum.StrEnum):
     ADVANCED_HD = "ADVANCED_HD"
 
 
+ChannelTypeValue: TypeAlias = Literal["BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD"]
+"""The values of :class:`ChannelType` as literals: what a caller may write."""
+
+
 class ContainerFormat(enum.StrEnum):
     """Known values of ``ContainerFormat``; the service may add more."""
 
     TS = "TS"
     FRAGMENTED_MP4 = "FRAGMENTED_MP4"
+
+
+ContainerFormatValue: TypeAlias = Literal["TS", "FRAGMENTED_MP4"]
+"""The values of :class:`ContainerFormat` as literals: what a caller may write."""
 
 
 class FailoverSlateConfigurationState(enum.StrEnum):
@@ -43,6 +56,10 @@ class FailoverSlateConfigurationState(enum.StrEnum):
     UPDATING = "UPDATING"
 
 
+FailoverSlateConfigurationStateValue: TypeAlias = Literal["CREATING", "CREATE_FAILED", "CREATED", "UPDATING"]
+"""The values of :class:`FailoverSlateConfigurationState` as literals: what a caller may write."""
+
+
 class MultitrackMaximumResolution(enum.StrEnum):
     """Known values of ``MultitrackMaximumResolution``; the service may add more."""
 
@@ -51,11 +68,19 @@ class MultitrackMaximumResolution(enum.StrEnum):
     FULL_HD = "FULL_HD"
 
 
+MultitrackMaximumResolutionValue: TypeAlias = Literal["SD", "HD", "FULL_HD"]
+"""The values of :class:`MultitrackMaximumResolution` as literals: what a caller may write."""
+
+
 class MultitrackPolicy(enum.StrEnum):
     """Known values of ``MultitrackPolicy``; the service may add more."""
 
     ALLOW = "ALLOW"
     REQUIRE = "REQUIRE"
+
+
+MultitrackPolicyValue: TypeAlias = Literal["ALLOW", "REQUIRE"]
+"""The values of :class:`MultitrackPolicy` as literals: what a caller may write."""
 
 
 class RecordingConfigurationState(enum.StrEnum):
@@ -66,11 +91,19 @@ class RecordingConfigurationState(enum.StrEnum):
     ACTIVE = "ACTIVE"
 
 
+RecordingConfigurationStateValue: TypeAlias = Literal["CREATING", "CREATE_FAILED", "ACTIVE"]
+"""The values of :class:`RecordingConfigurationState` as literals: what a caller may write."""
+
+
 class RecordingMode(enum.StrEnum):
     """Known values of ``RecordingMode``; the service may add more."""
 
     DISABLED = "DISABLED"
     INTERVAL = "INTERVAL"
+
+
+RecordingModeValue: TypeAlias = Literal["DISABLED", "INTERVAL"]
+"""The values of :class:`RecordingMode` as literals: what a caller may write."""
 
 
 class RenditionConfigurationRendition(enum.StrEnum):
@@ -82,12 +115,20 @@ class RenditionConfigurationRendition(enum.StrEnum):
     LOWEST_RESOLUTION = "LOWEST_RESOLUTION"
 
 
+RenditionConfigurationRenditionValue: TypeAlias = Literal["SD", "HD", "FULL_HD", "LOWEST_RESOLUTION"]
+"""The values of :class:`RenditionConfigurationRendition` as literals: what a caller may write."""
+
+
 class RenditionConfigurationRenditionSelection(enum.StrEnum):
     """Known values of ``RenditionConfigurationRenditionSelection``; the service may add more."""
 
     ALL = "ALL"
     NONE = "NONE"
     CUSTOM = "CUSTOM"
+
+
+RenditionConfigurationRenditionSelectionValue: TypeAlias = Literal["ALL", "NONE", "CUSTOM"]
+"""The values of :class:`RenditionConfigurationRenditionSelection` as literals: what a caller may write."""
 
 
 class StreamHealth(enum.StrEnum):
@@ -98,11 +139,19 @@ class StreamHealth(enum.StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+StreamHealthValue: TypeAlias = Literal["HEALTHY", "STARVING", "UNKNOWN"]
+"""The values of :class:`StreamHealth` as literals: what a caller may write."""
+
+
 class StreamState(enum.StrEnum):
     """Known values of ``StreamState``; the service may add more."""
 
     LIVE = "LIVE"
     OFFLINE = "OFFLINE"
+
+
+StreamStateValue: TypeAlias = Literal["LIVE", "OFFLINE"]
+"""The values of :class:`StreamState` as literals: what a caller may write."""
 
 
 class ThumbnailConfigurationResolution(enum.StrEnum):
@@ -114,6 +163,10 @@ class ThumbnailConfigurationResolution(enum.StrEnum):
     LOWEST_RESOLUTION = "LOWEST_RESOLUTION"
 
 
+ThumbnailConfigurationResolutionValue: TypeAlias = Literal["SD", "HD", "FULL_HD", "LOWEST_RESOLUTION"]
+"""The values of :class:`ThumbnailConfigurationResolution` as literals: what a caller may write."""
+
+
 class ThumbnailConfigurationStorage(enum.StrEnum):
     """Known values of ``ThumbnailConfigurationStorage``; the service may add more."""
 
@@ -121,11 +174,478 @@ class ThumbnailConfigurationStorage(enum.StrEnum):
     LATEST = "LATEST"
 
 
+ThumbnailConfigurationStorageValue: TypeAlias = Literal["SEQUENTIAL", "LATEST"]
+"""The values of :class:`ThumbnailConfigurationStorage` as literals: what a caller may write."""
+
+
 class TranscodePreset(enum.StrEnum):
     """Known values of ``TranscodePreset``; the service may add more."""
 
     HIGHER_BANDWIDTH_DELIVERY = "HIGHER_BANDWIDTH_DELIVERY"
     CONSTRAINED_BANDWIDTH_DELIVERY = "CONSTRAINED_BANDWIDTH_DELIVERY"
+
+
+TranscodePresetValue: TypeAlias = Literal["HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"]
+"""The values of :class:`TranscodePreset` as literals: what a caller may write."""
+
+
+class BatchGetChannelRequestDict(TypedDict, total=False):
+    """:class:`BatchGetChannelRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arns: Required[list[str]]
+
+
+class BatchGetStreamKeyRequestDict(TypedDict, total=False):
+    """:class:`BatchGetStreamKeyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arns: Required[list[str]]
+
+
+class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):
+    """:class:`BatchStartViewerSessionRevocationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
+
+
+class BatchStartViewerSessionRevocationViewerSessionDict(TypedDict, total=False):
+    """:class:`BatchStartViewerSessionRevocationViewerSession` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    viewer_id: Required[str]
+    viewer_session_versions_less_than_or_equal_to: int | None
+
+
+class CreateAdConfigurationRequestDict(TypedDict, total=False):
+    """:class:`CreateAdConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    media_tailor_playback_configurations: Required[list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]]
+    name: str | None
+    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
+    tags: dict[str, str] | None
+
+
+class CreateChannelRequestDict(TypedDict, total=False):
+    """:class:`CreateChannelRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    ad_configuration_arn: str | None
+    authorized: bool | None
+    container_format: ContainerFormat | ContainerFormatValue | None
+    failover_slate_configuration_arn: str | None
+    insecure_ingest: bool | None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
+    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
+    name: str | None
+    playback_restriction_policy_arn: str | None
+    preset: TranscodePreset | TranscodePresetValue | None
+    recording_configuration_arn: str | None
+    tags: dict[str, str] | None
+    type: ChannelType | ChannelTypeValue | None
+
+
+class CreateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
+    """:class:`CreateFailoverSlateConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    activation_threshold_seconds: int | None
+    max_slate_display_seconds: int | None
+    min_slate_display_seconds: int | None
+    name: str | None
+    tags: dict[str, str] | None
+
+
+class CreatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
+    """:class:`CreatePlaybackRestrictionPolicyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    allowed_countries: list[str] | None
+    allowed_origins: list[str] | None
+    enable_strict_origin_enforcement: bool | None
+    name: str | None
+    tags: dict[str, str] | None
+
+
+class CreateRecordingConfigurationRequestDict(TypedDict, total=False):
+    """:class:`CreateRecordingConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    destination_configuration: Required[DestinationConfiguration | DestinationConfigurationDict]
+    name: str | None
+    recording_reconnect_window_seconds: int | None
+    rendition_configuration: RenditionConfiguration | RenditionConfigurationDict | None
+    tags: dict[str, str] | None
+    thumbnail_configuration: ThumbnailConfiguration | ThumbnailConfigurationDict | None
+
+
+class CreateStreamKeyRequestDict(TypedDict, total=False):
+    """:class:`CreateStreamKeyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    tags: dict[str, str] | None
+
+
+class DeleteAdConfigurationRequestDict(TypedDict, total=False):
+    """:class:`DeleteAdConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeleteChannelRequestDict(TypedDict, total=False):
+    """:class:`DeleteChannelRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeleteFailoverSlateConfigurationRequestDict(TypedDict, total=False):
+    """:class:`DeleteFailoverSlateConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeletePlaybackKeyPairRequestDict(TypedDict, total=False):
+    """:class:`DeletePlaybackKeyPairRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeletePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
+    """:class:`DeletePlaybackRestrictionPolicyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeleteRecordingConfigurationRequestDict(TypedDict, total=False):
+    """:class:`DeleteRecordingConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DeleteStreamKeyRequestDict(TypedDict, total=False):
+    """:class:`DeleteStreamKeyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class DestinationConfigurationDict(TypedDict, total=False):
+    """:class:`DestinationConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    s3: S3DestinationConfiguration | S3DestinationConfigurationDict | None
+
+
+class GetAdConfigurationRequestDict(TypedDict, total=False):
+    """:class:`GetAdConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetChannelRequestDict(TypedDict, total=False):
+    """:class:`GetChannelRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetFailoverSlateConfigurationRequestDict(TypedDict, total=False):
+    """:class:`GetFailoverSlateConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetPlaybackKeyPairRequestDict(TypedDict, total=False):
+    """:class:`GetPlaybackKeyPairRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetPlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
+    """:class:`GetPlaybackRestrictionPolicyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetRecordingConfigurationRequestDict(TypedDict, total=False):
+    """:class:`GetRecordingConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetStreamKeyRequestDict(TypedDict, total=False):
+    """:class:`GetStreamKeyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+
+
+class GetStreamRequestDict(TypedDict, total=False):
+    """:class:`GetStreamRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+
+
+class GetStreamSessionRequestDict(TypedDict, total=False):
+    """:class:`GetStreamSessionRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    stream_id: str | None
+
+
+class ImportPlaybackKeyPairRequestDict(TypedDict, total=False):
+    """:class:`ImportPlaybackKeyPairRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    name: str | None
+    public_key_material: Required[str]
+    tags: dict[str, str] | None
+
+
+class InsertAdBreakRequestDict(TypedDict, total=False):
+    """:class:`InsertAdBreakRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    ad_break_id: str | None
+    channel_arn: Required[str]
+    duration_seconds: Required[int]
+    target_start_at: datetime | None
+
+
+class ListAdConfigurationsRequestDict(TypedDict, total=False):
+    """:class:`ListAdConfigurationsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    max_results: int | None
+    next_token: str | None
+
+
+class ListChannelsRequestDict(TypedDict, total=False):
+    """:class:`ListChannelsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    filter_by_ad_configuration_arn: str | None
+    filter_by_failover_slate_configuration_arn: str | None
+    filter_by_name: str | None
+    filter_by_playback_restriction_policy_arn: str | None
+    filter_by_recording_configuration_arn: str | None
+    max_results: int | None
+    next_token: str | None
+
+
+class ListFailoverSlateConfigurationsRequestDict(TypedDict, total=False):
+    """:class:`ListFailoverSlateConfigurationsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    max_results: int | None
+    next_token: str | None
+
+
+class ListPlaybackKeyPairsRequestDict(TypedDict, total=False):
+    """:class:`ListPlaybackKeyPairsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    max_results: int | None
+    next_token: str | None
+
+
+class ListPlaybackRestrictionPoliciesRequestDict(TypedDict, total=False):
+    """:class:`ListPlaybackRestrictionPoliciesRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    max_results: int | None
+    next_token: str | None
+
+
+class ListRecordingConfigurationsRequestDict(TypedDict, total=False):
+    """:class:`ListRecordingConfigurationsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    max_results: int | None
+    next_token: str | None
+
+
+class ListStreamKeysRequestDict(TypedDict, total=False):
+    """:class:`ListStreamKeysRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    max_results: int | None
+    next_token: str | None
+
+
+class ListStreamSessionsRequestDict(TypedDict, total=False):
+    """:class:`ListStreamSessionsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    max_results: int | None
+    next_token: str | None
+
+
+class ListStreamsRequestDict(TypedDict, total=False):
+    """:class:`ListStreamsRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    filter_by: StreamFilters | StreamFiltersDict | None
+    max_results: int | None
+    next_token: str | None
+
+
+class ListTagsForResourceRequestDict(TypedDict, total=False):
+    """:class:`ListTagsForResourceRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    resource_arn: Required[str]
+
+
+class MediaTailorPlaybackConfigurationDict(TypedDict, total=False):
+    """:class:`MediaTailorPlaybackConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    playback_configuration_arn: str | None
+
+
+class MultitrackInputConfigurationDict(TypedDict, total=False):
+    """:class:`MultitrackInputConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    enabled: bool | None
+    maximum_resolution: MultitrackMaximumResolution | MultitrackMaximumResolutionValue | None
+    policy: MultitrackPolicy | MultitrackPolicyValue | None
+
+
+class PostRollConfigurationDict(TypedDict, total=False):
+    """:class:`PostRollConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    duration_seconds: Required[int]
+    enabled: Required[bool]
+
+
+class PutMetadataRequestDict(TypedDict, total=False):
+    """:class:`PutMetadataRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    metadata: Required[str]
+
+
+class RenditionConfigurationDict(TypedDict, total=False):
+    """:class:`RenditionConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    rendition_selection: RenditionConfigurationRenditionSelection | RenditionConfigurationRenditionSelectionValue | None
+    renditions: list[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None
+
+
+class S3DestinationConfigurationDict(TypedDict, total=False):
+    """:class:`S3DestinationConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    bucket_name: Required[str]
+
+
+class StartViewerSessionRevocationRequestDict(TypedDict, total=False):
+    """:class:`StartViewerSessionRevocationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+    viewer_id: Required[str]
+    viewer_session_versions_less_than_or_equal_to: int | None
+
+
+class StopStreamRequestDict(TypedDict, total=False):
+    """:class:`StopStreamRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    channel_arn: Required[str]
+
+
+class StreamFiltersDict(TypedDict, total=False):
+    """:class:`StreamFilters` as a dict with snake_case keys, accepted wherever it is."""
+
+    health: StreamHealth | StreamHealthValue | None
+
+
+class TagResourceRequestDict(TypedDict, total=False):
+    """:class:`TagResourceRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    resource_arn: Required[str]
+    tags: Required[dict[str, str]]
+
+
+class ThumbnailConfigurationDict(TypedDict, total=False):
+    """:class:`ThumbnailConfiguration` as a dict with snake_case keys, accepted wherever it is."""
+
+    recording_mode: RecordingMode | RecordingModeValue | None
+    resolution: ThumbnailConfigurationResolution | ThumbnailConfigurationResolutionValue | None
+    storage: list[ThumbnailConfigurationStorage | ThumbnailConfigurationStorageValue] | None
+    target_interval_seconds: int | None
+
+
+class UntagResourceRequestDict(TypedDict, total=False):
+    """:class:`UntagResourceRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    resource_arn: Required[str]
+    tag_keys: Required[list[str]]
+
+
+class UpdateAdConfigurationRequestDict(TypedDict, total=False):
+    """:class:`UpdateAdConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    arn: Required[str]
+    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None
+    name: str | None
+    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
+
+
+class UpdateChannelRequestDict(TypedDict, total=False):
+    """:class:`UpdateChannelRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    ad_configuration_arn: str | None
+    arn: Required[str]
+    authorized: bool | None
+    container_format: ContainerFormat | ContainerFormatValue | None
+    failover_slate_configuration_arn: str | None
+    insecure_ingest: bool | None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
+    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
+    name: str | None
+    playback_restriction_policy_arn: str | None
+    preset: TranscodePreset | TranscodePresetValue | None
+    recording_configuration_arn: str | None
+    type: ChannelType | ChannelTypeValue | None
+
+
+class UpdateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
+    """:class:`UpdateFailoverSlateConfigurationRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    activation_threshold_seconds: int | None
+    arn: Required[str]
+    max_slate_display_seconds: int | None
+    min_slate_display_seconds: int | None
+    name: str | None
+
+
+class UpdatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
+    """:class:`UpdatePlaybackRestrictionPolicyRequest` as a dict with snake_case keys, accepted wherever it is."""
+
+    allowed_countries: list[str] | None
+    allowed_origins: list[str] | None
+    arn: Required[str]
+    enable_strict_origin_enforcement: bool | None
+    name: str | None
+
+
+def _DestinationConfiguration(value: DestinationConfiguration | DestinationConfigurationDict) -> DestinationConfiguration:
+    return from_typed_dict(DestinationConfiguration, value)
+
+
+def _MultitrackInputConfiguration_or_none(value: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None) -> MultitrackInputConfiguration | None:
+    return None if value is None else from_typed_dict(MultitrackInputConfiguration, value)
+
+
+def _PostRollConfiguration_or_none(value: PostRollConfiguration | PostRollConfigurationDict | None) -> PostRollConfiguration | None:
+    return None if value is None else from_typed_dict(PostRollConfiguration, value)
+
+
+def _RenditionConfiguration_or_none(value: RenditionConfiguration | RenditionConfigurationDict | None) -> RenditionConfiguration | None:
+    return None if value is None else from_typed_dict(RenditionConfiguration, value)
+
+
+def _S3DestinationConfiguration_or_none(value: S3DestinationConfiguration | S3DestinationConfigurationDict | None) -> S3DestinationConfiguration | None:
+    return None if value is None else from_typed_dict(S3DestinationConfiguration, value)
+
+
+def _StreamFilters_or_none(value: StreamFilters | StreamFiltersDict | None) -> StreamFilters | None:
+    return None if value is None else from_typed_dict(StreamFilters, value)
+
+
+def _ThumbnailConfiguration_or_none(value: ThumbnailConfiguration | ThumbnailConfigurationDict | None) -> ThumbnailConfiguration | None:
+    return None if value is None else from_typed_dict(ThumbnailConfiguration, value)
+
+
+def _list_of_BatchStartViewerSessionRevocationViewerSession(value: list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]) -> list[BatchStartViewerSessionRevocationViewerSession]:
+    return [from_typed_dict(BatchStartViewerSessionRevocationViewerSession, v) for v in value]
+
+
+def _list_of_MediaTailorPlaybackConfiguration(value: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]) -> list[MediaTailorPlaybackConfiguration]:
+    return [from_typed_dict(MediaTailorPlaybackConfiguration, v) for v in value]
+
+
+def _list_of_MediaTailorPlaybackConfiguration_or_none(value: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None) -> list[MediaTailorPlaybackConfiguration] | None:
+    return None if value is None else [from_typed_dict(MediaTailorPlaybackConfiguration, v) for v in value]
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -230,7 +750,7 @@ class BatchStartViewerSessionRevocationError(Model):
 class BatchStartViewerSessionRevocationRequest(Model):
     """Input of :class:`~ivs_async.commands.BatchStartViewerSessionRevocationCommand`."""
 
-    viewer_sessions: list[BatchStartViewerSessionRevocationViewerSession]
+    viewer_sessions: list[BatchStartViewerSessionRevocationViewerSession] = attrs.field(converter=_list_of_BatchStartViewerSessionRevocationViewerSession)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -302,9 +822,9 @@ class ChannelSummary(Model):
 class CreateAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateAdConfigurationCommand`."""
 
-    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration]
+    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] = attrs.field(converter=_list_of_MediaTailorPlaybackConfiguration)
     name: str | None = None
-    post_roll_configuration: PostRollConfiguration | None = None
+    post_roll_configuration: PostRollConfiguration | None = attrs.field(default=None, converter=_PostRollConfiguration_or_none)
     tags: dict[str, str] | None = None
 
 
@@ -322,17 +842,17 @@ class CreateChannelRequest(Model):
 
     ad_configuration_arn: str | None = None
     authorized: bool | None = None
-    container_format: ContainerFormat | str | None = None
+    container_format: ContainerFormat | ContainerFormatValue | None = None
     failover_slate_configuration_arn: str | None = None
     insecure_ingest: bool | None = None
-    latency_mode: ChannelLatencyMode | str | None = None
-    multitrack_input_configuration: MultitrackInputConfiguration | None = None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None = None
+    multitrack_input_configuration: MultitrackInputConfiguration | None = attrs.field(default=None, converter=_MultitrackInputConfiguration_or_none)
     name: str | None = None
     playback_restriction_policy_arn: str | None = None
-    preset: TranscodePreset | str | None = None
+    preset: TranscodePreset | TranscodePresetValue | None = None
     recording_configuration_arn: str | None = None
     tags: dict[str, str] | None = None
-    type: ChannelType | str | None = None
+    type: ChannelType | ChannelTypeValue | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -386,12 +906,12 @@ class CreatePlaybackRestrictionPolicyResponse(Model):
 class CreateRecordingConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.CreateRecordingConfigurationCommand`."""
 
-    destination_configuration: DestinationConfiguration
+    destination_configuration: DestinationConfiguration = attrs.field(converter=_DestinationConfiguration)
     name: str | None = None
     recording_reconnect_window_seconds: int | None = None
-    rendition_configuration: RenditionConfiguration | None = None
+    rendition_configuration: RenditionConfiguration | None = attrs.field(default=None, converter=_RenditionConfiguration_or_none)
     tags: dict[str, str] | None = None
-    thumbnail_configuration: ThumbnailConfiguration | None = None
+    thumbnail_configuration: ThumbnailConfiguration | None = attrs.field(default=None, converter=_ThumbnailConfiguration_or_none)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -520,7 +1040,7 @@ class DeleteStreamKeyResponse(Model):
 class DestinationConfiguration(Model):
     """Where a recording configuration stores recordings."""
 
-    s3: S3DestinationConfiguration | None = None
+    s3: S3DestinationConfiguration | None = attrs.field(default=None, converter=_S3DestinationConfiguration_or_none)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -884,7 +1404,7 @@ class ListStreamSessionsResponse(Model):
 class ListStreamsRequest(Model):
     """Input of :class:`~ivs_async.commands.ListStreamsCommand`."""
 
-    filter_by: StreamFilters | None = None
+    filter_by: StreamFilters | None = attrs.field(default=None, converter=_StreamFilters_or_none)
     max_results: int | None = None
     next_token: str | None = None
 
@@ -925,8 +1445,8 @@ class MultitrackInputConfiguration(Model):
     """Multitrack ingest settings of a channel."""
 
     enabled: bool | None = None
-    maximum_resolution: MultitrackMaximumResolution | str | None = None
-    policy: MultitrackPolicy | str | None = None
+    maximum_resolution: MultitrackMaximumResolution | MultitrackMaximumResolutionValue | None = None
+    policy: MultitrackPolicy | MultitrackPolicyValue | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1024,8 +1544,8 @@ class RecordingConfigurationSummary(Model):
 class RenditionConfiguration(Model):
     """Which renditions a recording keeps."""
 
-    rendition_selection: RenditionConfigurationRenditionSelection | str | None = None
-    renditions: list[RenditionConfigurationRendition | str] | None = None
+    rendition_selection: RenditionConfigurationRenditionSelection | RenditionConfigurationRenditionSelectionValue | None = None
+    renditions: list[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1100,7 +1620,7 @@ class StreamEvent(Model):
 class StreamFilters(Model):
     """Filters for ListStreams."""
 
-    health: StreamHealth | str | None = None
+    health: StreamHealth | StreamHealthValue | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1178,9 +1698,9 @@ class TagResourceResponse(Model):
 class ThumbnailConfiguration(Model):
     """How a recording captures thumbnails."""
 
-    recording_mode: RecordingMode | str | None = None
-    resolution: ThumbnailConfigurationResolution | str | None = None
-    storage: list[ThumbnailConfigurationStorage | str] | None = None
+    recording_mode: RecordingMode | RecordingModeValue | None = None
+    resolution: ThumbnailConfigurationResolution | ThumbnailConfigurationResolutionValue | None = None
+    storage: list[ThumbnailConfigurationStorage | ThumbnailConfigurationStorageValue] | None = None
     target_interval_seconds: int | None = None
 
 
@@ -1204,9 +1724,9 @@ class UpdateAdConfigurationRequest(Model):
     """Input of :class:`~ivs_async.commands.UpdateAdConfigurationCommand`."""
 
     arn: str
-    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None = None
+    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None = attrs.field(default=None, converter=_list_of_MediaTailorPlaybackConfiguration_or_none)
     name: str | None = None
-    post_roll_configuration: PostRollConfiguration | None = None
+    post_roll_configuration: PostRollConfiguration | None = attrs.field(default=None, converter=_PostRollConfiguration_or_none)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1224,16 +1744,16 @@ class UpdateChannelRequest(Model):
     arn: str
     ad_configuration_arn: str | None = None
     authorized: bool | None = None
-    container_format: ContainerFormat | str | None = None
+    container_format: ContainerFormat | ContainerFormatValue | None = None
     failover_slate_configuration_arn: str | None = None
     insecure_ingest: bool | None = None
-    latency_mode: ChannelLatencyMode | str | None = None
-    multitrack_input_configuration: MultitrackInputConfiguration | None = None
+    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None = None
+    multitrack_input_configuration: MultitrackInputConfiguration | None = attrs.field(default=None, converter=_MultitrackInputConfiguration_or_none)
     name: str | None = None
     playback_restriction_policy_arn: str | None = None
-    preset: TranscodePreset | str | None = None
+    preset: TranscodePreset | TranscodePresetValue | None = None
     recording_configuration_arn: str | None = None
-    type: ChannelType | str | None = None
+    type: ChannelType | ChannelTypeValue | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1305,141 +1825,211 @@ __all__ = [
     "AudioConfiguration",
     "BatchError",
     "BatchGetChannelRequest",
+    "BatchGetChannelRequestDict",
     "BatchGetChannelResponse",
     "BatchGetStreamKeyRequest",
+    "BatchGetStreamKeyRequestDict",
     "BatchGetStreamKeyResponse",
     "BatchStartViewerSessionRevocationError",
     "BatchStartViewerSessionRevocationRequest",
+    "BatchStartViewerSessionRevocationRequestDict",
     "BatchStartViewerSessionRevocationResponse",
     "BatchStartViewerSessionRevocationViewerSession",
+    "BatchStartViewerSessionRevocationViewerSessionDict",
     "Channel",
     "ChannelLatencyMode",
+    "ChannelLatencyModeValue",
     "ChannelSummary",
     "ChannelType",
+    "ChannelTypeValue",
     "ContainerFormat",
+    "ContainerFormatValue",
     "CreateAdConfigurationRequest",
+    "CreateAdConfigurationRequestDict",
     "CreateAdConfigurationResponse",
     "CreateChannelRequest",
+    "CreateChannelRequestDict",
     "CreateChannelResponse",
     "CreateFailoverSlateConfigurationRequest",
+    "CreateFailoverSlateConfigurationRequestDict",
     "CreateFailoverSlateConfigurationResponse",
     "CreatePlaybackRestrictionPolicyRequest",
+    "CreatePlaybackRestrictionPolicyRequestDict",
     "CreatePlaybackRestrictionPolicyResponse",
     "CreateRecordingConfigurationRequest",
+    "CreateRecordingConfigurationRequestDict",
     "CreateRecordingConfigurationResponse",
     "CreateStreamKeyRequest",
+    "CreateStreamKeyRequestDict",
     "CreateStreamKeyResponse",
     "DeleteAdConfigurationRequest",
+    "DeleteAdConfigurationRequestDict",
     "DeleteAdConfigurationResponse",
     "DeleteChannelRequest",
+    "DeleteChannelRequestDict",
     "DeleteChannelResponse",
     "DeleteFailoverSlateConfigurationRequest",
+    "DeleteFailoverSlateConfigurationRequestDict",
     "DeleteFailoverSlateConfigurationResponse",
     "DeletePlaybackKeyPairRequest",
+    "DeletePlaybackKeyPairRequestDict",
     "DeletePlaybackKeyPairResponse",
     "DeletePlaybackRestrictionPolicyRequest",
+    "DeletePlaybackRestrictionPolicyRequestDict",
     "DeletePlaybackRestrictionPolicyResponse",
     "DeleteRecordingConfigurationRequest",
+    "DeleteRecordingConfigurationRequestDict",
     "DeleteRecordingConfigurationResponse",
     "DeleteStreamKeyRequest",
+    "DeleteStreamKeyRequestDict",
     "DeleteStreamKeyResponse",
     "DestinationConfiguration",
+    "DestinationConfigurationDict",
     "FailoverSlateConfiguration",
     "FailoverSlateConfigurationState",
+    "FailoverSlateConfigurationStateValue",
     "FailoverSlateConfigurationSummary",
     "GetAdConfigurationRequest",
+    "GetAdConfigurationRequestDict",
     "GetAdConfigurationResponse",
     "GetChannelRequest",
+    "GetChannelRequestDict",
     "GetChannelResponse",
     "GetFailoverSlateConfigurationRequest",
+    "GetFailoverSlateConfigurationRequestDict",
     "GetFailoverSlateConfigurationResponse",
     "GetPlaybackKeyPairRequest",
+    "GetPlaybackKeyPairRequestDict",
     "GetPlaybackKeyPairResponse",
     "GetPlaybackRestrictionPolicyRequest",
+    "GetPlaybackRestrictionPolicyRequestDict",
     "GetPlaybackRestrictionPolicyResponse",
     "GetRecordingConfigurationRequest",
+    "GetRecordingConfigurationRequestDict",
     "GetRecordingConfigurationResponse",
     "GetStreamKeyRequest",
+    "GetStreamKeyRequestDict",
     "GetStreamKeyResponse",
     "GetStreamRequest",
+    "GetStreamRequestDict",
     "GetStreamResponse",
     "GetStreamSessionRequest",
+    "GetStreamSessionRequestDict",
     "GetStreamSessionResponse",
     "ImportPlaybackKeyPairRequest",
+    "ImportPlaybackKeyPairRequestDict",
     "ImportPlaybackKeyPairResponse",
     "IngestConfiguration",
     "IngestConfigurations",
     "InsertAdBreakRequest",
+    "InsertAdBreakRequestDict",
     "InsertAdBreakResponse",
     "ListAdConfigurationsRequest",
+    "ListAdConfigurationsRequestDict",
     "ListAdConfigurationsResponse",
     "ListChannelsRequest",
+    "ListChannelsRequestDict",
     "ListChannelsResponse",
     "ListFailoverSlateConfigurationsRequest",
+    "ListFailoverSlateConfigurationsRequestDict",
     "ListFailoverSlateConfigurationsResponse",
     "ListPlaybackKeyPairsRequest",
+    "ListPlaybackKeyPairsRequestDict",
     "ListPlaybackKeyPairsResponse",
     "ListPlaybackRestrictionPoliciesRequest",
+    "ListPlaybackRestrictionPoliciesRequestDict",
     "ListPlaybackRestrictionPoliciesResponse",
     "ListRecordingConfigurationsRequest",
+    "ListRecordingConfigurationsRequestDict",
     "ListRecordingConfigurationsResponse",
     "ListStreamKeysRequest",
+    "ListStreamKeysRequestDict",
     "ListStreamKeysResponse",
     "ListStreamSessionsRequest",
+    "ListStreamSessionsRequestDict",
     "ListStreamSessionsResponse",
     "ListStreamsRequest",
+    "ListStreamsRequestDict",
     "ListStreamsResponse",
     "ListTagsForResourceRequest",
+    "ListTagsForResourceRequestDict",
     "ListTagsForResourceResponse",
     "MediaTailorPlaybackConfiguration",
+    "MediaTailorPlaybackConfigurationDict",
     "MultitrackInputConfiguration",
+    "MultitrackInputConfigurationDict",
     "MultitrackMaximumResolution",
+    "MultitrackMaximumResolutionValue",
     "MultitrackPolicy",
+    "MultitrackPolicyValue",
     "PlaybackKeyPair",
     "PlaybackKeyPairSummary",
     "PlaybackRestrictionPolicy",
     "PlaybackRestrictionPolicySummary",
     "PostRollConfiguration",
+    "PostRollConfigurationDict",
     "PutMetadataRequest",
+    "PutMetadataRequestDict",
     "PutMetadataResponse",
     "RecordingConfiguration",
     "RecordingConfigurationState",
+    "RecordingConfigurationStateValue",
     "RecordingConfigurationSummary",
     "RecordingMode",
+    "RecordingModeValue",
     "RenditionConfiguration",
+    "RenditionConfigurationDict",
     "RenditionConfigurationRendition",
     "RenditionConfigurationRenditionSelection",
+    "RenditionConfigurationRenditionSelectionValue",
+    "RenditionConfigurationRenditionValue",
     "S3DestinationConfiguration",
+    "S3DestinationConfigurationDict",
     "Srt",
     "StartViewerSessionRevocationRequest",
+    "StartViewerSessionRevocationRequestDict",
     "StartViewerSessionRevocationResponse",
     "StopStreamRequest",
+    "StopStreamRequestDict",
     "StopStreamResponse",
     "Stream",
     "StreamEvent",
     "StreamFilters",
+    "StreamFiltersDict",
     "StreamHealth",
+    "StreamHealthValue",
     "StreamKey",
     "StreamKeySummary",
     "StreamSession",
     "StreamSessionSummary",
     "StreamState",
+    "StreamStateValue",
     "StreamSummary",
     "TagResourceRequest",
+    "TagResourceRequestDict",
     "TagResourceResponse",
     "ThumbnailConfiguration",
+    "ThumbnailConfigurationDict",
     "ThumbnailConfigurationResolution",
+    "ThumbnailConfigurationResolutionValue",
     "ThumbnailConfigurationStorage",
+    "ThumbnailConfigurationStorageValue",
     "TranscodePreset",
+    "TranscodePresetValue",
     "UntagResourceRequest",
+    "UntagResourceRequestDict",
     "UntagResourceResponse",
     "UpdateAdConfigurationRequest",
+    "UpdateAdConfigurationRequestDict",
     "UpdateAdConfigurationResponse",
     "UpdateChannelRequest",
+    "UpdateChannelRequestDict",
     "UpdateChannelResponse",
     "UpdateFailoverSlateConfigurationRequest",
+    "UpdateFailoverSlateConfigurationRequestDict",
     "UpdateFailoverSlateConfigurationResponse",
     "UpdatePlaybackRestrictionPolicyRequest",
+    "UpdatePlaybackRestrictionPolicyRequestDict",
     "UpdatePlaybackRestrictionPolicyResponse",
     "VideoConfiguration",
 ]

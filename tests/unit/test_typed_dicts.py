@@ -1,0 +1,49 @@
+"""Nested inputs as plain dicts (the generated ...Dict TypedDicts), as boto3 and JS v3 users write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivs_async.commands import BatchStartViewerSessionRevocationCommand, CreateRecordingConfigurationCommand
+from ivs_async.errors import ParamValidationError
+from ivs_async.models import DestinationConfiguration, S3DestinationConfiguration, ThumbnailConfiguration
+from ivs_async.testing import LocalIvs
+
+
+async def test_dicts_become_models_and_reach_the_service() -> None:
+    command = CreateRecordingConfigurationCommand(
+        destination_configuration={"s3": {"bucket_name": "recordings"}},
+        thumbnail_configuration={"recording_mode": "INTERVAL", "target_interval_seconds": 30},
+    )
+    assert command.input.destination_configuration == DestinationConfiguration(
+        s3=S3DestinationConfiguration(bucket_name="recordings")
+    )
+    assert isinstance(command.input.thumbnail_configuration, ThumbnailConfiguration)
+    async with LocalIvs() as ivs, ivs.client() as client:
+        out = await client.send(command)
+    assert out.recording_configuration is not None
+    destination = out.recording_configuration.destination_configuration
+    assert destination is not None and destination.s3 is not None and destination.s3.bucket_name == "recordings"
+
+
+def test_lists_of_dicts_are_accepted() -> None:
+    arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
+    command = BatchStartViewerSessionRevocationCommand(viewer_sessions=[{"channel_arn": arn, "viewer_id": "v1"}])
+    (session,) = command.input.viewer_sessions
+    assert session.viewer_id == "v1"
+
+
+@pytest.mark.parametrize(
+    ("destination", "path", "rule"),
+    [
+        ({"s3": {"bucket": "b"}}, "bucket", "unknown"),
+        ({"s3": {}}, "bucket_name", "required"),
+        ({"s4": {}}, "s4", "unknown"),
+    ],
+)
+def test_bad_dicts_are_validation_errors_naming_the_key(destination: object, path: str, rule: str) -> None:
+    with pytest.raises(ParamValidationError) as info:
+        CreateRecordingConfigurationCommand(destination_configuration=destination)  # type: ignore[arg-type]
+    assert (info.value.field, info.value.rule) == (path, rule)
+    if rule == "unknown" and path == "bucket":
+        assert "did you mean 'bucket_name'" in str(info.value)
