@@ -95,11 +95,12 @@ class Command(Generic[InputT, OutputT]):
 
         return cls(_converter.input_from_wire(data, cls.operation))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The input in the wire (camelCase) form."""
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """The input in the wire (camelCase) form; ``redact=True`` masks sensitive values."""
         from ivs_async import _converter
 
-        return _converter.to_wire(self.input)
+        wire = _converter.to_wire(self.input)
+        return _converter.redacted(wire, self.operation.input_cls) if redact else wire
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input!r})"

@@ -367,3 +367,26 @@ def wire_path(cls: type[Any], path: str) -> str:
             out.append(index)
             shape = (shape.member or shape.value) if shape else None
     return "".join(out)
+
+
+REDACTED = "****"
+
+
+def redacted(wire: dict[str, Any], cls: type[Any]) -> dict[str, Any]:
+    """A copy of ``wire`` (a ``cls`` in wire form) with every sensitive value replaced."""
+    return _redact(wire, STRUCTURES[cls])  # type: ignore[no-any-return]
+
+
+def _redact(value: Any, shape: Shape) -> Any:
+    if value is None:
+        return None
+    if shape.sensitive:
+        return REDACTED
+    if shape.members and isinstance(value, dict):
+        by_wire = {m.wire: m.shape for m in shape.members}
+        return {k: _redact(v, by_wire[k]) if k in by_wire else v for k, v in value.items()}
+    if shape.member is not None and isinstance(value, list):
+        return [_redact(v, shape.member) for v in value]
+    if shape.value is not None and isinstance(value, dict):
+        return {k: _redact(v, shape.value) for k, v in value.items()}
+    return value

@@ -203,6 +203,7 @@ class IvsServiceException(IvsError):
 
     code: str = ""
     fault: str = "client"
+    metadata: ResponseMetadata  # always set: the error came in a response
 
     def __init__(
         self,

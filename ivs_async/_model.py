@@ -51,11 +51,17 @@ class Model:
             parts.append(f"{field.name}={shown}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def to_dict(self) -> dict[str, Any]:
-        """This model in the wire form the service speaks: camelCase keys, no unset members."""
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """This model in the wire form the service speaks: camelCase keys, no unset members.
+
+        The wire form holds secrets as they are (stream key values, SRT passphrases): never log
+        it or return it from an API as is. ``redact=True`` replaces every sensitive value with
+        ``"****"``, for logs and API responses.
+        """
         from ivs_async import _converter
 
-        return _converter.to_wire(self)
+        wire = _converter.to_wire(self)
+        return _converter.redacted(wire, type(self)) if redact else wire
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
