@@ -13,6 +13,7 @@ from ivs_async import commands as _commands
 from ivs_async._client import IvsClient
 from ivs_async._generated.aggregated import Ivs
 from ivs_async._model import ResponseMetadata
+from ivs_async._public import rehome
 from ivs_async._version import __version__
 from ivs_async.commands import *  # noqa: F403
 from ivs_async.credentials import Credentials, CredentialsProvider, EnvironmentCredentials, StaticCredentials
@@ -32,3 +33,5 @@ __all__ = [
     "__version__",
 ]
 __all__ += _commands.__all__
+
+rehome(__name__, globals(), __all__)

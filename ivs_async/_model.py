@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import attrs
 
@@ -38,7 +38,8 @@ class Model:
     """Wire (camelCase) conversion for the frozen attrs models in :mod:`ivs_async.models`."""
 
     __slots__ = ()
-    __attrs_attrs__: ClassVar[tuple[Any, ...]]
+    if TYPE_CHECKING:  # for type checkers only: get_type_hints() must resolve in ivs_async.models
+        __attrs_attrs__: ClassVar[tuple[Any, ...]]
 
     def __repr__(self) -> str:
         # Only the members that are set, as a service response shows them; sensitive ones masked.

@@ -24,6 +24,7 @@ from ivs_async._exceptions import (
 )
 from ivs_async._generated.errors import *  # noqa: F403
 from ivs_async._generated.errors import __all__ as _modeled
+from ivs_async._public import rehome
 
 __all__ = [
     "ClientClosedError",
@@ -48,3 +49,5 @@ __all__ = [
     "Violation",
 ]
 __all__ += _modeled
+
+rehome(__name__, globals(), __all__)

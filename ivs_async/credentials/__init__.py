@@ -8,6 +8,7 @@ identity from the environment (EKS IRSA), container credentials (ECS, EKS Pod Id
 EC2 instance metadata (IMDSv2). Temporary credentials are refreshed before they expire.
 """
 
+from ivs_async._public import rehome
 from ivs_async.credentials._base import (
     CredentialChain,
     CredentialRefreshError,
@@ -41,3 +42,5 @@ __all__ = [
     "WebIdentityCredentials",
     "default_chain",
 ]
+
+rehome(__name__, globals(), __all__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import PacingTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._public import rehome
 from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
 from ivs_async.middleware import deserializer, logger, retry, serializer, signing, user_agent, validation
 from ivs_async.middleware.deserializer import deserializer_middleware
@@ -56,3 +57,5 @@ __all__ = [
     "user_agent_middleware",
     "validation_middleware",
 ]
+
+rehome(__name__, globals(), __all__)

@@ -9,6 +9,7 @@ Also a command (``python -m ivs_async.testing``) and a pytest plugin (fixtures `
 and ``ivs_client``).
 """
 
+from ivs_async._public import rehome
 from ivs_async.testing._backend import AdBreakRecord, EmulatorError, MetadataRecord, Quotas, Revocation
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
@@ -25,3 +26,5 @@ __all__ = [
     "Quotas",
     "Revocation",
 ]
+
+rehome(__name__, globals(), __all__)

@@ -218,3 +218,22 @@ async def test_no_response_body_escapes_as_an_untyped_error(body: object) -> Non
         return
     assert out.metadata.request_id == "fuzz"
     assert isinstance(out.to_dict(), dict)
+
+
+def test_public_names_show_their_public_home() -> None:
+    import traceback
+
+    import ivs_async
+    from ivs_async import commands, credentials, errors, middleware, models, paginators, testing
+
+    for module in (ivs_async, commands, credentials, errors, middleware, models, paginators, testing):
+        for name in module.__all__:
+            home = getattr(getattr(module, name), "__module__", None)
+            if isinstance(home, str) and home.startswith("ivs_async"):
+                assert not any(part.startswith("_") for part in home.split(".")), (module.__name__, name, home)
+    try:
+        raise errors.ResourceNotFoundException("gone")
+    except errors.ResourceNotFoundException as exc:
+        shown = "".join(traceback.format_exception(exc))
+    assert "ivs_async.errors.ResourceNotFoundException: " in shown
+    assert repr(models.Channel(arn="a")) == "Channel(arn='a')"
