@@ -457,6 +457,7 @@ def gen_commands(model: Model) -> str:
         http = spec["http"]
         out.append(f"\n\nclass {op}Command(Command[{inp}, {outp}]):\n")
         out.append(f'    """{descriptions.OPERATIONS[op]}"""\n\n')
+        out.append('    __module__ = "ivs_async.commands"\n')
         out.append("    __slots__ = ()\n")
         out.append("    operation = Operation(\n")
         out.append(f'        name="{op}",\n')
@@ -492,6 +493,7 @@ def gen_errors(model: Model) -> str:
         status = shape.get("error", {}).get("httpStatusCode", 400)
         out.append(f"\n\nclass {name}(IvsServiceException):\n")
         out.append(f'    """{descriptions.ERRORS[name]} (HTTP {status})"""\n\n')
+        out.append('    __module__ = "ivs_async.errors"  # its public home, in tracebacks too\n')
         out.append(f'    code = "{name}"\n')
         out.append(f'    fault = "{fault}"\n')
     out.append("\n\nMODELED_ERRORS: dict[str, type[IvsServiceException]] = {\n")
@@ -559,7 +561,8 @@ def gen_aggregated(model: Model) -> str:
         "from ivs_async._client import IvsClient\n",
         "from ivs_async._generated import commands, models\n",
         "\n\nclass Ivs(IvsClient):\n",
-        '    """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""\n',
+        '    """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""\n\n',
+        '    __module__ = "ivs_async"\n',
     ]
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
@@ -578,7 +581,12 @@ def gen_aggregated(model: Model) -> str:
 def generate() -> dict[str, str]:
     model = Model(json.loads(MODEL.read_text()))
     return {
-        "__init__.py": HEADER + '"""Code generated from the IVS model. Import it through the public modules."""\n',
+        "__init__.py": HEADER
+        + '"""Code generated from the IVS model. Import it through the public modules."""\n\n'
+        + "# The command classes ivs_async re-exports, named here so that `import ivs_async` need not load them.\n"
+        + "COMMAND_NAMES = (\n"
+        + "".join(f'    "{op}Command",\n' for op in sorted(json.loads(MODEL.read_text())["operations"]))
+        + ")\n",
         "models.py": gen_models(model),
         "schema.py": gen_schema(model),
         "commands.py": gen_commands(model),

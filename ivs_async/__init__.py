@@ -6,20 +6,50 @@
 The public modules are ``commands``, ``models``, ``errors``, ``paginators``, ``credentials``,
 ``middleware``, ``playback`` (tokens for private channels), ``events`` (IVS's EventBridge
 events) and ``testing`` (the local emulator); everything whose name starts with an underscore
-is private.
+is private. The names below load when first used, so importing the package costs little.
 """
 
-from ivs_async import commands as _commands
-from ivs_async._client import IvsClient
-from ivs_async._generated.aggregated import Ivs
-from ivs_async._model import ResponseMetadata
-from ivs_async._public import rehome
-from ivs_async._version import __version__
-from ivs_async.commands import *  # noqa: F403
-from ivs_async.credentials import Credentials, CredentialsProvider, EnvironmentCredentials, StaticCredentials
-from ivs_async.errors import IvsError, IvsServiceException, ParamValidationError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ivs_async._generated import COMMAND_NAMES
+from ivs_async._version import __version__ as __version__
+
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
+    from ivs_async._client import IvsClient as IvsClient
+    from ivs_async._generated.aggregated import Ivs as Ivs
+    from ivs_async._model import ResponseMetadata as ResponseMetadata
+    from ivs_async.commands import *  # noqa: F403
+    from ivs_async.commands import Command as Command
+    from ivs_async.commands import Operation as Operation
+    from ivs_async.credentials import Credentials as Credentials
+    from ivs_async.credentials import CredentialsProvider as CredentialsProvider
+    from ivs_async.credentials import EnvironmentCredentials as EnvironmentCredentials
+    from ivs_async.credentials import StaticCredentials as StaticCredentials
+    from ivs_async.errors import IvsError as IvsError
+    from ivs_async.errors import IvsServiceException as IvsServiceException
+    from ivs_async.errors import ParamValidationError as ParamValidationError
+
+# Where each top-level name lives; the command classes live in ivs_async.commands.
+_HOMES = {
+    "Credentials": "ivs_async.credentials",
+    "CredentialsProvider": "ivs_async.credentials",
+    "EnvironmentCredentials": "ivs_async.credentials",
+    "Ivs": "ivs_async._generated.aggregated",
+    "IvsClient": "ivs_async._client",
+    "IvsError": "ivs_async.errors",
+    "IvsServiceException": "ivs_async.errors",
+    "ParamValidationError": "ivs_async.errors",
+    "ResponseMetadata": "ivs_async.models",
+    "StaticCredentials": "ivs_async.credentials",
+    "Command": "ivs_async.commands",
+    "Operation": "ivs_async.commands",
+}
 
 __all__ = [
+    "Command",
     "Credentials",
     "CredentialsProvider",
     "EnvironmentCredentials",
@@ -27,11 +57,23 @@ __all__ = [
     "IvsClient",
     "IvsError",
     "IvsServiceException",
+    "Operation",
     "ParamValidationError",
     "ResponseMetadata",
     "StaticCredentials",
     "__version__",
 ]
-__all__ += _commands.__all__
+__all__ += COMMAND_NAMES
 
-rehome(__name__, globals(), __all__)
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name) or ("ivs_async.commands" if name in COMMAND_NAMES else None)
+    if home is None:
+        raise AttributeError(f"module 'ivs_async' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

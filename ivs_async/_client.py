@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -27,7 +28,12 @@ class IvsClient:
 
     Use it with ``async with`` or call :meth:`close`. One client can serve any number of
     concurrent calls; its connection pool, credentials and retry quota are its own.
+
+    Settings not passed come from ``environ`` (``os.environ`` by default) and the shared config
+    files it names, as boto3 reads them; ``environ={}`` reads no variables.
     """
+
+    __module__ = "ivs_async"
 
     def __init__(
         self,
@@ -50,6 +56,7 @@ class IvsClient:
         use_fips_endpoint: bool | None = None,
         use_dualstack_endpoint: bool | None = None,
         logger: logging.Logger | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.config: ClientConfig = resolve_config(
             region=region,
@@ -67,6 +74,7 @@ class IvsClient:
             keepalive_timeout=keepalive_timeout,
             user_agent_extra=user_agent_extra,
             max_response_bytes=max_response_bytes,
+            environ=environ,
         )
         if retry_strategy is not None and not isinstance(retry_strategy, RetryStrategy):
             raise ConfigurationError("retry_strategy must implement RetryStrategy")

@@ -22,6 +22,7 @@ import cattrs
 import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+import ivs_async.models  # noqa: F401  (the models' public home: their annotations resolve there)
 from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._generated.schema import STRUCTURES
 from ivs_async._schema import Shape

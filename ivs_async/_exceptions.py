@@ -240,3 +240,9 @@ class IvsServiceException(IvsError):
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
     return cls(*args, **kwargs)
+
+
+# Their public home, wherever they are raised from (ivs_async.errors re-exports them all).
+for _public in (*(v for v in tuple(globals().values()) if isinstance(v, type) and issubclass(v, Exception)), Violation):
+    if not _public.__name__.startswith("_"):
+        _public.__module__ = "ivs_async.errors"

@@ -12,6 +12,8 @@ from ivs_async._generated import commands, models
 class Ivs(IvsClient):
     """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""
 
+    __module__ = "ivs_async"
+
     async def batch_get_channel(
         self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[commands.BatchGetChannelParams]
     ) -> models.BatchGetChannelResponse:

@@ -137,6 +137,7 @@ class BatchGetChannelParams(TypedDict, total=False):
 class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResponse]):
     """Get up to 50 channels by ARN in one call; unknown ARNs come back in errors."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="BatchGetChannel",
@@ -160,6 +161,7 @@ class BatchGetStreamKeyParams(TypedDict, total=False):
 class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamKeyResponse]):
     """Get up to 50 stream keys by ARN in one call, values included."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="BatchGetStreamKey",
@@ -183,6 +185,7 @@ class BatchStartViewerSessionRevocationParams(TypedDict, total=False):
 class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRevocationRequest, BatchStartViewerSessionRevocationResponse]):
     """Revoke up to 20 viewer sessions at once."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="BatchStartViewerSessionRevocation",
@@ -209,6 +212,7 @@ class CreateAdConfigurationParams(TypedDict, total=False):
 class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateAdConfigurationResponse]):
     """Create an ad configuration that points at MediaTailor playback configurations."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreateAdConfiguration",
@@ -244,6 +248,7 @@ class CreateChannelParams(TypedDict, total=False):
 class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse]):
     """Create a channel and its first stream key."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreateChannel",
@@ -271,6 +276,7 @@ class CreateFailoverSlateConfigurationParams(TypedDict, total=False):
 class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigurationRequest, CreateFailoverSlateConfigurationResponse]):
     """Create a failover slate configuration for channels."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreateFailoverSlateConfiguration",
@@ -298,6 +304,7 @@ class CreatePlaybackRestrictionPolicyParams(TypedDict, total=False):
 class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPolicyRequest, CreatePlaybackRestrictionPolicyResponse]):
     """Create a policy that limits playback by country and origin."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreatePlaybackRestrictionPolicy",
@@ -326,6 +333,7 @@ class CreateRecordingConfigurationParams(TypedDict, total=False):
 class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRequest, CreateRecordingConfigurationResponse]):
     """Create a configuration that records streams to an S3 bucket."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreateRecordingConfiguration",
@@ -350,6 +358,7 @@ class CreateStreamKeyParams(TypedDict, total=False):
 class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResponse]):
     """Create a stream key for a channel that has none."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="CreateStreamKey",
@@ -373,6 +382,7 @@ class DeleteAdConfigurationParams(TypedDict, total=False):
 class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteAdConfigurationResponse]):
     """Delete an ad configuration."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeleteAdConfiguration",
@@ -396,6 +406,7 @@ class DeleteChannelParams(TypedDict, total=False):
 class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse]):
     """Delete a channel and its stream keys; the channel must be offline."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeleteChannel",
@@ -419,6 +430,7 @@ class DeleteFailoverSlateConfigurationParams(TypedDict, total=False):
 class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigurationRequest, DeleteFailoverSlateConfigurationResponse]):
     """Delete a failover slate configuration."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeleteFailoverSlateConfiguration",
@@ -442,6 +454,7 @@ class DeletePlaybackKeyPairParams(TypedDict, total=False):
 class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeletePlaybackKeyPairResponse]):
     """Delete a playback key pair; tokens it signed stop working."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeletePlaybackKeyPair",
@@ -465,6 +478,7 @@ class DeletePlaybackRestrictionPolicyParams(TypedDict, total=False):
 class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPolicyRequest, DeletePlaybackRestrictionPolicyResponse]):
     """Delete a playback restriction policy."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeletePlaybackRestrictionPolicy",
@@ -488,6 +502,7 @@ class DeleteRecordingConfigurationParams(TypedDict, total=False):
 class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRequest, DeleteRecordingConfigurationResponse]):
     """Delete a recording configuration that no channel uses."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeleteRecordingConfiguration",
@@ -511,6 +526,7 @@ class DeleteStreamKeyParams(TypedDict, total=False):
 class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResponse]):
     """Delete a stream key; broadcasts using it stop being accepted."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="DeleteStreamKey",
@@ -534,6 +550,7 @@ class GetAdConfigurationParams(TypedDict, total=False):
 class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigurationResponse]):
     """Get an ad configuration by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetAdConfiguration",
@@ -557,6 +574,7 @@ class GetChannelParams(TypedDict, total=False):
 class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
     """Get a channel's configuration by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetChannel",
@@ -580,6 +598,7 @@ class GetFailoverSlateConfigurationParams(TypedDict, total=False):
 class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfigurationRequest, GetFailoverSlateConfigurationResponse]):
     """Get a failover slate configuration by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetFailoverSlateConfiguration",
@@ -603,6 +622,7 @@ class GetPlaybackKeyPairParams(TypedDict, total=False):
 class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKeyPairResponse]):
     """Get a playback key pair's name, fingerprint and tags by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetPlaybackKeyPair",
@@ -626,6 +646,7 @@ class GetPlaybackRestrictionPolicyParams(TypedDict, total=False):
 class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRequest, GetPlaybackRestrictionPolicyResponse]):
     """Get a playback restriction policy by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetPlaybackRestrictionPolicy",
@@ -649,6 +670,7 @@ class GetRecordingConfigurationParams(TypedDict, total=False):
 class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest, GetRecordingConfigurationResponse]):
     """Get a recording configuration by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetRecordingConfiguration",
@@ -672,6 +694,7 @@ class GetStreamParams(TypedDict, total=False):
 class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
     """Get the live stream of a channel; fails when the channel is not broadcasting."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetStream",
@@ -695,6 +718,7 @@ class GetStreamKeyParams(TypedDict, total=False):
 class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
     """Get a stream key, value included, by ARN."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetStreamKey",
@@ -719,6 +743,7 @@ class GetStreamSessionParams(TypedDict, total=False):
 class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionResponse]):
     """Get one broadcast session of a channel (the latest when no stream id is given)."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="GetStreamSession",
@@ -744,6 +769,7 @@ class ImportPlaybackKeyPairParams(TypedDict, total=False):
 class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportPlaybackKeyPairResponse]):
     """Import the public half of a key pair used to sign playback tokens."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ImportPlaybackKeyPair",
@@ -770,6 +796,7 @@ class InsertAdBreakParams(TypedDict, total=False):
 class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse]):
     """Insert an ad break into a live stream."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="InsertAdBreak",
@@ -794,6 +821,7 @@ class ListAdConfigurationsParams(TypedDict, total=False):
 class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdConfigurationsResponse]):
     """List ad configurations, one page at a time."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListAdConfigurations",
@@ -823,6 +851,7 @@ class ListChannelsParams(TypedDict, total=False):
 class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
     """List channels, optionally filtered by name or by an attached resource."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListChannels",
@@ -847,6 +876,7 @@ class ListFailoverSlateConfigurationsParams(TypedDict, total=False):
 class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurationsRequest, ListFailoverSlateConfigurationsResponse]):
     """List failover slate configurations, one page at a time."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListFailoverSlateConfigurations",
@@ -871,6 +901,7 @@ class ListPlaybackKeyPairsParams(TypedDict, total=False):
 class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlaybackKeyPairsResponse]):
     """List playback key pairs, one page at a time."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListPlaybackKeyPairs",
@@ -895,6 +926,7 @@ class ListPlaybackRestrictionPoliciesParams(TypedDict, total=False):
 class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoliciesRequest, ListPlaybackRestrictionPoliciesResponse]):
     """List playback restriction policies, one page at a time."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListPlaybackRestrictionPolicies",
@@ -919,6 +951,7 @@ class ListRecordingConfigurationsParams(TypedDict, total=False):
 class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequest, ListRecordingConfigurationsResponse]):
     """List recording configurations, one page at a time."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListRecordingConfigurations",
@@ -944,6 +977,7 @@ class ListStreamKeysParams(TypedDict, total=False):
 class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysResponse]):
     """List the stream keys of a channel."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListStreamKeys",
@@ -969,6 +1003,7 @@ class ListStreamSessionsParams(TypedDict, total=False):
 class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSessionsResponse]):
     """List a channel's broadcast sessions, newest first."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListStreamSessions",
@@ -994,6 +1029,7 @@ class ListStreamsParams(TypedDict, total=False):
 class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
     """List live streams, optionally filtered by health."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListStreams",
@@ -1017,6 +1053,7 @@ class ListTagsForResourceParams(TypedDict, total=False):
 class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsForResourceResponse]):
     """List the tags of an IVS resource."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="ListTagsForResource",
@@ -1041,6 +1078,7 @@ class PutMetadataParams(TypedDict, total=False):
 class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
     """Insert timed metadata into a live stream."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="PutMetadata",
@@ -1066,6 +1104,7 @@ class StartViewerSessionRevocationParams(TypedDict, total=False):
 class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRequest, StartViewerSessionRevocationResponse]):
     """Revoke a viewer's playback sessions on a channel."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="StartViewerSessionRevocation",
@@ -1089,6 +1128,7 @@ class StopStreamParams(TypedDict, total=False):
 class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
     """Disconnect the broadcaster of a live stream."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="StopStream",
@@ -1113,6 +1153,7 @@ class TagResourceParams(TypedDict, total=False):
 class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
     """Add or overwrite tags on an IVS resource."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="TagResource",
@@ -1137,6 +1178,7 @@ class UntagResourceParams(TypedDict, total=False):
 class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse]):
     """Remove tags from an IVS resource."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="UntagResource",
@@ -1163,6 +1205,7 @@ class UpdateAdConfigurationParams(TypedDict, total=False):
 class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateAdConfigurationResponse]):
     """Change an ad configuration."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="UpdateAdConfiguration",
@@ -1198,6 +1241,7 @@ class UpdateChannelParams(TypedDict, total=False):
 class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse]):
     """Change a channel's configuration; the channel must be offline."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="UpdateChannel",
@@ -1225,6 +1269,7 @@ class UpdateFailoverSlateConfigurationParams(TypedDict, total=False):
 class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigurationRequest, UpdateFailoverSlateConfigurationResponse]):
     """Change a failover slate configuration."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="UpdateFailoverSlateConfiguration",
@@ -1252,6 +1297,7 @@ class UpdatePlaybackRestrictionPolicyParams(TypedDict, total=False):
 class UpdatePlaybackRestrictionPolicyCommand(Command[UpdatePlaybackRestrictionPolicyRequest, UpdatePlaybackRestrictionPolicyResponse]):
     """Change a playback restriction policy."""
 
+    __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
         name="UpdatePlaybackRestrictionPolicy",

@@ -9,6 +9,7 @@ from ivs_async._exceptions import IvsServiceException
 class AccessDeniedException(IvsServiceException):
     """The caller is not allowed to perform the action. (HTTP 403)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "AccessDeniedException"
     fault = "client"
 
@@ -16,6 +17,7 @@ class AccessDeniedException(IvsServiceException):
 class ChannelNotBroadcasting(IvsServiceException):
     """The channel is not live. (HTTP 404)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ChannelNotBroadcasting"
     fault = "client"
 
@@ -23,6 +25,7 @@ class ChannelNotBroadcasting(IvsServiceException):
 class ConflictException(IvsServiceException):
     """The request conflicts with the resource's current state. (HTTP 409)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ConflictException"
     fault = "client"
 
@@ -30,6 +33,7 @@ class ConflictException(IvsServiceException):
 class InternalServerException(IvsServiceException):
     """IVS failed to process the request. (HTTP 500)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "InternalServerException"
     fault = "server"
 
@@ -37,6 +41,7 @@ class InternalServerException(IvsServiceException):
 class PendingVerification(IvsServiceException):
     """The account is pending verification. (HTTP 403)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "PendingVerification"
     fault = "client"
 
@@ -44,6 +49,7 @@ class PendingVerification(IvsServiceException):
 class ResourceNotFoundException(IvsServiceException):
     """A resource named in the request does not exist. (HTTP 404)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ResourceNotFoundException"
     fault = "client"
 
@@ -51,6 +57,7 @@ class ResourceNotFoundException(IvsServiceException):
 class ServiceQuotaExceededException(IvsServiceException):
     """The request would exceed a service quota. (HTTP 402)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ServiceQuotaExceededException"
     fault = "client"
 
@@ -58,6 +65,7 @@ class ServiceQuotaExceededException(IvsServiceException):
 class ServiceUnavailable(IvsServiceException):
     """IVS is temporarily unavailable. (HTTP 503)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ServiceUnavailable"
     fault = "server"
 
@@ -65,6 +73,7 @@ class ServiceUnavailable(IvsServiceException):
 class StreamUnavailable(IvsServiceException):
     """The stream is temporarily unavailable. (HTTP 503)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "StreamUnavailable"
     fault = "server"
 
@@ -72,6 +81,7 @@ class StreamUnavailable(IvsServiceException):
 class ThrottlingException(IvsServiceException):
     """The request was throttled. (HTTP 429)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ThrottlingException"
     fault = "client"
 
@@ -79,6 +89,7 @@ class ThrottlingException(IvsServiceException):
 class ValidationException(IvsServiceException):
     """IVS rejected the input. (HTTP 400)"""
 
+    __module__ = "ivs_async.errors"  # its public home, in tracebacks too
     code = "ValidationException"
     fault = "client"
 

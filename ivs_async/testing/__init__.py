@@ -5,14 +5,40 @@
             created = await client.send(CreateChannelCommand(name="demo"))
             ivs.start_stream(created.channel.arn)
 
-Also a command (``python -m ivs_async.testing``) and a pytest plugin (fixtures ``ivs_emulator``
-and ``ivs_client``).
+Also a command (``python -m ivs_async.testing``) and a pytest plugin (fixtures ``ivs_emulator``,
+``ivs_client`` and ``ivs``). The names load when first used: the pytest plugin lives in this
+package and must cost nothing in test runs that never use it.
 """
 
-from ivs_async._public import rehome
-from ivs_async.testing._backend import AdBreakRecord, EmulatorError, MetadataRecord, Quotas, Revocation
-from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
-from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
+    from ivs_async.testing._backend import AdBreakRecord as AdBreakRecord
+    from ivs_async.testing._backend import EmulatorError as EmulatorError
+    from ivs_async.testing._backend import MetadataRecord as MetadataRecord
+    from ivs_async.testing._backend import Quotas as Quotas
+    from ivs_async.testing._backend import Revocation as Revocation
+    from ivs_async.testing._faults import Fault as Fault
+    from ivs_async.testing._faults import FaultKind as FaultKind
+    from ivs_async.testing._faults import FaultPlan as FaultPlan
+    from ivs_async.testing._local import DEFAULT_CREDENTIALS as DEFAULT_CREDENTIALS
+    from ivs_async.testing._local import LocalIvs as LocalIvs
+
+_HOMES = {
+    "AdBreakRecord": "ivs_async.testing._backend",
+    "EmulatorError": "ivs_async.testing._backend",
+    "MetadataRecord": "ivs_async.testing._backend",
+    "Quotas": "ivs_async.testing._backend",
+    "Revocation": "ivs_async.testing._backend",
+    "Fault": "ivs_async.testing._faults",
+    "FaultKind": "ivs_async.testing._faults",
+    "FaultPlan": "ivs_async.testing._faults",
+    "DEFAULT_CREDENTIALS": "ivs_async.testing._local",
+    "LocalIvs": "ivs_async.testing._local",
+}
 
 __all__ = [
     "DEFAULT_CREDENTIALS",
@@ -27,4 +53,17 @@ __all__ = [
     "Revocation",
 ]
 
-rehome(__name__, globals(), __all__)
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ivs_async.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    if isinstance(value, type) and value.__module__.startswith("ivs_async.testing._"):
+        value.__module__ = __name__  # its public home, in tracebacks and reprs
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any, Self
 
 from ivs_async._client import IvsClient
 from ivs_async._endpoints import check_region
+from ivs_async._generated.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._auth import SignatureChecker
 from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord, Quotas, Revocation
@@ -19,6 +21,10 @@ from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 
 # Test-only credentials; nothing else accepts them.
 DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
+
+
+# The environment of the clients made for the emulator: no AWS_* variables, no shared files.
+_ISOLATED = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 
 
 def _utc_now() -> datetime:
@@ -123,9 +129,23 @@ class LocalIvs:
         return self._server.unexpected_errors
 
     def client(self, **options: Any) -> IvsClient:
-        """An IvsClient for this emulator; ``options`` go to IvsClient (max_attempts=1, say)."""
+        """An IvsClient for this emulator; ``options`` go to IvsClient (max_attempts=1, say).
+
+        It takes nothing from the environment or ~/.aws (a developer's AWS_USE_FIPS_ENDPOINT,
+        AWS_RETRY_MODE or profile never reaches it): only ``options`` and what the emulator needs.
+        """
+        return IvsClient(**self._client_options(options))
+
+    def aggregated_client(self, **options: Any) -> Ivs:
+        """The aggregated client (one method per operation) for this emulator, as :meth:`client`."""
+        return Ivs(**self._client_options(options))
+
+    def _client_options(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("credentials", self.credentials)
-        return IvsClient(region=self.region, endpoint=self.endpoint, **options)
+        options.setdefault("region", self.region)
+        options.setdefault("endpoint", self.endpoint)
+        options.setdefault("environ", _ISOLATED)
+        return options
 
     # -- serving --------------------------------------------------------------------------------
 
