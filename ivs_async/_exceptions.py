@@ -6,6 +6,7 @@ IvsError
     ├── ParamValidationError   input broke a model rule; nothing was sent
     ├── ConfigurationError     MissingRegionError, NoCredentialsError, bad endpoint ...
     ├── ClientClosedError
+    ├── WrongEventLoopError    a client used on a second event loop
     ├── TransportError         ConnectionFailedError, RequestTimeoutError (DeadlineExceededError)
     ├── ResponseParseError     the response was not what IVS sends (HTML page, cut JSON)
     ├── ResponseTooLargeError  the response body passed max_response_bytes
@@ -100,6 +101,11 @@ class PartialCredentialsError(ConfigurationError):
 
 class ClientClosedError(IvsSdkError, RuntimeError):
     """send() was called on a closed client."""
+
+
+class WrongEventLoopError(IvsSdkError, RuntimeError):
+    """The client was first used on another event loop: its connections belong to that loop.
+    Make one client per event loop (per thread, per ``asyncio.run``)."""
 
 
 class TransportError(IvsSdkError):

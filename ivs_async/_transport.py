@@ -20,6 +20,7 @@ from ivs_async._exceptions import (
     RequestTimeoutError,
     ResponseTooLargeError,
     TransportError,
+    WrongEventLoopError,
 )
 from ivs_async._http import HttpRequest, HttpResponse
 
@@ -64,6 +65,7 @@ class AiohttpTransport:
         self._keepalive_timeout = keepalive_timeout
         self._trust_env = trust_env
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         # yarl.URL objects for the URLs we send, built once: most operations have a fixed URL.
         self._urls: dict[str, URL] = {}
@@ -71,6 +73,7 @@ class AiohttpTransport:
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ClientClosedError("the client is closed")
+        self._loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=0,
@@ -115,6 +118,11 @@ class AiohttpTransport:
         self, request: HttpRequest, *, connect_timeout: float | None = None, read_timeout: float | None = None
     ) -> HttpResponse:
         session = self._session or self._open()
+        if asyncio.get_running_loop() is not self._loop:
+            raise WrongEventLoopError(
+                "this client's connections belong to the event loop it was first used on; "
+                "make one client per event loop (per thread, per asyncio.run)"
+            )
         timeout = self._timeout
         if connect_timeout is not None or read_timeout is not None:
             timeout = _timeout(
@@ -149,6 +157,8 @@ class AiohttpTransport:
     async def close(self) -> None:
         self._closed = True
         session, self._session = self._session, None
+        if session is not None and self._loop is not asyncio.get_running_loop():
+            return  # its loop is gone or elsewhere: nothing can be awaited on it from here
         if session is not None:
             await session.close()
             # Let the event loop finish closing the sockets before the loop itself closes.

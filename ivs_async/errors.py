@@ -21,6 +21,7 @@ from ivs_async._exceptions import (
     ResponseTooLargeError,
     TransportError,
     Violation,
+    WrongEventLoopError,
 )
 from ivs_async._generated.errors import *  # noqa: F403
 from ivs_async._generated.errors import __all__ as _modeled
@@ -47,6 +48,7 @@ __all__ = [
     "ResponseTooLargeError",
     "TransportError",
     "Violation",
+    "WrongEventLoopError",
 ]
 __all__ += _modeled
 

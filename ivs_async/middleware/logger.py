@@ -7,6 +7,7 @@ import time
 
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import IvsError
+from ivs_async._model import ResponseMetadata
 from ivs_async._stack import Handler
 
 NAME = "logger"
@@ -25,24 +26,33 @@ def logging_middleware(next_handler: Handler, context: HandlerContext) -> Handle
         except IvsError as exc:
             md = exc.metadata
             logger.debug(
-                "ivs %s failed: %s (HTTP %s, request id %s, %s attempts) in %.1f ms",
+                "ivs %s failed: %s (%s, request id %s, %s) in %.1f ms",
                 op,
                 type(exc).__name__,
-                md.http_status_code if md else "-",
-                md.request_id if md else "-",
-                md.attempts if md else call.attempt,
+                answer(md),
+                (md.request_id if md else None) or "-",
+                attempts(md.attempts if md else call.attempt),
                 (time.perf_counter() - start) * 1000,
             )
             raise
         md = getattr(result, "metadata", None)
         logger.debug(
-            "ivs %s: HTTP %s, request id %s, %s attempts in %.1f ms",
+            "ivs %s: %s, request id %s, %s in %.1f ms",
             op,
-            md.http_status_code if md else "-",
-            md.request_id if md else "-",
-            md.attempts if md else call.attempt,
+            answer(md),
+            (md.request_id if md else None) or "-",
+            attempts(md.attempts if md else call.attempt),
             (time.perf_counter() - start) * 1000,
         )
         return result
 
     return log
+
+
+def answer(md: ResponseMetadata | None) -> str:
+    """ "HTTP 503", or "no response" when the exchange failed below HTTP."""
+    return f"HTTP {md.http_status_code}" if md is not None and md.http_status_code else "no response"
+
+
+def attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 import attrs
@@ -11,8 +12,9 @@ from ivs_async._context import Call, HandlerContext
 from ivs_async._deadline import DeadlineKeeper
 from ivs_async._exceptions import DeadlineExceededError, IvsError
 from ivs_async._model import ResponseMetadata
-from ivs_async._retries import RateLimitingStrategy
+from ivs_async._retries import RateLimitingStrategy, classify
 from ivs_async._stack import Handler
+from ivs_async.middleware.logger import answer
 
 NAME = "retry"
 
@@ -22,6 +24,7 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
     limiter = strategy if isinstance(strategy, RateLimitingStrategy) else None
     default_timeout = context.config.timeout
     operation = context.operation.name
+    logger = context.logger
     deadlines = DeadlineKeeper()
 
     async def retry(call: Call) -> object:
@@ -51,6 +54,16 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                     if delay is None or loop.time() + delay >= deadline:
                         _final(exc, call.attempt, token.total_delay)
                         raise
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug(
+                            "ivs %s attempt %d failed: %s (%s, %s); retrying in %.3f s",
+                            operation,
+                            call.attempt,
+                            type(exc).__name__,
+                            answer(exc.metadata),
+                            _reason(exc),
+                            delay,
+                        )
                     token.total_delay += delay
                     await asyncio.sleep(delay)
                     continue
@@ -73,6 +86,12 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
             deadlines.release(watch)
 
     return retry
+
+
+def _reason(error: IvsError) -> str:
+    """Why the error is retried, as the logs say it: throttling, transient, timeout, clock skew."""
+    kind = classify(error)
+    return kind.value.replace("_", " ") if kind is not None else "retryable by the strategy"
 
 
 def _final(error: IvsError, attempts: int, total_delay: float) -> IvsError:
