@@ -10,6 +10,7 @@ missing key is reported too. All three are built once, at import.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 import types
@@ -334,14 +335,34 @@ def _violations(exc: cattrs.BaseValidationError, cls: type[Any]) -> list[Violati
     found = []
     for message in cattrs.transform_error(exc, path="$", format_exception=_format):
         text, _, path = message.rpartition(" @ ")
-        if text.startswith("required field missing"):
-            rule = "required"
-        elif text.startswith("extra fields found"):
-            rule = "unknown"
-        else:
-            rule = "type"
-        found.append(Violation(wire_path(cls, path or "$"), rule, text or message))
+        where = wire_path(cls, path or "$")
+        if text.startswith("extra fields found"):
+            names = text[text.index("(") + 1 : text.rindex(")")].split(", ")
+            found += [Violation(f"{where}.{name}", "unknown", _unknown_key(cls, where, name)) for name in names]
+            continue
+        rule = "required" if text.startswith("required field missing") else "type"
+        found.append(Violation(where, rule, text or message))
     return found
+
+
+def _unknown_key(cls: type[Any], where: str, name: str) -> str:
+    """Why a key is unknown, with the wire name it probably meant (``latency_mode`` -> ``latencyMode``)."""
+    shape: Shape | None = STRUCTURES.get(cls)
+    for attribute, _index in _SEGMENT.findall(where[1:]):
+        if shape is None:
+            break
+        if attribute:
+            member = next((m for m in shape.members if m.wire == attribute), None)
+            shape = member.shape if member else None
+        else:
+            shape = shape.member or shape.value
+    wires = [m.wire for m in shape.members] if shape is not None else []
+    head, *rest = name.split("_")
+    camel = head + "".join(part[:1].upper() + part[1:] for part in rest)
+    if camel in wires and camel != name:
+        return f"unknown key; did you mean {camel!r}? from_dict takes the wire (camelCase) names"
+    close = difflib.get_close_matches(name, wires, n=1)
+    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
 
 
 def _format(exc: BaseException, tp: Any) -> str:

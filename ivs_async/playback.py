@@ -11,11 +11,12 @@ needs the ``cryptography`` package: ``pip install 'ivs-async[playback]'``.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 from urllib.parse import quote
@@ -61,6 +62,7 @@ class PlaybackSigner:
 
     def create_token(self, channel_arn: str, *, now: float | None = None, **options: Unpack[TokenOptions]) -> str:
         """A signed token for ``channel_arn``, valid for ``expires_in`` seconds from ``now``."""
+        _check_options("create_token", options)
         claims = playback_claims(channel_arn, now=now, **options)
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         signing_input = f"{_HEADER}.{payload}"
@@ -81,6 +83,7 @@ def create_token(
 ) -> str:
     """One token (``expires_in=`` seconds, and any of :class:`TokenOptions`); to sign many with
     one key, build a :class:`PlaybackSigner` once instead."""
+    _check_options("create_token", options)
     return PlaybackSigner(private_key).create_token(channel_arn, **options)
 
 
@@ -168,6 +171,18 @@ def playback_claims(
         )
     claims["exp"] = int(issued + seconds)  # seconds since the epoch, as JWT says: not milliseconds
     return claims
+
+
+def _check_options(function: str, options: Mapping[str, object]) -> None:
+    """Python's own keyword errors, but naming the public function rather than a helper."""
+    known = TokenOptions.__annotations__
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}{hint}")
+    if "expires_in" not in options:
+        raise TypeError(f"{function}() missing the required keyword argument 'expires_in'")
 
 
 def _b64(data: bytes) -> str:

@@ -47,3 +47,25 @@ def test_bad_dicts_are_validation_errors_naming_the_key(destination: object, pat
     assert (info.value.field, info.value.rule) == (path, rule)
     if rule == "unknown" and path == "bucket":
         assert "did you mean 'bucket_name'" in str(info.value)
+
+
+def test_from_dict_suggests_the_wire_name_of_a_snake_case_key() -> None:
+    from ivs_async.commands import CreateChannelCommand
+
+    with pytest.raises(ParamValidationError) as info:
+        CreateChannelCommand.from_dict(
+            {"latency_mode": "LOW", "multitrackInputConfiguration": {"maximum_resolution": "HD"}}
+        )
+    paths = {v.path: v.message for v in info.value.violations}
+    assert "did you mean 'latencyMode'" in paths["$.latency_mode"]
+    assert "did you mean 'maximumResolution'" in paths["$.multitrackInputConfiguration.maximum_resolution"]
+    assert all(p.startswith("$.") for p in paths)  # one style: wire paths
+
+
+def test_token_keyword_errors_name_the_public_function() -> None:
+    from ivs_async.playback import create_token
+
+    with pytest.raises(TypeError, match=r"create_token\(\) missing the required keyword argument 'expires_in'"):
+        create_token("pem", "arn")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"create_token\(\) got an unexpected keyword argument 'viewer'"):
+        create_token("pem", "arn", expires_in=60, viewer="v")  # type: ignore[call-arg]
