@@ -560,7 +560,8 @@ def gen_aggregated(model: Model) -> str:
         "from typing import Unpack\n\n",
         "from ivs_async._client import IvsClient\n",
         "from ivs_async._generated import commands, models\n",
-        "\n\nclass Ivs(IvsClient):\n",
+        "from ivs_async._waiters import WaiterMethods\n",
+        "\n\nclass Ivs(IvsClient, WaiterMethods):\n",
         '    """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""\n\n',
         '    __module__ = "ivs_async"\n',
     ]

@@ -7,9 +7,10 @@ from typing import Unpack
 
 from ivs_async._client import IvsClient
 from ivs_async._generated import commands, models
+from ivs_async._waiters import WaiterMethods
 
 
-class Ivs(IvsClient):
+class Ivs(IvsClient, WaiterMethods):
     """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""
 
     __module__ = "ivs_async"

@@ -198,6 +198,9 @@ class IvsBackend:
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
         self._used_single_use: set[str] = set()  # single-use playback tokens already played
+        # How new recording configurations come up: CREATING for a while, then this outcome.
+        self.recording_creating_for = 0.0
+        self.recording_outcome = "ACTIVE"
         self.events = EventHub()
         self._outbox: list[Json] = []  # events emitted under the lock, published after it
         self._state: Json = {}
@@ -235,6 +238,7 @@ class IvsBackend:
     def reset(self) -> None:
         """Forget every resource, stream and record."""
         with self.lock:
+            self.recording_creating_for, self.recording_outcome = 0.0, "ACTIVE"
             self._state = {
                 "resources": {kind: {} for kind in RESOURCE_TYPES},
                 "keyMaterial": {},
@@ -763,12 +767,24 @@ class IvsBackend:
             "state": "ACTIVE",
             "tags": self._new_tags(request.get("tags")),
         }
+        if self.recording_creating_for > 0 or self.recording_outcome != "ACTIVE":
+            configuration["state"] = "CREATING"
+            ready = self.clock().timestamp() + self.recording_creating_for
+            configuration["_settles"] = {"at": ready, "state": self.recording_outcome}
         if not configuration["destinationConfiguration"].get("s3"):
             raise ServiceError("ValidationException", "destinationConfiguration must name an s3 destination")
         return {"recordingConfiguration": self._add(RECORDING, configuration)}
 
     def _get_recording_configuration(self, request: Json) -> Json:
-        return {"recordingConfiguration": self._get(RECORDING, request["arn"])}
+        return {"recordingConfiguration": self._settled(self._get(RECORDING, request["arn"]))}
+
+    def _settled(self, configuration: Json) -> Json:
+        """A CREATING configuration takes its outcome once its time has come (emulator clock)."""
+        settles = configuration.get("_settles")
+        if settles is not None and self.clock().timestamp() >= settles["at"]:
+            configuration["state"] = settles["state"]
+            del configuration["_settles"]
+        return configuration
 
     def _delete_recording_configuration(self, request: Json) -> Json:
         return self._delete_referenced(RECORDING, "recordingConfigurationArn", request["arn"])
@@ -782,9 +798,8 @@ class IvsBackend:
         return {}
 
     def _list_recording_configurations(self, request: Json) -> Json:
-        return self._listing(
-            "ListRecordingConfigurations", request, "recordingConfigurations", self._resources(RECORDING).items()
-        )
+        configurations = [(arn, self._settled(c)) for arn, c in self._resources(RECORDING).items()]
+        return self._listing("ListRecordingConfigurations", request, "recordingConfigurations", configurations)
 
     # -- playback restriction policies ----------------------------------------------------------
 

@@ -221,6 +221,18 @@ class LocalIvs:
 
     # -- broadcast simulation -----------------------------------------------------------------------
 
+    def simulate_recording_configurations(self, *, creating_for: float = 0.0, outcome: str = "ACTIVE") -> None:
+        """How recording configurations created from now on come up: ``CREATING`` for
+        ``creating_for`` seconds (of the emulator's clock), then ``outcome`` (``ACTIVE`` or
+        ``CREATE_FAILED``). ``reset()`` brings back the default: ``ACTIVE`` at once."""
+        if outcome not in ("ACTIVE", "CREATE_FAILED"):
+            raise ValueError("outcome must be ACTIVE or CREATE_FAILED")
+        if not creating_for >= 0:
+            raise ValueError("creating_for must be a number of seconds, 0 or more")
+        with self._backend.lock:
+            self._backend.recording_creating_for = float(creating_for)
+            self._backend.recording_outcome = outcome
+
     def start_stream(self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0) -> str:
         """Go live on ``channel_arn`` as if an encoder connected; returns the new stream id."""
         return self._backend.start_stream(channel_arn, health=health, viewer_count=viewer_count)

@@ -1,0 +1,191 @@
+"""Waiters: poll an operation until a resource reaches a state, as the AWS SDKs' waiters do.
+
+Each poll goes through the client's ``send()`` (with its retries). Between polls the waiter
+sleeps ``uniform(min_delay, min(max_delay, min_delay * 2 ** (attempt - 1)))`` seconds, never
+past ``max_wait``: the exponential backoff with jitter of the Smithy waiters the AWS SDKs share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ivs_async._exceptions import IvsSdkError
+from ivs_async._generated.commands import GetRecordingConfigurationCommand, GetStreamCommand
+from ivs_async._generated.errors import ChannelNotBroadcasting
+from ivs_async._generated.models import GetRecordingConfigurationResponse, GetStreamResponse
+
+if TYPE_CHECKING:
+    from ivs_async._client import IvsClient
+
+T = TypeVar("T")
+DEFAULT_MIN_DELAY = 2.0
+DEFAULT_MAX_DELAY = 30.0
+_random = random.SystemRandom()  # OS entropy: waiters in forked workers never poll in lockstep
+
+
+class WaiterError(IvsSdkError):
+    """A waiter ended without the state it waited for. ``last_output`` is the last answer
+    (None when the last poll answered with an error the waiter accepts), ``attempts`` the polls."""
+
+    def __init__(self, message: str, *, waiter: str, last_output: object, attempts: int) -> None:
+        self.waiter = waiter
+        self.last_output = last_output
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class WaiterTimeoutError(WaiterError):
+    """``max_wait`` passed before the resource reached the state."""
+
+
+class WaiterFailedError(WaiterError):
+    """The resource reached a state from which the one waited for cannot come (CREATE_FAILED)."""
+
+
+# What a poll says: keep waiting, done, or failed (with why).
+_WAIT, _DONE, _FAILED = "wait", "done", "failed"
+
+
+async def _wait(
+    name: str,
+    poll: Callable[[], Awaitable[tuple[str, T, str]]],
+    *,
+    max_wait: float,
+    min_delay: float,
+    max_delay: float,
+) -> T:
+    if not max_wait > 0 or not 0 < min_delay <= max_delay:
+        raise ValueError("need max_wait > 0 and 0 < min_delay <= max_delay")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_wait
+    attempt = 0
+    while True:
+        attempt += 1
+        verdict, output, why = await poll()
+        if verdict == _DONE:
+            return output
+        if verdict == _FAILED:
+            raise WaiterFailedError(f"{name}: {why}", waiter=name, last_output=output, attempts=attempt)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise WaiterTimeoutError(
+                f"{name}: still {why} after {max_wait:g} s ({attempt} polls)",
+                waiter=name,
+                last_output=output,
+                attempts=attempt,
+            )
+        ceiling = max(min_delay, min(max_delay, min_delay * 2.0 ** (attempt - 1)))
+        await asyncio.sleep(min(_random.uniform(min_delay, ceiling), remaining))
+
+
+async def wait_until_stream_live(
+    client: IvsClient,
+    *,
+    channel_arn: str,
+    max_wait: float = 300.0,
+    min_delay: float = DEFAULT_MIN_DELAY,
+    max_delay: float = DEFAULT_MAX_DELAY,
+) -> GetStreamResponse:
+    """Poll GetStream until the channel's stream is LIVE; returns that answer."""
+
+    async def poll() -> tuple[str, Any, str]:
+        try:
+            out = await client.send(GetStreamCommand(channel_arn=channel_arn))
+        except ChannelNotBroadcasting:
+            return _WAIT, None, "not broadcasting"
+        state = out.stream.state if out.stream is not None else None
+        return (_DONE if state == "LIVE" else _WAIT), out, f"in state {state}"
+
+    result: GetStreamResponse = await _wait(
+        "wait_until_stream_live", poll, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+    )
+    return result
+
+
+async def wait_until_stream_offline(
+    client: IvsClient,
+    *,
+    channel_arn: str,
+    max_wait: float = 300.0,
+    min_delay: float = DEFAULT_MIN_DELAY,
+    max_delay: float = DEFAULT_MAX_DELAY,
+) -> GetStreamResponse | None:
+    """Poll GetStream until the channel is not broadcasting (None) or its stream is OFFLINE."""
+
+    async def poll() -> tuple[str, Any, str]:
+        try:
+            out = await client.send(GetStreamCommand(channel_arn=channel_arn))
+        except ChannelNotBroadcasting:
+            return _DONE, None, ""
+        state = out.stream.state if out.stream is not None else None
+        return (_DONE if state == "OFFLINE" else _WAIT), out, f"in state {state}"
+
+    result: GetStreamResponse | None = await _wait(
+        "wait_until_stream_offline", poll, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+    )
+    return result
+
+
+async def wait_until_recording_configuration_active(
+    client: IvsClient,
+    *,
+    arn: str,
+    max_wait: float = 300.0,
+    min_delay: float = DEFAULT_MIN_DELAY,
+    max_delay: float = DEFAULT_MAX_DELAY,
+) -> GetRecordingConfigurationResponse:
+    """Poll GetRecordingConfiguration until it is ACTIVE; CREATE_FAILED ends the wait at once
+    with :class:`WaiterFailedError`."""
+
+    async def poll() -> tuple[str, Any, str]:
+        out = await client.send(GetRecordingConfigurationCommand(arn=arn))
+        state = out.recording_configuration.state if out.recording_configuration is not None else None
+        if state == "ACTIVE":
+            return _DONE, out, ""
+        if state == "CREATE_FAILED":
+            return _FAILED, out, f"the recording configuration {arn} is CREATE_FAILED"
+        return _WAIT, out, f"in state {state}"
+
+    result: GetRecordingConfigurationResponse = await _wait(
+        "wait_until_recording_configuration_active", poll, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+    )
+    return result
+
+
+class WaiterMethods:
+    """The waiters as methods of the aggregated client: ``await ivs.wait_until_stream_live(...)``."""
+
+    __slots__ = ()
+
+    async def wait_until_stream_live(
+        self, *, channel_arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
+    ) -> GetStreamResponse:
+        """See :func:`ivs_async.waiters.wait_until_stream_live`."""
+        return await wait_until_stream_live(
+            self._client(), channel_arn=channel_arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+        )
+
+    async def wait_until_stream_offline(
+        self, *, channel_arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
+    ) -> GetStreamResponse | None:
+        """See :func:`ivs_async.waiters.wait_until_stream_offline`."""
+        return await wait_until_stream_offline(
+            self._client(), channel_arn=channel_arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+        )
+
+    async def wait_until_recording_configuration_active(
+        self, *, arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
+    ) -> GetRecordingConfigurationResponse:
+        """See :func:`ivs_async.waiters.wait_until_recording_configuration_active`."""
+        return await wait_until_recording_configuration_active(
+            self._client(), arn=arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
+        )
+
+    def _client(self) -> IvsClient:
+        from ivs_async._client import IvsClient
+
+        assert isinstance(self, IvsClient)
+        return self

@@ -1,0 +1,30 @@
+"""Waiters: wait for a stream to go live or offline, or a recording configuration to be active.
+
+    out = await wait_until_stream_live(client, channel_arn=arn, max_wait=60)
+
+Each polls the matching Get operation with exponential backoff and jitter (2 s, doubling, at
+most 30 s between polls by default) until the state is reached (it returns the last answer),
+``max_wait`` passes (:class:`WaiterTimeoutError`) or the state can no longer be reached
+(:class:`WaiterFailedError`). The aggregated client has them as methods.
+"""
+
+from ivs_async._public import rehome
+from ivs_async._waiters import (
+    WaiterError,
+    WaiterFailedError,
+    WaiterTimeoutError,
+    wait_until_recording_configuration_active,
+    wait_until_stream_live,
+    wait_until_stream_offline,
+)
+
+__all__ = [
+    "WaiterError",
+    "WaiterFailedError",
+    "WaiterTimeoutError",
+    "wait_until_recording_configuration_active",
+    "wait_until_stream_live",
+    "wait_until_stream_offline",
+]
+
+rehome(__name__, globals(), __all__)
