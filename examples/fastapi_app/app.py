@@ -4,8 +4,8 @@ One IvsClient lives for the app's lifetime (created in the lifespan, injected pe
 viewers get tokenized playback URLs; viewers can be revoked; IVS events, delivered by an
 EventBridge API destination to ``POST /events``, keep the app's view of live channels.
 
-    pip install 'ivs-async[playback,examples]' uvicorn
-    IVS_APP_PLAYBACK_KEY_FILE=playback-key.pem uvicorn examples.fastapi_app.app:app
+    pip install 'ivs-async[playback,examples]'
+    IVS_APP_PLAYBACK_KEY_FILE=playback-key.pem IVS_APP_REGION=us-west-2 uvicorn examples.fastapi_app.app:app
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Annotated, Any
 
 import attrs
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ivs_async import Ivs, StaticCredentials
-from ivs_async.errors import EventParseError, ResourceNotFoundException, ValidationException
+from ivs_async.errors import EventParseError, ParamValidationError, ResourceNotFoundException, ValidationException
 from ivs_async.events import EventLedger, StreamStateChange, parse_event
 from ivs_async.paginators import paginate_list_channels
 from ivs_async.playback import PlaybackSigner, tokenized_url
@@ -41,14 +42,26 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        with open(os.environ["IVS_APP_PLAYBACK_KEY_FILE"]) as key_file:
-            key = key_file.read()
+        """The settings from IVS_APP_* variables; a missing one stops the app at startup, named."""
+        missing = [name for name in ("IVS_APP_PLAYBACK_KEY_FILE", "IVS_APP_REGION") if not os.environ.get(name)]
+        if missing:
+            raise SettingsError(f"set {' and '.join(missing)} (see examples/fastapi_app/README.md)")
+        path = os.environ["IVS_APP_PLAYBACK_KEY_FILE"]
+        try:
+            with open(path) as key_file:
+                key = key_file.read()
+        except OSError as exc:
+            raise SettingsError(f"IVS_APP_PLAYBACK_KEY_FILE: cannot read {path}: {exc.strerror}") from None
         return cls(
             playback_private_key=key,
-            region=os.environ.get("IVS_APP_REGION"),
+            region=os.environ["IVS_APP_REGION"],
             endpoint=os.environ.get("IVS_APP_ENDPOINT"),
             webhook_secret=os.environ.get("IVS_APP_WEBHOOK_SECRET"),
         )
+
+
+class SettingsError(RuntimeError):
+    """The app cannot start: a setting is missing or unreadable (the message names it)."""
 
 
 class AppState:
@@ -99,6 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ValidationException)
     async def invalid(request: Request, exc: ValidationException) -> Response:
         return Response(status_code=400, content=exc.message or "invalid")
+
+    @app.exception_handler(ParamValidationError)
+    async def unprocessable(request: Request, exc: ParamValidationError) -> JSONResponse:
+        # The SDK refused the input before sending: the client's request was wrong, not the app.
+        detail = [{"loc": v.path.split("."), "msg": v.message, "type": v.rule} for v in exc.violations]
+        return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.post("/channels", status_code=201)
     async def create_channel(body: NewChannel, state: State) -> dict[str, Any]:
@@ -170,5 +189,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-if os.environ.get("IVS_APP_PLAYBACK_KEY_FILE"):  # `uvicorn examples.fastapi_app.app:app`
-    app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn examples.fastapi_app.app:app` builds the app from the environment; tests build
+    # their own with create_app(settings). Settings are read at startup (the lifespan).
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -117,3 +117,27 @@ async def test_webhook_guards(app_client: httpx.AsyncClient) -> None:
         "/playback", json={"channel_arn": "arn:aws:ivs:us-west-2:123456789012:channel/nope", "viewer_id": "v"}
     )
     assert missing.status_code == 404
+
+
+async def test_sdk_validation_errors_are_422_not_500(app_client: httpx.AsyncClient) -> None:
+    reply = await app_client.get("/channels", params={"page_size": 5000})
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"] == ["max_results"]
+    reply = await app_client.post("/playback", json={"channel_arn": "not-an-arn", "viewer_id": "v"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["type"] == "pattern"
+
+
+async def test_missing_settings_stop_the_app_at_startup_naming_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from examples.fastapi_app.app import SettingsError
+
+    monkeypatch.delenv("IVS_APP_PLAYBACK_KEY_FILE", raising=False)
+    monkeypatch.delenv("IVS_APP_REGION", raising=False)
+    app = create_app()
+    with pytest.raises(SettingsError, match="IVS_APP_PLAYBACK_KEY_FILE and IVS_APP_REGION"):
+        async with app.router.lifespan_context(app):
+            pass
+    monkeypatch.setenv("IVS_APP_PLAYBACK_KEY_FILE", "/nonexistent/key.pem")
+    monkeypatch.setenv("IVS_APP_REGION", "us-west-2")
+    with pytest.raises(SettingsError, match="IVS_APP_PLAYBACK_KEY_FILE: cannot read"):
+        async with app.router.lifespan_context(app):
+            pass
