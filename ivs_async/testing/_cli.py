@@ -67,6 +67,7 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"LocalIvs serving Amazon IVS on {emulator.endpoint}", flush=True)
         print(f"  AWS_ENDPOINT_URL_IVS={emulator.endpoint}")
         print(f"  AWS_REGION={emulator.region}")
+        print(f"  AWS_DEFAULT_REGION={emulator.region}")  # the only one the AWS CLI v1 reads
         print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
         print(f"  AWS_SECRET_ACCESS_KEY={emulator.credentials.secret_access_key}")
         print("Ctrl-C stops it.", flush=True)
