@@ -132,6 +132,14 @@ class Model:
             if s not in self.inputs and s not in self.outputs and s not in descriptions.STRUCTURES
         ]
         missing += [e for e in self.errors if e not in descriptions.ERRORS]
+        missing += sorted(
+            {
+                wire
+                for s in self.structures
+                for wire in self.members(s)
+                if wire not in descriptions.MEMBERS and f"{s}.{wire}" not in descriptions.MEMBERS
+            }
+        )
         if missing:
             raise SystemExit(f"add descriptions for {missing} to codegen/descriptions.py")
         for name, shape in self.shapes.items():
@@ -238,10 +246,76 @@ class Model:
 def struct_doc(model: Model, name: str) -> str:
     for op in model.operations:
         if model.operations[op]["input"]["shape"] == name:
-            return f"Input of :class:`~ivs_async.commands.{op}Command`."
+            return f"Input of `{op}Command`."
         if model.output_of(op) == name:
-            return f"Output of :class:`~ivs_async.commands.{op}Command`."
+            return f"Output of `{op}Command`."
     return descriptions.STRUCTURES[name]
+
+
+def member_description(struct: str, wire: str) -> str:
+    return descriptions.MEMBERS.get(f"{struct}.{wire}") or descriptions.MEMBERS[wire]
+
+
+def doc_type(model: Model, shape_name: str) -> str:
+    shape = model.shapes[shape_name]
+    kind = shape["type"]
+    if kind == "string":
+        return shape_name if "enum" in shape else "str"
+    if kind == "list":
+        return f"list[{doc_type(model, shape['member']['shape'])}]"
+    if kind == "map":
+        return f"dict[{doc_type(model, shape['key']['shape'])}, {doc_type(model, shape['value']['shape'])}]"
+    if kind == "structure":
+        return shape_name
+    return {"integer": "int", "long": "int", "boolean": "bool", "timestamp": "datetime"}[kind]
+
+
+def constraints(model: Model, shape_name: str) -> str:
+    """What the model knows of a value: enum values, length or range, pattern."""
+    shape = model.shapes[shape_name]
+    parts = []
+    if "enum" in shape:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in shape["enum"]))
+    low, high = shape.get("min"), shape.get("max")
+    if low is not None or high is not None:
+        word = "range" if shape["type"] in ("integer", "long") else "length"
+        if low is not None and high is not None:
+            parts.append(f"{word} {low} to {high}")
+        elif low is not None:
+            parts.append(f"{word} at least {low}")
+        else:
+            parts.append(f"{word} at most {high}")
+    if "pattern" in shape:
+        parts.append(f"pattern `{shape['pattern']}`")
+    if shape.get("sensitive"):
+        parts.append("sensitive: masked in repr, `to_dict(redact=True)` masks it")
+    return "; ".join(parts)
+
+
+def members_doc(model: Model, struct: str, title: str, *, inputs: bool) -> str:
+    """A Markdown list of a structure's members, for docstrings (help() and the reference)."""
+    members = model.members(struct)
+    if not members:
+        return ""
+    required = set(model.required(struct))
+    lines = ["", "", f"{title}:", ""]
+    for wire in sorted(members, key=snake):
+        ref = members[wire]["shape"]
+        flags = [f"`{doc_type(model, ref)}`"]
+        if wire in required and inputs:
+            flags.append("required")
+        text = member_description(struct, wire)
+        extra = constraints(model, ref) if inputs else ""
+        if extra:
+            text += f" {extra[:1].upper()}{extra[1:]}."
+        lines.append(f"- `{snake(wire)}` ({', '.join(flags)}): {text}")
+    return "\n".join(lines)
+
+
+def docstring(text: str, indent: str) -> str:
+    body = text.replace("\n", "\n" + indent).replace(indent + "\n", "\n")
+    # Raw: patterns hold backslashes.
+    return f'{indent}r"""{body}\n{indent}"""\n' if "\n" in text else f'{indent}r"""{text}"""\n'
 
 
 def converter_name(struct: str, many: bool, optional: bool) -> str:
@@ -312,7 +386,8 @@ def gen_models(model: Model) -> str:
         caller_writes = name in model.input_closure
         out.append("\n\n@attrs.frozen(kw_only=True, repr=False)\n")
         out.append(f"class {name}(Model):\n")
-        out.append(f'    """{struct_doc(model, name)}"""\n')
+        doc = struct_doc(model, name) + members_doc(model, name, "Members", inputs=caller_writes)
+        out.append(docstring(doc, "    "))
         if members or name in model.outputs:
             out.append("\n")
         # Required members of input-only structures first: attrs wants them without defaults.
@@ -456,7 +531,9 @@ def gen_commands(model: Model) -> str:
                 out.append(f"    {snake(wire)}: {typ} | None\n")
         http = spec["http"]
         out.append(f"\n\nclass {op}Command(Command[{inp}, {outp}]):\n")
-        out.append(f'    """{descriptions.OPERATIONS[op]}"""\n\n')
+        members_text = members_doc(model, inp, "Keyword arguments (the input's members)", inputs=True)
+        doc = descriptions.OPERATIONS[op] + members_text
+        out.append(docstring(doc, "    ") + "\n")
         out.append('    __module__ = "ivs_async.commands"\n')
         out.append("    __slots__ = ()\n")
         out.append("    operation = Operation(\n")

@@ -135,7 +135,12 @@ class BatchGetChannelParams(TypedDict, total=False):
 
 
 class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResponse]):
-    """Get up to 50 channels by ARN in one call; unknown ARNs come back in errors."""
+    r"""Get up to 50 channels by ARN in one call; unknown ARNs come back in errors.
+
+    Keyword arguments (the input's members):
+
+    - `arns` (`list[str]`, required): ARNs of the resources to get. Length 1 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -159,7 +164,12 @@ class BatchGetStreamKeyParams(TypedDict, total=False):
 
 
 class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamKeyResponse]):
-    """Get up to 50 stream keys by ARN in one call, values included."""
+    r"""Get up to 50 stream keys by ARN in one call, values included.
+
+    Keyword arguments (the input's members):
+
+    - `arns` (`list[str]`, required): ARNs of the resources to get. Length 1 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -183,7 +193,12 @@ class BatchStartViewerSessionRevocationParams(TypedDict, total=False):
 
 
 class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRevocationRequest, BatchStartViewerSessionRevocationResponse]):
-    """Revoke up to 20 viewer sessions at once."""
+    r"""Revoke up to 20 viewer sessions at once.
+
+    Keyword arguments (the input's members):
+
+    - `viewer_sessions` (`list[BatchStartViewerSessionRevocationViewerSession]`, required): Viewer sessions to revoke. Length 1 to 20.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -210,7 +225,15 @@ class CreateAdConfigurationParams(TypedDict, total=False):
 
 
 class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateAdConfigurationResponse]):
-    """Create an ad configuration that points at MediaTailor playback configurations."""
+    r"""Create an ad configuration that points at MediaTailor playback configurations.
+
+    Keyword arguments (the input's members):
+
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`, required): MediaTailor playback configurations that serve the ads. Length 1 to 3.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -246,7 +269,24 @@ class CreateChannelParams(TypedDict, total=False):
 
 
 class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse]):
-    """Create a channel and its first stream key."""
+    r"""Create a channel and its first stream key.
+
+    Keyword arguments (the input's members):
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -274,7 +314,16 @@ class CreateFailoverSlateConfigurationParams(TypedDict, total=False):
 
 
 class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigurationRequest, CreateFailoverSlateConfigurationResponse]):
-    """Create a failover slate configuration for channels."""
+    r"""Create a failover slate configuration for channels.
+
+    Keyword arguments (the input's members):
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -302,7 +351,16 @@ class CreatePlaybackRestrictionPolicyParams(TypedDict, total=False):
 
 
 class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPolicyRequest, CreatePlaybackRestrictionPolicyResponse]):
-    """Create a policy that limits playback by country and origin."""
+    r"""Create a policy that limits playback by country and origin.
+
+    Keyword arguments (the input's members):
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -331,7 +389,17 @@ class CreateRecordingConfigurationParams(TypedDict, total=False):
 
 
 class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRequest, CreateRecordingConfigurationResponse]):
-    """Create a configuration that records streams to an S3 bucket."""
+    r"""Create a configuration that records streams to an S3 bucket.
+
+    Keyword arguments (the input's members):
+
+    - `destination_configuration` (`DestinationConfiguration`, required): Where recordings are stored.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `recording_reconnect_window_seconds` (`int`): Seconds a reconnecting broadcast still goes to the same recording. Range 0 to 300.
+    - `rendition_configuration` (`RenditionConfiguration`): Which renditions are recorded.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    - `thumbnail_configuration` (`ThumbnailConfiguration`): How thumbnails are recorded.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -356,7 +424,13 @@ class CreateStreamKeyParams(TypedDict, total=False):
 
 
 class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResponse]):
-    """Create a stream key for a channel that has none."""
+    r"""Create a stream key for a channel that has none.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -380,7 +454,12 @@ class DeleteAdConfigurationParams(TypedDict, total=False):
 
 
 class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteAdConfigurationResponse]):
-    """Delete an ad configuration."""
+    r"""Delete an ad configuration.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -404,7 +483,12 @@ class DeleteChannelParams(TypedDict, total=False):
 
 
 class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse]):
-    """Delete a channel and its stream keys; the channel must be offline."""
+    r"""Delete a channel and its stream keys; the channel must be offline.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -428,7 +512,12 @@ class DeleteFailoverSlateConfigurationParams(TypedDict, total=False):
 
 
 class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigurationRequest, DeleteFailoverSlateConfigurationResponse]):
-    """Delete a failover slate configuration."""
+    r"""Delete a failover slate configuration.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -452,7 +541,12 @@ class DeletePlaybackKeyPairParams(TypedDict, total=False):
 
 
 class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeletePlaybackKeyPairResponse]):
-    """Delete a playback key pair; tokens it signed stop working."""
+    r"""Delete a playback key pair; tokens it signed stop working.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-key/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -476,7 +570,12 @@ class DeletePlaybackRestrictionPolicyParams(TypedDict, total=False):
 
 
 class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPolicyRequest, DeletePlaybackRestrictionPolicyResponse]):
-    """Delete a playback restriction policy."""
+    r"""Delete a playback restriction policy.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -500,7 +599,12 @@ class DeleteRecordingConfigurationParams(TypedDict, total=False):
 
 
 class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRequest, DeleteRecordingConfigurationResponse]):
-    """Delete a recording configuration that no channel uses."""
+    r"""Delete a recording configuration that no channel uses.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -524,7 +628,12 @@ class DeleteStreamKeyParams(TypedDict, total=False):
 
 
 class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResponse]):
-    """Delete a stream key; broadcasts using it stop being accepted."""
+    r"""Delete a stream key; broadcasts using it stop being accepted.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:stream-key/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -548,7 +657,12 @@ class GetAdConfigurationParams(TypedDict, total=False):
 
 
 class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigurationResponse]):
-    """Get an ad configuration by ARN."""
+    r"""Get an ad configuration by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -572,7 +686,12 @@ class GetChannelParams(TypedDict, total=False):
 
 
 class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
-    """Get a channel's configuration by ARN."""
+    r"""Get a channel's configuration by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -596,7 +715,12 @@ class GetFailoverSlateConfigurationParams(TypedDict, total=False):
 
 
 class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfigurationRequest, GetFailoverSlateConfigurationResponse]):
-    """Get a failover slate configuration by ARN."""
+    r"""Get a failover slate configuration by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -620,7 +744,12 @@ class GetPlaybackKeyPairParams(TypedDict, total=False):
 
 
 class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKeyPairResponse]):
-    """Get a playback key pair's name, fingerprint and tags by ARN."""
+    r"""Get a playback key pair's name, fingerprint and tags by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-key/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -644,7 +773,12 @@ class GetPlaybackRestrictionPolicyParams(TypedDict, total=False):
 
 
 class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRequest, GetPlaybackRestrictionPolicyResponse]):
-    """Get a playback restriction policy by ARN."""
+    r"""Get a playback restriction policy by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -668,7 +802,12 @@ class GetRecordingConfigurationParams(TypedDict, total=False):
 
 
 class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest, GetRecordingConfigurationResponse]):
-    """Get a recording configuration by ARN."""
+    r"""Get a recording configuration by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -692,7 +831,12 @@ class GetStreamParams(TypedDict, total=False):
 
 
 class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
-    """Get the live stream of a channel; fails when the channel is not broadcasting."""
+    r"""Get the live stream of a channel; fails when the channel is not broadcasting.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -716,7 +860,12 @@ class GetStreamKeyParams(TypedDict, total=False):
 
 
 class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
-    """Get a stream key, value included, by ARN."""
+    r"""Get a stream key, value included, by ARN.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:stream-key/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -741,7 +890,13 @@ class GetStreamSessionParams(TypedDict, total=False):
 
 
 class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionResponse]):
-    """Get one broadcast session of a channel (the latest when no stream id is given)."""
+    r"""Get one broadcast session of a channel (the latest when no stream id is given).
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `stream_id` (`str`): Identifier of the stream. Length 26 to 26; pattern `st-[a-zA-Z0-9]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -767,7 +922,14 @@ class ImportPlaybackKeyPairParams(TypedDict, total=False):
 
 
 class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportPlaybackKeyPairResponse]):
-    """Import the public half of a key pair used to sign playback tokens."""
+    r"""Import the public half of a key pair used to sign playback tokens.
+
+    Keyword arguments (the input's members):
+
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `public_key_material` (`str`, required): Public key in PEM form.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -794,7 +956,15 @@ class InsertAdBreakParams(TypedDict, total=False):
 
 
 class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse]):
-    """Insert an ad break into a live stream."""
+    r"""Insert an ad break into a live stream.
+
+    Keyword arguments (the input's members):
+
+    - `ad_break_id` (`str`): Identifier of the inserted ad break. Length 12 to 12; pattern `[a-zA-Z0-9]+`.
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `duration_seconds` (`int`, required): Length of the ad break in seconds. Range 1 to 300.
+    - `target_start_at` (`datetime`): When the ad break should start.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -819,7 +989,13 @@ class ListAdConfigurationsParams(TypedDict, total=False):
 
 
 class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdConfigurationsResponse]):
-    """List ad configurations, one page at a time."""
+    r"""List ad configurations, one page at a time.
+
+    Keyword arguments (the input's members):
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -849,7 +1025,18 @@ class ListChannelsParams(TypedDict, total=False):
 
 
 class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
-    """List channels, optionally filtered by name or by an attached resource."""
+    r"""List channels, optionally filtered by name or by an attached resource.
+
+    Keyword arguments (the input's members):
+
+    - `filter_by_ad_configuration_arn` (`str`): Only resources that use this ad configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `filter_by_failover_slate_configuration_arn` (`str`): Only resources that use this failover slate configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `filter_by_name` (`str`): Only resources with this name. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `filter_by_playback_restriction_policy_arn` (`str`): Only resources that use this playback restriction policy. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `filter_by_recording_configuration_arn` (`str`): Only resources that use this recording configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -874,7 +1061,13 @@ class ListFailoverSlateConfigurationsParams(TypedDict, total=False):
 
 
 class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurationsRequest, ListFailoverSlateConfigurationsResponse]):
-    """List failover slate configurations, one page at a time."""
+    r"""List failover slate configurations, one page at a time.
+
+    Keyword arguments (the input's members):
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -899,7 +1092,13 @@ class ListPlaybackKeyPairsParams(TypedDict, total=False):
 
 
 class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlaybackKeyPairsResponse]):
-    """List playback key pairs, one page at a time."""
+    r"""List playback key pairs, one page at a time.
+
+    Keyword arguments (the input's members):
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -924,7 +1123,13 @@ class ListPlaybackRestrictionPoliciesParams(TypedDict, total=False):
 
 
 class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoliciesRequest, ListPlaybackRestrictionPoliciesResponse]):
-    """List playback restriction policies, one page at a time."""
+    r"""List playback restriction policies, one page at a time.
+
+    Keyword arguments (the input's members):
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -949,7 +1154,13 @@ class ListRecordingConfigurationsParams(TypedDict, total=False):
 
 
 class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequest, ListRecordingConfigurationsResponse]):
-    """List recording configurations, one page at a time."""
+    r"""List recording configurations, one page at a time.
+
+    Keyword arguments (the input's members):
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -975,7 +1186,14 @@ class ListStreamKeysParams(TypedDict, total=False):
 
 
 class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysResponse]):
-    """List the stream keys of a channel."""
+    r"""List the stream keys of a channel.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 50.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1001,7 +1219,14 @@ class ListStreamSessionsParams(TypedDict, total=False):
 
 
 class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSessionsResponse]):
-    """List a channel's broadcast sessions, newest first."""
+    r"""List a channel's broadcast sessions, newest first.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1027,7 +1252,14 @@ class ListStreamsParams(TypedDict, total=False):
 
 
 class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
-    """List live streams, optionally filtered by health."""
+    r"""List live streams, optionally filtered by health.
+
+    Keyword arguments (the input's members):
+
+    - `filter_by` (`StreamFilters`): Filters to apply.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1051,7 +1283,12 @@ class ListTagsForResourceParams(TypedDict, total=False):
 
 
 class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsForResourceResponse]):
-    """List the tags of an IVS resource."""
+    r"""List the tags of an IVS resource.
+
+    Keyword arguments (the input's members):
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1076,7 +1313,13 @@ class PutMetadataParams(TypedDict, total=False):
 
 
 class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
-    """Insert timed metadata into a live stream."""
+    r"""Insert timed metadata into a live stream.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `metadata` (`str`, required): Timed metadata to insert (at most 1 KB, UTF-8). Length at least 1; sensitive: masked in repr, `to_dict(redact=True)` masks it.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1102,7 +1345,14 @@ class StartViewerSessionRevocationParams(TypedDict, total=False):
 
 
 class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRequest, StartViewerSessionRevocationResponse]):
-    """Revoke a viewer's playback sessions on a channel."""
+    r"""Revoke a viewer's playback sessions on a channel.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `viewer_id` (`str`, required): Identifier of the viewer, as the application set it in the token. Length 1 to 40.
+    - `viewer_session_versions_less_than_or_equal_to` (`int`): Revoke this viewer's sessions up to this version. Range at least 0.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1126,7 +1376,12 @@ class StopStreamParams(TypedDict, total=False):
 
 
 class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
-    """Disconnect the broadcaster of a live stream."""
+    r"""Disconnect the broadcaster of a live stream.
+
+    Keyword arguments (the input's members):
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1151,7 +1406,13 @@ class TagResourceParams(TypedDict, total=False):
 
 
 class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
-    """Add or overwrite tags on an IVS resource."""
+    r"""Add or overwrite tags on an IVS resource.
+
+    Keyword arguments (the input's members):
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    - `tags` (`dict[str, str]`, required): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1176,7 +1437,13 @@ class UntagResourceParams(TypedDict, total=False):
 
 
 class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse]):
-    """Remove tags from an IVS resource."""
+    r"""Remove tags from an IVS resource.
+
+    Keyword arguments (the input's members):
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    - `tag_keys` (`list[str]`, required): Keys of the tags to remove. Length 0 to 50.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1203,7 +1470,15 @@ class UpdateAdConfigurationParams(TypedDict, total=False):
 
 
 class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateAdConfigurationResponse]):
-    """Change an ad configuration."""
+    r"""Change an ad configuration.
+
+    Keyword arguments (the input's members):
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`): MediaTailor playback configurations that serve the ads. Length 1 to 3.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1239,7 +1514,24 @@ class UpdateChannelParams(TypedDict, total=False):
 
 
 class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse]):
-    """Change a channel's configuration; the channel must be offline."""
+    r"""Change a channel's configuration; the channel must be offline.
+
+    Keyword arguments (the input's members):
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1267,7 +1559,16 @@ class UpdateFailoverSlateConfigurationParams(TypedDict, total=False):
 
 
 class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigurationRequest, UpdateFailoverSlateConfigurationResponse]):
-    """Change a failover slate configuration."""
+    r"""Change a failover slate configuration.
+
+    Keyword arguments (the input's members):
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5.
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()
@@ -1295,7 +1596,16 @@ class UpdatePlaybackRestrictionPolicyParams(TypedDict, total=False):
 
 
 class UpdatePlaybackRestrictionPolicyCommand(Command[UpdatePlaybackRestrictionPolicyRequest, UpdatePlaybackRestrictionPolicyResponse]):
-    """Change a playback restriction policy."""
+    r"""Change a playback restriction policy.
+
+    Keyword arguments (the input's members):
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    """
 
     __module__ = "ivs_async.commands"
     __slots__ = ()

@@ -650,7 +650,16 @@ def _list_of_MediaTailorPlaybackConfiguration_or_none(value: list[MediaTailorPla
 
 @attrs.frozen(kw_only=True, repr=False)
 class AdConfiguration(Model):
-    """An ad configuration."""
+    r"""An ad configuration.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`): MediaTailor playback configurations that serve the ads.
+    - `name` (`str`): Name of the resource.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None = None
@@ -661,7 +670,16 @@ class AdConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class AdConfigurationSummary(Model):
-    """An ad configuration as listed."""
+    r"""An ad configuration as listed.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`): MediaTailor playback configurations that serve the ads.
+    - `name` (`str`): Name of the resource.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None = None
@@ -672,7 +690,16 @@ class AdConfigurationSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class AudioConfiguration(Model):
-    """Audio properties of an ingested track."""
+    r"""Audio properties of an ingested track.
+
+    Members:
+
+    - `channels` (`int`): The channels of this page.
+    - `codec` (`str`): Codec of the track.
+    - `sample_rate` (`int`): Sample rate of the audio, in Hz.
+    - `target_bitrate` (`int`): Bitrate the encoder aims at, in bits per second.
+    - `track` (`str`): Name of the track.
+    """
 
     channels: int | None = None
     codec: str | None = None
@@ -683,7 +710,14 @@ class AudioConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchError(Model):
-    """One ARN that a batch get could not return, with the reason."""
+    r"""One ARN that a batch get could not return, with the reason.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `code` (`str`): Error code.
+    - `message` (`str`): What went wrong, in words.
+    """
 
     arn: str | None = None
     code: str | None = None
@@ -692,14 +726,32 @@ class BatchError(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchGetChannelRequest(Model):
-    """Input of :class:`~ivs_async.commands.BatchGetChannelCommand`."""
+    r"""Input of `BatchGetChannelCommand`.
+
+    Members:
+
+    - `arns` (`list[str]`, required): ARNs of the resources to get. Length 1 to 50.
+    """
 
     arns: list[str]
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchGetChannelResponse(Model):
-    """Output of :class:`~ivs_async.commands.BatchGetChannelCommand`."""
+    r"""Output of `BatchGetChannelCommand`.
+
+    Members:
+
+    - `access_control_allow_origin` (`str`): Value of the Access-Control-Allow-Origin header on playback responses.
+    - `access_control_expose_headers` (`str`): Value of the Access-Control-Expose-Headers header on playback responses.
+    - `cache_control` (`str`): Value of the Cache-Control header on playback responses.
+    - `channels` (`list[Channel]`): The channels of this page.
+    - `content_security_policy` (`str`): Value of the Content-Security-Policy header on playback responses.
+    - `errors` (`list[BatchError]`): The items that could not be processed, with the reason.
+    - `strict_transport_security` (`str`): Value of the Strict-Transport-Security header on playback responses.
+    - `x_content_type_options` (`str`): Value of the X-Content-Type-Options header on playback responses.
+    - `x_frame_options` (`str`): Value of the X-Frame-Options header on playback responses.
+    """
 
     access_control_allow_origin: str | None = None
     access_control_expose_headers: str | None = None
@@ -715,14 +767,32 @@ class BatchGetChannelResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchGetStreamKeyRequest(Model):
-    """Input of :class:`~ivs_async.commands.BatchGetStreamKeyCommand`."""
+    r"""Input of `BatchGetStreamKeyCommand`.
+
+    Members:
+
+    - `arns` (`list[str]`, required): ARNs of the resources to get. Length 1 to 50.
+    """
 
     arns: list[str]
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchGetStreamKeyResponse(Model):
-    """Output of :class:`~ivs_async.commands.BatchGetStreamKeyCommand`."""
+    r"""Output of `BatchGetStreamKeyCommand`.
+
+    Members:
+
+    - `access_control_allow_origin` (`str`): Value of the Access-Control-Allow-Origin header on playback responses.
+    - `access_control_expose_headers` (`str`): Value of the Access-Control-Expose-Headers header on playback responses.
+    - `cache_control` (`str`): Value of the Cache-Control header on playback responses.
+    - `content_security_policy` (`str`): Value of the Content-Security-Policy header on playback responses.
+    - `errors` (`list[BatchError]`): The items that could not be processed, with the reason.
+    - `stream_keys` (`list[StreamKey]`): The stream keys.
+    - `strict_transport_security` (`str`): Value of the Strict-Transport-Security header on playback responses.
+    - `x_content_type_options` (`str`): Value of the X-Content-Type-Options header on playback responses.
+    - `x_frame_options` (`str`): Value of the X-Frame-Options header on playback responses.
+    """
 
     access_control_allow_origin: str | None = None
     access_control_expose_headers: str | None = None
@@ -738,7 +808,15 @@ class BatchGetStreamKeyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationError(Model):
-    """One revocation of a batch that failed, with the reason."""
+    r"""One revocation of a batch that failed, with the reason.
+
+    Members:
+
+    - `channel_arn` (`str`): ARN of the channel.
+    - `code` (`str`): Error code.
+    - `message` (`str`): What went wrong, in words.
+    - `viewer_id` (`str`): Identifier of the viewer, as the application set it in the token.
+    """
 
     channel_arn: str | None = None
     code: str | None = None
@@ -748,14 +826,31 @@ class BatchStartViewerSessionRevocationError(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationRequest(Model):
-    """Input of :class:`~ivs_async.commands.BatchStartViewerSessionRevocationCommand`."""
+    r"""Input of `BatchStartViewerSessionRevocationCommand`.
+
+    Members:
+
+    - `viewer_sessions` (`list[BatchStartViewerSessionRevocationViewerSession]`, required): Viewer sessions to revoke. Length 1 to 20.
+    """
 
     viewer_sessions: list[BatchStartViewerSessionRevocationViewerSession] = attrs.field(converter=_list_of_BatchStartViewerSessionRevocationViewerSession)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationResponse(Model):
-    """Output of :class:`~ivs_async.commands.BatchStartViewerSessionRevocationCommand`."""
+    r"""Output of `BatchStartViewerSessionRevocationCommand`.
+
+    Members:
+
+    - `access_control_allow_origin` (`str`): Value of the Access-Control-Allow-Origin header on playback responses.
+    - `access_control_expose_headers` (`str`): Value of the Access-Control-Expose-Headers header on playback responses.
+    - `cache_control` (`str`): Value of the Cache-Control header on playback responses.
+    - `content_security_policy` (`str`): Value of the Content-Security-Policy header on playback responses.
+    - `errors` (`list[BatchStartViewerSessionRevocationError]`): The items that could not be processed, with the reason.
+    - `strict_transport_security` (`str`): Value of the Strict-Transport-Security header on playback responses.
+    - `x_content_type_options` (`str`): Value of the X-Content-Type-Options header on playback responses.
+    - `x_frame_options` (`str`): Value of the X-Frame-Options header on playback responses.
+    """
 
     access_control_allow_origin: str | None = None
     access_control_expose_headers: str | None = None
@@ -770,7 +865,14 @@ class BatchStartViewerSessionRevocationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class BatchStartViewerSessionRevocationViewerSession(Model):
-    """One viewer session to revoke in a batch."""
+    r"""One viewer session to revoke in a batch.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `viewer_id` (`str`, required): Identifier of the viewer, as the application set it in the token. Length 1 to 40.
+    - `viewer_session_versions_less_than_or_equal_to` (`int`): Revoke this viewer's sessions up to this version. Range at least 0.
+    """
 
     channel_arn: str
     viewer_id: str
@@ -779,7 +881,28 @@ class BatchStartViewerSessionRevocationViewerSession(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class Channel(Model):
-    """A channel: ingest and playback endpoints and its settings."""
+    r"""A channel: ingest and playback endpoints and its settings.
+
+    Members:
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use.
+    - `arn` (`str`): ARN of the resource.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4).
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use.
+    - `ingest_endpoint` (`str`): Host the broadcaster sends to.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback.
+    - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
+    - `name` (`str`): Name of the resource.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use.
+    - `playback_url` (`str`): URL viewers play the channel from.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use.
+    - `srt` (`Srt`): SRT ingest of the channel.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs.
+    """
 
     ad_configuration_arn: str | None = None
     arn: str | None = None
@@ -802,7 +925,23 @@ class Channel(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ChannelSummary(Model):
-    """A channel as listed."""
+    r"""A channel as listed.
+
+    Members:
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use.
+    - `arn` (`str`): ARN of the resource.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback.
+    - `name` (`str`): Name of the resource.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs.
+    """
 
     ad_configuration_arn: str | None = None
     arn: str | None = None
@@ -820,7 +959,15 @@ class ChannelSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateAdConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreateAdConfigurationCommand`."""
+    r"""Input of `CreateAdConfigurationCommand`.
+
+    Members:
+
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`, required): MediaTailor playback configurations that serve the ads. Length 1 to 3.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] = attrs.field(converter=_list_of_MediaTailorPlaybackConfiguration)
     name: str | None = None
@@ -830,7 +977,12 @@ class CreateAdConfigurationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateAdConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreateAdConfigurationCommand`."""
+    r"""Output of `CreateAdConfigurationCommand`.
+
+    Members:
+
+    - `ad_configuration` (`AdConfiguration`): The ad configuration.
+    """
 
     ad_configuration: AdConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -838,7 +990,24 @@ class CreateAdConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateChannelRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreateChannelCommand`."""
+    r"""Input of `CreateChannelCommand`.
+
+    Members:
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`.
+    """
 
     ad_configuration_arn: str | None = None
     authorized: bool | None = None
@@ -857,7 +1026,13 @@ class CreateChannelRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateChannelResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreateChannelCommand`."""
+    r"""Output of `CreateChannelCommand`.
+
+    Members:
+
+    - `channel` (`Channel`): The channel.
+    - `stream_key` (`StreamKey`): The stream key.
+    """
 
     channel: Channel | None = None
     stream_key: StreamKey | None = None
@@ -866,7 +1041,16 @@ class CreateChannelResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateFailoverSlateConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreateFailoverSlateConfigurationCommand`."""
+    r"""Input of `CreateFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     activation_threshold_seconds: int | None = None
     max_slate_display_seconds: int | None = None
@@ -877,7 +1061,12 @@ class CreateFailoverSlateConfigurationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateFailoverSlateConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreateFailoverSlateConfigurationCommand`."""
+    r"""Output of `CreateFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `failover_slate_configuration` (`FailoverSlateConfiguration`): The failover slate configuration.
+    """
 
     failover_slate_configuration: FailoverSlateConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -885,7 +1074,16 @@ class CreateFailoverSlateConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreatePlaybackRestrictionPolicyRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreatePlaybackRestrictionPolicyCommand`."""
+    r"""Input of `CreatePlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     allowed_countries: list[str] | None = None
     allowed_origins: list[str] | None = None
@@ -896,7 +1094,12 @@ class CreatePlaybackRestrictionPolicyRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreatePlaybackRestrictionPolicyResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreatePlaybackRestrictionPolicyCommand`."""
+    r"""Output of `CreatePlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `playback_restriction_policy` (`PlaybackRestrictionPolicy`): The playback restriction policy.
+    """
 
     playback_restriction_policy: PlaybackRestrictionPolicy | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -904,7 +1107,17 @@ class CreatePlaybackRestrictionPolicyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateRecordingConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreateRecordingConfigurationCommand`."""
+    r"""Input of `CreateRecordingConfigurationCommand`.
+
+    Members:
+
+    - `destination_configuration` (`DestinationConfiguration`, required): Where recordings are stored.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `recording_reconnect_window_seconds` (`int`): Seconds a reconnecting broadcast still goes to the same recording. Range 0 to 300.
+    - `rendition_configuration` (`RenditionConfiguration`): Which renditions are recorded.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    - `thumbnail_configuration` (`ThumbnailConfiguration`): How thumbnails are recorded.
+    """
 
     destination_configuration: DestinationConfiguration = attrs.field(converter=_DestinationConfiguration)
     name: str | None = None
@@ -916,7 +1129,12 @@ class CreateRecordingConfigurationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateRecordingConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreateRecordingConfigurationCommand`."""
+    r"""Output of `CreateRecordingConfigurationCommand`.
+
+    Members:
+
+    - `recording_configuration` (`RecordingConfiguration`): The recording configuration.
+    """
 
     recording_configuration: RecordingConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -924,7 +1142,13 @@ class CreateRecordingConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateStreamKeyRequest(Model):
-    """Input of :class:`~ivs_async.commands.CreateStreamKeyCommand`."""
+    r"""Input of `CreateStreamKeyCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     channel_arn: str
     tags: dict[str, str] | None = None
@@ -932,7 +1156,12 @@ class CreateStreamKeyRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class CreateStreamKeyResponse(Model):
-    """Output of :class:`~ivs_async.commands.CreateStreamKeyCommand`."""
+    r"""Output of `CreateStreamKeyCommand`.
+
+    Members:
+
+    - `stream_key` (`StreamKey`): The stream key.
+    """
 
     stream_key: StreamKey | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -940,112 +1169,163 @@ class CreateStreamKeyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteAdConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeleteAdConfigurationCommand`."""
+    r"""Input of `DeleteAdConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteAdConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeleteAdConfigurationCommand`."""
+    r"""Output of `DeleteAdConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteChannelRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeleteChannelCommand`."""
+    r"""Input of `DeleteChannelCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteChannelResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeleteChannelCommand`."""
+    r"""Output of `DeleteChannelCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteFailoverSlateConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeleteFailoverSlateConfigurationCommand`."""
+    r"""Input of `DeleteFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteFailoverSlateConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeleteFailoverSlateConfigurationCommand`."""
+    r"""Output of `DeleteFailoverSlateConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackKeyPairRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeletePlaybackKeyPairCommand`."""
+    r"""Input of `DeletePlaybackKeyPairCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-key/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackKeyPairResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeletePlaybackKeyPairCommand`."""
+    r"""Output of `DeletePlaybackKeyPairCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackRestrictionPolicyRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeletePlaybackRestrictionPolicyCommand`."""
+    r"""Input of `DeletePlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeletePlaybackRestrictionPolicyResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeletePlaybackRestrictionPolicyCommand`."""
+    r"""Output of `DeletePlaybackRestrictionPolicyCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteRecordingConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeleteRecordingConfigurationCommand`."""
+    r"""Input of `DeleteRecordingConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteRecordingConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeleteRecordingConfigurationCommand`."""
+    r"""Output of `DeleteRecordingConfigurationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteStreamKeyRequest(Model):
-    """Input of :class:`~ivs_async.commands.DeleteStreamKeyCommand`."""
+    r"""Input of `DeleteStreamKeyCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:stream-key/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DeleteStreamKeyResponse(Model):
-    """Output of :class:`~ivs_async.commands.DeleteStreamKeyCommand`."""
+    r"""Output of `DeleteStreamKeyCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class DestinationConfiguration(Model):
-    """Where a recording configuration stores recordings."""
+    r"""Where a recording configuration stores recordings.
+
+    Members:
+
+    - `s3` (`S3DestinationConfiguration`): The S3 destination.
+    """
 
     s3: S3DestinationConfiguration | None = attrs.field(default=None, converter=_S3DestinationConfiguration_or_none)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class FailoverSlateConfiguration(Model):
-    """A failover slate configuration."""
+    r"""A failover slate configuration.
+
+    Members:
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown.
+    - `arn` (`str`): ARN of the resource.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown.
+    - `name` (`str`): Name of the resource.
+    - `state` (`FailoverSlateConfigurationState`): State of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     activation_threshold_seconds: int | None = None
     arn: str | None = None
@@ -1058,7 +1338,18 @@ class FailoverSlateConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class FailoverSlateConfigurationSummary(Model):
-    """A failover slate configuration as listed."""
+    r"""A failover slate configuration as listed.
+
+    Members:
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown.
+    - `arn` (`str`): ARN of the resource.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown.
+    - `name` (`str`): Name of the resource.
+    - `state` (`FailoverSlateConfigurationState`): State of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     activation_threshold_seconds: int | None = None
     arn: str | None = None
@@ -1071,14 +1362,24 @@ class FailoverSlateConfigurationSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetAdConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetAdConfigurationCommand`."""
+    r"""Input of `GetAdConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetAdConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetAdConfigurationCommand`."""
+    r"""Output of `GetAdConfigurationCommand`.
+
+    Members:
+
+    - `ad_configuration` (`AdConfiguration`): The ad configuration.
+    """
 
     ad_configuration: AdConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1086,14 +1387,24 @@ class GetAdConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetChannelRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetChannelCommand`."""
+    r"""Input of `GetChannelCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetChannelResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetChannelCommand`."""
+    r"""Output of `GetChannelCommand`.
+
+    Members:
+
+    - `channel` (`Channel`): The channel.
+    """
 
     channel: Channel | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1101,14 +1412,24 @@ class GetChannelResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetFailoverSlateConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetFailoverSlateConfigurationCommand`."""
+    r"""Input of `GetFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetFailoverSlateConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetFailoverSlateConfigurationCommand`."""
+    r"""Output of `GetFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `failover_slate_configuration` (`FailoverSlateConfiguration`): The failover slate configuration.
+    """
 
     failover_slate_configuration: FailoverSlateConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1116,14 +1437,24 @@ class GetFailoverSlateConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackKeyPairRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetPlaybackKeyPairCommand`."""
+    r"""Input of `GetPlaybackKeyPairCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-key/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackKeyPairResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetPlaybackKeyPairCommand`."""
+    r"""Output of `GetPlaybackKeyPairCommand`.
+
+    Members:
+
+    - `key_pair` (`PlaybackKeyPair`): The playback key pair.
+    """
 
     key_pair: PlaybackKeyPair | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1131,14 +1462,24 @@ class GetPlaybackKeyPairResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackRestrictionPolicyRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetPlaybackRestrictionPolicyCommand`."""
+    r"""Input of `GetPlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetPlaybackRestrictionPolicyResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetPlaybackRestrictionPolicyCommand`."""
+    r"""Output of `GetPlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `playback_restriction_policy` (`PlaybackRestrictionPolicy`): The playback restriction policy.
+    """
 
     playback_restriction_policy: PlaybackRestrictionPolicy | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1146,14 +1487,24 @@ class GetPlaybackRestrictionPolicyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetRecordingConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetRecordingConfigurationCommand`."""
+    r"""Input of `GetRecordingConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetRecordingConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetRecordingConfigurationCommand`."""
+    r"""Output of `GetRecordingConfigurationCommand`.
+
+    Members:
+
+    - `recording_configuration` (`RecordingConfiguration`): The recording configuration.
+    """
 
     recording_configuration: RecordingConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1161,14 +1512,24 @@ class GetRecordingConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamKeyRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetStreamKeyCommand`."""
+    r"""Input of `GetStreamKeyCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:stream-key/[a-zA-Z0-9-]+`.
+    """
 
     arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamKeyResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetStreamKeyCommand`."""
+    r"""Output of `GetStreamKeyCommand`.
+
+    Members:
+
+    - `stream_key` (`StreamKey`): The stream key.
+    """
 
     stream_key: StreamKey | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1176,14 +1537,24 @@ class GetStreamKeyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetStreamCommand`."""
+    r"""Input of `GetStreamCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     channel_arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetStreamCommand`."""
+    r"""Output of `GetStreamCommand`.
+
+    Members:
+
+    - `stream` (`Stream`): The stream.
+    """
 
     stream: Stream | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1191,7 +1562,13 @@ class GetStreamResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamSessionRequest(Model):
-    """Input of :class:`~ivs_async.commands.GetStreamSessionCommand`."""
+    r"""Input of `GetStreamSessionCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `stream_id` (`str`): Identifier of the stream. Length 26 to 26; pattern `st-[a-zA-Z0-9]+`.
+    """
 
     channel_arn: str
     stream_id: str | None = None
@@ -1199,7 +1576,12 @@ class GetStreamSessionRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class GetStreamSessionResponse(Model):
-    """Output of :class:`~ivs_async.commands.GetStreamSessionCommand`."""
+    r"""Output of `GetStreamSessionCommand`.
+
+    Members:
+
+    - `stream_session` (`StreamSession`): The broadcast session.
+    """
 
     stream_session: StreamSession | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1207,7 +1589,14 @@ class GetStreamSessionResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ImportPlaybackKeyPairRequest(Model):
-    """Input of :class:`~ivs_async.commands.ImportPlaybackKeyPairCommand`."""
+    r"""Input of `ImportPlaybackKeyPairCommand`.
+
+    Members:
+
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `public_key_material` (`str`, required): Public key in PEM form.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     public_key_material: str
     name: str | None = None
@@ -1216,7 +1605,12 @@ class ImportPlaybackKeyPairRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ImportPlaybackKeyPairResponse(Model):
-    """Output of :class:`~ivs_async.commands.ImportPlaybackKeyPairCommand`."""
+    r"""Output of `ImportPlaybackKeyPairCommand`.
+
+    Members:
+
+    - `key_pair` (`PlaybackKeyPair`): The playback key pair.
+    """
 
     key_pair: PlaybackKeyPair | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1224,7 +1618,13 @@ class ImportPlaybackKeyPairResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class IngestConfiguration(Model):
-    """Audio and video properties of a single-track broadcast."""
+    r"""Audio and video properties of a single-track broadcast.
+
+    Members:
+
+    - `audio` (`AudioConfiguration`): Audio properties of the track.
+    - `video` (`VideoConfiguration`): Video properties of the track.
+    """
 
     audio: AudioConfiguration | None = None
     video: VideoConfiguration | None = None
@@ -1232,7 +1632,13 @@ class IngestConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class IngestConfigurations(Model):
-    """Audio and video properties of every track of a broadcast."""
+    r"""Audio and video properties of every track of a broadcast.
+
+    Members:
+
+    - `audio_configurations` (`list[AudioConfiguration]`): Audio properties of each track.
+    - `video_configurations` (`list[VideoConfiguration]`): Video properties of each track.
+    """
 
     audio_configurations: list[AudioConfiguration] | None = None
     video_configurations: list[VideoConfiguration] | None = None
@@ -1240,7 +1646,15 @@ class IngestConfigurations(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class InsertAdBreakRequest(Model):
-    """Input of :class:`~ivs_async.commands.InsertAdBreakCommand`."""
+    r"""Input of `InsertAdBreakCommand`.
+
+    Members:
+
+    - `ad_break_id` (`str`): Identifier of the inserted ad break. Length 12 to 12; pattern `[a-zA-Z0-9]+`.
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `duration_seconds` (`int`, required): Length of the ad break in seconds. Range 1 to 300.
+    - `target_start_at` (`datetime`): When the ad break should start.
+    """
 
     channel_arn: str
     duration_seconds: int
@@ -1250,7 +1664,13 @@ class InsertAdBreakRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class InsertAdBreakResponse(Model):
-    """Output of :class:`~ivs_async.commands.InsertAdBreakCommand`."""
+    r"""Output of `InsertAdBreakCommand`.
+
+    Members:
+
+    - `ad_break_id` (`str`): Identifier of the inserted ad break.
+    - `target_start_at` (`datetime`): When the ad break should start.
+    """
 
     ad_break_id: str | None = None
     target_start_at: datetime | None = None
@@ -1259,7 +1679,13 @@ class InsertAdBreakResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListAdConfigurationsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListAdConfigurationsCommand`."""
+    r"""Input of `ListAdConfigurationsCommand`.
+
+    Members:
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     max_results: int | None = None
     next_token: str | None = None
@@ -1267,7 +1693,13 @@ class ListAdConfigurationsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListAdConfigurationsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListAdConfigurationsCommand`."""
+    r"""Output of `ListAdConfigurationsCommand`.
+
+    Members:
+
+    - `ad_configurations` (`list[AdConfigurationSummary]`): The ad configurations of this page.
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    """
 
     ad_configurations: list[AdConfigurationSummary] | None = None
     next_token: str | None = None
@@ -1276,7 +1708,18 @@ class ListAdConfigurationsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListChannelsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListChannelsCommand`."""
+    r"""Input of `ListChannelsCommand`.
+
+    Members:
+
+    - `filter_by_ad_configuration_arn` (`str`): Only resources that use this ad configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `filter_by_failover_slate_configuration_arn` (`str`): Only resources that use this failover slate configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `filter_by_name` (`str`): Only resources with this name. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `filter_by_playback_restriction_policy_arn` (`str`): Only resources that use this playback restriction policy. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `filter_by_recording_configuration_arn` (`str`): Only resources that use this recording configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     filter_by_ad_configuration_arn: str | None = None
     filter_by_failover_slate_configuration_arn: str | None = None
@@ -1289,7 +1732,13 @@ class ListChannelsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListChannelsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListChannelsCommand`."""
+    r"""Output of `ListChannelsCommand`.
+
+    Members:
+
+    - `channels` (`list[ChannelSummary]`): The channels of this page.
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    """
 
     channels: list[ChannelSummary] | None = None
     next_token: str | None = None
@@ -1298,7 +1747,13 @@ class ListChannelsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListFailoverSlateConfigurationsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListFailoverSlateConfigurationsCommand`."""
+    r"""Input of `ListFailoverSlateConfigurationsCommand`.
+
+    Members:
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     max_results: int | None = None
     next_token: str | None = None
@@ -1306,7 +1761,13 @@ class ListFailoverSlateConfigurationsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListFailoverSlateConfigurationsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListFailoverSlateConfigurationsCommand`."""
+    r"""Output of `ListFailoverSlateConfigurationsCommand`.
+
+    Members:
+
+    - `failover_slate_configurations` (`list[FailoverSlateConfigurationSummary]`): The failover slate configurations of this page.
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    """
 
     failover_slate_configurations: list[FailoverSlateConfigurationSummary] | None = None
     next_token: str | None = None
@@ -1315,7 +1776,13 @@ class ListFailoverSlateConfigurationsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackKeyPairsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListPlaybackKeyPairsCommand`."""
+    r"""Input of `ListPlaybackKeyPairsCommand`.
+
+    Members:
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     max_results: int | None = None
     next_token: str | None = None
@@ -1323,7 +1790,13 @@ class ListPlaybackKeyPairsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackKeyPairsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListPlaybackKeyPairsCommand`."""
+    r"""Output of `ListPlaybackKeyPairsCommand`.
+
+    Members:
+
+    - `key_pairs` (`list[PlaybackKeyPairSummary]`): The playback key pairs of this page.
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    """
 
     key_pairs: list[PlaybackKeyPairSummary] | None = None
     next_token: str | None = None
@@ -1332,7 +1805,13 @@ class ListPlaybackKeyPairsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackRestrictionPoliciesRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListPlaybackRestrictionPoliciesCommand`."""
+    r"""Input of `ListPlaybackRestrictionPoliciesCommand`.
+
+    Members:
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     max_results: int | None = None
     next_token: str | None = None
@@ -1340,7 +1819,13 @@ class ListPlaybackRestrictionPoliciesRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListPlaybackRestrictionPoliciesResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListPlaybackRestrictionPoliciesCommand`."""
+    r"""Output of `ListPlaybackRestrictionPoliciesCommand`.
+
+    Members:
+
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    - `playback_restriction_policies` (`list[PlaybackRestrictionPolicySummary]`): The playback restriction policies of this page.
+    """
 
     next_token: str | None = None
     playback_restriction_policies: list[PlaybackRestrictionPolicySummary] | None = None
@@ -1349,7 +1834,13 @@ class ListPlaybackRestrictionPoliciesResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListRecordingConfigurationsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListRecordingConfigurationsCommand`."""
+    r"""Input of `ListRecordingConfigurationsCommand`.
+
+    Members:
+
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     max_results: int | None = None
     next_token: str | None = None
@@ -1357,7 +1848,13 @@ class ListRecordingConfigurationsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListRecordingConfigurationsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListRecordingConfigurationsCommand`."""
+    r"""Output of `ListRecordingConfigurationsCommand`.
+
+    Members:
+
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    - `recording_configurations` (`list[RecordingConfigurationSummary]`): The recording configurations of this page.
+    """
 
     next_token: str | None = None
     recording_configurations: list[RecordingConfigurationSummary] | None = None
@@ -1366,7 +1863,14 @@ class ListRecordingConfigurationsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamKeysRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListStreamKeysCommand`."""
+    r"""Input of `ListStreamKeysCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 50.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     channel_arn: str
     max_results: int | None = None
@@ -1375,7 +1879,13 @@ class ListStreamKeysRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamKeysResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListStreamKeysCommand`."""
+    r"""Output of `ListStreamKeysCommand`.
+
+    Members:
+
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    - `stream_keys` (`list[StreamKeySummary]`): The stream keys.
+    """
 
     next_token: str | None = None
     stream_keys: list[StreamKeySummary] | None = None
@@ -1384,7 +1894,14 @@ class ListStreamKeysResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamSessionsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListStreamSessionsCommand`."""
+    r"""Input of `ListStreamSessionsCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     channel_arn: str
     max_results: int | None = None
@@ -1393,7 +1910,13 @@ class ListStreamSessionsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamSessionsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListStreamSessionsCommand`."""
+    r"""Output of `ListStreamSessionsCommand`.
+
+    Members:
+
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    - `stream_sessions` (`list[StreamSessionSummary]`): The broadcast sessions of this page.
+    """
 
     next_token: str | None = None
     stream_sessions: list[StreamSessionSummary] | None = None
@@ -1402,7 +1925,14 @@ class ListStreamSessionsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamsRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListStreamsCommand`."""
+    r"""Input of `ListStreamsCommand`.
+
+    Members:
+
+    - `filter_by` (`StreamFilters`): Filters to apply.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
+    """
 
     filter_by: StreamFilters | None = attrs.field(default=None, converter=_StreamFilters_or_none)
     max_results: int | None = None
@@ -1411,7 +1941,13 @@ class ListStreamsRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListStreamsResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListStreamsCommand`."""
+    r"""Output of `ListStreamsCommand`.
+
+    Members:
+
+    - `next_token` (`str`): Token of the page to get, from the previous page.
+    - `streams` (`list[StreamSummary]`): The streams of this page.
+    """
 
     next_token: str | None = None
     streams: list[StreamSummary] | None = None
@@ -1420,14 +1956,24 @@ class ListStreamsResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListTagsForResourceRequest(Model):
-    """Input of :class:`~ivs_async.commands.ListTagsForResourceCommand`."""
+    r"""Input of `ListTagsForResourceCommand`.
+
+    Members:
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    """
 
     resource_arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class ListTagsForResourceResponse(Model):
-    """Output of :class:`~ivs_async.commands.ListTagsForResourceCommand`."""
+    r"""Output of `ListTagsForResourceCommand`.
+
+    Members:
+
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     tags: dict[str, str] | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1435,14 +1981,26 @@ class ListTagsForResourceResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class MediaTailorPlaybackConfiguration(Model):
-    """A MediaTailor playback configuration used for ads."""
+    r"""A MediaTailor playback configuration used for ads.
+
+    Members:
+
+    - `playback_configuration_arn` (`str`): ARN of the MediaTailor playback configuration. Length 0 to 128; pattern `arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackConfiguration/[a-zA-Z0-9-]+`.
+    """
 
     playback_configuration_arn: str | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class MultitrackInputConfiguration(Model):
-    """Multitrack ingest settings of a channel."""
+    r"""Multitrack ingest settings of a channel.
+
+    Members:
+
+    - `enabled` (`bool`): Whether the feature is on.
+    - `maximum_resolution` (`MultitrackMaximumResolution`): Highest resolution accepted or played. One of `SD`, `HD`, `FULL_HD`.
+    - `policy` (`MultitrackPolicy`): Policy of the multitrack input (allowed or required). One of `ALLOW`, `REQUIRE`.
+    """
 
     enabled: bool | None = None
     maximum_resolution: MultitrackMaximumResolution | MultitrackMaximumResolutionValue | None = None
@@ -1451,7 +2009,15 @@ class MultitrackInputConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PlaybackKeyPair(Model):
-    """A playback key pair (public key only)."""
+    r"""A playback key pair (public key only).
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `fingerprint` (`str`): Fingerprint of the public key.
+    - `name` (`str`): Name of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     fingerprint: str | None = None
@@ -1461,7 +2027,14 @@ class PlaybackKeyPair(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PlaybackKeyPairSummary(Model):
-    """A playback key pair as listed."""
+    r"""A playback key pair as listed.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `name` (`str`): Name of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     name: str | None = None
@@ -1470,7 +2043,17 @@ class PlaybackKeyPairSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PlaybackRestrictionPolicy(Model):
-    """A playback restriction policy."""
+    r"""A playback restriction policy.
+
+    Members:
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `arn` (`str`): ARN of the resource.
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     allowed_countries: list[str] | None = None
     allowed_origins: list[str] | None = None
@@ -1482,7 +2065,17 @@ class PlaybackRestrictionPolicy(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PlaybackRestrictionPolicySummary(Model):
-    """A playback restriction policy as listed."""
+    r"""A playback restriction policy as listed.
+
+    Members:
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `arn` (`str`): ARN of the resource.
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     allowed_countries: list[str] | None = None
     allowed_origins: list[str] | None = None
@@ -1494,7 +2087,13 @@ class PlaybackRestrictionPolicySummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PostRollConfiguration(Model):
-    """Post-roll ad settings of an ad configuration."""
+    r"""Post-roll ad settings of an ad configuration.
+
+    Members:
+
+    - `duration_seconds` (`int`, required): Length of the ad break in seconds. Range 1 to 300.
+    - `enabled` (`bool`, required): Whether the feature is on.
+    """
 
     duration_seconds: int | None = None
     enabled: bool | None = None
@@ -1502,7 +2101,13 @@ class PostRollConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PutMetadataRequest(Model):
-    """Input of :class:`~ivs_async.commands.PutMetadataCommand`."""
+    r"""Input of `PutMetadataCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `metadata` (`str`, required): Timed metadata to insert (at most 1 KB, UTF-8). Length at least 1; sensitive: masked in repr, `to_dict(redact=True)` masks it.
+    """
 
     channel_arn: str
     metadata: str = attrs.field(repr=mask_secret)
@@ -1510,14 +2115,26 @@ class PutMetadataRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class PutMetadataResponse(Model):
-    """Output of :class:`~ivs_async.commands.PutMetadataCommand`."""
+    r"""Output of `PutMetadataCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class RecordingConfiguration(Model):
-    """A recording configuration."""
+    r"""A recording configuration.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `destination_configuration` (`DestinationConfiguration`): Where recordings are stored.
+    - `name` (`str`): Name of the resource.
+    - `recording_reconnect_window_seconds` (`int`): Seconds a reconnecting broadcast still goes to the same recording.
+    - `rendition_configuration` (`RenditionConfiguration`): Which renditions are recorded.
+    - `state` (`RecordingConfigurationState`): State of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    - `thumbnail_configuration` (`ThumbnailConfiguration`): How thumbnails are recorded.
+    """
 
     arn: str | None = None
     destination_configuration: DestinationConfiguration | None = None
@@ -1531,7 +2148,16 @@ class RecordingConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class RecordingConfigurationSummary(Model):
-    """A recording configuration as listed."""
+    r"""A recording configuration as listed.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `destination_configuration` (`DestinationConfiguration`): Where recordings are stored.
+    - `name` (`str`): Name of the resource.
+    - `state` (`RecordingConfigurationState`): State of the resource.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     destination_configuration: DestinationConfiguration | None = None
@@ -1542,7 +2168,13 @@ class RecordingConfigurationSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class RenditionConfiguration(Model):
-    """Which renditions a recording keeps."""
+    r"""Which renditions a recording keeps.
+
+    Members:
+
+    - `rendition_selection` (`RenditionConfigurationRenditionSelection`): Whether all renditions, none or a custom list are recorded. One of `ALL`, `NONE`, `CUSTOM`.
+    - `renditions` (`list[RenditionConfigurationRendition]`): The renditions to record when the selection is custom.
+    """
 
     rendition_selection: RenditionConfigurationRenditionSelection | RenditionConfigurationRenditionSelectionValue | None = None
     renditions: list[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None = None
@@ -1550,14 +2182,25 @@ class RenditionConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class S3DestinationConfiguration(Model):
-    """The S3 bucket that receives recordings."""
+    r"""The S3 bucket that receives recordings.
+
+    Members:
+
+    - `bucket_name` (`str`, required): Name of the S3 bucket. Length 3 to 63; pattern `[a-z0-9-.]+`.
+    """
 
     bucket_name: str | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class Srt(Model):
-    """SRT ingest endpoint and passphrase of a channel."""
+    r"""SRT ingest endpoint and passphrase of a channel.
+
+    Members:
+
+    - `endpoint` (`str`): Endpoint to connect to.
+    - `passphrase` (`str`): SRT passphrase (a secret).
+    """
 
     endpoint: str | None = None
     passphrase: str | None = attrs.field(default=None, repr=mask_secret)
@@ -1565,7 +2208,14 @@ class Srt(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StartViewerSessionRevocationRequest(Model):
-    """Input of :class:`~ivs_async.commands.StartViewerSessionRevocationCommand`."""
+    r"""Input of `StartViewerSessionRevocationCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `viewer_id` (`str`, required): Identifier of the viewer, as the application set it in the token. Length 1 to 40.
+    - `viewer_session_versions_less_than_or_equal_to` (`int`): Revoke this viewer's sessions up to this version. Range at least 0.
+    """
 
     channel_arn: str
     viewer_id: str
@@ -1574,28 +2224,44 @@ class StartViewerSessionRevocationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StartViewerSessionRevocationResponse(Model):
-    """Output of :class:`~ivs_async.commands.StartViewerSessionRevocationCommand`."""
+    r"""Output of `StartViewerSessionRevocationCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class StopStreamRequest(Model):
-    """Input of :class:`~ivs_async.commands.StopStreamCommand`."""
+    r"""Input of `StopStreamCommand`.
+
+    Members:
+
+    - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    """
 
     channel_arn: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class StopStreamResponse(Model):
-    """Output of :class:`~ivs_async.commands.StopStreamCommand`."""
+    r"""Output of `StopStreamCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class Stream(Model):
-    """A live stream."""
+    r"""A live stream.
+
+    Members:
+
+    - `channel_arn` (`str`): ARN of the channel.
+    - `health` (`StreamHealth`): Health of the stream.
+    - `playback_url` (`str`): URL viewers play the channel from.
+    - `start_time` (`datetime`): When it started.
+    - `state` (`StreamState`): State of the resource.
+    - `stream_id` (`str`): Identifier of the stream.
+    - `viewer_count` (`int`): Viewers watching the stream now.
+    """
 
     channel_arn: str | None = None
     health: StreamHealth | str | None = None
@@ -1608,7 +2274,15 @@ class Stream(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamEvent(Model):
-    """An event of a broadcast session."""
+    r"""An event of a broadcast session.
+
+    Members:
+
+    - `code` (`str`): Error code.
+    - `event_time` (`datetime`): When the event happened.
+    - `name` (`str`): Name of the event.
+    - `type` (`str`): Type of the event.
+    """
 
     code: str | None = None
     event_time: datetime | None = None
@@ -1618,14 +2292,27 @@ class StreamEvent(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamFilters(Model):
-    """Filters for ListStreams."""
+    r"""Filters for ListStreams.
+
+    Members:
+
+    - `health` (`StreamHealth`): Health of the stream. One of `HEALTHY`, `STARVING`, `UNKNOWN`.
+    """
 
     health: StreamHealth | StreamHealthValue | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamKey(Model):
-    """A stream key, value included."""
+    r"""A stream key, value included.
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `channel_arn` (`str`): ARN of the channel.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    - `value` (`str`): Value of the stream key (a secret).
+    """
 
     arn: str | None = None
     channel_arn: str | None = None
@@ -1635,7 +2322,14 @@ class StreamKey(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamKeySummary(Model):
-    """A stream key as listed (no value)."""
+    r"""A stream key as listed (no value).
+
+    Members:
+
+    - `arn` (`str`): ARN of the resource.
+    - `channel_arn` (`str`): ARN of the channel.
+    - `tags` (`dict[str, str]`): Tags of the resource (key to value).
+    """
 
     arn: str | None = None
     channel_arn: str | None = None
@@ -1644,7 +2338,20 @@ class StreamKeySummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamSession(Model):
-    """One broadcast session of a channel with its configuration at the time."""
+    r"""One broadcast session of a channel with its configuration at the time.
+
+    Members:
+
+    - `channel` (`Channel`): The channel.
+    - `end_time` (`datetime`): When it ended.
+    - `failover_slate_configuration` (`FailoverSlateConfiguration`): The failover slate configuration.
+    - `ingest_configuration` (`IngestConfiguration`): Audio and video properties of the broadcast.
+    - `ingest_configurations` (`IngestConfigurations`): Audio and video properties of every track of the broadcast.
+    - `recording_configuration` (`RecordingConfiguration`): The recording configuration.
+    - `start_time` (`datetime`): When it started.
+    - `stream_id` (`str`): Identifier of the stream.
+    - `truncated_events` (`list[StreamEvent]`): The latest events of the session (at most 500).
+    """
 
     channel: Channel | None = None
     end_time: datetime | None = None
@@ -1659,7 +2366,15 @@ class StreamSession(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamSessionSummary(Model):
-    """A broadcast session as listed."""
+    r"""A broadcast session as listed.
+
+    Members:
+
+    - `end_time` (`datetime`): When it ended.
+    - `has_error_event` (`bool`): Whether the session had an error event.
+    - `start_time` (`datetime`): When it started.
+    - `stream_id` (`str`): Identifier of the stream.
+    """
 
     end_time: datetime | None = None
     has_error_event: bool | None = None
@@ -1669,7 +2384,17 @@ class StreamSessionSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class StreamSummary(Model):
-    """A live stream as listed."""
+    r"""A live stream as listed.
+
+    Members:
+
+    - `channel_arn` (`str`): ARN of the channel.
+    - `health` (`StreamHealth`): Health of the stream.
+    - `start_time` (`datetime`): When it started.
+    - `state` (`StreamState`): State of the resource.
+    - `stream_id` (`str`): Identifier of the stream.
+    - `viewer_count` (`int`): Viewers watching the stream now.
+    """
 
     channel_arn: str | None = None
     health: StreamHealth | str | None = None
@@ -1681,7 +2406,13 @@ class StreamSummary(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class TagResourceRequest(Model):
-    """Input of :class:`~ivs_async.commands.TagResourceCommand`."""
+    r"""Input of `TagResourceCommand`.
+
+    Members:
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    - `tags` (`dict[str, str]`, required): Tags of the resource (key to value). Length 0 to 50.
+    """
 
     resource_arn: str
     tags: dict[str, str]
@@ -1689,14 +2420,22 @@ class TagResourceRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class TagResourceResponse(Model):
-    """Output of :class:`~ivs_async.commands.TagResourceCommand`."""
+    r"""Output of `TagResourceCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class ThumbnailConfiguration(Model):
-    """How a recording captures thumbnails."""
+    r"""How a recording captures thumbnails.
+
+    Members:
+
+    - `recording_mode` (`RecordingMode`): Whether thumbnails are recorded, and how often. One of `DISABLED`, `INTERVAL`.
+    - `resolution` (`ThumbnailConfigurationResolution`): Resolution of the thumbnails. One of `SD`, `HD`, `FULL_HD`, `LOWEST_RESOLUTION`.
+    - `storage` (`list[ThumbnailConfigurationStorage]`): How thumbnails are stored (sequential, latest or both).
+    - `target_interval_seconds` (`int`): Seconds between thumbnails. Range 1 to 60.
+    """
 
     recording_mode: RecordingMode | RecordingModeValue | None = None
     resolution: ThumbnailConfigurationResolution | ThumbnailConfigurationResolutionValue | None = None
@@ -1706,7 +2445,13 @@ class ThumbnailConfiguration(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UntagResourceRequest(Model):
-    """Input of :class:`~ivs_async.commands.UntagResourceCommand`."""
+    r"""Input of `UntagResourceCommand`.
+
+    Members:
+
+    - `resource_arn` (`str`, required): ARN of the resource to tag. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+`.
+    - `tag_keys` (`list[str]`, required): Keys of the tags to remove. Length 0 to 50.
+    """
 
     resource_arn: str
     tag_keys: list[str]
@@ -1714,14 +2459,22 @@ class UntagResourceRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UntagResourceResponse(Model):
-    """Output of :class:`~ivs_async.commands.UntagResourceCommand`."""
+    r"""Output of `UntagResourceCommand`."""
 
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateAdConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.UpdateAdConfigurationCommand`."""
+    r"""Input of `UpdateAdConfigurationCommand`.
+
+    Members:
+
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+`.
+    - `media_tailor_playback_configurations` (`list[MediaTailorPlaybackConfiguration]`): MediaTailor playback configurations that serve the ads. Length 1 to 3.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `post_roll_configuration` (`PostRollConfiguration`): Post-roll ad settings.
+    """
 
     arn: str
     media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration] | None = attrs.field(default=None, converter=_list_of_MediaTailorPlaybackConfiguration_or_none)
@@ -1731,7 +2484,12 @@ class UpdateAdConfigurationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateAdConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.UpdateAdConfigurationCommand`."""
+    r"""Output of `UpdateAdConfigurationCommand`.
+
+    Members:
+
+    - `ad_configuration` (`AdConfiguration`): The ad configuration.
+    """
 
     ad_configuration: AdConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1739,7 +2497,24 @@ class UpdateAdConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateChannelRequest(Model):
-    """Input of :class:`~ivs_async.commands.UpdateChannelCommand`."""
+    r"""Input of `UpdateChannelCommand`.
+
+    Members:
+
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
+    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`.
+    """
 
     arn: str
     ad_configuration_arn: str | None = None
@@ -1758,7 +2533,12 @@ class UpdateChannelRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateChannelResponse(Model):
-    """Output of :class:`~ivs_async.commands.UpdateChannelCommand`."""
+    r"""Output of `UpdateChannelCommand`.
+
+    Members:
+
+    - `channel` (`Channel`): The channel.
+    """
 
     channel: Channel | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1766,7 +2546,16 @@ class UpdateChannelResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateFailoverSlateConfigurationRequest(Model):
-    """Input of :class:`~ivs_async.commands.UpdateFailoverSlateConfigurationCommand`."""
+    r"""Input of `UpdateFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5.
+    - `arn` (`str`, required): ARN of the resource. Length 0 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+`.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    """
 
     arn: str
     activation_threshold_seconds: int | None = None
@@ -1777,7 +2566,12 @@ class UpdateFailoverSlateConfigurationRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdateFailoverSlateConfigurationResponse(Model):
-    """Output of :class:`~ivs_async.commands.UpdateFailoverSlateConfigurationCommand`."""
+    r"""Output of `UpdateFailoverSlateConfigurationCommand`.
+
+    Members:
+
+    - `failover_slate_configuration` (`FailoverSlateConfiguration`): The failover slate configuration.
+    """
 
     failover_slate_configuration: FailoverSlateConfiguration | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1785,7 +2579,16 @@ class UpdateFailoverSlateConfigurationResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdatePlaybackRestrictionPolicyRequest(Model):
-    """Input of :class:`~ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand`."""
+    r"""Input of `UpdatePlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
+    - `arn` (`str`, required): ARN of the resource. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+`.
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
+    """
 
     arn: str
     allowed_countries: list[str] | None = None
@@ -1796,7 +2599,12 @@ class UpdatePlaybackRestrictionPolicyRequest(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class UpdatePlaybackRestrictionPolicyResponse(Model):
-    """Output of :class:`~ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand`."""
+    r"""Output of `UpdatePlaybackRestrictionPolicyCommand`.
+
+    Members:
+
+    - `playback_restriction_policy` (`PlaybackRestrictionPolicy`): The playback restriction policy.
+    """
 
     playback_restriction_policy: PlaybackRestrictionPolicy | None = None
     metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)
@@ -1804,7 +2612,22 @@ class UpdatePlaybackRestrictionPolicyResponse(Model):
 
 @attrs.frozen(kw_only=True, repr=False)
 class VideoConfiguration(Model):
-    """Video properties of an ingested track."""
+    r"""Video properties of an ingested track.
+
+    Members:
+
+    - `avc_level` (`str`): H.264 level of the video.
+    - `avc_profile` (`str`): H.264 profile of the video.
+    - `codec` (`str`): Codec of the track.
+    - `encoder` (`str`): Encoder that produced the track, as it reports itself.
+    - `level` (`str`): Level of the track's codec.
+    - `profile` (`str`): Profile of the track's codec.
+    - `target_bitrate` (`int`): Bitrate the encoder aims at, in bits per second.
+    - `target_framerate` (`int`): Frame rate the encoder aims at, in frames per second.
+    - `track` (`str`): Name of the track.
+    - `video_height` (`int`): Height of the video, in pixels.
+    - `video_width` (`int`): Width of the video, in pixels.
+    """
 
     avc_level: str | None = None
     avc_profile: str | None = None
