@@ -71,3 +71,11 @@ def test_unknown_pattern_constructs_stop_generation() -> None:
 def test_pattern_fix_must_still_match_the_model() -> None:
     with pytest.raises(SystemExit, match="no longer matches"):
         generate.py_pattern("ResourceArn", "arn:aws:ivs:.*")
+
+
+def test_the_package_exports_every_command() -> None:
+    import ivs_async
+    from ivs_async._generated import COMMAND_NAMES
+
+    assert set(COMMAND_NAMES) <= set(ivs_async.__all__)
+    assert all(getattr(ivs_async, name).__name__ == name for name in COMMAND_NAMES)
