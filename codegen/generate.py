@@ -495,7 +495,7 @@ def gen_commands(model: Model) -> str:
         HEADER,
         '"""One command per IVS operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import Required, TypedDict, Unpack\n\n",
+        "from typing import TypeAlias, Unpack\n\n",
         "from ivs_async._command import Command, Operation\n",
         "from ivs_async._generated import schema\n",
         "from ivs_async._generated.models import (\n",
@@ -503,11 +503,7 @@ def gen_commands(model: Model) -> str:
     used: set[str] = set()
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
-        used.update({inp, model.output_of(op)})
-        for ref in model.members(inp).values():
-            used.update(re.findall(r"\w+", model.py_type(ref["shape"], written=True, dicts=True)))
-    if "datetime" in used:
-        out.insert(out.index("from typing import Required, TypedDict, Unpack\n\n"), "from datetime import datetime\n")
+        used.update({inp, f"{inp}Dict", model.output_of(op)})
     used -= {"datetime", "str", "int", "bool", "list", "dict"}
     for name in sorted(used):
         out.append(f"    {name},\n")
@@ -516,19 +512,11 @@ def gen_commands(model: Model) -> str:
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
         outp = model.output_of(op)
-        members = model.members(inp)
-        required = set(model.required(inp))
         names += [params_name(op), f"{op}Command"]
-        out.append(f"\n\nclass {params_name(op)}(TypedDict, total=False):\n")
-        out.append(f'    """Keyword arguments of :class:`{op}Command`."""\n')
-        if members:
-            out.append("\n")
-        for wire in sorted(members, key=snake):
-            typ = model.py_type(members[wire]["shape"], written=True, dicts=True)
-            if wire in required:
-                out.append(f"    {snake(wire)}: Required[{typ}]\n")
-            else:
-                out.append(f"    {snake(wire)}: {typ} | None\n")
+        # The keyword arguments are the input's members: its TypedDict, under the command's name.
+        gap = "\n\n" if names[:-2] else "\n"  # after the imports, isort wants one blank line
+        out.append(f"{gap}{params_name(op)}: TypeAlias = {inp}Dict\n")
+        out.append(f'"""Keyword arguments of :class:`{op}Command`."""\n')
         http = spec["http"]
         out.append(f"\n\nclass {op}Command(Command[{inp}, {outp}]):\n")
         members_text = members_doc(model, inp, "Keyword arguments (the input's members)", inputs=True)

@@ -11,10 +11,10 @@ is private. The names below load when first used, so importing the package costs
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ivs_async._generated import COMMAND_NAMES
+from ivs_async._lazy import lazy_attributes
 from ivs_async._version import __version__ as __version__
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
@@ -113,14 +113,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name) or ("ivs_async.commands" if name in COMMAND_NAMES else None)
-    if home is None:
-        raise AttributeError(f"module 'ivs_async' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, {**_HOMES, **dict.fromkeys(COMMAND_NAMES, "ivs_async.commands")})

@@ -3,135 +3,153 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Required, TypedDict, Unpack
+from typing import TypeAlias, Unpack
 
 from ivs_async._command import Command, Operation
 from ivs_async._generated import schema
 from ivs_async._generated.models import (
     BatchGetChannelRequest,
+    BatchGetChannelRequestDict,
     BatchGetChannelResponse,
     BatchGetStreamKeyRequest,
+    BatchGetStreamKeyRequestDict,
     BatchGetStreamKeyResponse,
     BatchStartViewerSessionRevocationRequest,
+    BatchStartViewerSessionRevocationRequestDict,
     BatchStartViewerSessionRevocationResponse,
-    BatchStartViewerSessionRevocationViewerSession,
-    BatchStartViewerSessionRevocationViewerSessionDict,
-    ChannelLatencyMode,
-    ChannelLatencyModeValue,
-    ChannelType,
-    ChannelTypeValue,
-    ContainerFormat,
-    ContainerFormatValue,
     CreateAdConfigurationRequest,
+    CreateAdConfigurationRequestDict,
     CreateAdConfigurationResponse,
     CreateChannelRequest,
+    CreateChannelRequestDict,
     CreateChannelResponse,
     CreateFailoverSlateConfigurationRequest,
+    CreateFailoverSlateConfigurationRequestDict,
     CreateFailoverSlateConfigurationResponse,
     CreatePlaybackRestrictionPolicyRequest,
+    CreatePlaybackRestrictionPolicyRequestDict,
     CreatePlaybackRestrictionPolicyResponse,
     CreateRecordingConfigurationRequest,
+    CreateRecordingConfigurationRequestDict,
     CreateRecordingConfigurationResponse,
     CreateStreamKeyRequest,
+    CreateStreamKeyRequestDict,
     CreateStreamKeyResponse,
     DeleteAdConfigurationRequest,
+    DeleteAdConfigurationRequestDict,
     DeleteAdConfigurationResponse,
     DeleteChannelRequest,
+    DeleteChannelRequestDict,
     DeleteChannelResponse,
     DeleteFailoverSlateConfigurationRequest,
+    DeleteFailoverSlateConfigurationRequestDict,
     DeleteFailoverSlateConfigurationResponse,
     DeletePlaybackKeyPairRequest,
+    DeletePlaybackKeyPairRequestDict,
     DeletePlaybackKeyPairResponse,
     DeletePlaybackRestrictionPolicyRequest,
+    DeletePlaybackRestrictionPolicyRequestDict,
     DeletePlaybackRestrictionPolicyResponse,
     DeleteRecordingConfigurationRequest,
+    DeleteRecordingConfigurationRequestDict,
     DeleteRecordingConfigurationResponse,
     DeleteStreamKeyRequest,
+    DeleteStreamKeyRequestDict,
     DeleteStreamKeyResponse,
-    DestinationConfiguration,
-    DestinationConfigurationDict,
     GetAdConfigurationRequest,
+    GetAdConfigurationRequestDict,
     GetAdConfigurationResponse,
     GetChannelRequest,
+    GetChannelRequestDict,
     GetChannelResponse,
     GetFailoverSlateConfigurationRequest,
+    GetFailoverSlateConfigurationRequestDict,
     GetFailoverSlateConfigurationResponse,
     GetPlaybackKeyPairRequest,
+    GetPlaybackKeyPairRequestDict,
     GetPlaybackKeyPairResponse,
     GetPlaybackRestrictionPolicyRequest,
+    GetPlaybackRestrictionPolicyRequestDict,
     GetPlaybackRestrictionPolicyResponse,
     GetRecordingConfigurationRequest,
+    GetRecordingConfigurationRequestDict,
     GetRecordingConfigurationResponse,
     GetStreamKeyRequest,
+    GetStreamKeyRequestDict,
     GetStreamKeyResponse,
     GetStreamRequest,
+    GetStreamRequestDict,
     GetStreamResponse,
     GetStreamSessionRequest,
+    GetStreamSessionRequestDict,
     GetStreamSessionResponse,
     ImportPlaybackKeyPairRequest,
+    ImportPlaybackKeyPairRequestDict,
     ImportPlaybackKeyPairResponse,
     InsertAdBreakRequest,
+    InsertAdBreakRequestDict,
     InsertAdBreakResponse,
     ListAdConfigurationsRequest,
+    ListAdConfigurationsRequestDict,
     ListAdConfigurationsResponse,
     ListChannelsRequest,
+    ListChannelsRequestDict,
     ListChannelsResponse,
     ListFailoverSlateConfigurationsRequest,
+    ListFailoverSlateConfigurationsRequestDict,
     ListFailoverSlateConfigurationsResponse,
     ListPlaybackKeyPairsRequest,
+    ListPlaybackKeyPairsRequestDict,
     ListPlaybackKeyPairsResponse,
     ListPlaybackRestrictionPoliciesRequest,
+    ListPlaybackRestrictionPoliciesRequestDict,
     ListPlaybackRestrictionPoliciesResponse,
     ListRecordingConfigurationsRequest,
+    ListRecordingConfigurationsRequestDict,
     ListRecordingConfigurationsResponse,
     ListStreamKeysRequest,
+    ListStreamKeysRequestDict,
     ListStreamKeysResponse,
     ListStreamSessionsRequest,
+    ListStreamSessionsRequestDict,
     ListStreamSessionsResponse,
     ListStreamsRequest,
+    ListStreamsRequestDict,
     ListStreamsResponse,
     ListTagsForResourceRequest,
+    ListTagsForResourceRequestDict,
     ListTagsForResourceResponse,
-    MediaTailorPlaybackConfiguration,
-    MediaTailorPlaybackConfigurationDict,
-    MultitrackInputConfiguration,
-    MultitrackInputConfigurationDict,
-    PostRollConfiguration,
-    PostRollConfigurationDict,
     PutMetadataRequest,
+    PutMetadataRequestDict,
     PutMetadataResponse,
-    RenditionConfiguration,
-    RenditionConfigurationDict,
     StartViewerSessionRevocationRequest,
+    StartViewerSessionRevocationRequestDict,
     StartViewerSessionRevocationResponse,
     StopStreamRequest,
+    StopStreamRequestDict,
     StopStreamResponse,
-    StreamFilters,
-    StreamFiltersDict,
     TagResourceRequest,
+    TagResourceRequestDict,
     TagResourceResponse,
-    ThumbnailConfiguration,
-    ThumbnailConfigurationDict,
-    TranscodePreset,
-    TranscodePresetValue,
     UntagResourceRequest,
+    UntagResourceRequestDict,
     UntagResourceResponse,
     UpdateAdConfigurationRequest,
+    UpdateAdConfigurationRequestDict,
     UpdateAdConfigurationResponse,
     UpdateChannelRequest,
+    UpdateChannelRequestDict,
     UpdateChannelResponse,
     UpdateFailoverSlateConfigurationRequest,
+    UpdateFailoverSlateConfigurationRequestDict,
     UpdateFailoverSlateConfigurationResponse,
     UpdatePlaybackRestrictionPolicyRequest,
+    UpdatePlaybackRestrictionPolicyRequestDict,
     UpdatePlaybackRestrictionPolicyResponse,
 )
 
-
-class BatchGetChannelParams(TypedDict, total=False):
-    """Keyword arguments of :class:`BatchGetChannelCommand`."""
-
-    arns: Required[list[str]]
+BatchGetChannelParams: TypeAlias = BatchGetChannelRequestDict
+"""Keyword arguments of :class:`BatchGetChannelCommand`."""
 
 
 class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResponse]):
@@ -157,10 +175,8 @@ class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResp
         super().__init__(input, **members)
 
 
-class BatchGetStreamKeyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`BatchGetStreamKeyCommand`."""
-
-    arns: Required[list[str]]
+BatchGetStreamKeyParams: TypeAlias = BatchGetStreamKeyRequestDict
+"""Keyword arguments of :class:`BatchGetStreamKeyCommand`."""
 
 
 class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamKeyResponse]):
@@ -186,10 +202,8 @@ class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamK
         super().__init__(input, **members)
 
 
-class BatchStartViewerSessionRevocationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
-
-    viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
+BatchStartViewerSessionRevocationParams: TypeAlias = BatchStartViewerSessionRevocationRequestDict
+"""Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
 
 
 class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRevocationRequest, BatchStartViewerSessionRevocationResponse]):
@@ -215,13 +229,8 @@ class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRe
         super().__init__(input, **members)
 
 
-class CreateAdConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreateAdConfigurationCommand`."""
-
-    media_tailor_playback_configurations: Required[list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]]
-    name: str | None
-    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
-    tags: dict[str, str] | None
+CreateAdConfigurationParams: TypeAlias = CreateAdConfigurationRequestDict
+"""Keyword arguments of :class:`CreateAdConfigurationCommand`."""
 
 
 class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateAdConfigurationResponse]):
@@ -250,22 +259,8 @@ class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateA
         super().__init__(input, **members)
 
 
-class CreateChannelParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreateChannelCommand`."""
-
-    ad_configuration_arn: str | None
-    authorized: bool | None
-    container_format: ContainerFormat | ContainerFormatValue | None
-    failover_slate_configuration_arn: str | None
-    insecure_ingest: bool | None
-    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
-    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
-    name: str | None
-    playback_restriction_policy_arn: str | None
-    preset: TranscodePreset | TranscodePresetValue | None
-    recording_configuration_arn: str | None
-    tags: dict[str, str] | None
-    type: ChannelType | ChannelTypeValue | None
+CreateChannelParams: TypeAlias = CreateChannelRequestDict
+"""Keyword arguments of :class:`CreateChannelCommand`."""
 
 
 class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse]):
@@ -303,14 +298,8 @@ class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse])
         super().__init__(input, **members)
 
 
-class CreateFailoverSlateConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreateFailoverSlateConfigurationCommand`."""
-
-    activation_threshold_seconds: int | None
-    max_slate_display_seconds: int | None
-    min_slate_display_seconds: int | None
-    name: str | None
-    tags: dict[str, str] | None
+CreateFailoverSlateConfigurationParams: TypeAlias = CreateFailoverSlateConfigurationRequestDict
+"""Keyword arguments of :class:`CreateFailoverSlateConfigurationCommand`."""
 
 
 class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigurationRequest, CreateFailoverSlateConfigurationResponse]):
@@ -340,14 +329,8 @@ class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-class CreatePlaybackRestrictionPolicyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreatePlaybackRestrictionPolicyCommand`."""
-
-    allowed_countries: list[str] | None
-    allowed_origins: list[str] | None
-    enable_strict_origin_enforcement: bool | None
-    name: str | None
-    tags: dict[str, str] | None
+CreatePlaybackRestrictionPolicyParams: TypeAlias = CreatePlaybackRestrictionPolicyRequestDict
+"""Keyword arguments of :class:`CreatePlaybackRestrictionPolicyCommand`."""
 
 
 class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPolicyRequest, CreatePlaybackRestrictionPolicyResponse]):
@@ -377,15 +360,8 @@ class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPo
         super().__init__(input, **members)
 
 
-class CreateRecordingConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
-
-    destination_configuration: Required[DestinationConfiguration | DestinationConfigurationDict]
-    name: str | None
-    recording_reconnect_window_seconds: int | None
-    rendition_configuration: RenditionConfiguration | RenditionConfigurationDict | None
-    tags: dict[str, str] | None
-    thumbnail_configuration: ThumbnailConfiguration | ThumbnailConfigurationDict | None
+CreateRecordingConfigurationParams: TypeAlias = CreateRecordingConfigurationRequestDict
+"""Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
 
 
 class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRequest, CreateRecordingConfigurationResponse]):
@@ -416,11 +392,8 @@ class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRe
         super().__init__(input, **members)
 
 
-class CreateStreamKeyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`CreateStreamKeyCommand`."""
-
-    channel_arn: Required[str]
-    tags: dict[str, str] | None
+CreateStreamKeyParams: TypeAlias = CreateStreamKeyRequestDict
+"""Keyword arguments of :class:`CreateStreamKeyCommand`."""
 
 
 class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResponse]):
@@ -447,10 +420,8 @@ class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResp
         super().__init__(input, **members)
 
 
-class DeleteAdConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeleteAdConfigurationCommand`."""
-
-    arn: Required[str]
+DeleteAdConfigurationParams: TypeAlias = DeleteAdConfigurationRequestDict
+"""Keyword arguments of :class:`DeleteAdConfigurationCommand`."""
 
 
 class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteAdConfigurationResponse]):
@@ -476,10 +447,8 @@ class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteA
         super().__init__(input, **members)
 
 
-class DeleteChannelParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeleteChannelCommand`."""
-
-    arn: Required[str]
+DeleteChannelParams: TypeAlias = DeleteChannelRequestDict
+"""Keyword arguments of :class:`DeleteChannelCommand`."""
 
 
 class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse]):
@@ -505,10 +474,8 @@ class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse])
         super().__init__(input, **members)
 
 
-class DeleteFailoverSlateConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeleteFailoverSlateConfigurationCommand`."""
-
-    arn: Required[str]
+DeleteFailoverSlateConfigurationParams: TypeAlias = DeleteFailoverSlateConfigurationRequestDict
+"""Keyword arguments of :class:`DeleteFailoverSlateConfigurationCommand`."""
 
 
 class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigurationRequest, DeleteFailoverSlateConfigurationResponse]):
@@ -534,10 +501,8 @@ class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-class DeletePlaybackKeyPairParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeletePlaybackKeyPairCommand`."""
-
-    arn: Required[str]
+DeletePlaybackKeyPairParams: TypeAlias = DeletePlaybackKeyPairRequestDict
+"""Keyword arguments of :class:`DeletePlaybackKeyPairCommand`."""
 
 
 class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeletePlaybackKeyPairResponse]):
@@ -563,10 +528,8 @@ class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeleteP
         super().__init__(input, **members)
 
 
-class DeletePlaybackRestrictionPolicyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeletePlaybackRestrictionPolicyCommand`."""
-
-    arn: Required[str]
+DeletePlaybackRestrictionPolicyParams: TypeAlias = DeletePlaybackRestrictionPolicyRequestDict
+"""Keyword arguments of :class:`DeletePlaybackRestrictionPolicyCommand`."""
 
 
 class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPolicyRequest, DeletePlaybackRestrictionPolicyResponse]):
@@ -592,10 +555,8 @@ class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPo
         super().__init__(input, **members)
 
 
-class DeleteRecordingConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeleteRecordingConfigurationCommand`."""
-
-    arn: Required[str]
+DeleteRecordingConfigurationParams: TypeAlias = DeleteRecordingConfigurationRequestDict
+"""Keyword arguments of :class:`DeleteRecordingConfigurationCommand`."""
 
 
 class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRequest, DeleteRecordingConfigurationResponse]):
@@ -621,10 +582,8 @@ class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRe
         super().__init__(input, **members)
 
 
-class DeleteStreamKeyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`DeleteStreamKeyCommand`."""
-
-    arn: Required[str]
+DeleteStreamKeyParams: TypeAlias = DeleteStreamKeyRequestDict
+"""Keyword arguments of :class:`DeleteStreamKeyCommand`."""
 
 
 class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResponse]):
@@ -650,10 +609,8 @@ class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResp
         super().__init__(input, **members)
 
 
-class GetAdConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetAdConfigurationCommand`."""
-
-    arn: Required[str]
+GetAdConfigurationParams: TypeAlias = GetAdConfigurationRequestDict
+"""Keyword arguments of :class:`GetAdConfigurationCommand`."""
 
 
 class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigurationResponse]):
@@ -679,10 +636,8 @@ class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigur
         super().__init__(input, **members)
 
 
-class GetChannelParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetChannelCommand`."""
-
-    arn: Required[str]
+GetChannelParams: TypeAlias = GetChannelRequestDict
+"""Keyword arguments of :class:`GetChannelCommand`."""
 
 
 class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
@@ -708,10 +663,8 @@ class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
         super().__init__(input, **members)
 
 
-class GetFailoverSlateConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetFailoverSlateConfigurationCommand`."""
-
-    arn: Required[str]
+GetFailoverSlateConfigurationParams: TypeAlias = GetFailoverSlateConfigurationRequestDict
+"""Keyword arguments of :class:`GetFailoverSlateConfigurationCommand`."""
 
 
 class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfigurationRequest, GetFailoverSlateConfigurationResponse]):
@@ -737,10 +690,8 @@ class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfiguration
         super().__init__(input, **members)
 
 
-class GetPlaybackKeyPairParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetPlaybackKeyPairCommand`."""
-
-    arn: Required[str]
+GetPlaybackKeyPairParams: TypeAlias = GetPlaybackKeyPairRequestDict
+"""Keyword arguments of :class:`GetPlaybackKeyPairCommand`."""
 
 
 class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKeyPairResponse]):
@@ -766,10 +717,8 @@ class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKe
         super().__init__(input, **members)
 
 
-class GetPlaybackRestrictionPolicyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetPlaybackRestrictionPolicyCommand`."""
-
-    arn: Required[str]
+GetPlaybackRestrictionPolicyParams: TypeAlias = GetPlaybackRestrictionPolicyRequestDict
+"""Keyword arguments of :class:`GetPlaybackRestrictionPolicyCommand`."""
 
 
 class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRequest, GetPlaybackRestrictionPolicyResponse]):
@@ -795,10 +744,8 @@ class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRe
         super().__init__(input, **members)
 
 
-class GetRecordingConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetRecordingConfigurationCommand`."""
-
-    arn: Required[str]
+GetRecordingConfigurationParams: TypeAlias = GetRecordingConfigurationRequestDict
+"""Keyword arguments of :class:`GetRecordingConfigurationCommand`."""
 
 
 class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest, GetRecordingConfigurationResponse]):
@@ -824,10 +771,8 @@ class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest,
         super().__init__(input, **members)
 
 
-class GetStreamParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetStreamCommand`."""
-
-    channel_arn: Required[str]
+GetStreamParams: TypeAlias = GetStreamRequestDict
+"""Keyword arguments of :class:`GetStreamCommand`."""
 
 
 class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
@@ -853,10 +798,8 @@ class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
         super().__init__(input, **members)
 
 
-class GetStreamKeyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetStreamKeyCommand`."""
-
-    arn: Required[str]
+GetStreamKeyParams: TypeAlias = GetStreamKeyRequestDict
+"""Keyword arguments of :class:`GetStreamKeyCommand`."""
 
 
 class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
@@ -882,11 +825,8 @@ class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
         super().__init__(input, **members)
 
 
-class GetStreamSessionParams(TypedDict, total=False):
-    """Keyword arguments of :class:`GetStreamSessionCommand`."""
-
-    channel_arn: Required[str]
-    stream_id: str | None
+GetStreamSessionParams: TypeAlias = GetStreamSessionRequestDict
+"""Keyword arguments of :class:`GetStreamSessionCommand`."""
 
 
 class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionResponse]):
@@ -913,12 +853,8 @@ class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionR
         super().__init__(input, **members)
 
 
-class ImportPlaybackKeyPairParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ImportPlaybackKeyPairCommand`."""
-
-    name: str | None
-    public_key_material: Required[str]
-    tags: dict[str, str] | None
+ImportPlaybackKeyPairParams: TypeAlias = ImportPlaybackKeyPairRequestDict
+"""Keyword arguments of :class:`ImportPlaybackKeyPairCommand`."""
 
 
 class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportPlaybackKeyPairResponse]):
@@ -946,13 +882,8 @@ class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportP
         super().__init__(input, **members)
 
 
-class InsertAdBreakParams(TypedDict, total=False):
-    """Keyword arguments of :class:`InsertAdBreakCommand`."""
-
-    ad_break_id: str | None
-    channel_arn: Required[str]
-    duration_seconds: Required[int]
-    target_start_at: datetime | None
+InsertAdBreakParams: TypeAlias = InsertAdBreakRequestDict
+"""Keyword arguments of :class:`InsertAdBreakCommand`."""
 
 
 class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse]):
@@ -981,11 +912,8 @@ class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse])
         super().__init__(input, **members)
 
 
-class ListAdConfigurationsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListAdConfigurationsCommand`."""
-
-    max_results: int | None
-    next_token: str | None
+ListAdConfigurationsParams: TypeAlias = ListAdConfigurationsRequestDict
+"""Keyword arguments of :class:`ListAdConfigurationsCommand`."""
 
 
 class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdConfigurationsResponse]):
@@ -1012,16 +940,8 @@ class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdCon
         super().__init__(input, **members)
 
 
-class ListChannelsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListChannelsCommand`."""
-
-    filter_by_ad_configuration_arn: str | None
-    filter_by_failover_slate_configuration_arn: str | None
-    filter_by_name: str | None
-    filter_by_playback_restriction_policy_arn: str | None
-    filter_by_recording_configuration_arn: str | None
-    max_results: int | None
-    next_token: str | None
+ListChannelsParams: TypeAlias = ListChannelsRequestDict
+"""Keyword arguments of :class:`ListChannelsCommand`."""
 
 
 class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
@@ -1053,11 +973,8 @@ class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
         super().__init__(input, **members)
 
 
-class ListFailoverSlateConfigurationsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListFailoverSlateConfigurationsCommand`."""
-
-    max_results: int | None
-    next_token: str | None
+ListFailoverSlateConfigurationsParams: TypeAlias = ListFailoverSlateConfigurationsRequestDict
+"""Keyword arguments of :class:`ListFailoverSlateConfigurationsCommand`."""
 
 
 class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurationsRequest, ListFailoverSlateConfigurationsResponse]):
@@ -1084,11 +1001,8 @@ class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurat
         super().__init__(input, **members)
 
 
-class ListPlaybackKeyPairsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListPlaybackKeyPairsCommand`."""
-
-    max_results: int | None
-    next_token: str | None
+ListPlaybackKeyPairsParams: TypeAlias = ListPlaybackKeyPairsRequestDict
+"""Keyword arguments of :class:`ListPlaybackKeyPairsCommand`."""
 
 
 class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlaybackKeyPairsResponse]):
@@ -1115,11 +1029,8 @@ class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlayb
         super().__init__(input, **members)
 
 
-class ListPlaybackRestrictionPoliciesParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListPlaybackRestrictionPoliciesCommand`."""
-
-    max_results: int | None
-    next_token: str | None
+ListPlaybackRestrictionPoliciesParams: TypeAlias = ListPlaybackRestrictionPoliciesRequestDict
+"""Keyword arguments of :class:`ListPlaybackRestrictionPoliciesCommand`."""
 
 
 class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoliciesRequest, ListPlaybackRestrictionPoliciesResponse]):
@@ -1146,11 +1057,8 @@ class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoli
         super().__init__(input, **members)
 
 
-class ListRecordingConfigurationsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListRecordingConfigurationsCommand`."""
-
-    max_results: int | None
-    next_token: str | None
+ListRecordingConfigurationsParams: TypeAlias = ListRecordingConfigurationsRequestDict
+"""Keyword arguments of :class:`ListRecordingConfigurationsCommand`."""
 
 
 class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequest, ListRecordingConfigurationsResponse]):
@@ -1177,12 +1085,8 @@ class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequ
         super().__init__(input, **members)
 
 
-class ListStreamKeysParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListStreamKeysCommand`."""
-
-    channel_arn: Required[str]
-    max_results: int | None
-    next_token: str | None
+ListStreamKeysParams: TypeAlias = ListStreamKeysRequestDict
+"""Keyword arguments of :class:`ListStreamKeysCommand`."""
 
 
 class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysResponse]):
@@ -1210,12 +1114,8 @@ class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysRespons
         super().__init__(input, **members)
 
 
-class ListStreamSessionsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListStreamSessionsCommand`."""
-
-    channel_arn: Required[str]
-    max_results: int | None
-    next_token: str | None
+ListStreamSessionsParams: TypeAlias = ListStreamSessionsRequestDict
+"""Keyword arguments of :class:`ListStreamSessionsCommand`."""
 
 
 class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSessionsResponse]):
@@ -1243,12 +1143,8 @@ class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSes
         super().__init__(input, **members)
 
 
-class ListStreamsParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListStreamsCommand`."""
-
-    filter_by: StreamFilters | StreamFiltersDict | None
-    max_results: int | None
-    next_token: str | None
+ListStreamsParams: TypeAlias = ListStreamsRequestDict
+"""Keyword arguments of :class:`ListStreamsCommand`."""
 
 
 class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
@@ -1276,10 +1172,8 @@ class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
         super().__init__(input, **members)
 
 
-class ListTagsForResourceParams(TypedDict, total=False):
-    """Keyword arguments of :class:`ListTagsForResourceCommand`."""
-
-    resource_arn: Required[str]
+ListTagsForResourceParams: TypeAlias = ListTagsForResourceRequestDict
+"""Keyword arguments of :class:`ListTagsForResourceCommand`."""
 
 
 class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsForResourceResponse]):
@@ -1305,11 +1199,8 @@ class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsFor
         super().__init__(input, **members)
 
 
-class PutMetadataParams(TypedDict, total=False):
-    """Keyword arguments of :class:`PutMetadataCommand`."""
-
-    channel_arn: Required[str]
-    metadata: Required[str]
+PutMetadataParams: TypeAlias = PutMetadataRequestDict
+"""Keyword arguments of :class:`PutMetadataCommand`."""
 
 
 class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
@@ -1336,12 +1227,8 @@ class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
         super().__init__(input, **members)
 
 
-class StartViewerSessionRevocationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`StartViewerSessionRevocationCommand`."""
-
-    channel_arn: Required[str]
-    viewer_id: Required[str]
-    viewer_session_versions_less_than_or_equal_to: int | None
+StartViewerSessionRevocationParams: TypeAlias = StartViewerSessionRevocationRequestDict
+"""Keyword arguments of :class:`StartViewerSessionRevocationCommand`."""
 
 
 class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRequest, StartViewerSessionRevocationResponse]):
@@ -1369,10 +1256,8 @@ class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRe
         super().__init__(input, **members)
 
 
-class StopStreamParams(TypedDict, total=False):
-    """Keyword arguments of :class:`StopStreamCommand`."""
-
-    channel_arn: Required[str]
+StopStreamParams: TypeAlias = StopStreamRequestDict
+"""Keyword arguments of :class:`StopStreamCommand`."""
 
 
 class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
@@ -1398,11 +1283,8 @@ class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
         super().__init__(input, **members)
 
 
-class TagResourceParams(TypedDict, total=False):
-    """Keyword arguments of :class:`TagResourceCommand`."""
-
-    resource_arn: Required[str]
-    tags: Required[dict[str, str]]
+TagResourceParams: TypeAlias = TagResourceRequestDict
+"""Keyword arguments of :class:`TagResourceCommand`."""
 
 
 class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
@@ -1429,11 +1311,8 @@ class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
         super().__init__(input, **members)
 
 
-class UntagResourceParams(TypedDict, total=False):
-    """Keyword arguments of :class:`UntagResourceCommand`."""
-
-    resource_arn: Required[str]
-    tag_keys: Required[list[str]]
+UntagResourceParams: TypeAlias = UntagResourceRequestDict
+"""Keyword arguments of :class:`UntagResourceCommand`."""
 
 
 class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse]):
@@ -1460,13 +1339,8 @@ class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse])
         super().__init__(input, **members)
 
 
-class UpdateAdConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
-
-    arn: Required[str]
-    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None
-    name: str | None
-    post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
+UpdateAdConfigurationParams: TypeAlias = UpdateAdConfigurationRequestDict
+"""Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
 
 
 class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateAdConfigurationResponse]):
@@ -1495,22 +1369,8 @@ class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateA
         super().__init__(input, **members)
 
 
-class UpdateChannelParams(TypedDict, total=False):
-    """Keyword arguments of :class:`UpdateChannelCommand`."""
-
-    ad_configuration_arn: str | None
-    arn: Required[str]
-    authorized: bool | None
-    container_format: ContainerFormat | ContainerFormatValue | None
-    failover_slate_configuration_arn: str | None
-    insecure_ingest: bool | None
-    latency_mode: ChannelLatencyMode | ChannelLatencyModeValue | None
-    multitrack_input_configuration: MultitrackInputConfiguration | MultitrackInputConfigurationDict | None
-    name: str | None
-    playback_restriction_policy_arn: str | None
-    preset: TranscodePreset | TranscodePresetValue | None
-    recording_configuration_arn: str | None
-    type: ChannelType | ChannelTypeValue | None
+UpdateChannelParams: TypeAlias = UpdateChannelRequestDict
+"""Keyword arguments of :class:`UpdateChannelCommand`."""
 
 
 class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse]):
@@ -1548,14 +1408,8 @@ class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse])
         super().__init__(input, **members)
 
 
-class UpdateFailoverSlateConfigurationParams(TypedDict, total=False):
-    """Keyword arguments of :class:`UpdateFailoverSlateConfigurationCommand`."""
-
-    activation_threshold_seconds: int | None
-    arn: Required[str]
-    max_slate_display_seconds: int | None
-    min_slate_display_seconds: int | None
-    name: str | None
+UpdateFailoverSlateConfigurationParams: TypeAlias = UpdateFailoverSlateConfigurationRequestDict
+"""Keyword arguments of :class:`UpdateFailoverSlateConfigurationCommand`."""
 
 
 class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigurationRequest, UpdateFailoverSlateConfigurationResponse]):
@@ -1585,14 +1439,8 @@ class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-class UpdatePlaybackRestrictionPolicyParams(TypedDict, total=False):
-    """Keyword arguments of :class:`UpdatePlaybackRestrictionPolicyCommand`."""
-
-    allowed_countries: list[str] | None
-    allowed_origins: list[str] | None
-    arn: Required[str]
-    enable_strict_origin_enforcement: bool | None
-    name: str | None
+UpdatePlaybackRestrictionPolicyParams: TypeAlias = UpdatePlaybackRestrictionPolicyRequestDict
+"""Keyword arguments of :class:`UpdatePlaybackRestrictionPolicyCommand`."""
 
 
 class UpdatePlaybackRestrictionPolicyCommand(Command[UpdatePlaybackRestrictionPolicyRequest, UpdatePlaybackRestrictionPolicyResponse]):

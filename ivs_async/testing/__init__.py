@@ -12,8 +12,9 @@ package and must cost nothing in test runs that never use it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ivs_async._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
     from ivs_async.testing._backend import AdBreakRecord as AdBreakRecord
@@ -54,16 +55,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ivs_async.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    if isinstance(value, type) and value.__module__.startswith("ivs_async.testing._"):
-        value.__module__ = __name__  # its public home, in tracebacks and reprs
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES, public=True)
