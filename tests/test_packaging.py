@@ -77,3 +77,39 @@ def test_the_changelog_has_the_released_version_and_one_bullet_per_line() -> Non
     assert f"## [{__version__}] - " in text
     glued = [line for line in text.splitlines() if re.search(r"[.)`]- [`A-Z]", line)]
     assert glued == []
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_both_install_and_carry_the_license(dists: dict[str, Path], tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "site"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(dists[kind]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (info,) = target.glob("ivs_async-*.dist-info")
+    assert (info / "licenses" / "LICENSE").read_text().startswith("\n                                 Apache License")
+    assert (info / "licenses" / "NOTICE").exists()
+    assert (target / "ivs_async" / "py.typed").exists()
+    probe = subprocess.run(
+        [sys.executable, "-c", "import ivs_async; print(ivs_async.__file__, ivs_async.__version__)"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+    )
+    assert str(target) in probe.stdout, probe.stdout + probe.stderr
