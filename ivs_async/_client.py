@@ -18,6 +18,7 @@ from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
 from ivs_async.credentials import CredentialsProvider, Provider
 from ivs_async.middleware import default_stack
+from ivs_async.telemetry import Telemetry
 
 OutputT = TypeVar("OutputT")
 _DEFAULT_OPTIONS = CallOptions()
@@ -57,6 +58,7 @@ class IvsClient:
         use_dualstack_endpoint: bool | None = None,
         logger: logging.Logger | None = None,
         environ: Mapping[str, str] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.config: ClientConfig = resolve_config(
             region=region,
@@ -76,6 +78,9 @@ class IvsClient:
             max_response_bytes=max_response_bytes,
             environ=environ,
         )
+        if telemetry is not None and not isinstance(telemetry, Telemetry):
+            raise ConfigurationError("telemetry must implement ivs_async.telemetry.Telemetry")
+        self._telemetry = telemetry
         if retry_strategy is not None and not isinstance(retry_strategy, RetryStrategy):
             raise ConfigurationError("retry_strategy must implement RetryStrategy")
         self._retry_strategy = retry_strategy or _builtin_strategy(self.config)
@@ -98,6 +103,9 @@ class IvsClient:
         self._handlers: dict[type[Command[Any, Any]], Handler] = {}
         self._closed = False
         self.middleware_stack: MiddlewareStack = default_stack()
+        connections = getattr(self._transport, "connections", None)
+        if telemetry is not None and connections is not None:
+            telemetry.observe_connections(connections)
         self.middleware_stack.on_change(self._handlers.clear)
 
     @property
@@ -156,6 +164,7 @@ class IvsClient:
             retry_strategy=self._retry_strategy,
             logger=self._logger,
             clock=self._clock,
+            telemetry=self._telemetry,
         )
         handler = self.middleware_stack.resolve(self._send_request, context)
         self._handlers[command_cls] = handler

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ivs_async._retries import RetryStrategy
     from ivs_async._signing import SigV4Signer
     from ivs_async._transport import Transport
+    from ivs_async.telemetry import CallTelemetry, Telemetry
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -28,6 +29,7 @@ class HandlerContext:
     retry_strategy: RetryStrategy
     logger: logging.Logger
     clock: SkewedClock
+    telemetry: Telemetry | None = None
 
 
 @attrs.frozen(slots=True)
@@ -42,7 +44,7 @@ class CallOptions:
 class Call:
     """The state of one send(): the command, then the request, then the response."""
 
-    __slots__ = ("attempt", "command", "input", "options", "properties", "request", "response")
+    __slots__ = ("attempt", "command", "input", "options", "properties", "request", "response", "telemetry")
 
     def __init__(self, command: Command[Any, Any], options: CallOptions) -> None:
         self.command = command
@@ -51,4 +53,5 @@ class Call:
         self.request: HttpRequest | None = None
         self.response: HttpResponse | None = None
         self.attempt = 0
+        self.telemetry: CallTelemetry | None = None  # set when the client has a telemetry provider
         self.properties: dict[str, Any] = {}  # free space for users' middleware

@@ -26,6 +26,7 @@ from ivs_async.errors import EventParseError, ParamValidationError, ResourceNotF
 from ivs_async.events import EventLedger, StreamStateChange, parse_event
 from ivs_async.paginators import paginate_list_channels
 from ivs_async.playback import PlaybackSigner, tokenized_url
+from ivs_async.telemetry import Telemetry
 
 TOKEN_SECONDS = 600  # viewer-bound tokens may live at most 10 minutes
 
@@ -39,6 +40,9 @@ class Settings:
     endpoint: str | None = None  # None: the real IVS endpoint of the region
     credentials: StaticCredentials | None = None  # None: the default AWS credential chain
     webhook_secret: str | None = attrs.field(default=None, repr=False)
+    # With OpenTelemetry set up (and FastAPIInstrumentor on the app), each IVS call is a child
+    # span of the request that made it: ivs_async.telemetry.OpenTelemetry().
+    telemetry: Telemetry | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,11 +56,17 @@ class Settings:
                 key = key_file.read()
         except OSError as exc:
             raise SettingsError(f"IVS_APP_PLAYBACK_KEY_FILE: cannot read {path}: {exc.strerror}") from None
+        telemetry: Telemetry | None = None
+        if os.environ.get("IVS_APP_OTEL") == "1":  # the global OpenTelemetry providers
+            from ivs_async.telemetry import OpenTelemetry
+
+            telemetry = OpenTelemetry()
         return cls(
             playback_private_key=key,
             region=os.environ["IVS_APP_REGION"],
             endpoint=os.environ.get("IVS_APP_ENDPOINT"),
             webhook_secret=os.environ.get("IVS_APP_WEBHOOK_SECRET"),
+            telemetry=telemetry,
         )
 
 
@@ -98,7 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         config = settings or Settings.from_env()
-        async with Ivs(region=config.region, endpoint=config.endpoint, credentials=config.credentials) as ivs:
+        async with Ivs(
+            region=config.region, endpoint=config.endpoint, credentials=config.credentials, telemetry=config.telemetry
+        ) as ivs:
             app.state.ivs_app = AppState(ivs, PlaybackSigner(config.playback_private_key))
             app.state.webhook_secret = config.webhook_secret
             yield

@@ -11,13 +11,23 @@ from ivs_async._exceptions import PacingTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._public import rehome
 from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
-from ivs_async.middleware import deserializer, logger, retry, serializer, signing, user_agent, validation
+from ivs_async.middleware import (
+    deserializer,
+    logger,
+    retry,
+    serializer,
+    signing,
+    telemetry,
+    user_agent,
+    validation,
+)
 from ivs_async.middleware.deserializer import deserializer_middleware
 from ivs_async.middleware.logger import logging_middleware
 from ivs_async.middleware.metadata_pacing import PutMetadataPacer
 from ivs_async.middleware.retry import retry_middleware
 from ivs_async.middleware.serializer import serializer_middleware
 from ivs_async.middleware.signing import signing_middleware
+from ivs_async.middleware.telemetry import telemetry_middleware
 from ivs_async.middleware.user_agent import user_agent_middleware
 from ivs_async.middleware.validation import validation_middleware
 
@@ -25,6 +35,7 @@ from ivs_async.middleware.validation import validation_middleware
 def default_stack() -> MiddlewareStack:
     """A new stack holding the built-in entries, in their places."""
     stack = MiddlewareStack()
+    stack.add(telemetry_middleware, step=Step.INITIALIZE, priority=Priority.HIGH, name=telemetry.NAME)
     stack.add(logging_middleware, step=Step.INITIALIZE, priority=Priority.HIGH, name=logger.NAME)
     stack.add(validation_middleware, step=Step.INITIALIZE, name=validation.NAME)
     stack.add(serializer_middleware, step=Step.SERIALIZE, name=serializer.NAME)
@@ -54,6 +65,7 @@ __all__ = [
     "retry_middleware",
     "serializer_middleware",
     "signing_middleware",
+    "telemetry_middleware",
     "user_agent_middleware",
     "validation_middleware",
 ]

@@ -33,6 +33,7 @@ def logging_middleware(next_handler: Handler, context: HandlerContext) -> Handle
                 (md.request_id if md else None) or "-",
                 attempts(md.attempts if md else call.attempt),
                 (time.perf_counter() - start) * 1000,
+                extra=call.telemetry.log_extra if call.telemetry is not None else None,
             )
             raise
         md = getattr(result, "metadata", None)
@@ -43,6 +44,7 @@ def logging_middleware(next_handler: Handler, context: HandlerContext) -> Handle
             (md.request_id if md else None) or "-",
             attempts(md.attempts if md else call.attempt),
             (time.perf_counter() - start) * 1000,
+            extra=call.telemetry.log_extra if call.telemetry is not None else None,
         )
         return result
 

@@ -12,7 +12,7 @@ from ivs_async._context import Call, HandlerContext
 from ivs_async._deadline import DeadlineKeeper
 from ivs_async._exceptions import DeadlineExceededError, IvsError
 from ivs_async._model import ResponseMetadata
-from ivs_async._retries import RateLimitingStrategy, classify
+from ivs_async._retries import ErrorKind, RateLimitingStrategy, classify
 from ivs_async._stack import Handler
 from ivs_async.middleware.logger import answer
 
@@ -44,16 +44,23 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                 headers["amz-sdk-request"] = f"attempt={call.attempt}; max={strategy.max_attempts}"
                 if limiter is not None:
                     await limiter.before_attempt()
+                started = loop.time()
                 try:
                     result = await next_handler(call)
                 except IvsError as exc:
                     last_error = exc
                     if limiter is not None:
                         limiter.after_attempt(exc)
+                    recorder = call.telemetry
+                    if recorder is not None:
+                        throttled = classify(exc) is ErrorKind.THROTTLING
+                        recorder.attempt(loop.time() - started, exc, throttled)
                     delay = strategy.retry_delay(token, exc)
                     if delay is None or loop.time() + delay >= deadline:
                         _final(exc, call.attempt, token.total_delay)
                         raise
+                    if recorder is not None:
+                        recorder.retry(call.attempt, _reason(exc), delay)
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug(
                             "ivs %s attempt %d failed: %s (%s, %s); retrying in %.3f s",
@@ -63,10 +70,13 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                             answer(exc.metadata),
                             _reason(exc),
                             delay,
+                            extra=recorder.log_extra if recorder is not None else None,
                         )
                     token.total_delay += delay
                     await asyncio.sleep(delay)
                     continue
+                if call.telemetry is not None:
+                    call.telemetry.attempt(loop.time() - started, None, False)
                 if limiter is not None:
                     limiter.after_attempt(None)
                 strategy.record_success(token)

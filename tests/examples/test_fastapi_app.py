@@ -141,3 +141,40 @@ async def test_missing_settings_stop_the_app_at_startup_naming_them(monkeypatch:
     with pytest.raises(SettingsError, match="IVS_APP_PLAYBACK_KEY_FILE: cannot read"):
         async with app.router.lifespan_context(app):
             pass
+
+
+async def test_the_app_is_traced_end_to_end(ivs_emulator: LocalIvs) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from ivs_async.telemetry import OpenTelemetry
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    key = ec.generate_private_key(ec.SECP384R1())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    settings = Settings(
+        playback_private_key=private,
+        region=ivs_emulator.region,
+        endpoint=ivs_emulator.endpoint,
+        credentials=ivs_emulator.credentials,
+        telemetry=OpenTelemetry(tracer_provider=provider),
+    )
+    app = create_app(settings)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            assert (await client.post("/channels", json={"name": "traced"})).status_code == 201
+    finished = spans.get_finished_spans()
+    (ivs_span,) = [s for s in finished if s.name == "IVS.CreateChannel"]
+    (request_span,) = [s for s in finished if s.kind is SpanKind.SERVER]
+    assert ivs_span.parent is not None and ivs_span.parent.span_id == request_span.context.span_id
+    assert ivs_span.context.trace_id == request_span.context.trace_id
+    provider.shutdown()

@@ -32,6 +32,7 @@ def names(stack: MiddlewareStack) -> list[str]:
 def test_default_stack_order() -> None:
     client = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET))
     assert client.middleware_stack.identify() == [
+        "telemetry - initialize",
         "logger - initialize",
         "validation - initialize",
         "serializer - serialize",
