@@ -66,6 +66,9 @@ class AiohttpTransport:
         self._trust_env = trust_env
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Requests in flight never exceed the pool, so aiohttp's connector never queues them:
+        # its queue does not hand freed connections out in arrival order; this one does.
+        self._slots: asyncio.Semaphore | None = None
         self._closed = False
         # yarl.URL objects for the URLs we send, built once: most operations have a fixed URL.
         self._urls: dict[str, URL] = {}
@@ -74,6 +77,7 @@ class AiohttpTransport:
         if self._closed:
             raise ClientClosedError("the client is closed")
         self._loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(self._max_connections)
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=0,
@@ -129,15 +133,21 @@ class AiohttpTransport:
                 connect_timeout if connect_timeout is not None else timeout.sock_connect,
                 read_timeout if read_timeout is not None else timeout.sock_read,
             )
+        slots = self._slots
+        assert slots is not None
         try:
-            async with session.request(
-                request.method,
-                self._url(request.url),
-                data=request.body or None,
-                headers=request.headers,
-                allow_redirects=False,
-                timeout=timeout,
-            ) as response:
+            # FIFO: a call waits here (bounded by its deadline) until a connection is free.
+            async with (
+                slots,
+                session.request(
+                    request.method,
+                    self._url(request.url),
+                    data=request.body or None,
+                    headers=request.headers,
+                    allow_redirects=False,
+                    timeout=timeout,
+                ) as response,
+            ):
                 limit = self._max_response_bytes
                 length = response.content_length
                 if length is not None and length <= limit and "Content-Encoding" not in response.headers:
