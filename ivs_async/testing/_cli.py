@@ -70,6 +70,7 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  AWS_DEFAULT_REGION={emulator.region}")  # the only one the AWS CLI v1 reads
         print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
         print(f"  AWS_SECRET_ACCESS_KEY={emulator.credentials.secret_access_key}")
+        print(f"Control API (simulated streams, faults, events): {emulator.endpoint}/_ivs_local/health")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()
         if args.save:

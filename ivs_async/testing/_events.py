@@ -8,6 +8,7 @@ import inspect
 import logging
 import threading
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 Json = dict[str, Any]
 Subscriber = Callable[[Json], None]
 _log = logging.getLogger("ivs_async.testing")
+
+
+RECENT_EVENTS = 1000
 
 
 def envelope(detail_type: str, *, account: str, region: str, at: datetime, resources: list[str], detail: Json) -> Json:
@@ -38,6 +42,8 @@ class EventHub:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
+        # The latest events, for the control API (GET /_ivs_local/events); bounded.
+        self.recent: deque[Json] = deque(maxlen=RECENT_EVENTS)
 
     def subscribe(self, callback: Callable[[Json], None] | Callable[[Json], Awaitable[None]]) -> Callable[[], None]:
         """Call ``callback(event)`` for each event; a coroutine function runs on the event loop
@@ -78,10 +84,12 @@ class EventHub:
     def clear(self) -> None:
         with self._lock:
             self._subscribers.clear()
+            self.recent.clear()
 
     def publish(self, events: list[Json]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
+            self.recent.extend(events)
         for event in events:
             for deliver in subscribers:
                 try:

@@ -16,6 +16,7 @@ from ivs_async._generated.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._auth import SignatureChecker
 from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord, Quotas, Revocation
+from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 
@@ -80,6 +81,7 @@ class LocalIvs:
             verify_signatures=lambda: self.verify_signatures,
             body_timeout=body_timeout,
         )
+        self._server.control = ControlApi(self)
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -261,6 +263,10 @@ class LocalIvs:
     def event_queue(self) -> asyncio.Queue[dict[str, Any]]:
         """An asyncio queue, bound to the running loop, that receives every IVS event."""
         return self._backend.events.queue()
+
+    def recent_events(self) -> list[dict[str, Any]]:
+        """The latest IVS events emitted (at most 1,000), oldest first; ``reset()`` forgets them."""
+        return list(self._backend.events.recent)
 
     def metadata(self, channel_arn: str | None = None) -> list[MetadataRecord]:
         """Timed metadata accepted by PutMetadata, oldest first."""

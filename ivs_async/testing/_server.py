@@ -23,6 +23,8 @@ from ivs_async._schema import Kind, Location
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
 from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, project
+from ivs_async.testing._control import PREFIX as CONTROL_PREFIX
+from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
 from ivs_async.testing._playback import RESOLUTIONS, PlaybackRefused
 
@@ -87,6 +89,7 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
         self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
+        self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
 
@@ -139,6 +142,8 @@ class EmulatorServer:
     async def _handle_request(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path
         path = raw_path.partition("?")[0]
+        if path.startswith(CONTROL_PREFIX) and self.control is not None:
+            return await self.control.handle(request, path)
         if request.method == "GET" and _PLAYBACK.fullmatch(path):
             return self._playback(path, request)
         route, labels = self._route(request.method, path)

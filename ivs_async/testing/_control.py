@@ -1,0 +1,218 @@
+"""The emulator's control API under ``/_ivs_local/``: what LocalIvs's Python methods do, over HTTP,
+so tests in any language (and curl) can drive a standalone ``ivs-local``.
+
+JSON in and out, camelCase keys, no signature (the emulator listens on loopback). Bad input is a
+400 with ``{"message": ...}``; an unknown path a 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ivs_async._json import MAX_DEPTH, JsonError, loads
+from ivs_async.testing._backend import EmulatorError, wire_time
+from ivs_async.testing._faults import Fault, FaultKind
+
+if TYPE_CHECKING:
+    from ivs_async.testing._local import LocalIvs
+
+PREFIX = "/_ivs_local/"
+_MAX_BODY = 64 * 1024 * 1024  # a snapshot to load is the largest thing sent here
+_BODY_TIMEOUT = 30.0
+
+
+class ControlApi:
+    """Routes ``/_ivs_local/...`` requests to a LocalIvs."""
+
+    def __init__(self, local: LocalIvs) -> None:
+        self._local = local
+        self._routes: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamResponse]]] = {
+            ("GET", "health"): self._health,
+            ("POST", "reset"): self._reset,
+            ("GET", "snapshot"): self._snapshot,
+            ("POST", "load"): self._load,
+            ("POST", "streams/start"): self._start,
+            ("POST", "streams/end"): self._end,
+            ("POST", "streams/update"): self._update,
+            ("POST", "faults"): self._add_fault,
+            ("DELETE", "faults"): self._clear_faults,
+            ("GET", "events"): self._events,
+            ("GET", "metadata"): self._metadata,
+            ("GET", "ad-breaks"): self._ad_breaks,
+            ("GET", "revocations"): self._revocations,
+        }
+
+    async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
+        route = self._routes.get((request.method, path[len(PREFIX) :].rstrip("/")))
+        if route is None:
+            known = ", ".join(f"{m} {PREFIX}{p}" for m, p in self._routes)
+            return _json({"message": f"no control route {request.method} {path[:100]}; routes: {known}"}, 404)
+        try:
+            return await route(request)
+        except (EmulatorError, ValueError, TypeError) as exc:
+            return _json({"message": str(exc)[:1000]}, 400)
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        chunks, size = [], 0
+        try:
+            async with asyncio.timeout(_BODY_TIMEOUT):
+                while chunk := await request.content.read(65536):
+                    size += len(chunk)
+                    if size > _MAX_BODY:
+                        raise ValueError(f"the body is larger than {_MAX_BODY} bytes")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise ValueError("the body did not arrive in time") from None
+        raw = b"".join(chunks)
+        try:
+            data = loads(raw, max_depth=MAX_DEPTH) if raw.strip() else {}
+        except JsonError as exc:
+            raise ValueError(f"the body is {exc.reason}") from None
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+    async def _health(self, request: web.Request) -> web.StreamResponse:
+        ivs = self._local
+        return _json({"status": "ok", "region": ivs.region, "accountId": ivs.account_id, "endpoint": ivs.endpoint})
+
+    async def _reset(self, request: web.Request) -> web.StreamResponse:
+        self._local.reset()
+        return web.Response(status=204)
+
+    async def _snapshot(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text=self._local.snapshot(), content_type="application/json")
+
+    async def _load(self, request: web.Request) -> web.StreamResponse:
+        self._local.load(json.dumps(await self._body(request)))
+        return web.Response(status=204)
+
+    async def _start(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        stream_id = self._local.start_stream(
+            _text(body, "channelArn"),
+            health=_text(body, "health", "HEALTHY"),
+            viewer_count=_int(body, "viewerCount", 0),
+        )
+        return _json({"streamId": stream_id})
+
+    async def _end(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        failure = body.get("failure")
+        if failure is not None and not isinstance(failure, str):
+            raise ValueError("failure must be an error code (a string)")
+        self._local.end_stream(_text(body, "channelArn"), failure=failure)
+        return web.Response(status=204)
+
+    async def _update(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        health = body.get("health")
+        viewers = body.get("viewerCount")
+        if health is not None and not isinstance(health, str):
+            raise ValueError("health must be a string")
+        if viewers is not None and (isinstance(viewers, bool) or not isinstance(viewers, int)):
+            raise ValueError("viewerCount must be an integer")
+        self._local.update_stream(_text(body, "channelArn"), health=health, viewer_count=viewers)
+        return web.Response(status=204)
+
+    async def _add_fault(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        names = {
+            "kind": "kind",
+            "operation": "operation",
+            "times": "times",
+            "status": "status",
+            "errorCode": "error_code",
+            "message": "message",
+            "headers": "headers",
+            "delay": "delay",
+            "probability": "probability",
+        }
+        unknown = sorted(set(body) - set(names))
+        if unknown:
+            raise ValueError(f"unknown fault fields {unknown}; known: {sorted(names)}")
+        options = {names[k]: v for k, v in body.items()}
+        kind = options.pop("kind", "ERROR")
+        if kind not in FaultKind.__members__:
+            raise ValueError(f"kind must be one of {', '.join(FaultKind.__members__)}")
+        self._local.faults.add(Fault(kind=FaultKind[kind], **options))
+        return web.Response(status=204)
+
+    async def _clear_faults(self, request: web.Request) -> web.StreamResponse:
+        self._local.faults.clear()
+        return web.Response(status=204)
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        return _json({"events": self._local.recent_events()})
+
+    async def _metadata(self, request: web.Request) -> web.StreamResponse:
+        records = self._local.metadata(request.query.get("channelArn"))
+        return _json(
+            {
+                "metadata": [
+                    {
+                        "channelArn": r.channel_arn,
+                        "streamId": r.stream_id,
+                        "payload": r.payload,
+                        "receivedAt": wire_time(r.received_at),
+                    }
+                    for r in records
+                ]
+            }
+        )
+
+    async def _ad_breaks(self, request: web.Request) -> web.StreamResponse:
+        records = self._local.ad_breaks(request.query.get("channelArn"))
+        return _json(
+            {
+                "adBreaks": [
+                    {
+                        "channelArn": r.channel_arn,
+                        "streamId": r.stream_id,
+                        "adBreakId": r.ad_break_id,
+                        "durationSeconds": r.duration_seconds,
+                        "targetStartAt": wire_time(r.target_start_at),
+                    }
+                    for r in records
+                ]
+            }
+        )
+
+    async def _revocations(self, request: web.Request) -> web.StreamResponse:
+        records = self._local.revocations(request.query.get("channelArn"))
+        return _json(
+            {
+                "revocations": [
+                    {
+                        "channelArn": r.channel_arn,
+                        "viewerId": r.viewer_id,
+                        "maxVersion": r.max_version,
+                        "requestedAt": wire_time(r.requested_at),
+                    }
+                    for r in records
+                ]
+            }
+        )
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=json.dumps(data), content_type="application/json")
+
+
+def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a non-empty string")
+    return value
+
+
+def _int(body: dict[str, Any], key: str, default: int) -> int:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a non-negative integer")
+    return value
