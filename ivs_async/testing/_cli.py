@@ -14,6 +14,7 @@ from ivs_async._endpoints import is_loopback
 from ivs_async.credentials import StaticCredentials
 from ivs_async.testing._backend import Quotas
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
+from ivs_async.testing._state_dir import StateDir
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,11 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--load", type=Path, help="start from a snapshot written by --save or LocalIvs.snapshot()")
     parser.add_argument("--save", type=Path, help="write a snapshot of the state here on exit")
     parser.add_argument("--seed", type=int, help="seed for ids and keys, for repeatable runs")
+    parser.add_argument(
+        "--state-dir", type=Path, help="keep the state in this folder across restarts (saved at every change)"
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="with --state-dir: start empty, forgetting the saved state"
+    )
     parser.add_argument("--max-channels", type=int, default=Quotas().channels, help="channel quota")
     return parser
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    if args.reset and args.state_dir is not None:
+        StateDir(args.state_dir).clear()
     emulator = LocalIvs(
         host=args.host,
         port=args.port,
@@ -46,6 +55,7 @@ async def _serve(args: argparse.Namespace) -> None:
         verify_signatures=not args.no_verify_signatures,
         quotas=Quotas(channels=args.max_channels),
         seed=args.seed,
+        state_dir=args.state_dir,
     )
     if args.load:
         emulator.load(args.load.read_text())

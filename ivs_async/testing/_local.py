@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -19,6 +20,7 @@ from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
+from ivs_async.testing._state_dir import StateDir
 
 # Test-only credentials; nothing else accepts them.
 DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
@@ -58,6 +60,7 @@ class LocalIvs:
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
         body_timeout: float = BODY_TIMEOUT,
+        state_dir: Path | str | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -82,6 +85,13 @@ class LocalIvs:
             body_timeout=body_timeout,
         )
         self._server.control = ControlApi(self)
+        # With a state folder every change is saved, and a new emulator starts where it stopped.
+        self._state_dir = StateDir(state_dir) if state_dir is not None else None
+        if self._state_dir is not None:
+            saved = self._state_dir.read()
+            if saved is not None:
+                self._backend.load(saved)
+            self._server.on_change = self._persist
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -213,6 +223,12 @@ class LocalIvs:
         self._backend.events.clear()
         self.faults.clear()
         self._server.requests.clear()
+        self._persist()
+
+    def _persist(self) -> None:
+        if self._state_dir is not None:
+            with self._backend.lock:
+                self._state_dir.write(self._backend.snapshot())
 
     def snapshot(self) -> str:
         """The state as JSON text; :meth:`load` restores it (in this or another emulator)."""
@@ -220,6 +236,7 @@ class LocalIvs:
 
     def load(self, snapshot: str) -> None:
         self._backend.load(snapshot)
+        self._persist()
 
     # -- broadcast simulation -----------------------------------------------------------------------
 
@@ -237,15 +254,19 @@ class LocalIvs:
 
     def start_stream(self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0) -> str:
         """Go live on ``channel_arn`` as if an encoder connected; returns the new stream id."""
-        return self._backend.start_stream(channel_arn, health=health, viewer_count=viewer_count)
+        stream_id = self._backend.start_stream(channel_arn, health=health, viewer_count=viewer_count)
+        self._persist()
+        return stream_id
 
     def end_stream(self, channel_arn: str, *, failure: str | None = None) -> None:
         """End the broadcast; ``failure`` (an error code) records a Stream Failure event first."""
         self._backend.end_stream(channel_arn, failure=failure)
+        self._persist()
 
     def update_stream(self, channel_arn: str, *, health: str | None = None, viewer_count: int | None = None) -> None:
         """Change a live stream's health or viewer count."""
         self._backend.update_stream(channel_arn, health=health, viewer_count=viewer_count)
+        self._persist()
 
     def is_live(self, channel_arn: str) -> bool:
         return self._backend.is_live(channel_arn)

@@ -90,6 +90,7 @@ class EmulatorServer:
         self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
+        self.on_change: Callable[[], None] | None = None  # after an operation that changed the state
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
 
@@ -226,6 +227,12 @@ class EmulatorServer:
             result = self.backend.handle(operation.name, data)
         except ServiceError as exc:
             return _service_error(exc.code, exc.message)
+        if self.on_change is not None and not operation.name.startswith(_READ_ONLY):
+            try:
+                self.on_change()
+            except OSError as exc:  # the emulator's own disk, not the client's input: a server fault
+                _log.warning("ivs-local could not save its state: %s", exc.strerror or exc)
+                return _service_error("InternalServerException", "the emulator could not save its state")
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
         if operation.success_code == 204:
             return web.Response(status=204, headers=headers)
@@ -261,6 +268,8 @@ class EmulatorServer:
 # Renditions of the playlist, best first (as RESOLUTIONS); a token's maximum resolution drops those above it.
 _PLAYLIST = (("1080p", 6000000, "1920x1080"), ("720p", 3000000, "1280x720"), ("480p", 1200000, "852x480"))
 
+
+_READ_ONLY = ("Get", "List", "BatchGet")
 
 _LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)
 
