@@ -281,13 +281,36 @@ class IvsBackend:
 
     # -- simulation -----------------------------------------------------------------------------
 
-    def start_stream(self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0) -> str:
+    def start_stream(
+        self, channel_arn: str, *, health: str = "HEALTHY", viewer_count: int = 0, ingest: Json | None = None
+    ) -> str:
         try:
-            return self._start_stream(channel_arn, health, viewer_count)
+            return self._start_stream(channel_arn, health, viewer_count, ingest)
         finally:
             self._publish()
 
-    def _start_stream(self, channel_arn: str, health: str, viewer_count: int) -> str:
+    def channel_for_stream_key(self, value: str) -> str | None:
+        """The channel a stream key value belongs to (what an encoder publishes with), if any."""
+        with self.lock:
+            for key in self._resources(STREAM_KEY).values():
+                if key.get("value") == value:
+                    found: str = key["channelArn"]
+                    return found
+        return None
+
+    def set_ingest(self, channel_arn: str, stream_id: str, ingest: Json) -> None:
+        """The ingest configuration of a live session, as its encoder describes it."""
+        with self.lock:
+            for session in self._state["sessions"].get(channel_arn, []):
+                if session["streamId"] == stream_id:
+                    session["ingestConfiguration"] = ingest
+
+    def live_stream_id(self, channel_arn: str) -> str | None:
+        with self.lock:
+            live = self._state["live"].get(channel_arn)
+            return live["streamId"] if live else None
+
+    def _start_stream(self, channel_arn: str, health: str, viewer_count: int, ingest: Json | None = None) -> str:
         with self.lock:
             channel = self._simulated_channel(channel_arn)
             if channel_arn in self._state["live"]:
@@ -307,7 +330,7 @@ class IvsBackend:
                 "streamId": stream_id,
                 "startTime": wire_time(now),
                 "channel": copy.deepcopy(channel),
-                "ingestConfiguration": _ingest_configuration(),
+                "ingestConfiguration": ingest or _ingest_configuration(),
                 "truncatedEvents": [
                     _event("Session Created", "IVS Stream State Change", now),
                     _event("Stream Start", "IVS Stream State Change", now),
@@ -1100,6 +1123,11 @@ def _session_summary(session: Json) -> Json:
     if "endTime" in session:
         summary["endTime"] = session["endTime"]
     return summary
+
+
+def default_ingest_configuration() -> Json:
+    """What a simulated stream reports as its ingest (an RTMP encoder's own metadata replaces it)."""
+    return _ingest_configuration()
 
 
 def _ingest_configuration() -> Json:

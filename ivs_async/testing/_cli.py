@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--save", type=Path, help="write a snapshot of the state here on exit")
     parser.add_argument("--seed", type=int, help="seed for ids and keys, for repeatable runs")
     parser.add_argument(
+        "--rtmp-port",
+        type=int,
+        default=1935,
+        help="RTMP ingest port, 0 for any free one, -1 for none (default: %(default)s)",
+    )
+    parser.add_argument(
         "--state-dir", type=Path, help="keep the state in this folder across restarts (saved at every change)"
     )
     parser.add_argument(
@@ -56,6 +62,7 @@ async def _serve(args: argparse.Namespace) -> None:
         quotas=Quotas(channels=args.max_channels),
         seed=args.seed,
         state_dir=args.state_dir,
+        rtmp_port=args.rtmp_port if args.rtmp_port >= 0 else None,
     )
     if args.load:
         emulator.load(args.load.read_text())
@@ -81,6 +88,8 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
         print(f"  AWS_SECRET_ACCESS_KEY={emulator.credentials.secret_access_key}")
         print(f"Control API (simulated streams, faults, events): {emulator.endpoint}/_ivs_local/health")
+        if args.rtmp_port >= 0:
+            print(f"RTMP ingest: {emulator.rtmp_url} + a stream key's value")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()
         if args.save:

@@ -16,9 +16,17 @@ from ivs_async._endpoints import check_region
 from ivs_async._generated.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._auth import SignatureChecker
-from ivs_async.testing._backend import AdBreakRecord, IvsBackend, MetadataRecord, Quotas, Revocation
+from ivs_async.testing._backend import (
+    AdBreakRecord,
+    IvsBackend,
+    MetadataRecord,
+    Quotas,
+    Revocation,
+    default_ingest_configuration,
+)
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
+from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
 
@@ -61,6 +69,7 @@ class LocalIvs:
         seed: int | None = None,
         body_timeout: float = BODY_TIMEOUT,
         state_dir: Path | str | None = None,
+        rtmp_port: int | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -85,6 +94,9 @@ class LocalIvs:
             body_timeout=body_timeout,
         )
         self._server.control = ControlApi(self)
+        # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
+        self.rtmp_port = rtmp_port
+        self._rtmp: RtmpIngest | None = None
         # With a state folder every change is saved, and a new emulator starts where it stopped.
         self._state_dir = StateDir(state_dir) if state_dir is not None else None
         if self._state_dir is not None:
@@ -163,9 +175,44 @@ class LocalIvs:
 
     async def start(self) -> str:
         """Serve in the running event loop; returns the endpoint."""
-        return await self._server.start(self.host, self.port)
+        endpoint = await self._server.start(self.host, self.port)
+        if self.rtmp_port is not None:
+            backend = self._backend
+            self._rtmp = RtmpIngest(
+                IngestHooks(
+                    channel_for_key=backend.channel_for_stream_key,
+                    start=self._start_ingest,
+                    end=lambda arn, stream_id: self.end_stream(arn),
+                    current=backend.live_stream_id,
+                    describe=self._describe_ingest,
+                )
+            )
+            self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
+        return endpoint
+
+    @property
+    def rtmp_url(self) -> str:
+        """``rtmp://HOST:PORT/app/``: an encoder publishes to this plus a stream key's value."""
+        if self._rtmp is None:
+            raise RuntimeError("RTMP ingest is off: LocalIvs(rtmp_port=0) turns it on")
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"rtmp://{shown}:{self.rtmp_port}/app/"
+
+    def _start_ingest(self, channel_arn: str, metadata: dict[str, Any]) -> str:
+        ingest = ingest_configuration(metadata, default_ingest_configuration())
+        stream_id = self._backend.start_stream(channel_arn, ingest=ingest)
+        self._persist()
+        return stream_id
+
+    def _describe_ingest(self, channel_arn: str, stream_id: str, metadata: dict[str, Any]) -> None:
+        ingest = ingest_configuration(metadata, default_ingest_configuration())
+        self._backend.set_ingest(channel_arn, stream_id, ingest)
+        self._persist()
 
     async def stop(self) -> None:
+        if self._rtmp is not None:
+            await self._rtmp.stop()
+            self._rtmp = None
         await self._server.stop()
         self._server.endpoint = ""
 

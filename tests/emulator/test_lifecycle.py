@@ -105,7 +105,7 @@ def test_endpoint_before_start_is_a_clear_error() -> None:
 def serve_from_command_line(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
     """The CLI on a free port: the process, its endpoint and the settings lines it printed."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ivs_async.testing", "--port", "0", *args],
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--rtmp-port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,0 +1,161 @@
+"""A real encoder publishing to the emulator's RTMP ingest: ffmpeg (bundled by imageio-ffmpeg)
+sends a generated test pattern; the channel goes live with the pattern's properties."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import imageio_ffmpeg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivs_async import Ivs
+from ivs_async.errors import ChannelNotBroadcasting
+from ivs_async.testing import LocalIvs
+from ivs_async.testing._rtmp import RtmpError, amf_decode_all
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+async def publish(
+    url: str, *, seconds: float = 30, size: str = "640x360", rate: int = 25
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+        "-g", str(rate * 2), "-b:v", "800k", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
+        "-t", str(seconds), "-f", "flv", url,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def until(predicate: Any, seconds: float = 15) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[LocalIvs, Ivs]]:
+    async with LocalIvs(rtmp_port=0) as ivs, ivs.aggregated_client() as client:
+        yield ivs, client
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+    await process.wait()
+
+
+async def test_an_encoder_makes_its_channel_live(emulator: tuple[LocalIvs, Ivs]) -> None:
+    ivs, client = emulator
+    created = await client.create_channel(name="encoded")
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn = created.channel.arn
+    events: list[dict[str, Any]] = []
+    ivs.subscribe(events.append)
+    encoder = await publish(ivs.rtmp_url + created.stream_key.value)
+    try:
+
+        async def described() -> bool:
+            if not ivs.is_live(arn):
+                return False
+            session = (await client.get_stream_session(channel_arn=arn)).stream_session
+            ingest = session.ingest_configuration if session else None
+            return ingest is not None and ingest.video is not None and ingest.video.video_width == 640
+
+        await until(described)
+        stream = (await client.get_stream(channel_arn=arn)).stream
+        assert stream is not None and stream.state == "LIVE" and stream.health == "HEALTHY"
+        assert [s.channel_arn for s in (await client.list_streams()).streams or []] == [arn]
+        session = (await client.get_stream_session(channel_arn=arn)).stream_session
+        assert session is not None and session.ingest_configuration is not None
+        video, audio = session.ingest_configuration.video, session.ingest_configuration.audio
+        assert video is not None and audio is not None
+        assert (video.video_width, video.video_height, video.target_framerate) == (640, 360, 25)
+        # x264 ultrafast writes Constrained Baseline (profile 66): the name and the codec string agree.
+        assert video.avc_profile == "Baseline" and video.codec and video.codec.startswith("avc1.42")
+        assert video.encoder and video.encoder.startswith("Lavf")
+        assert (audio.sample_rate, audio.channels) == (48000, 2)
+        assert 500_000 <= (video.target_bitrate or 0) <= 1_000_000
+    finally:
+        await stop(encoder)
+    # The encoder went away: the stream and its session end, with their events.
+    await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))
+    with pytest.raises(ChannelNotBroadcasting):
+        await client.get_stream(channel_arn=arn)
+    names = [e["detail"].get("event_name") for e in events]
+    assert names[:2] == ["Session Created", "Stream Start"] and "Stream End" in names
+
+
+async def test_a_wrong_key_and_a_second_publisher_are_refused(emulator: tuple[LocalIvs, Ivs]) -> None:
+    ivs, client = emulator
+    created = await client.create_channel(name="one-publisher")
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn = created.channel.arn
+    wrong = await publish(ivs.rtmp_url + "sk_us-west-2_not_a_key", seconds=5)
+    assert await asyncio.wait_for(wrong.wait(), 20) != 0
+    assert not ivs.is_live(arn)
+    first = await publish(ivs.rtmp_url + created.stream_key.value)
+    try:
+        await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)))
+        second = await publish(ivs.rtmp_url + created.stream_key.value, seconds=5)
+        assert await asyncio.wait_for(second.wait(), 20) != 0
+        assert ivs.is_live(arn) and first.returncode is None  # the first one goes on
+    finally:
+        await stop(first)
+
+
+async def test_stop_stream_disconnects_the_encoder(emulator: tuple[LocalIvs, Ivs]) -> None:
+    ivs, client = emulator
+    created = await client.create_channel(name="stopped")
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn = created.channel.arn
+    encoder = await publish(ivs.rtmp_url + created.stream_key.value)
+    try:
+        await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)))
+        await client.stop_stream(channel_arn=arn)
+        assert await asyncio.wait_for(encoder.wait(), 20) != 0  # the connection was closed under it
+        assert not ivs.is_live(arn)
+    finally:
+        await stop(encoder)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_any_amf_bytes_decode_or_raise_rtmp_error(data: bytes) -> None:
+    try:
+        values = amf_decode_all(data)
+    except RtmpError:
+        return
+    assert isinstance(values, list)
+
+
+async def test_garbage_after_the_handshake_closes_the_connection(emulator: tuple[LocalIvs, Ivs]) -> None:
+    ivs, _ = emulator
+    import os
+    import random
+
+    rng = random.Random(7)
+    for size in (1, 3, 12, 200, 5000):
+        reader, writer = await asyncio.open_connection("127.0.0.1", ivs.rtmp_port)
+        writer.write(b"\x03" + os.urandom(1536))
+        await reader.readexactly(1 + 1536 + 1536)
+        writer.write(os.urandom(1536) + bytes(rng.randrange(256) for _ in range(size)))
+        await writer.drain()
+        writer.close()
+    # A message header announcing 1 GB is refused at once, not buffered.
+    reader, writer = await asyncio.open_connection("127.0.0.1", ivs.rtmp_port)
+    writer.write(b"\x03" + bytes(1536))
+    await reader.readexactly(1 + 1536 + 1536)
+    writer.write(bytes(1536) + b"\x03" + bytes(3) + (0xFFFFFF).to_bytes(3, "big") + b"\x14" + bytes(4))
+    await writer.drain()
+    assert await asyncio.wait_for(reader.read(), 5) is not None  # the server hangs up
+    writer.close()
