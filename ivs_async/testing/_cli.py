@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         default=1935,
         help="RTMP ingest port, 0 for any free one, -1 for none (default: %(default)s)",
     )
+    parser.add_argument("--events-url", help="POST every IVS event to this URL, as an EventBridge API destination")
+    parser.add_argument(
+        "--events-secret",
+        default=os.environ.get("IVS_LOCAL_EVENTS_SECRET"),
+        help="sent as X-Webhook-Secret with each event (default: $IVS_LOCAL_EVENTS_SECRET)",
+    )
     parser.add_argument(
         "--state-dir", type=Path, help="keep the state in this folder across restarts (saved at every change)"
     )
@@ -63,6 +70,8 @@ async def _serve(args: argparse.Namespace) -> None:
         seed=args.seed,
         state_dir=args.state_dir,
         rtmp_port=args.rtmp_port if args.rtmp_port >= 0 else None,
+        events_url=args.events_url,
+        events_secret=args.events_secret,
     )
     if args.load:
         emulator.load(args.load.read_text())

@@ -29,6 +29,7 @@ from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
+from ivs_async.testing._webhook import EventForwarder
 
 # Test-only credentials; nothing else accepts them.
 DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
@@ -70,6 +71,8 @@ class LocalIvs:
         body_timeout: float = BODY_TIMEOUT,
         state_dir: Path | str | None = None,
         rtmp_port: int | None = None,
+        events_url: str | None = None,
+        events_secret: str | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -97,6 +100,8 @@ class LocalIvs:
         # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
         self.rtmp_port = rtmp_port
         self._rtmp: RtmpIngest | None = None
+        # Events POSTed to a URL, as an EventBridge API destination would.
+        self._forwarder = EventForwarder(events_url, secret=events_secret) if events_url else None
         # With a state folder every change is saved, and a new emulator starts where it stopped.
         self._state_dir = StateDir(state_dir) if state_dir is not None else None
         if self._state_dir is not None:
@@ -176,6 +181,9 @@ class LocalIvs:
     async def start(self) -> str:
         """Serve in the running event loop; returns the endpoint."""
         endpoint = await self._server.start(self.host, self.port)
+        if self._forwarder is not None:
+            self._forwarder.start()
+            self._backend.events.subscribe(self._forwarder.deliver)
         if self.rtmp_port is not None:
             backend = self._backend
             self._rtmp = RtmpIngest(
@@ -210,6 +218,8 @@ class LocalIvs:
         self._persist()
 
     async def stop(self) -> None:
+        if self._forwarder is not None:
+            await self._forwarder.stop()
         if self._rtmp is not None:
             await self._rtmp.stop()
             self._rtmp = None
@@ -268,6 +278,8 @@ class LocalIvs:
         """Forget every resource, stream and record, disarm every fault, drop event subscribers."""
         self._backend.reset()
         self._backend.events.clear()
+        if self._forwarder is not None:  # the webhook is configuration, not a subscriber to drop
+            self._backend.events.subscribe(self._forwarder.deliver)
         self.faults.clear()
         self._server.requests.clear()
         self._persist()
@@ -331,6 +343,12 @@ class LocalIvs:
     def event_queue(self) -> asyncio.Queue[dict[str, Any]]:
         """An asyncio queue, bound to the running loop, that receives every IVS event."""
         return self._backend.events.queue()
+
+    @property
+    def events_delivered(self) -> tuple[int, int]:
+        """(delivered, given up) events of the ``events_url`` webhook."""
+        forwarder = self._forwarder
+        return (forwarder.delivered, forwarder.failed) if forwarder is not None else (0, 0)
 
     def recent_events(self) -> list[dict[str, Any]]:
         """The latest IVS events emitted (at most 1,000), oldest first; ``reset()`` forgets them."""
