@@ -26,6 +26,7 @@ from ivs_async.testing._backend import (
 )
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
+from ivs_async.testing._hls import HlsPackager, find_ffmpeg
 from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
@@ -100,6 +101,11 @@ class LocalIvs:
         # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
         self.rtmp_port = rtmp_port
         self._rtmp: RtmpIngest | None = None
+        # HLS of RTMP ingests, when ffmpeg can be found (the media extra bundles it).
+        self._ffmpeg = find_ffmpeg() if rtmp_port is not None else None
+        self._hls: dict[str, HlsPackager] = {}
+        self._hls_tasks: set[asyncio.Future[None]] = set()
+        self._server.hls = self._hls
         # Events POSTed to a URL, as an EventBridge API destination would.
         self._forwarder = EventForwarder(events_url, secret=events_secret) if events_url else None
         # With a state folder every change is saved, and a new emulator starts where it stopped.
@@ -190,9 +196,10 @@ class LocalIvs:
                 IngestHooks(
                     channel_for_key=backend.channel_for_stream_key,
                     start=self._start_ingest,
-                    end=lambda arn, stream_id: self.end_stream(arn),
+                    end=self._end_ingest,
                     current=backend.live_stream_id,
                     describe=self._describe_ingest,
+                    media=self._media,
                 )
             )
             self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
@@ -210,7 +217,24 @@ class LocalIvs:
         ingest = ingest_configuration(metadata, default_ingest_configuration())
         stream_id = self._backend.start_stream(channel_arn, ingest=ingest)
         self._persist()
+        if self._ffmpeg is not None:
+            packager = self._hls[channel_arn] = HlsPackager(self._ffmpeg)
+            self._hls_tasks.add(asyncio.ensure_future(packager.start()))
         return stream_id
+
+    def _media(self, channel_arn: str, kind: int, timestamp: int, payload: bytes) -> None:
+        packager = self._hls.get(channel_arn)
+        if packager is not None:
+            packager.media(kind, timestamp, payload)
+
+    def _end_ingest(self, channel_arn: str, stream_id: str) -> None:
+        if self._backend.live_stream_id(channel_arn) == stream_id:
+            self.end_stream(channel_arn)
+        packager = self._hls.pop(channel_arn, None)
+        if packager is not None:
+            task = asyncio.ensure_future(packager.stop())
+            self._hls_tasks.add(task)
+            task.add_done_callback(self._hls_tasks.discard)
 
     def _describe_ingest(self, channel_arn: str, stream_id: str, metadata: dict[str, Any]) -> None:
         ingest = ingest_configuration(metadata, default_ingest_configuration())
@@ -223,6 +247,11 @@ class LocalIvs:
         if self._rtmp is not None:
             await self._rtmp.stop()
             self._rtmp = None
+        for packager in list(self._hls.values()):
+            await packager.stop()
+        self._hls.clear()
+        if self._hls_tasks:
+            await asyncio.gather(*self._hls_tasks, return_exceptions=True)
         await self._server.stop()
         self._server.endpoint = ""
 

@@ -134,11 +134,12 @@ class _Chunks:
     def __init__(self, reader: asyncio.StreamReader) -> None:
         self._reader = reader
         self.chunk_size = 128
-        self._headers: dict[int, list[int]] = {}  # csid -> [timestamp, length, type, stream id, extended]
+        # csid -> [timestamp, length, type, stream id, extended, delta]: timestamps made absolute.
+        self._headers: dict[int, list[int]] = {}
         self._partial: dict[int, bytearray] = {}
 
-    async def message(self) -> tuple[int, int, bytes]:
-        """The next whole message: (type, stream id, payload)."""
+    async def message(self) -> tuple[int, int, int, bytes]:
+        """The next whole message: (type, stream id, timestamp in ms, payload)."""
         while True:
             first = (await self._read(1))[0]
             fmt, csid = first >> 6, first & 0x3F
@@ -151,7 +152,7 @@ class _Chunks:
             if fmt < 3 or header is None:
                 if header is None and fmt != 0:
                     raise RtmpError(f"chunk stream {csid} starts without a full header")
-                header = self._headers.setdefault(csid, [0, 0, 0, 0, 0])
+                header = self._headers.setdefault(csid, [0, 0, 0, 0, 0, 0])
                 raw = await self._read((11, 7, 3, 0)[fmt])
                 timestamp = int.from_bytes(raw[0:3], "big")
                 if fmt <= 1:
@@ -164,9 +165,15 @@ class _Chunks:
                 header[4] = timestamp == 0xFFFFFF
                 if header[4]:
                     timestamp = int.from_bytes(await self._read(4), "big")
-                header[0] = timestamp
-            elif header[4]:
-                await self._read(4)  # fmt 3 chunks repeat an extended timestamp
+                if fmt == 0:
+                    header[0], header[5] = timestamp, 0
+                else:  # fmt 1 and 2 carry the delta from the previous message
+                    header[0], header[5] = header[0] + timestamp, timestamp
+            else:
+                if header[4]:
+                    await self._read(4)  # fmt 3 chunks repeat an extended timestamp
+                if not self._partial.get(csid):
+                    header[0] += header[5]  # a new message on fmt 3 repeats the last delta
             buffer = self._partial.setdefault(csid, bytearray())
             take = min(self.chunk_size, header[1] - len(buffer))
             buffer += await self._read(take)
@@ -179,7 +186,7 @@ class _Chunks:
                         raise RtmpError(f"chunk size {size}")
                     self.chunk_size = size
                     continue
-                return header[2], header[3], payload
+                return header[2], header[3], header[0] & 0xFFFFFFFF, payload
 
     async def _read(self, count: int) -> bytes:
         async with asyncio.timeout(IDLE_TIMEOUT):
@@ -204,10 +211,12 @@ class IngestHooks:
         end: Callable[[str, str], None],
         current: Callable[[str], str | None],
         describe: Callable[[str, str, dict[str, Any]], None],
+        media: Callable[[str, int, int, bytes], None] | None = None,
     ) -> None:
         self.channel_for_key = channel_for_key
         self.start = start
         self.describe = describe
+        self.media = media or (lambda channel, kind, timestamp, payload: None)
         self.end = end
         self.current = current
 
@@ -241,6 +250,7 @@ class RtmpIngest:
         assert task is not None
         self._connections.add(task)
         live: tuple[str, str] | None = None  # (channel ARN, stream id) while publishing
+        published: tuple[str, str] | None = None
         try:
             async with asyncio.timeout(HANDSHAKE_TIMEOUT):
                 await _handshake(reader, writer)
@@ -248,10 +258,12 @@ class RtmpIngest:
             writer.write(_message(2, SET_CHUNK_SIZE, 0, OUR_CHUNK_SIZE.to_bytes(4, "big")))
             metadata: dict[str, Any] = {}
             while True:
-                kind, stream_id, payload = await chunks.message()
+                kind, stream_id, timestamp, payload = await chunks.message()
                 if live is not None and self._hooks.current(live[0]) != live[1]:
                     live = None  # ended from the API (StopStream): disconnect the encoder
                     break
+                if live is not None and kind in (AUDIO, VIDEO):
+                    self._hooks.media(live[0], kind, timestamp, payload)
                 if kind == COMMAND_AMF0:
                     values = amf_decode_all(payload)
                     command = values[0] if values else None
@@ -272,7 +284,7 @@ class RtmpIngest:
                         self._command(writer, 0, "_result", txn, None, None)
                     elif command == "publish":
                         key = values[3] if len(values) > 3 and isinstance(values[3], str) else ""
-                        live = self._publish(writer, stream_id, key.split("?", 1)[0], metadata)
+                        live = published = self._publish(writer, stream_id, key.split("?", 1)[0], metadata)
                         if live is None:
                             break
                     elif command in ("FCUnpublish", "deleteStream", "closeStream"):
@@ -294,8 +306,8 @@ class RtmpIngest:
             _log.debug("rtmp connection closed: %s", exc)
         finally:
             self._connections.discard(task)
-            if live is not None and self._hooks.current(live[0]) == live[1]:
-                self._hooks.end(*live)
+            if published is not None:
+                self._hooks.end(*published)  # the emulator ends the stream if it is still this one
             writer.close()
 
     def _publish(

@@ -26,6 +26,7 @@ from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, 
 from ivs_async.testing._control import PREFIX as CONTROL_PREFIX
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
+from ivs_async.testing._hls import HlsPackager
 from ivs_async.testing._playback import RESOLUTIONS, PlaybackRefused
 
 _log = logging.getLogger("ivs_async.testing")
@@ -90,6 +91,7 @@ class EmulatorServer:
         self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
+        self.hls: dict[str, HlsPackager] = {}  # channel ARN -> HLS of its RTMP ingest, set by LocalIvs
         self.on_change: Callable[[], None] | None = None  # after an operation that changed the state
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
@@ -143,6 +145,8 @@ class EmulatorServer:
     async def _handle_request(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path
         path = raw_path.partition("?")[0]
+        if path.startswith(_HLS_PREFIX) and request.method == "GET":
+            return self._hls_file(path)
         if path.startswith(CONTROL_PREFIX) and self.control is not None:
             return await self.control.handle(request, path)
         if request.method == "GET" and _PLAYBACK.fullmatch(path):
@@ -184,6 +188,16 @@ class EmulatorServer:
         if fault is not None and fault.kind in _LATE_FAULTS:
             return await _late_fault(request, fault, response)
         return response
+
+    def _hls_file(self, path: str) -> web.Response:
+        channel_id, _, name = path[len(_HLS_PREFIX) :].partition("/")
+        arn = f"arn:aws:ivs:{self.backend.region}:{self.backend.account_id}:{CHANNEL}/{channel_id}"
+        packager = self.hls.get(arn)
+        data = packager.file(name) if packager is not None else None
+        if data is None:
+            return web.Response(status=404, text="no such HLS file (is the channel live over RTMP?)")
+        kind = "application/vnd.apple.mpegurl" if name.endswith(".m3u8") else "video/mp2t"
+        return web.Response(body=data, content_type=kind)
 
     def _route(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
         route = self._fixed.get((method, path))
@@ -255,11 +269,16 @@ class EmulatorServer:
             return web.Response(status=403, text=f"playback refused: {exc}")
         if not self.backend.is_live(arn):
             return web.Response(status=404, text="channel is offline or does not exist")
+        headers = {"Access-Control-Allow-Origin": origin} if claims and origin else {}
+        packager = self.hls.get(arn)
+        if packager is not None and packager.playlist() is not None:
+            # The actual stream, remuxed: one rendition, the source.
+            master = f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=6000000\n{_HLS_PREFIX}{channel_id}/index.m3u8\n"
+            return web.Response(text=master, content_type="application/vnd.apple.mpegurl", headers=headers)
         limit = RESOLUTIONS.index((claims or {}).get("aws:maximum-resolution") or "FULL_HD")
         lines = ["#EXTM3U"]
         for name, bandwidth, resolution in _PLAYLIST[limit:]:
             lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={resolution},VIDEO="{name}"', f"{name}.m3u8"]
-        headers = {"Access-Control-Allow-Origin": origin} if claims and origin else {}
         return web.Response(
             status=200, text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl", headers=headers
         )
@@ -270,6 +289,7 @@ _PLAYLIST = (("1080p", 6000000, "1920x1080"), ("720p", 3000000, "1280x720"), ("4
 
 
 _READ_ONLY = ("Get", "List", "BatchGet")
+_HLS_PREFIX = "/_ivs_local/hls/"
 
 _LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)
 

@@ -159,3 +159,37 @@ async def test_garbage_after_the_handshake_closes_the_connection(emulator: tuple
     await writer.drain()
     assert await asyncio.wait_for(reader.read(), 5) is not None  # the server hangs up
     writer.close()
+
+
+async def test_the_playback_url_serves_hls_of_the_ingest_that_ffmpeg_decodes(emulator: tuple[LocalIvs, Ivs]) -> None:
+    import aiohttp
+
+    ivs, client = emulator
+    created = await client.create_channel(name="watched")
+    assert created.channel is not None and created.channel.arn and created.channel.playback_url
+    assert created.stream_key is not None and created.stream_key.value
+    encoder = await publish(ivs.rtmp_url + created.stream_key.value)
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def segments() -> bool:
+                async with http.get(created.channel.playback_url) as response:  # type: ignore[union-attr]
+                    master = await response.text()
+                if "/_ivs_local/hls/" not in master:
+                    return False
+                media_url = ivs.endpoint + master.strip().splitlines()[-1]
+                async with http.get(media_url) as response:
+                    return response.status == 200 and ".ts" in await response.text()
+
+            await until(segments, seconds=20)
+            async with http.get(created.channel.playback_url) as response:
+                media_url = ivs.endpoint + (await response.text()).strip().splitlines()[-1]
+        # A standard player's view: ffmpeg reads the playlist over HTTP and decodes the segments.
+        probe = await asyncio.create_subprocess_exec(
+            FFMPEG, "-hide_banner", "-loglevel", "error", "-i", media_url, "-t", "1", "-f", "null", "-",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, errors = await asyncio.wait_for(probe.communicate(), 30)
+        assert probe.returncode == 0, errors.decode()[-500:]
+    finally:
+        await stop(encoder)

@@ -1,0 +1,125 @@
+"""HLS of a live RTMP ingest: the stream's audio and video, remuxed (not transcoded) by ffmpeg into
+segments and a live playlist that the channel's playback URL serves.
+
+ffmpeg comes from ``imageio-ffmpeg`` (the ``media`` extra, which bundles the binary), or
+``IVS_LOCAL_FFMPEG``, or ``ffmpeg`` on the PATH. Without it, playback URLs keep answering the
+playlist that only says the stream is live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+_log = logging.getLogger("ivs_async.testing")
+SEGMENT_SECONDS = 2
+PLAYLIST = "index.m3u8"
+FILE_NAME = re.compile(r"(index\.m3u8|seg[0-9]{5}\.ts)")
+_FLV_HEADER = b"FLV\x01\x05\x00\x00\x00\x09" + bytes(4)  # audio and video, then PreviousTagSize0
+_MAX_BACKLOG = 32 * 1024 * 1024  # bytes of FLV ffmpeg may lag behind before the packager stops feeding it
+
+
+def find_ffmpeg() -> str | None:
+    """The ffmpeg binary to package HLS with, or None."""
+    configured = os.environ.get("IVS_LOCAL_FFMPEG")
+    if configured:
+        return configured
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return shutil.which("ffmpeg")
+    found: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return found
+
+
+class HlsPackager:
+    """One live session's HLS: FLV tags in (through ffmpeg's stdin), a playlist and segments out."""
+
+    def __init__(self, ffmpeg: str) -> None:
+        self._ffmpeg = ffmpeg
+        self.folder = Path(tempfile.mkdtemp(prefix="ivs-local-hls-"))
+        self._process: asyncio.subprocess.Process | None = None
+        self._broken = False
+        self._pending: list[bytes] = [_FLV_HEADER]  # what came before ffmpeg was running
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            self._ffmpeg,
+            "-hide_banner",
+            "-loglevel", "error",
+            "-f", "flv", "-i", "pipe:0",
+            "-c", "copy",
+            "-f", "hls",
+            "-hls_time", str(SEGMENT_SECONDS),
+            "-hls_list_size", "10",
+            "-hls_flags", "delete_segments+independent_segments",
+            "-hls_segment_filename", str(self.folder / "seg%05d.ts"),
+            str(self.folder / PLAYLIST),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        pending, self._pending = self._pending, []
+        for data in pending:
+            self._write(data)
+
+    def media(self, kind: int, timestamp: int, payload: bytes) -> None:
+        """One audio (8) or video (9) message as an FLV tag."""
+        size = len(payload)
+        tag = (
+            bytes([kind])
+            + size.to_bytes(3, "big")
+            + (timestamp & 0xFFFFFF).to_bytes(3, "big")
+            + bytes([(timestamp >> 24) & 0xFF])
+            + bytes(3)
+        )
+        self._write(tag + payload + (11 + size).to_bytes(4, "big"))
+
+    def _write(self, data: bytes) -> None:
+        process = self._process
+        if process is None and not self._broken:
+            if sum(map(len, self._pending)) < _MAX_BACKLOG:
+                self._pending.append(data)
+            return
+        if self._broken or process is None or process.stdin is None or process.stdin.is_closing():
+            return
+        transport = process.stdin.transport
+        if transport.get_write_buffer_size() > _MAX_BACKLOG:
+            _log.warning("ivs-local: ffmpeg fell behind the ingest; HLS stops for this session")
+            self._broken = True
+            return
+        process.stdin.write(data)
+
+    def playlist(self) -> bytes | None:
+        try:
+            return (self.folder / PLAYLIST).read_bytes()
+        except OSError:
+            return None
+
+    def file(self, name: str) -> bytes | None:
+        if not FILE_NAME.fullmatch(name):
+            return None
+        try:
+            return (self.folder / name).read_bytes()
+        except OSError:
+            return None
+
+    async def stop(self) -> None:
+        self._broken = True  # nothing more is fed
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), 5)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.folder)
