@@ -557,17 +557,35 @@ class IvsBackend:
         session["endTime"] = wire_time(now)
         self._metadata_times.pop(live["channelArn"], None)
 
-    def _emit_recording(self, channel: Json, session: Json, status: str, now: datetime) -> None:
+    def _recording_location(self, channel: Json, session: Json) -> tuple[str, str]:
+        """(bucket, key prefix) of a session's recording, laid out as IVS lays recordings out."""
         s3 = session["recordingConfiguration"]["destinationConfiguration"]["s3"]
         started = _parse_time(session["startTime"])
         channel_id = channel["arn"].rsplit("/", 1)[1]
+        prefix = (
+            f"ivs/v1/{self.account_id}/{channel_id}/{started.year}/{started.month}/"
+            f"{started.day}/{started.hour}/{started.minute}/{session['streamId']}"
+        )
+        return s3["bucketName"], prefix
+
+    def recording_location(self, channel_arn: str) -> tuple[str, str] | None:
+        """Where the live session of ``channel_arn`` records, if its channel records."""
+        with self.lock:
+            live = self._state["live"].get(channel_arn)
+            for session in self._state["sessions"].get(channel_arn, []):
+                if live and session["streamId"] == live["streamId"] and "recordingConfiguration" in session:
+                    return self._recording_location(self._resources(CHANNEL)[channel_arn], session)
+        return None
+
+    def _emit_recording(self, channel: Json, session: Json, status: str, now: datetime) -> None:
+        started = _parse_time(session["startTime"])
+        bucket, prefix = self._recording_location(channel, session)
         detail: Json = {
             "stream_id": session["streamId"],
             "recording_status": status,
             "recording_status_reason": "",
-            "recording_s3_bucket_name": s3["bucketName"],
-            "recording_s3_key_prefix": f"ivs/v1/{self.account_id}/{channel_id}/{started.year}/{started.month}/"
-            f"{started.day}/{started.hour}/{started.minute}/{session['streamId']}",
+            "recording_s3_bucket_name": bucket,
+            "recording_s3_key_prefix": prefix,
             "recording_session_id": session["streamId"],
             "recording_session_stream_ids": [session["streamId"]],
         }

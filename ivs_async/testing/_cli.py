@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         help="sent as X-Webhook-Secret with each event (default: $IVS_LOCAL_EVENTS_SECRET)",
     )
     parser.add_argument(
+        "--recordings-dir", type=Path, help="write recordings of RTMP ingests here, laid out like IVS's S3 layout"
+    )
+    parser.add_argument(
         "--state-dir", type=Path, help="keep the state in this folder across restarts (saved at every change)"
     )
     parser.add_argument(
@@ -71,6 +74,7 @@ async def _serve(args: argparse.Namespace) -> None:
         state_dir=args.state_dir,
         rtmp_port=args.rtmp_port if args.rtmp_port >= 0 else None,
         events_url=args.events_url,
+        recordings_dir=args.recordings_dir,
         events_secret=args.events_secret,
     )
     if args.load:

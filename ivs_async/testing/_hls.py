@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 _log = logging.getLogger("ivs_async.testing")
@@ -41,9 +42,12 @@ def find_ffmpeg() -> str | None:
 class HlsPackager:
     """One live session's HLS: FLV tags in (through ffmpeg's stdin), a playlist and segments out."""
 
-    def __init__(self, ffmpeg: str) -> None:
+    def __init__(self, ffmpeg: str, *, record_to: Path | None = None) -> None:
         self._ffmpeg = ffmpeg
         self.folder = Path(tempfile.mkdtemp(prefix="ivs-local-hls-"))
+        # A recording, as IVS writes one: the whole session's HLS and a thumbnail a minute.
+        self.record_to = record_to
+        self.started_at = datetime.now(UTC)
         self._process: asyncio.subprocess.Process | None = None
         self._broken = False
         self._pending: list[bytes] = [_FLV_HEADER]  # what came before ffmpeg was running
@@ -61,6 +65,7 @@ class HlsPackager:
             "-hls_flags", "delete_segments+independent_segments",
             "-hls_segment_filename", str(self.folder / "seg%05d.ts"),
             str(self.folder / PLAYLIST),
+            *self._recording_outputs(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
@@ -68,6 +73,20 @@ class HlsPackager:
         pending, self._pending = self._pending, []
         for data in pending:
             self._write(data)
+
+    def _recording_outputs(self) -> list[str]:
+        if self.record_to is None:
+            return []
+        hls, thumbnails = self.record_to / "media" / "hls", self.record_to / "media" / "thumbnails"
+        hls.mkdir(parents=True, exist_ok=True)
+        thumbnails.mkdir(parents=True, exist_ok=True)
+        return [
+            "-map", "0", "-c", "copy", "-f", "hls", "-hls_time", "6", "-hls_list_size", "0",
+            "-hls_playlist_type", "event", "-hls_segment_filename", str(hls / "%d.ts"), str(hls / "playlist.m3u8"),
+            # The first frame, then one a minute (IVS's default interval).
+            "-map", "0:v:0", "-vf", "select='isnan(prev_selected_t)+gte(t-prev_selected_t,60)'",
+            "-fps_mode", "vfr", "-q:v", "5", str(thumbnails / "thumb%d.jpg"),
+        ]  # fmt: skip
 
     def media(self, kind: int, timestamp: int, payload: bytes) -> None:
         """One audio (8) or video (9) message as an FLV tag."""

@@ -27,6 +27,7 @@ from ivs_async.testing._backend import (
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._hls import HlsPackager, find_ffmpeg
+from ivs_async.testing._recordings import write_ended, write_started
 from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
@@ -74,6 +75,7 @@ class LocalIvs:
         rtmp_port: int | None = None,
         events_url: str | None = None,
         events_secret: str | None = None,
+        recordings_dir: Path | str | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -104,6 +106,7 @@ class LocalIvs:
         # HLS of RTMP ingests, when ffmpeg can be found (the media extra bundles it).
         self._ffmpeg = find_ffmpeg() if rtmp_port is not None else None
         self._hls: dict[str, HlsPackager] = {}
+        self._recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self._hls_tasks: set[asyncio.Future[None]] = set()
         self._server.hls = self._hls
         # Events POSTed to a URL, as an EventBridge API destination would.
@@ -218,7 +221,13 @@ class LocalIvs:
         stream_id = self._backend.start_stream(channel_arn, ingest=ingest)
         self._persist()
         if self._ffmpeg is not None:
-            packager = self._hls[channel_arn] = HlsPackager(self._ffmpeg)
+            record_to = None
+            location = self._backend.recording_location(channel_arn)
+            if location is not None and self._recordings_dir is not None:
+                record_to = self._recordings_dir / location[0] / location[1]
+                write_started(record_to, channel_arn, self._clock())
+            packager = self._hls[channel_arn] = HlsPackager(self._ffmpeg, record_to=record_to)
+            packager.started_at = self._clock()
             self._hls_tasks.add(asyncio.ensure_future(packager.start()))
         return stream_id
 
@@ -232,9 +241,15 @@ class LocalIvs:
             self.end_stream(channel_arn)
         packager = self._hls.pop(channel_arn, None)
         if packager is not None:
-            task = asyncio.ensure_future(packager.stop())
+            task = asyncio.ensure_future(self._finish(channel_arn, packager))
             self._hls_tasks.add(task)
             task.add_done_callback(self._hls_tasks.discard)
+
+    async def _finish(self, channel_arn: str, packager: HlsPackager) -> None:
+        ended = self._clock()
+        await packager.stop()  # ffmpeg writes the recording's last segment and its playlist's end
+        if packager.record_to is not None:
+            write_ended(packager.record_to, channel_arn, packager.started_at, ended)
 
     def _describe_ingest(self, channel_arn: str, stream_id: str, metadata: dict[str, Any]) -> None:
         ingest = ingest_configuration(metadata, default_ingest_configuration())

@@ -4,7 +4,9 @@ sends a generated test pattern; the channel goes live with the pattern's propert
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import imageio_ffmpeg
@@ -193,3 +195,38 @@ async def test_the_playback_url_serves_hls_of_the_ingest_that_ffmpeg_decodes(emu
         assert probe.returncode == 0, errors.decode()[-500:]
     finally:
         await stop(encoder)
+
+
+async def test_a_recording_lands_in_the_local_layout(tmp_path: Path) -> None:
+    async with LocalIvs(rtmp_port=0, recordings_dir=tmp_path) as ivs, ivs.aggregated_client() as client:
+        recording = await client.create_recording_configuration(
+            destination_configuration={"s3": {"bucket_name": "my-recordings"}},
+            thumbnail_configuration={"recording_mode": "INTERVAL", "target_interval_seconds": 60},
+        )
+        assert recording.recording_configuration is not None and recording.recording_configuration.arn
+        created = await client.create_channel(
+            name="recorded", recording_configuration_arn=recording.recording_configuration.arn
+        )
+        assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+        arn = created.channel.arn
+        events: list[dict[str, Any]] = []
+        ivs.subscribe(events.append)
+        encoder = await publish(ivs.rtmp_url + created.stream_key.value, seconds=4)
+        try:
+            await asyncio.wait_for(encoder.wait(), 30)
+        finally:
+            await stop(encoder)
+        await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))
+        ended = [e for e in events if e["detail"].get("recording_status") == "Recording End"]
+        await until(lambda: asyncio.sleep(0, result=any(tmp_path.rglob("recording-ended.json"))))
+    (prefix,) = [e["detail"]["recording_s3_key_prefix"] for e in ended]
+    folder = tmp_path / "my-recordings" / prefix
+    channel_id = arn.rsplit("/", 1)[1]
+    assert prefix.startswith(f"ivs/v1/{ivs.account_id}/{channel_id}/")
+    started = json.loads((folder / "events" / "recording-started.json").read_text())
+    finished = json.loads((folder / "events" / "recording-ended.json").read_text())
+    assert started["recording_status"] == "RECORDING_STARTED" and started["channel_arn"] == arn
+    assert finished["recording_status"] == "RECORDING_ENDED" and finished["media"]["hls"]["duration_ms"] > 0
+    playlist = (folder / "media" / "hls" / "playlist.m3u8").read_text()
+    assert "#EXT-X-ENDLIST" in playlist and list((folder / "media" / "hls").glob("*.ts"))
+    assert list((folder / "media" / "thumbnails").glob("*.jpg"))
