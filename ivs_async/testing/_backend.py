@@ -28,7 +28,7 @@ from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Shape
 from ivs_async.testing._events import EventHub, envelope
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
-from ivs_async.testing._playback import verify_token
+from ivs_async.testing._playback import check_restriction_policy, verify_token
 
 Json = dict[str, Any]
 
@@ -429,12 +429,21 @@ class IvsBackend:
         with self.lock:
             return channel_arn in self._state["live"]
 
-    def authorize_playback(self, channel_arn: str, token: str | None, origin: str | None) -> Json | None:
+    def authorize_playback(
+        self, channel_arn: str, token: str | None, origin: str | None, country: str | None = None
+    ) -> Json | None:
         """The token's claims for a private channel, None for a public one (or an unknown one:
-        its playback URL then answers 404); PlaybackRefused when the token does not allow it."""
+        its playback URL then answers 404); PlaybackRefused when the channel's playback
+        restriction policy or the token does not allow it. ``country`` is the viewer's (ISO 3166
+        alpha-2, from the ``X-IVS-Local-Viewer-Country`` header); None skips the country check."""
         with self.lock:
             channel = self._resources(CHANNEL).get(channel_arn)
-            if channel is None or not channel.get("authorized"):
+            if channel is None:
+                return None
+            policy_arn = channel.get("playbackRestrictionPolicyArn")
+            if policy_arn:
+                check_restriction_policy(self._resources(POLICY).get(policy_arn) or {}, origin, country)
+            if not channel.get("authorized"):
                 return None
             return dict(
                 verify_token(

@@ -155,3 +155,20 @@ def _origin_matches(pattern: str, origin: str) -> bool:
         return True
     regex = re.escape(pattern).replace(r"\*", "[^/.]+(?:\\.[^/.]+)*", 1)
     return re.fullmatch(regex, origin) is not None
+
+
+def check_restriction_policy(policy: Mapping[str, Any], origin: str | None, country: str | None) -> None:
+    """PlaybackRefused unless a playback restriction policy allows this viewer: its country (when
+    known) among ``allowedCountries``, its Origin among ``allowedOrigins`` (required with strict
+    origin enforcement). Empty lists allow everyone."""
+    countries = [c.upper() for c in policy.get("allowedCountries") or []]
+    if countries and country is not None and country.upper() not in countries:
+        raise PlaybackRefused(f"playback is not allowed from {country.upper()!r} by the channel's restriction policy")
+    origins = list(policy.get("allowedOrigins") or [])
+    strict = bool(policy.get("enableStrictOriginEnforcement"))
+    if origin is None:
+        if strict:
+            raise PlaybackRefused("strict origin enforcement: the request has no Origin header")
+        return
+    if origins and not any(_origin_matches(pattern, origin) for pattern in origins):
+        raise PlaybackRefused(f"origin {origin!r} is not allowed by the channel's restriction policy")

@@ -264,7 +264,8 @@ class EmulatorServer:
         arn = f"arn:aws:ivs:{region}:{account}:{CHANNEL}/{channel_id}"
         origin = request.headers.get("Origin")
         try:
-            claims = self.backend.authorize_playback(arn, request.query.get("token"), origin)
+            country = request.headers.get("X-IVS-Local-Viewer-Country")  # simulates where the viewer is
+            claims = self.backend.authorize_playback(arn, request.query.get("token"), origin, country)
         except PlaybackRefused as exc:
             return web.Response(status=403, text=f"playback refused: {exc}")
         if not self.backend.is_live(arn):

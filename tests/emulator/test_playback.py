@@ -138,3 +138,29 @@ async def test_public_channels_need_no_token_and_offline_is_404(
     ivs_emulator.end_stream(private.arn)
     token = private.signer.create_token(private.arn, expires_in=60)
     assert (await fetch(http, tokenized_url(private.playback_url, token)))[0] == 404
+
+
+async def test_playback_restriction_policies_apply(
+    ivs: Ivs, ivs_emulator: LocalIvs, http: aiohttp.ClientSession
+) -> None:
+    policy = await ivs.create_playback_restriction_policy(
+        allowed_countries=["US", "CA"],
+        allowed_origins=["https://app.example.com"],
+        enable_strict_origin_enforcement=True,
+    )
+    assert policy.playback_restriction_policy is not None and policy.playback_restriction_policy.arn
+    out = await ivs.create_channel(
+        name="restricted", playback_restriction_policy_arn=policy.playback_restriction_policy.arn
+    )
+    assert out.channel is not None and out.channel.arn and out.channel.playback_url
+    ivs_emulator.start_stream(out.channel.arn)
+
+    async def status(**headers: str) -> int:
+        async with http.get(out.channel.playback_url, headers=headers) as response:  # type: ignore[union-attr]
+            return response.status
+
+    assert await status(Origin="https://app.example.com") == 200
+    assert await status(Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "ca"}) == 200
+    assert await status(Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "FR"}) == 403
+    assert await status(Origin="https://evil.example.com") == 403
+    assert await status() == 403  # strict origin enforcement: no Origin, no playback
