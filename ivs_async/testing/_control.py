@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from aiohttp import web
 
 from ivs_async._json import MAX_DEPTH, JsonError, loads
@@ -151,53 +153,26 @@ class ControlApi:
         return _json({"events": self._local.recent_events()})
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
-        records = self._local.metadata(request.query.get("channelArn"))
-        return _json(
-            {
-                "metadata": [
-                    {
-                        "channelArn": r.channel_arn,
-                        "streamId": r.stream_id,
-                        "payload": r.payload,
-                        "receivedAt": wire_time(r.received_at),
-                    }
-                    for r in records
-                ]
-            }
-        )
+        return _json({"metadata": _records(self._local.metadata(request.query.get("channelArn")))})
 
     async def _ad_breaks(self, request: web.Request) -> web.StreamResponse:
-        records = self._local.ad_breaks(request.query.get("channelArn"))
-        return _json(
-            {
-                "adBreaks": [
-                    {
-                        "channelArn": r.channel_arn,
-                        "streamId": r.stream_id,
-                        "adBreakId": r.ad_break_id,
-                        "durationSeconds": r.duration_seconds,
-                        "targetStartAt": wire_time(r.target_start_at),
-                    }
-                    for r in records
-                ]
-            }
-        )
+        return _json({"adBreaks": _records(self._local.ad_breaks(request.query.get("channelArn")))})
 
     async def _revocations(self, request: web.Request) -> web.StreamResponse:
-        records = self._local.revocations(request.query.get("channelArn"))
-        return _json(
-            {
-                "revocations": [
-                    {
-                        "channelArn": r.channel_arn,
-                        "viewerId": r.viewer_id,
-                        "maxVersion": r.max_version,
-                        "requestedAt": wire_time(r.requested_at),
-                    }
-                    for r in records
-                ]
-            }
-        )
+        return _json({"revocations": _records(self._local.revocations(request.query.get("channelArn")))})
+
+
+def _records(records: list[Any]) -> list[dict[str, Any]]:
+    """attrs records in the wire style: camelCase keys, times as ISO 8601."""
+    found = []
+    for record in records:
+        item = {}
+        for name, value in attrs.asdict(record).items():
+            head, *rest = name.split("_")
+            key = head + "".join(part.title() for part in rest)
+            item[key] = wire_time(value) if isinstance(value, datetime) else value
+        found.append(item)
+    return found
 
 
 def _json(data: object, status: int = 200) -> web.Response:
