@@ -1,0 +1,480 @@
+"""What every part of the emulated account shares: its state, entry points, helpers and records.
+
+Handlers take and return wire JSON (camelCase dicts) that the server has already checked
+against the model, so the whole state is plain JSON: snapshots are a ``json.dumps`` away.
+Nothing here does I/O; the server in ``_server.py`` owns HTTP, signatures and faults.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import re
+import string
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from ivs_async._generated.commands import OPERATIONS
+from ivs_async._json import MAX_DEPTH, JsonError, loads
+from ivs_async._schema import Kind, Shape
+from ivs_async.testing._events import EventHub, envelope
+
+Json = dict[str, Any]
+
+CHANNEL = "channel"
+STREAM_KEY = "stream-key"
+KEY_PAIR = "playback-key"
+RECORDING = "recording-configuration"
+POLICY = "playback-restriction-policy"
+AD_CONFIGURATION = "ad-configuration"
+FAILOVER_SLATE = "failover-slate-configuration"
+RESOURCE_TYPES = (CHANNEL, STREAM_KEY, KEY_PAIR, RECORDING, POLICY, AD_CONFIGURATION, FAILOVER_SLATE)
+_LABELS = {
+    CHANNEL: "Channel",
+    STREAM_KEY: "Stream key",
+    KEY_PAIR: "Playback key pair",
+    RECORDING: "Recording configuration",
+    POLICY: "Playback restriction policy",
+    AD_CONFIGURATION: "Ad configuration",
+    FAILOVER_SLATE: "Failover slate configuration",
+}
+# Channel members that point at other resources; "" means none, as IVS returns them.
+_CHANNEL_REFS = {
+    "recordingConfigurationArn": RECORDING,
+    "playbackRestrictionPolicyArn": POLICY,
+    "adConfigurationArn": AD_CONFIGURATION,
+    "failoverSlateConfigurationArn": FAILOVER_SLATE,
+}
+_CHANNEL_SETTINGS = (
+    "name",
+    "latencyMode",
+    "type",
+    "authorized",
+    "insecureIngest",
+    "preset",
+    "containerFormat",
+    "multitrackInputConfiguration",
+    *_CHANNEL_REFS,
+)
+_ADVANCED = ("ADVANCED_SD", "ADVANCED_HD")
+MAX_TAGS = 50
+MAX_METADATA_BYTES = 1024
+_SNAPSHOT_FORMAT = "ivs_async.testing/1"
+_ALNUM = string.ascii_letters + string.digits
+_ARN = re.compile(r"arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)")
+
+
+class ServiceError(Exception):
+    """An IVS error answer: the server turns it into the real wire form."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class EmulatorError(ValueError):
+    """A simulation call that makes no sense in the current state (a test's mistake)."""
+
+
+@attrs.frozen(kw_only=True)
+class Quotas:
+    """Service quotas the emulator enforces (ServiceQuotaExceededException, ThrottlingException).
+
+    Channels, stream keys per channel, recording configurations, playback key pairs and the
+    PutMetadata rates default to IVS's published default quotas; the other counts default to
+    100. Lower them to test what happens at a limit.
+    """
+
+    channels: int = 5000
+    stream_keys_per_channel: int = 1
+    recording_configurations: int = 20
+    playback_key_pairs: int = 3
+    playback_restriction_policies: int = 100
+    ad_configurations: int = 100
+    failover_slate_configurations: int = 100
+    metadata_per_second_per_channel: int = 5
+    metadata_per_second_per_account: int = 155
+
+
+_QUOTA_OF = {
+    CHANNEL: "channels",
+    RECORDING: "recording_configurations",
+    KEY_PAIR: "playback_key_pairs",
+    POLICY: "playback_restriction_policies",
+    AD_CONFIGURATION: "ad_configurations",
+    FAILOVER_SLATE: "failover_slate_configurations",
+}
+
+
+@attrs.frozen(kw_only=True)
+class MetadataRecord:
+    """One accepted PutMetadata call."""
+
+    channel_arn: str
+    stream_id: str
+    payload: str
+    received_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class AdBreakRecord:
+    """One accepted InsertAdBreak call."""
+
+    channel_arn: str
+    stream_id: str
+    ad_break_id: str
+    duration_seconds: int
+    target_start_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Revocation:
+    """One viewer-session revocation: sessions of ``viewer_id`` up to ``max_version`` are revoked."""
+
+    channel_arn: str
+    viewer_id: str
+    max_version: int
+    requested_at: datetime
+
+
+def wire_time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: str | float) -> datetime:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def project(shape: Shape, data: Any) -> Any:
+    """``data`` cut down to what ``shape`` declares: a Channel read as a ChannelSummary, say."""
+    if shape.kind is Kind.STRUCTURE:
+        return {m.wire: project(m.shape, data[m.wire]) for m in shape.members if data.get(m.wire) is not None}
+    if shape.kind is Kind.LIST:
+        assert shape.member is not None
+        return [project(shape.member, item) for item in data]
+    if shape.kind is Kind.MAP:
+        assert shape.value is not None
+        return {k: project(shape.value, v) for k, v in data.items()}
+    return data
+
+
+class BackendCore:
+    """The account's state, the entry points and the helpers every resource family uses."""
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        account_id: str,
+        quotas: Quotas,
+        clock: Callable[[], datetime],
+        seed: int | None,
+    ) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.quotas = quotas
+        self.clock = clock
+        # Where playback URLs point; the server sets its own origin once it listens.
+        self.playback_origin = "http://127.0.0.1"
+        self.lock = threading.RLock()
+        self._random = random.Random(seed)
+        self._handlers: dict[str, Callable[[Json], Json]] = {
+            name: getattr(self, "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()) for name in OPERATIONS
+        }
+        self._metadata_times: dict[str, deque[float]] = {}
+        self._account_metadata_times: deque[float] = deque()
+        self._used_single_use: set[str] = set()  # single-use playback tokens already played
+        # How new recording configurations come up: CREATING for a while, then this outcome.
+        self.recording_creating_for = 0.0
+        self.recording_outcome = "ACTIVE"
+        self.events = EventHub()
+        self._outbox: list[Json] = []  # events emitted under the lock, published after it
+        self._state: Json = {}
+        self.reset()
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def handle(self, operation: str, request: Json) -> Json:
+        """Run ``operation`` on a validated wire request; raises ServiceError for IVS errors."""
+        try:
+            with self.lock:
+                return self._handlers[operation](request)
+        finally:
+            self._publish()
+
+    def _emit(self, detail_type: str, channel: Json, at: datetime, **detail: Any) -> None:
+        self._outbox.append(
+            envelope(
+                detail_type,
+                account=self.account_id,
+                region=self.region,
+                at=at,
+                resources=[channel["arn"]],
+                detail={"channel_name": channel["name"], **detail},
+            )
+        )
+
+    def _publish(self) -> None:
+        """Hand the emitted events to subscribers outside the lock: a subscriber may call us back."""
+        with self.lock:
+            pending, self._outbox = self._outbox, []
+        if pending:
+            self.events.publish(pending)
+
+    def reset(self) -> None:
+        """Forget every resource, stream and record."""
+        with self.lock:
+            self.recording_creating_for, self.recording_outcome = 0.0, "ACTIVE"
+            self._state = {
+                "resources": {kind: {} for kind in RESOURCE_TYPES},
+                "keyMaterial": {},
+                "live": {},
+                "sessions": {},
+                "metadata": [],
+                "adBreaks": [],
+                "revocations": [],
+            }
+            self._metadata_times.clear()
+            self._account_metadata_times.clear()
+            self._used_single_use.clear()
+
+    def snapshot(self) -> str:
+        """The whole state as JSON text (secrets included: it is test data)."""
+        with self.lock:
+            return json.dumps(
+                {"format": _SNAPSHOT_FORMAT, "region": self.region, "accountId": self.account_id, **self._state}
+            )
+
+    def load(self, snapshot: str) -> None:
+        """Replace the state with one from :meth:`snapshot`."""
+        try:
+            data = loads(snapshot)
+        except JsonError as exc:
+            raise EmulatorError(f"snapshot is not JSON: {exc.reason}") from None
+        if not isinstance(data, dict) or data.get("format") != _SNAPSHOT_FORMAT:
+            raise EmulatorError(f"not an emulator snapshot (expected format {_SNAPSHOT_FORMAT!r})")
+        if (data.get("region"), data.get("accountId")) != (self.region, self.account_id):
+            raise EmulatorError(
+                f"snapshot is of {data.get('accountId')} in {data.get('region')}, "
+                f"this emulator is {self.account_id} in {self.region}"
+            )
+        with self.lock:
+            self.reset()
+            for key in self._state:
+                if key not in data:
+                    raise EmulatorError(f"snapshot has no {key!r}")
+                self._state[key] = data[key]
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _token(self, length: int, alphabet: str = _ALNUM) -> str:
+        return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    def _arn(self, kind: str, resource_id: str) -> str:
+        return f"arn:aws:ivs:{self.region}:{self.account_id}:{kind}/{resource_id}"
+
+    def _resources(self, kind: str) -> dict[str, Json]:
+        found: dict[str, Json] = self._state["resources"][kind]
+        return found
+
+    def _get(self, kind: str, arn: str) -> Json:
+        found = self._resources(kind).get(arn)
+        if found is None:
+            raise ServiceError("ResourceNotFoundException", f"{_LABELS[kind]} not found: {arn}")
+        return found
+
+    def _simulated_channel(self, channel_arn: str) -> Json:
+        channel = self._resources(CHANNEL).get(channel_arn)
+        if channel is None:
+            raise EmulatorError(f"no channel {channel_arn} in this emulator")
+        return channel
+
+    def _live(self, channel_arn: str) -> Json:
+        self._get(CHANNEL, channel_arn)
+        live = self._state["live"].get(channel_arn)
+        if live is None:
+            raise ServiceError("ChannelNotBroadcasting", f"Channel is not broadcasting: {channel_arn}")
+        stream: Json = live
+        return stream
+
+    def _check_quota(self, kind: str) -> None:
+        name = _QUOTA_OF[kind]
+        limit: int = getattr(self.quotas, name)
+        if len(self._resources(kind)) >= limit:
+            raise ServiceError(
+                "ServiceQuotaExceededException",
+                f"Request would exceed the quota of {limit} {name.replace('_', ' ')} in {self.region}",
+            )
+
+    def _add(self, kind: str, resource: Json) -> Json:
+        self._resources(kind)[resource["arn"]] = resource
+        return resource
+
+    def _find(self, arn: str) -> Json:
+        """Any resource by ARN, for the tag operations."""
+        match = _ARN.fullmatch(arn)
+        kind = match.group(3) if match else ""
+        if kind not in _LABELS:
+            raise ServiceError("ResourceNotFoundException", f"Resource not found: {arn}")
+        return self._get(kind, arn)
+
+    def _new_tags(self, tags: dict[str, str] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
+        merged = dict(existing or {})
+        for key, value in (tags or {}).items():
+            if key.lower().startswith("aws:"):
+                raise ServiceError("ValidationException", f"Tag keys starting with 'aws:' are reserved: {key}")
+            merged[key] = value
+        if len(merged) > MAX_TAGS:
+            raise ServiceError(
+                "ValidationException", f"A resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}"
+            )
+        return merged
+
+    def _page(self, operation: str, request: Json, items: Iterable[tuple[str, Json]]) -> tuple[list[Json], str | None]:
+        """One page of ``items`` (ordered by key) after the request's nextToken."""
+        size = request.get("maxResults") or _default_page_size(operation)
+        after = _read_token(operation, request.get("nextToken"))
+        ordered = sorted(items, key=_first)
+        start = next((i for i, (key, _) in enumerate(ordered) if key > after), len(ordered)) if after else 0
+        chosen = ordered[start : start + size]
+        more = start + size < len(ordered)
+        return [item for _, item in chosen], (_make_token(operation, chosen[-1][0]) if more and chosen else None)
+
+    def _listing(self, operation: str, request: Json, key: str, resources: Iterable[tuple[str, Json]]) -> Json:
+        """One page of ``resources`` (key, resource) as the operation's ``key`` list of summaries."""
+        shape = _item_shape(operation, key)
+        page, token = self._page(operation, request, [(k, project(shape, r)) for k, r in resources])
+        return _with_token({key: page}, token)
+
+    def _batch(self, kind: str, arns: list[str], key: str) -> Json:
+        found, errors = [], []
+        for arn in dict.fromkeys(arns):
+            resource = self._resources(kind).get(arn)
+            if resource is None:
+                errors.append(
+                    {"arn": arn, "code": "ResourceNotFoundException", "message": f"{_LABELS[kind]} not found"}
+                )
+            else:
+                found.append(resource)
+        return {key: found, "errors": errors}
+
+    def _delete_referenced(self, kind: str, member: str, arn: str) -> Json:
+        self._get(kind, arn)
+        users = [c["arn"] for c in self._resources(CHANNEL).values() if c.get(member) == arn]
+        if users:
+            raise ServiceError("ConflictException", f"{_LABELS[kind]} is still used by channel {users[0]}")
+        del self._resources(kind)[arn]
+        return {}
+
+    _SLATE_SETTINGS = ("name", "activationThresholdSeconds", "minSlateDisplaySeconds", "maxSlateDisplaySeconds")
+
+
+def _first(pair: tuple[str, Json]) -> str:
+    return pair[0]
+
+
+def _with_token(body: Json, token: str | None) -> Json:
+    if token is not None:
+        body["nextToken"] = token
+    return body
+
+
+def _item_shape(operation: str, key: str) -> Shape:
+    member = next(m for m in OPERATIONS[operation].output.members if m.wire == key)
+    assert member.shape.member is not None
+    return member.shape.member
+
+
+def _default_page_size(operation: str) -> int:
+    """The largest page the model allows: IVS's default when maxResults is not given."""
+    member = next(m for m in OPERATIONS[operation].input.members if m.wire == "maxResults")
+    assert member.shape.max is not None
+    return member.shape.max
+
+
+def _make_token(operation: str, after: str) -> str:
+    raw = json.dumps({"op": operation, "after": after}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _read_token(operation: str, token: str | None) -> str:
+    if not token:
+        return ""
+    try:
+        data = loads(base64.urlsafe_b64decode(token.encode()), max_depth=MAX_DEPTH)
+    except (ValueError, binascii.Error):  # JsonError is a ValueError
+        data = None
+    if not isinstance(data, dict) or data.get("op") != operation or not isinstance(data.get("after"), str):
+        raise ServiceError("ValidationException", f"nextToken is not a token {operation} returned")
+    after: str = data["after"]
+    return after
+
+
+def _event(name: str, kind: str, at: datetime, *, code: str | None = None) -> Json:
+    event = {"name": name, "type": kind, "eventTime": wire_time(at)}
+    if code is not None:
+        event["code"] = code
+    return event
+
+
+def _session_summary(session: Json) -> Json:
+    summary = {
+        "streamId": session["streamId"],
+        "startTime": session["startTime"],
+        "hasErrorEvent": any("code" in e for e in session["truncatedEvents"]),
+    }
+    if "endTime" in session:
+        summary["endTime"] = session["endTime"]
+    return summary
+
+
+def default_ingest_configuration() -> Json:
+    """What a simulated stream reports as its ingest (an RTMP encoder's own metadata replaces it)."""
+    return _ingest_configuration()
+
+
+def _ingest_configuration() -> Json:
+    return {
+        "video": {
+            "avcProfile": "Main",
+            "avcLevel": "4.1",
+            "codec": "avc1.4D4029",
+            "encoder": "ivs_async.testing",
+            "targetBitrate": 6000000,
+            "targetFramerate": 30,
+            "videoHeight": 1080,
+            "videoWidth": 1920,
+        },
+        "audio": {"codec": "mp4a.40.2", "targetBitrate": 160000, "sampleRate": 48000, "channels": 2},
+    }
+
+
+def _multitrack_ingest() -> Json:
+    heights = ((1080, 1920, 6000000, "Track0"), (720, 1280, 3000000, "Track1"), (480, 852, 1200000, "Track2"))
+    return {
+        "videoConfigurations": [
+            {
+                "codec": "avc1.4D4029",
+                "encoder": "ivs_async.testing",
+                "videoHeight": h,
+                "videoWidth": w,
+                "targetBitrate": bitrate,
+                "targetFramerate": 30,
+                "track": track,
+            }
+            for h, w, bitrate, track in heights
+        ],
+        "audioConfigurations": [
+            {"codec": "mp4a.40.2", "targetBitrate": 160000, "sampleRate": 48000, "channels": 2, "track": "Track0"}
+        ],
+    }
