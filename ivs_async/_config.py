@@ -172,34 +172,35 @@ def _configured_endpoint(env: Mapping[str, str], shared: SharedConfig) -> list[t
     ]
 
 
+def _env_or_profile(env: Mapping[str, str], shared: SharedConfig, variable: str, key: str) -> tuple[str | None, str]:
+    """A setting from its environment variable, else from the profile, and where it came from."""
+    return _pick(
+        (f"{variable} (environment variable)", env.get(variable)), (f"'{key}' of {shared.where()}", shared.get(key))
+    )
+
+
 def _setting_int(env: Mapping[str, str], shared: SharedConfig, variable: str, key: str) -> int | None:
-    for source, raw in (
-        (f"{variable} (environment variable)", env.get(variable)),
-        (f"'{key}' of {shared.where()}", shared.get(key)),
-    ):
-        if raw:
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigurationError(f"{source} must be a positive integer") from None
-            if value < 1:
-                raise ConfigurationError(f"{source} must be a positive integer")
-            return value
-    return None
+    raw, source = _env_or_profile(env, shared, variable, key)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(f"{source} must be a positive integer")
+    return value
 
 
 def _flag(value: bool | None, env: Mapping[str, str], shared: SharedConfig, variable: str, key: str) -> bool:
     if value is not None:
         return value
-    for source, raw in (
-        (f"{variable} (environment variable)", env.get(variable)),
-        (f"'{key}' of {shared.where()}", shared.get(key)),
-    ):
-        if raw:
-            if raw.lower() not in ("true", "false"):
-                raise ConfigurationError(f"{source} must be true or false")
-            return raw.lower() == "true"
-    return False
+    raw, source = _env_or_profile(env, shared, variable, key)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise ConfigurationError(f"{source} must be true or false")
+    return raw.lower() == "true"
 
 
 def _positive_int(name: str, value: int | None, default: int) -> int:

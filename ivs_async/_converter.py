@@ -234,14 +234,7 @@ def _register_fast_containers(conv: cattrs.Converter) -> None:
                 if value is None and none_ok:
                     return None
                 raise TypeError(f"expected an object, got {_json_type(value)}")
-            if plain is str:
-                try:
-                    "".join(value.values())  # C speed; fails on any value that is not a string
-                except TypeError:
-                    pass
-                else:
-                    return value
-            elif plain is not None and _all_of(plain, value.values()):
+            if plain is not None and _all_of(plain, value.values()):
                 return value
             return {key(k, key_type): value_hook(v, value_type) for k, v in value.items()}
 
@@ -347,15 +340,7 @@ def _violations(exc: cattrs.BaseValidationError, cls: type[Any]) -> list[Violati
 
 def _unknown_key(cls: type[Any], where: str, name: str) -> str:
     """Why a key is unknown, with the wire name it probably meant (``latency_mode`` -> ``latencyMode``)."""
-    shape: Shape | None = STRUCTURES.get(cls)
-    for attribute, _index in _SEGMENT.findall(where[1:]):
-        if shape is None:
-            break
-        if attribute:
-            member = next((m for m in shape.members if m.wire == attribute), None)
-            shape = member.shape if member else None
-        else:
-            shape = shape.member or shape.value
+    _, shape = _walk(cls, where, by_wire=True)
     wires = [m.wire for m in shape.members] if shape is not None else []
     head, *rest = name.split("_")
     camel = head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -378,17 +363,24 @@ _SEGMENT = re.compile(r"\.(\w+)|(\[[^\]]*\])")
 
 def wire_path(cls: type[Any], path: str) -> str:
     """A cattrs path of Python names (``$.next_token``) in wire names (``$.nextToken``)."""
+    return _walk(cls, path, by_wire=False)[0]
+
+
+def _walk(cls: type[Any], path: str, *, by_wire: bool) -> tuple[str, Shape | None]:
+    """Follow ``path`` (its members by wire or Python name) from ``cls``: the path in wire names,
+    and the shape it ends at (None once it leaves the model)."""
     shape: Shape | None = STRUCTURES.get(cls)
     out = [path[:1]] if path.startswith("$") else []
     for attribute, index in _SEGMENT.findall(path[1:] if out else path):
         if attribute:
-            member = next((m for m in shape.members if m.name == attribute), None) if shape else None
+            members = shape.members if shape else ()
+            member = next((m for m in members if (m.wire if by_wire else m.name) == attribute), None)
             out.append("." + (member.wire if member else attribute))
             shape = member.shape if member else None
         else:
             out.append(index)
             shape = (shape.member or shape.value) if shape else None
-    return "".join(out)
+    return "".join(out), shape
 
 
 REDACTED = "****"

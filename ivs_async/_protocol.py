@@ -110,19 +110,29 @@ def _header_id(value: str | None) -> str | None:
 def response_metadata(response: HttpResponse) -> ResponseMetadata:
     """Metadata of a response that is not a success: with the server's retry hint, if any."""
     md = fill_metadata(ResponseMetadata(), response)
-    md.retry_after = retry_after(response.headers)
-    if md.retry_after is not None:
-        amz = _amz_retry_after(response.headers) is not None
-        md.retry_after_header = "x-amz-retry-after" if amz else "Retry-After"
+    hint = retry_after_hint(response.headers)
+    if hint is not None:
+        md.retry_after, md.retry_after_header = hint
     return md
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asks to wait: ``x-amz-retry-after`` (ms), else ``Retry-After``
     (seconds or an HTTP date, counted from the response's own ``Date``). None if absent or invalid."""
+    hint = retry_after_hint(headers)
+    return hint[0] if hint is not None else None
+
+
+def retry_after_hint(headers: Mapping[str, str]) -> tuple[float, str] | None:
+    """:func:`retry_after` and the name of the header that said it."""
     amz = _amz_retry_after(headers)
     if amz is not None:
-        return amz
+        return amz, "x-amz-retry-after"
+    seconds = _plain_retry_after(headers)
+    return (seconds, "Retry-After") if seconds is not None else None
+
+
+def _plain_retry_after(headers: Mapping[str, str]) -> float | None:
     raw = headers.get("Retry-After")
     if raw is None:
         return None
@@ -133,7 +143,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     if when is None:
         return None
     sent = parse_http_date(headers.get("Date", "")) or time.time()
-    return max(0.0, when - sent)
+    return min(max(0.0, when - sent), 86400.0)
 
 
 def _amz_retry_after(headers: Mapping[str, str]) -> float | None:

@@ -137,6 +137,7 @@ class _Chunks:
         # csid -> [timestamp, length, type, stream id, extended, delta]: timestamps made absolute.
         self._headers: dict[int, list[int]] = {}
         self._partial: dict[int, bytearray] = {}
+        self._buffered = 0  # bytes of unfinished messages, over every chunk stream
 
     async def message(self) -> tuple[int, int, int, bytes]:
         """The next whole message: (type, stream id, timestamp in ms, payload)."""
@@ -176,9 +177,15 @@ class _Chunks:
                     header[0] += header[5]  # a new message on fmt 3 repeats the last delta
             buffer = self._partial.setdefault(csid, bytearray())
             take = min(self.chunk_size, header[1] - len(buffer))
+            # Messages may interleave across chunk streams (audio within a video frame), but never
+            # beyond two whole messages' worth: many half-sent messages are not an encoder.
+            self._buffered += take
+            if self._buffered > 2 * MAX_MESSAGE:
+                raise RtmpError("too many unfinished messages")
             buffer += await self._read(take)
             if len(buffer) >= header[1]:
                 payload = bytes(buffer)
+                self._buffered -= len(buffer)
                 buffer.clear()
                 if header[2] == SET_CHUNK_SIZE:
                     size = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF

@@ -80,8 +80,8 @@ class EventForwarder:
             if attempt:
                 await asyncio.sleep(min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))
             try:
+                # The answer's body is never read: only its status matters, and it could be anything.
                 async with session.post(self.url, data=body, headers=headers) as response:
-                    await response.read()
                     if response.status < 300:
                         return True
                     problem = f"HTTP {response.status}"

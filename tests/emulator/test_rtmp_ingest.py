@@ -4,6 +4,7 @@ sends a generated test pattern; the channel goes live with the pattern's propert
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -230,3 +231,27 @@ async def test_a_recording_lands_in_the_local_layout(tmp_path: Path) -> None:
     playlist = (folder / "media" / "hls" / "playlist.m3u8").read_text()
     assert "#EXT-X-ENDLIST" in playlist and list((folder / "media" / "hls").glob("*.ts"))
     assert list((folder / "media" / "thumbnails").glob("*.jpg"))
+
+
+async def test_unfinished_messages_are_bounded(emulator: tuple[LocalIvs, Ivs]) -> None:
+    ivs, _ = emulator
+    reader, writer = await asyncio.open_connection("127.0.0.1", ivs.rtmp_port)
+    writer.write(b"\x03" + bytes(1536))
+    await reader.readexactly(1 + 1536 + 1536)
+    chunk, size = 1024 * 1024, 4 * 1024 * 1024
+    set_chunk = b"\x02" + bytes(3) + (4).to_bytes(3, "big") + b"\x01" + bytes(4) + chunk.to_bytes(4, "big")
+    writer.write(bytes(1536) + set_chunk)
+    # Chunk streams each starting a 4 MB message with its first 1 MB chunk and never finishing it:
+    # past 8 MB unfinished, the server hangs up instead of buffering more.
+    for csid in range(3, 20):
+        header = bytes([csid]) + bytes(3) + size.to_bytes(3, "big") + b"\x09" + bytes(4)
+        writer.write(header + bytes(chunk))
+        try:
+            await writer.drain()
+        except ConnectionError:
+            break
+    # The server hangs up (a reset, with our bytes unread) rather than waiting for more; a
+    # server that kept buffering would let this time out.
+    with contextlib.suppress(ConnectionResetError):
+        await asyncio.wait_for(reader.read(), 10)
+    writer.close()

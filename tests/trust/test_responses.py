@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,7 +14,6 @@ from ivs_async.commands import GetChannelCommand, ListChannelsCommand
 from ivs_async.errors import (
     AccessDeniedException,
     IvsServiceException,
-    RequestTimeoutError,
     ResponseParseError,
     ResponseTooLargeError,
 )
@@ -229,10 +227,8 @@ async def test_the_call_deadline_bounds_the_wait_for_a_connection(server: Loopba
         with pytest.raises(DeadlineExceededError):
             await client.send(GetChannelCommand(arn=ARN), timeout=0.2)
         await first
-    assert issubclass(DeadlineExceededError, RequestTimeoutError)
 
 
 def test_bodies_are_bounded_by_default() -> None:
     client = client_for("http://127.0.0.1:9")
     assert client.config.max_response_bytes == 16 * 1024 * 1024
-    assert json.dumps(client.config.max_response_bytes)
