@@ -12,12 +12,15 @@ from ivs_async._command import Command
 from ivs_async._config import SERVICE, ClientConfig, check_seconds, resolve_config
 from ivs_async._context import Call, CallOptions, HandlerContext
 from ivs_async._exceptions import ClientClosedError, ConfigurationError
+from ivs_async._limiter import RateLimiter
 from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
 from ivs_async._signing import SigV4Signer
 from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
 from ivs_async.credentials import CredentialsProvider, Provider
-from ivs_async.middleware import default_stack
+from ivs_async.middleware import PutMetadataPacer, default_stack, signing
+from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT
+from ivs_async.middleware.rate_limit import ApiRatePacer
 from ivs_async.telemetry import Telemetry
 
 OutputT = TypeVar("OutputT")
@@ -32,6 +35,9 @@ class IvsClient:
 
     Settings not passed come from ``environ`` (``os.environ`` by default) and the shared config
     files it names, as boto3 reads them; ``environ={}`` reads no variables.
+
+    ``rate_limiter`` (``ivs_async.limits``) paces every attempt to IVS's per-account API rates,
+    PutMetadata per channel and per account too; a RedisRateLimiter shares them across workers.
     """
 
     __module__ = "ivs_async"
@@ -59,6 +65,7 @@ class IvsClient:
         logger: logging.Logger | None = None,
         environ: Mapping[str, str] | None = None,
         telemetry: Telemetry | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.config: ClientConfig = resolve_config(
             region=region,
@@ -106,6 +113,10 @@ class IvsClient:
         connections = getattr(self._transport, "connections", None)
         if telemetry is not None and connections is not None:
             telemetry.observe_connections(connections)
+        if rate_limiter is not None:
+            if not isinstance(rate_limiter, RateLimiter):
+                raise ConfigurationError("rate_limiter must implement ivs_async.limits.RateLimiter")
+            _install_rate_limiter(self, rate_limiter)
         self.middleware_stack.on_change(self._handlers.clear)
 
     @property
@@ -207,6 +218,13 @@ class IvsClient:
     def __repr__(self) -> str:
         endpoint = self.config.endpoint.url if self.config.endpoint else None
         return f"{type(self).__name__}(region={self.config.region!r}, endpoint={endpoint!r})"
+
+
+def _install_rate_limiter(client: IvsClient, limiter: RateLimiter) -> None:
+    """Every operation paced to IVS's per-account API rates, PutMetadata per channel too."""
+    stack = client.middleware_stack
+    stack.add_relative_to(ApiRatePacer(limiter), relation="before", to_name=signing.NAME, name=RATE_LIMIT)
+    PutMetadataPacer(limiter=limiter).install(client)
 
 
 def _builtin_strategy(config: ClientConfig) -> RetryStrategy:

@@ -184,20 +184,34 @@ class EventParseError(_FieldError):
 
 
 class PacingTimeoutError(IvsSdkError):
-    """PutMetadata would have had to wait longer than the pacer's ``max_wait``; nothing was sent."""
+    """A paced call would have had to wait longer than its ``max_wait``; nothing was sent."""
 
-    def __init__(self, channel_arn: str, limit: str, wait: float, max_wait: float) -> None:
+    def __init__(
+        self, channel_arn: str | None, limit: str, wait: float, max_wait: float, operation: str = "PutMetadata"
+    ) -> None:
         self.channel_arn = channel_arn
         self.limit = limit
         self.wait = wait
         self.max_wait = max_wait
-        super().__init__(
-            f"PutMetadata for {channel_arn} would wait {wait:.2f} s for the {limit} limit, "
-            f"more than max_wait={max_wait:g} s"
-        )
+        self.operation = operation
+        target = f"{operation} for {channel_arn}" if channel_arn else operation
+        super().__init__(f"{target} would wait {wait:.2f} s for the {limit} limit, more than max_wait={max_wait:g} s")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.channel_arn, self.limit, self.wait, self.max_wait))
+        return (type(self), (self.channel_arn, self.limit, self.wait, self.max_wait, self.operation))
+
+
+class RedisUnavailableError(IvsSdkError):
+    """Redis did not answer in time (or refused) and the shared limiter or ledger is set to fail
+    closed (``on_failure="closed"``): nothing was sent or recorded. ``where`` is host:port only."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"Redis at {where} is unavailable ({reason}); failing closed as configured")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.where, self.reason))
 
 
 class IvsServiceException(IvsError):

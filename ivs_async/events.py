@@ -24,6 +24,8 @@ import attrs
 
 from ivs_async._exceptions import EventParseError
 from ivs_async._json import MAX_DEPTH, JsonError, depth_exceeds, loads
+from ivs_async._public import rehome
+from ivs_async._redis_ledger import RedisEventLedger as RedisEventLedger
 
 SOURCE = "aws.ivs"
 _ENVELOPE = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
@@ -294,3 +296,6 @@ def _detail_value(detail: Mapping[str, Any], name: str, kind: str) -> Any:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):  # "strings"
         raise EventParseError(where, "type", "must be a list of strings")
     return tuple(value)
+
+
+rehome(__name__, globals(), ["RedisEventLedger"])

@@ -4,9 +4,11 @@
     pacer.install(client)  # share one pacer between the clients of one account
 
 IVS allows 5 PutMetadata calls per second per channel and 155 per account, each payload at most
-1 KB. The pacer checks the payload before anything is sent and gives every attempt a send time
-that keeps both sliding windows within their limits, plus a small margin for network jitter.
-A call that would have to wait longer than ``max_wait`` fails at once with PacingTimeoutError.
+1 KB. The pacer checks the payload before anything is sent and reserves every attempt a send time
+within both limits from its rate limiter: in-process by default, or shared by every worker of the
+account with ``limiter=RedisRateLimiter(...)``. A call that would have to wait longer than
+``max_wait`` fails at once with PacingTimeoutError; a throttling answer slows every user of the
+limiter down.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ivs_async._api_rates import METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import PacingTimeoutError, ParamValidationError, Violation
+from ivs_async._exceptions import IvsError, PacingTimeoutError, ParamValidationError, Violation
+from ivs_async._limiter import Limit, RateLimiter, wait_for
+from ivs_async._retries import ErrorKind, classify
 from ivs_async._stack import Handler
 
 if TYPE_CHECKING:
@@ -27,8 +32,8 @@ if TYPE_CHECKING:
 NAME = "put-metadata-pacing"
 OPERATION = "PutMetadata"
 MAX_METADATA_BYTES = 1024
-PER_CHANNEL = 5
-PER_ACCOUNT = 155
+PER_CHANNEL = METADATA_PER_CHANNEL
+PER_ACCOUNT = METADATA_PER_ACCOUNT
 _ROUNDING = 1e-9  # (t + width) - t can come out a hair under width
 
 
@@ -96,35 +101,65 @@ class PutMetadataPacer:
         max_wait: float = 5.0,
         window: float = 1.0,
         margin: float = 0.05,
+        limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if per_channel < 1 or per_account < 1:
             raise ValueError("per_channel and per_account must be at least 1")
         if max_wait < 0 or window <= 0 or margin < 0:
             raise ValueError("max_wait and margin must not be negative, window must be positive")
+        if limiter is not None and not isinstance(limiter, RateLimiter):
+            raise TypeError("limiter must implement ivs_async.limits.RateLimiter")
         self.per_channel = per_channel
+        self.per_account = per_account
         self.max_wait = max_wait
+        self.limiter = limiter
+        self._channel_limit = Limit(per_channel, window, margin)
+        self._account_limit = Limit(per_account, window, margin)
+        # Without a limiter: sliding windows of this process, each call counted at its end.
         self._width = window + margin  # arrival times jitter: keep a little more than a window apart
         self._clock = clock
         self._account = SlidingWindow(per_account, self._width)
         self._channels: dict[str, SlidingWindow] = {}
 
     def install(self, client: IvsClient) -> None:
-        """Pace every attempt of ``client``'s PutMetadata calls (placed just before signing)."""
-        client.middleware_stack.add_relative_to(self, relation="before", to_name="signing", name=NAME)
+        """Pace every attempt of ``client``'s PutMetadata calls (placed just before signing),
+        in place of any pacer installed before, the client's own included."""
+        client.middleware_stack.add_relative_to(self, relation="before", to_name="signing", name=NAME, override=True)
 
     def __call__(self, next_handler: Handler, context: HandlerContext) -> Handler:
         if context.operation.name != OPERATION:
             return next_handler  # nothing added to other operations' calls
+        limiter = self.limiter
+        if limiter is None:
+
+            async def pace_here(call: Call) -> object:
+                _check_payload(call.input)
+                channel_arn = call.input.channel_arn
+                sent = await self.wait_for_slot(channel_arn)
+                try:
+                    return await next_handler(call)
+                finally:
+                    self.finished(channel_arn, sent)
+
+            return pace_here
+        scope = f"{limiter.account_id}:{context.config.region}"
+        account_key = (f"{OPERATION}:account", self._account_limit)
 
         async def pace(call: Call) -> object:
             _check_payload(call.input)
             channel_arn = call.input.channel_arn
-            sent = await self.wait_for_slot(channel_arn)
+            keys = ((f"{OPERATION}:channel:{channel_arn}", self._channel_limit), account_key)
+            reservation = await limiter.acquire(scope, keys, max_wait=self.max_wait)
+            if not reservation.granted:
+                raise self._too_long(channel_arn, reservation.bound == 0, reservation.wait)
+            await wait_for(limiter, reservation)
             try:
                 return await next_handler(call)
-            finally:
-                self.finished(channel_arn, sent)
+            except IvsError as exc:
+                if classify(exc) is ErrorKind.THROTTLING:
+                    await limiter.throttled(scope, keys)
+                raise
 
         return pace
 
@@ -175,7 +210,7 @@ class PutMetadataPacer:
         limit = (
             f"{self.per_channel} per second per channel"
             if channel_bound
-            else f"{self._account.limit} per second per account"
+            else f"{self.per_account} per second per account"
         )
         return PacingTimeoutError(channel_arn, limit, wait, self.max_wait)
 

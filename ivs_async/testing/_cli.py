@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="with --state-dir: start empty, forgetting the saved state"
     )
     parser.add_argument("--max-channels", type=int, default=Quotas().channels, help="channel quota")
+    parser.add_argument(
+        "--enforce-api-rates",
+        action="store_true",
+        help="answer ThrottlingException beyond IVS's per-account API call rates, as IVS does",
+    )
     return parser
 
 
@@ -69,7 +74,7 @@ async def _serve(args: argparse.Namespace) -> None:
         account_id=args.account_id,
         credentials=StaticCredentials(args.access_key_id, args.secret_access_key),
         verify_signatures=not args.no_verify_signatures,
-        quotas=Quotas(channels=args.max_channels),
+        quotas=Quotas(channels=args.max_channels, enforce_api_rates=args.enforce_api_rates),
         seed=args.seed,
         state_dir=args.state_dir,
         rtmp_port=args.rtmp_port if args.rtmp_port >= 0 else None,

@@ -14,6 +14,7 @@ import random
 import re
 import string
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from ivs_async._api_rates import API_RATES
 from ivs_async._generated.commands import OPERATIONS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Shape
@@ -102,6 +104,9 @@ class Quotas:
     failover_slate_configurations: int = 100
     metadata_per_second_per_channel: int = 5
     metadata_per_second_per_account: int = 155
+    # IVS's per-account API call rates (ivs_async.limits.API_RATES), answered with
+    # ThrottlingException beyond them. Off by default: test suites create resources faster.
+    enforce_api_rates: bool = False
 
 
 _QUOTA_OF = {
@@ -193,6 +198,7 @@ class BackendCore:
         }
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
+        self._api_times: dict[str, deque[float]] = {}
         self._used_single_use: set[str] = set()  # single-use playback tokens already played
         # How new recording configurations come up: CREATING for a while, then this outcome.
         self.recording_creating_for = 0.0
@@ -208,9 +214,23 @@ class BackendCore:
         """Run ``operation`` on a validated wire request; raises ServiceError for IVS errors."""
         try:
             with self.lock:
+                if self.quotas.enforce_api_rates:
+                    self._check_api_rate(operation)
                 return self._handlers[operation](request)
         finally:
             self._publish()
+
+    def _check_api_rate(self, operation: str) -> None:
+        rate = API_RATES.get(operation)
+        if rate is None:
+            return  # PutMetadata: its own per-channel and per-account limits
+        now = time.monotonic()
+        times = self._api_times.setdefault(operation, deque())
+        while times and now - times[0] >= 1.0:
+            times.popleft()
+        if len(times) >= rate:
+            raise ServiceError("ThrottlingException", f"{operation} is limited to {rate} requests per second")
+        times.append(now)
 
     def _emit(self, detail_type: str, channel: Json, at: datetime, **detail: Any) -> None:
         self._outbox.append(
@@ -246,6 +266,7 @@ class BackendCore:
             }
             self._metadata_times.clear()
             self._account_metadata_times.clear()
+            self._api_times.clear()
             self._used_single_use.clear()
 
     def snapshot(self) -> str:

@@ -1,0 +1,178 @@
+"""One Redis connection for a shared limiter or ledger: every call bounded, failures decided.
+
+redis-py is imported on first use only (the ``redis`` extra). A call that fails or takes longer
+than ``timeout`` marks Redis down for ``recheck_after`` seconds; meanwhile callers do not touch
+it (no call waits on a dead server), then the next call tries again. The owner decides what a
+failure means: ``on_failure="open"`` goes on without Redis, ``"closed"`` raises
+RedisUnavailableError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import attrs
+
+from ivs_async._exceptions import ConfigurationError, RedisUnavailableError
+
+FailureMode = Literal["open", "closed"]
+_SCHEMES = ("redis", "rediss", "unix")
+
+
+@attrs.define(slots=True)
+class RedisStats:
+    """Counters of one limiter or ledger (this process only)."""
+
+    calls: int = 0  # answered by Redis
+    failures: int = 0  # Redis errors and timeouts
+    fallbacks: int = 0  # served without Redis (on_failure="open")
+    outages: int = 0  # times Redis went from up to down
+
+
+class Down(Exception):
+    """Redis did not answer usably; ``reason`` is safe to print."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RedisLink:
+    """A lazily made redis-py client with bounded calls and an up/down state."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        on_failure: FailureMode,
+        recheck_after: float,
+        logger: logging.Logger,
+        owner: str,
+    ) -> None:
+        if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in _SCHEMES:
+            raise ConfigurationError(f"{owner}: the Redis URL must start with redis://, rediss:// or unix://")
+        for name, value in (("timeout", timeout), ("recheck_after", recheck_after)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ConfigurationError(f"{owner}: {name} must be a positive number of seconds, got {value!r}")
+        if on_failure not in ("open", "closed"):
+            raise ConfigurationError(f"{owner}: on_failure must be 'open' or 'closed', got {on_failure!r}")
+        self.url = url
+        self.where = _where(url)  # never the password
+        self.timeout = float(timeout)
+        self.on_failure: FailureMode = on_failure
+        self.recheck_after = float(recheck_after)
+        self.stats = RedisStats()
+        self._logger = logger
+        self._owner = owner
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scripts: dict[str, Any] = {}
+        self._down_until = 0.0
+        self._down = False
+        self._closing: set[asyncio.Task[None]] = set()  # strong references until they end
+
+    @property
+    def usable(self) -> bool:
+        """False while Redis is marked down (until its recheck time)."""
+        return not self._down or time.monotonic() >= self._down_until
+
+    async def run(self, script: str, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        """Run a Lua script; raises Down when Redis fails or is slower than ``timeout``."""
+        client = self._connect()
+        registered = self._scripts.get(script)
+        if registered is None:
+            registered = self._scripts[script] = client.register_script(script)
+        from redis.exceptions import RedisError
+
+        try:
+            async with asyncio.timeout(self.timeout):
+                reply = await registered(keys=list(keys), args=list(args), client=client)
+        except TimeoutError:
+            raise self.failed(f"no answer within {self.timeout:g} s") from None
+        except (RedisError, OSError) as exc:
+            raise self.failed(type(exc).__name__) from None
+        self.stats.calls += 1
+        if self._down:
+            self._down = False
+            self._logger.warning("%s: Redis at %s answers again; shared state resumed", self._owner, self.where)
+        return reply
+
+    def unavailable(self, reason: str) -> RedisUnavailableError:
+        return RedisUnavailableError(self.where, reason)
+
+    def failed(self, reason: str) -> Down:
+        """Count a failure, mark Redis down, warn once per outage; returns the Down to raise."""
+        self.stats.failures += 1
+        self._down_until = time.monotonic() + self.recheck_after
+        if not self._down:
+            self._down = True
+            self.stats.outages += 1
+            mode = "going on without it" if self.on_failure == "open" else "failing calls"
+            self._logger.warning(
+                "%s: Redis at %s unavailable (%s); %s, retrying in %g s",
+                self._owner,
+                self.where,
+                reason,
+                mode,
+                self.recheck_after,
+            )
+        # A half-read reply leaves a connection unusable: start from a new pool.
+        self._drop_client()
+        return Down(reason)
+
+    def _connect(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import redis.asyncio
+
+            self._client = redis.asyncio.Redis.from_url(
+                self.url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+                retry_on_timeout=False,
+                max_connections=64,
+            )
+            self._loop = loop
+            self._scripts.clear()
+        return self._client
+
+    def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        self._scripts.clear()
+        if client is not None:
+            # Closing waits for sockets; do it beside the caller, never in its way.
+            task = asyncio.get_running_loop().create_task(_close_quietly(client))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        self._scripts.clear()
+        if client is not None:
+            await _close_quietly(client)
+
+
+async def _close_quietly(client: Any) -> None:
+    try:
+        async with asyncio.timeout(1.0):
+            await client.aclose()
+    except Exception:  # a broken connection closes as it can
+        pass
+
+
+def _where(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "unix":
+        return parts.path or "unix socket"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or 'localhost'}:{port or 6379}"

@@ -1,0 +1,58 @@
+"""finalize, before signing: every attempt waits for its operation's per-account API rate.
+
+Installed by ``IvsClient(rate_limiter=...)`` with the rates of ``ivs_async.limits.API_RATES``;
+PutMetadata is left to the PutMetadataPacer installed beside it with the same limiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ivs_async._api_rates import API_RATES
+from ivs_async._context import Call, HandlerContext
+from ivs_async._exceptions import IvsError, PacingTimeoutError
+from ivs_async._limiter import Limit, RateLimiter, wait_for
+from ivs_async._retries import ErrorKind, classify
+from ivs_async._stack import Handler
+
+NAME = "api-rate-limit"
+
+
+class ApiRatePacer:
+    """Paces each operation to ``rates[operation]`` calls per second for the limiter's account."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        max_wait: float = 10.0,
+        margin: float = 0.05,
+        rates: Mapping[str, int] = API_RATES,
+    ) -> None:
+        self.limiter = limiter
+        self.max_wait = max_wait
+        self._limits = {operation: Limit(rate, 1.0, margin) for operation, rate in rates.items()}
+
+    def __call__(self, next_handler: Handler, context: HandlerContext) -> Handler:
+        operation = context.operation.name
+        limit = self._limits.get(operation)
+        if limit is None:
+            return next_handler
+        limiter, max_wait = self.limiter, self.max_wait
+        scope = f"{limiter.account_id}:{context.config.region}"
+        keys = ((f"api:{operation}", limit),)
+        described = f"{limit.rate:g} per second per account"
+
+        async def pace(call: Call) -> object:
+            reservation = await limiter.acquire(scope, keys, max_wait=max_wait)
+            if not reservation.granted:
+                raise PacingTimeoutError(None, described, reservation.wait, max_wait, operation=operation)
+            await wait_for(limiter, reservation)
+            try:
+                return await next_handler(call)
+            except IvsError as exc:
+                if classify(exc) is ErrorKind.THROTTLING:
+                    await limiter.throttled(scope, keys)
+                raise
+
+        return pace
