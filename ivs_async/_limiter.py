@@ -1,4 +1,4 @@
-"""Limit, Reservation, the RateLimiter protocol and the in-process limiter (GCRA; see limits.py)."""
+"""Limit, Reservation, the RateLimiter protocol and the in-process limiter (see limits.py)."""
 
 from __future__ import annotations
 
@@ -28,16 +28,27 @@ def _check_margin(instance: object, attribute: attrs.Attribute[float], value: fl
 @attrs.frozen(slots=True)
 class Limit:
     """At most ``rate`` calls per ``period`` seconds. ``margin`` seconds are added to each period
-    so that calls arriving a little late (network jitter) still fit IVS's window."""
+    so that calls arriving a little late (network jitter) still fit IVS's window.
+
+    ``shared=True`` is for a limit over other limits (PutMetadata's per account, over its per
+    channel): calls of such a key are reserved out of order, each in its own slot of
+    ``interval`` seconds, so a channel waiting its turn never holds back another channel.
+    """
 
     rate: float = attrs.field(validator=_check_rate)
     period: float = attrs.field(default=1.0, validator=_check_rate)
     margin: float = attrs.field(default=0.05, validator=_check_margin)
+    shared: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.shared and self.rate < 2:
+            raise ConfigurationError("Limit.rate must be at least 2 for a shared limit")
 
     @property
     def interval(self) -> float:
-        """Seconds between two calls of one key."""
-        return (self.period + self.margin) / self.rate
+        """Seconds between two calls of one key (ordered), or the width of a slot (shared).
+        Any window of ``period`` seconds meets at most ``rate`` slots: hence ``rate - 1``."""
+        return (self.period + self.margin) / (self.rate - 1 if self.shared else self.rate)
 
 
 @attrs.frozen(slots=True)
@@ -49,10 +60,13 @@ class Reservation:
     granted: bool
     wait: float
     bound: int = -1
-    # What release() needs: the keys, the send time and each key's next time after this call.
+    # What release() needs: the keys, the send time, and per key the next time this call set
+    # (ordered keys) or the first slot it took (shared keys), and the cost.
     keys: tuple[str, ...] = ()
     send_at: float = 0.0
     next_at: tuple[float, ...] = ()
+    shared: tuple[bool, ...] = ()
+    cost: int = 1
 
 
 @runtime_checkable
@@ -81,14 +95,16 @@ class RateLimiter(Protocol):
 class InProcessRateLimiter:
     """The limiter of one process: share one between the clients of an account in a process.
 
-    ``account_id`` only names the scope. Memory is bounded by the keys used in the last few
-    seconds: keys whose next time has passed are swept out.
+    ``account_id`` only names the scope. Memory is bounded by the keys and slots of the last
+    few seconds: what has passed is swept out.
     """
 
     def __init__(self, *, account_id: str = "local", clock: Callable[[], float] = time.monotonic) -> None:
         self.account_id = account_id
         self._clock = clock
-        self._next_at: dict[str, float] = {}
+        self._next_at: dict[str, float] = {}  # ordered keys: the earliest next send
+        self._slots: dict[str, set[int]] = {}  # shared keys: the slots taken
+        self._widths: dict[str, float] = {}
         self._since_sweep = 0
 
     def reserve(
@@ -103,16 +119,37 @@ class InProcessRateLimiter:
             self._sweep(now)
         names = tuple(f"{scope}:{name}" for name, _ in keys)
         send_at, bound = now, -1
-        for index, name in enumerate(names):
-            at = self._next_at.get(name, 0.0)
-            if at > send_at:
-                send_at, bound = at, index
+        for index, (name, (_, limit)) in enumerate(zip(names, keys, strict=True)):
+            if not limit.shared:
+                at = self._next_at.get(name, 0.0)
+                if at > send_at:
+                    send_at, bound = at, index
+        moved = True
+        while moved:  # shared keys: the first time whose slots are free in every one
+            moved = False
+            for index, (name, (_, limit)) in enumerate(zip(names, keys, strict=True)):
+                if limit.shared:
+                    taken = self._slots.get(name, ())
+                    slot = first = _slot(send_at, limit.interval)
+                    while any(slot + k in taken for k in range(cost)):
+                        slot += 1
+                    if slot != first:
+                        send_at, bound, moved = slot * limit.interval, index, True
         wait = send_at - now
         if wait > max_wait:
             return Reservation(False, wait, bound)
-        next_at = tuple(send_at + cost * limit.interval for _, limit in keys)
-        self._next_at.update(zip(names, next_at, strict=True))
-        return Reservation(True, wait, bound, names, send_at, next_at)
+        next_at = []
+        for name, (_, limit) in zip(names, keys, strict=True):
+            if limit.shared:
+                slot = _slot(send_at, limit.interval)
+                self._slots.setdefault(name, set()).update(range(slot, slot + cost))
+                self._widths[name] = limit.interval
+                next_at.append(float(slot))
+            else:
+                self._next_at[name] = send_at + cost * limit.interval
+                next_at.append(self._next_at[name])
+        shared = tuple(limit.shared for _, limit in keys)
+        return Reservation(True, wait, bound, names, send_at, tuple(next_at), shared, cost)
 
     async def acquire(
         self, scope: str, keys: Sequence[tuple[str, Limit]], *, cost: int = 1, max_wait: float = math.inf
@@ -120,10 +157,12 @@ class InProcessRateLimiter:
         return self.reserve(scope, keys, cost=cost, max_wait=max_wait)
 
     async def release(self, reservation: Reservation) -> None:
-        # Only a key whose last reservation is this one can hand its slot back: a later
-        # reservation was planned after ours and keeps its place.
-        for name, expected in zip(reservation.keys, reservation.next_at, strict=True):
-            if self._next_at.get(name) == expected:
+        for name, value, shared in zip(reservation.keys, reservation.next_at, reservation.shared, strict=True):
+            if shared:
+                self._slots.get(name, set()).difference_update(range(int(value), int(value) + reservation.cost))
+            # An ordered key whose last reservation is this one hands its slot back; a later
+            # reservation was planned after ours and keeps its place.
+            elif self._next_at.get(name) == value:
                 self._next_at[name] = reservation.send_at
 
     async def throttled(self, scope: str, keys: Sequence[tuple[str, Limit]]) -> None:
@@ -131,7 +170,12 @@ class InProcessRateLimiter:
         now = self._clock()
         for name, limit in keys:
             full = f"{scope}:{name}"
-            self._next_at[full] = max(self._next_at.get(full, 0.0), now + limit.period)
+            if limit.shared:
+                first = _slot(now, limit.interval)
+                self._slots.setdefault(full, set()).update(range(first, _slot(now + limit.period, limit.interval) + 1))
+                self._widths[full] = limit.interval
+            else:
+                self._next_at[full] = max(self._next_at.get(full, 0.0), now + limit.period)
 
     async def aclose(self) -> None:
         return None
@@ -139,9 +183,21 @@ class InProcessRateLimiter:
     def _sweep(self, now: float) -> None:
         self._since_sweep = 0
         self._next_at = {name: at for name, at in self._next_at.items() if at > now}
+        for name, taken in list(self._slots.items()):
+            current = _slot(now, self._widths[name])
+            kept = {slot for slot in taken if slot >= current}
+            if kept:
+                self._slots[name] = kept
+            else:
+                del self._slots[name], self._widths[name]
 
     def __repr__(self) -> str:
-        return f"InProcessRateLimiter(account_id={self.account_id!r}, keys={len(self._next_at)})"
+        return f"InProcessRateLimiter(account_id={self.account_id!r}, keys={len(self._next_at) + len(self._slots)})"
+
+
+def _slot(at: float, width: float) -> int:
+    """The slot holding time ``at``; the epsilon keeps ``slot * width`` in ``slot`` despite rounding."""
+    return math.floor(at / width + 1e-9)
 
 
 async def wait_for(limiter: RateLimiter, reservation: Reservation) -> None:

@@ -23,47 +23,103 @@ _ACCOUNT = re.compile(r"\d{12}")
 _FOREVER_US = 10**15  # "no max_wait": longer than any schedule
 _MICROS = 1_000_000
 
-# KEYS: one per limit. ARGV[1]: cost; ARGV[2]: max wait (us); ARGV[2 + i]: interval of KEYS[i] (us).
-# Reply: {granted 0/1, wait us, index of the key that set the time (0: none), send time, next times...}
+# KEYS: one per limit. ARGV[1]: cost; ARGV[2]: max wait (us); then per key i: ARGV[1 + 2i] its
+# interval (us), ARGV[2 + 2i] "1" for a shared key (a sorted set of taken slots), "0" for an
+# ordered one (a string: the earliest next send).
+# Reply: {granted 0/1, wait us, index of the key that set the time (0: none), send time, then per
+# key the next time set (ordered) or the first slot taken (shared)}.
 ACQUIRE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local cost = tonumber(ARGV[1])
 local send_at, bound = now, 0
 for i = 1, #KEYS do
-  local at = tonumber(redis.call('GET', KEYS[i]))
-  if at and at > send_at then send_at, bound = at, i end
+  local width = tonumber(ARGV[1 + 2 * i])
+  if ARGV[2 + 2 * i] == '1' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%.0f', math.floor(now / width)))
+  else
+    local at = tonumber(redis.call('GET', KEYS[i]))
+    if at and at > send_at then send_at, bound = at, i end
+  end
+end
+local moved, steps = true, 0
+while moved and steps < 100000 do
+  moved = false
+  for i = 1, #KEYS do
+    if ARGV[2 + 2 * i] == '1' then
+      local width = tonumber(ARGV[1 + 2 * i])
+      local first = math.floor(send_at / width)
+      local slot, k = first, 0
+      while k < cost do
+        steps = steps + 1
+        if redis.call('ZSCORE', KEYS[i], string.format('%.0f', slot + k)) then
+          slot, k = slot + k + 1, 0
+        else
+          k = k + 1
+        end
+      end
+      if slot ~= first then send_at, bound, moved = slot * width, i, true end
+    end
+  end
 end
 local wait = send_at - now
 if wait > tonumber(ARGV[2]) then return {0, wait, bound, send_at} end
 local reply = {1, wait, bound, send_at}
 for i = 1, #KEYS do
-  local next_at = send_at + tonumber(ARGV[1]) * tonumber(ARGV[2 + i])
-  redis.call('SET', KEYS[i], string.format('%.0f', next_at), 'PX', math.floor((next_at - now) / 1000) + 1000)
-  reply[4 + i] = next_at
+  local width = tonumber(ARGV[1 + 2 * i])
+  if ARGV[2 + 2 * i] == '1' then
+    local slot = math.floor(send_at / width)
+    for k = 0, cost - 1 do
+      local member = string.format('%.0f', slot + k)
+      redis.call('ZADD', KEYS[i], member, member)
+    end
+    redis.call('PEXPIRE', KEYS[i], math.floor(((slot + cost) * width - now) / 1000) + 1000)
+    reply[4 + i] = slot
+  else
+    local next_at = send_at + cost * width
+    redis.call('SET', KEYS[i], string.format('%.0f', next_at), 'PX', math.floor((next_at - now) / 1000) + 1000)
+    reply[4 + i] = next_at
+  end
 end
 return reply
 """
 
-# KEYS: a reservation's keys. ARGV[1]: its send time; ARGV[1 + i]: the next time it set on KEYS[i].
-# A key still holding that next time (no later reservation) gets the send time back.
+# KEYS: a reservation's keys. ARGV[1]: its send time; ARGV[2]: its cost; per key i: ARGV[1 + 2i]
+# "1" for a shared key, ARGV[2 + 2i] the first slot it took there, or the next time it set on an
+# ordered key. Shared slots are freed; an ordered key still holding that next time (no later
+# reservation) gets the send time back.
 RELEASE = """
+local cost = tonumber(ARGV[2])
 for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1 + i] then
+  if ARGV[1 + 2 * i] == '1' then
+    for k = 0, cost - 1 do
+      redis.call('ZREM', KEYS[i], string.format('%.0f', tonumber(ARGV[2 + 2 * i]) + k))
+    end
+  elseif redis.call('GET', KEYS[i]) == ARGV[2 + 2 * i] then
     redis.call('SET', KEYS[i], ARGV[1], 'KEEPTTL')
   end
 end
 return 1
 """
 
-# KEYS: keys IVS throttled; ARGV[i]: the pause for KEYS[i] (us). Nobody sends on them before then.
+# KEYS: keys IVS throttled; per key i: ARGV[2i - 1] the pause (us), ARGV[2i] the slot width (us)
+# of a shared key or "0". Nobody sends on them before the pause is over.
 THROTTLED = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 for i = 1, #KEYS do
-  local pause = tonumber(ARGV[i])
-  local at = tonumber(redis.call('GET', KEYS[i]))
-  if not at or at < now + pause then
-    redis.call('SET', KEYS[i], string.format('%.0f', now + pause), 'PX', math.floor(pause / 1000) + 1000)
+  local pause, width = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  if width > 0 then
+    for slot = math.floor(now / width), math.floor((now + pause) / width) do
+      local member = string.format('%.0f', slot)
+      redis.call('ZADD', KEYS[i], member, member)
+    end
+    redis.call('PEXPIRE', KEYS[i], math.floor(pause / 1000) + 1000)
+  else
+    local at = tonumber(redis.call('GET', KEYS[i]))
+    if not at or at < now + pause then
+      redis.call('SET', KEYS[i], string.format('%.0f', now + pause), 'PX', math.floor(pause / 1000) + 1000)
+    end
   end
 end
 return 1
@@ -119,11 +175,13 @@ class RedisRateLimiter:
         if self._link.usable:
             names = [redis_key(scope, name) for name, _ in keys]
             wait_us = _FOREVER_US if math.isinf(max_wait) else max(0, int(max_wait * _MICROS))
-            args: list[str | int] = [cost, wait_us, *(max(1, round(limit.interval * _MICROS)) for _, limit in keys)]
+            args: list[str | int] = [cost, wait_us]
+            for _, limit in keys:
+                args += [max(1, round(limit.interval * _MICROS)), "1" if limit.shared else "0"]
             try:
                 reply = await self._link.run(ACQUIRE, names, args)
                 try:
-                    return parse_acquire_reply(reply, names)
+                    return parse_acquire_reply(reply, names, keys, cost)
                 except Down as bad:
                     raise self._link.failed(bad.reason) from None
             except Down as down:
@@ -142,7 +200,9 @@ class RedisRateLimiter:
             return
         if not self._link.usable:
             return  # best effort: an unreleased slot costs one interval of throughput, nothing more
-        args: list[str | int] = [_integer(reservation.send_at), *(_integer(t) for t in reservation.next_at)]
+        args: list[str | int] = [_integer(reservation.send_at), reservation.cost]
+        for shared, value in zip(reservation.shared, reservation.next_at, strict=True):
+            args += ["1" if shared else "0", _integer(value)]
         with contextlib.suppress(Down):
             await self._link.run(RELEASE, reservation.keys, args)
 
@@ -152,7 +212,10 @@ class RedisRateLimiter:
             return
         names = [redis_key(scope, name) for name, _ in keys]
         with contextlib.suppress(Down):
-            await self._link.run(THROTTLED, names, [round(limit.period * _MICROS) for _, limit in keys])
+            args: list[str | int] = []
+            for _, limit in keys:
+                args += [round(limit.period * _MICROS), max(1, round(limit.interval * _MICROS)) if limit.shared else 0]
+            await self._link.run(THROTTLED, names, args)
 
     async def aclose(self) -> None:
         await self._link.aclose()
@@ -168,7 +231,7 @@ def redis_key(scope: str, name: str) -> str:
     return f"{PREFIX}{{{scope}}}:{name}"
 
 
-def parse_acquire_reply(reply: Any, names: Sequence[str]) -> Reservation:
+def parse_acquire_reply(reply: Any, names: Sequence[str], keys: Sequence[tuple[str, Limit]], cost: int) -> Reservation:
     """The ACQUIRE script's answer as a Reservation; Down for anything else (a wrong server)."""
     if not isinstance(reply, list) or len(reply) not in (4, 4 + len(names)):
         raise Down("unexpected reply to the rate limiter script")
@@ -180,7 +243,9 @@ def parse_acquire_reply(reply: Any, names: Sequence[str]) -> Reservation:
     wait = wait_us / _MICROS
     if not granted:
         return Reservation(False, wait, bound - 1)
-    return Reservation(True, wait, bound - 1, tuple(names), float(send_at), tuple(float(t) for t in reply[4:]))
+    shared = tuple(limit.shared for _, limit in keys)
+    next_at = tuple(float(t) for t in reply[4:])
+    return Reservation(True, wait, bound - 1, tuple(names), float(send_at), next_at, shared, cost)
 
 
 def _integer(value: float) -> str:

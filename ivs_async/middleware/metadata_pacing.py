@@ -115,7 +115,7 @@ class PutMetadataPacer:
         self.max_wait = max_wait
         self.limiter = limiter
         self._channel_limit = Limit(per_channel, window, margin)
-        self._account_limit = Limit(per_account, window, margin)
+        self._account_limit = Limit(per_account, window, margin, shared=per_account >= 2)
         # Without a limiter: sliding windows of this process, each call counted at its end.
         self._width = window + margin  # arrival times jitter: keep a little more than a window apart
         self._clock = clock

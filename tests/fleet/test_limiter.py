@@ -45,26 +45,29 @@ def most_in_a_window(times: list[float], period: float) -> int:
         ),
         max_size=60,
     ),
-    rate=st.integers(1, 10),
+    rate=st.integers(2, 10),
 )
-def test_no_window_ever_holds_more_than_the_rate(
-    steps: list[tuple[float, set[str], int, bool]], rate: int
-) -> None:
+def test_no_window_ever_holds_more_than_the_rate(steps: list[tuple[float, set[str], int, bool]], rate: int) -> None:
     clock = FakeClock()
     limiter = InProcessRateLimiter(clock=clock)
-    limit = Limit(rate, 1.0, margin=0.0)
+    # "a" and "b" are ordered keys (per channel), "c" a shared one over both (per account).
+    limits = {
+        "a": Limit(rate, 1.0, margin=0.0),
+        "b": Limit(rate, 1.0, margin=0.0),
+        "c": Limit(rate, 1.0, 0.0, shared=True),
+    }
     sent: dict[str, list[float]] = {"a": [], "b": [], "c": []}
     for advance, names, cost, release in steps:
         clock.now += advance
-        keys = [(name, limit) for name in sorted(names)]
+        keys = [(name, limits[name]) for name in sorted(names)]
         reservation = limiter.reserve(SCOPE, keys, cost=cost, max_wait=math.inf)
         assert reservation.granted and reservation.wait >= 0
         if release:
             asyncio.run(limiter.release(reservation))
             continue
         for name in names:
-            sent[name].extend([clock.now + reservation.wait] * 1)  # one call, weighing `cost`
-            sent[name].extend([clock.now + reservation.wait + limit.interval * k for k in range(1, cost)])
+            # A call of cost n counts as n calls an interval apart from its send time.
+            sent[name].extend(clock.now + reservation.wait + limits[name].interval * k for k in range(cost))
     for times in sent.values():
         assert most_in_a_window(times, 1.0) <= rate
 
@@ -175,7 +178,9 @@ async def test_redis_refusal_release_and_throttle_feedback(redis_server: RedisSe
         await limiter.aclose()
 
 
-async def test_a_redis_limiter_in_a_client_paces_every_worker(redis_server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_redis_limiter_in_a_client_paces_every_worker(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
     from ivs_async.testing import LocalIvs
 
     caplog.set_level(logging.WARNING)
