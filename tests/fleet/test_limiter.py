@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 
@@ -131,7 +132,7 @@ async def test_redis_spaces_calls_of_one_key_across_limiters(redis_server: Redis
     try:
         waits = [(await (first if n % 2 else second).acquire(SCOPE, keys)).wait for n in range(6)]
         assert waits[0] < 0.05
-        gaps = [b - a for a, b in zip(waits, waits[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(waits)]
         assert all(gap == pytest.approx(0.2, abs=0.02) for gap in gaps)
         assert first.stats.calls == 3 and second.stats.calls == 3 and first.stats.fallbacks == 0
     finally:
@@ -185,10 +186,9 @@ async def test_a_redis_limiter_in_a_client_paces_every_worker(
 
     caplog.set_level(logging.WARNING)
     limiter = RedisRateLimiter(redis_server.url, account_id="123456789012")
-    async with LocalIvs() as emulator:
-        async with emulator.aggregated_client(rate_limiter=limiter, max_attempts=1) as ivs:
-            assert "api-rate-limit - finalize" in ivs.middleware_stack.identify()
-            await asyncio.gather(*(ivs.list_channels() for _ in range(3)))
+    async with LocalIvs() as emulator, emulator.aggregated_client(rate_limiter=limiter, max_attempts=1) as ivs:
+        assert "api-rate-limit - finalize" in ivs.middleware_stack.identify()
+        await asyncio.gather(*(ivs.list_channels() for _ in range(3)))
     assert limiter.stats.calls == 3 and not caplog.records
     await limiter.aclose()
 
@@ -197,3 +197,52 @@ def test_reservation_is_frozen() -> None:
     reservation = Reservation(True, 0.0)
     with pytest.raises(AttributeError):
         reservation.wait = 1.0  # type: ignore[misc]
+
+
+replies = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.binary(max_size=8) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=7),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(reply=replies)
+def test_any_reply_to_the_acquire_script_is_a_reservation_or_down(reply: object) -> None:
+    from ivs_async._redis import Down
+    from ivs_async._redis_limiter import parse_acquire_reply
+
+    keys = [("a", Limit(5)), ("b", Limit(155, shared=True))]
+    reason = ""
+    try:
+        reservation = parse_acquire_reply(reply, ["k:a", "k:b"], keys, 1)
+    except Down as down:
+        reason = down.reason
+    if reason:
+        assert reason == "unexpected reply to the rate limiter script"
+    else:
+        assert reservation.wait >= 0 and -1 <= reservation.bound <= 1
+        assert not reservation.granted or len(reservation.next_at) == 2
+
+
+def test_a_client_refuses_what_is_not_a_limiter() -> None:
+    from ivs_async import IvsClient
+
+    with pytest.raises(ConfigurationError, match="rate_limiter must implement"):
+        IvsClient(region="us-west-2", environ={}, rate_limiter=object())  # type: ignore[arg-type]
+
+
+async def test_the_emulator_enforces_the_api_rates_when_asked() -> None:
+    from ivs_async.errors import ThrottlingException
+    from ivs_async.testing import LocalIvs, Quotas
+
+    async with LocalIvs(quotas=Quotas(enforce_api_rates=True)) as emulator:
+        async with emulator.aggregated_client(max_attempts=1) as ivs:
+            results = await asyncio.gather(*(ivs.list_channels() for _ in range(8)), return_exceptions=True)
+        throttled = [r for r in results if isinstance(r, ThrottlingException)]
+        assert len(throttled) == 8 - API_RATES["ListChannels"]
+        assert "ListChannels is limited to 5 requests per second" in str(throttled[0])
+        async with emulator.aggregated_client(max_attempts=1, rate_limiter=InProcessRateLimiter()) as ivs:
+            await asyncio.sleep(1.0)
+            paced = await asyncio.gather(*(ivs.list_channels() for _ in range(8)), return_exceptions=True)
+        assert [r for r in paced if isinstance(r, BaseException)] == []
