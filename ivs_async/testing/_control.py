@@ -47,6 +47,7 @@ class ControlApi:
             ("GET", "metadata"): self._metadata,
             ("GET", "ad-breaks"): self._ad_breaks,
             ("GET", "revocations"): self._revocations,
+            ("GET", "requests"): self._requests,
         }
 
     async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
@@ -160,6 +161,11 @@ class ControlApi:
 
     async def _revocations(self, request: web.Request) -> web.StreamResponse:
         return _json({"revocations": _records(self._local.revocations(request.query.get("channelArn")))})
+
+
+    async def _requests(self, request: web.Request) -> web.StreamResponse:
+        server = self._local._server
+        return _json({"requests": dict(server.requests), "throttled": dict(server.throttled)})
 
 
 def _records(records: list[Any]) -> list[dict[str, Any]]:

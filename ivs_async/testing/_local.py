@@ -161,6 +161,11 @@ class LocalIvs:
         counts = self._server.requests
         return sum(counts.values()) if operation is None else counts[operation]
 
+    def throttled(self, operation: str | None = None) -> int:
+        """How many requests a limit answered with ThrottlingException (injected faults not counted)."""
+        counts = self._server.throttled
+        return sum(counts.values()) if operation is None else counts[operation]
+
     @property
     def unexpected_errors(self) -> int:
         """Requests the emulator failed to handle (answered 400, logged): a bug of ours if not 0."""
@@ -326,6 +331,7 @@ class LocalIvs:
             self._backend.events.subscribe(self._forwarder.deliver)
         self.faults.clear()
         self._server.requests.clear()
+        self._server.throttled.clear()
         self._persist()
 
     def _persist(self) -> None:

@@ -90,6 +90,7 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
         self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
+        self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
         self.hls: dict[str, HlsPackager] = {}  # channel ARN -> HLS of its RTMP ingest, set by LocalIvs
         self.on_change: Callable[[], None] | None = None  # after an operation that changed the state
@@ -240,6 +241,8 @@ class EmulatorServer:
         try:
             result = self.backend.handle(operation.name, data)
         except ServiceError as exc:
+            if exc.code == "ThrottlingException":
+                self.throttled[operation.name] += 1
             return _service_error(exc.code, exc.message)
         if self.on_change is not None and not operation.name.startswith(_READ_ONLY):
             try:

@@ -86,3 +86,22 @@ async def test_bad_control_requests_are_4xx(
     got, answer = await control(http, ivs_emulator, method, path, body)
     assert got == status and answer["message"]
     assert ivs_emulator.unexpected_errors == 0
+
+
+async def test_request_and_throttle_counts(ivs: Ivs, ivs_emulator: LocalIvs, http: aiohttp.ClientSession) -> None:
+    from ivs_async.errors import ResourceNotFoundException, ThrottlingException
+    from ivs_async.testing import Quotas
+
+    ivs_emulator.quotas = Quotas(enforce_api_rates=True)
+    async with ivs_emulator.aggregated_client(max_attempts=1) as single:
+        for _ in range(4):  # 10 per second: none throttled
+            with pytest.raises(ResourceNotFoundException):
+                await single.list_tags_for_resource(resource_arn="arn:aws:ivs:us-west-2:123456789012:channel/x")
+        results = [await single.list_channels() for _ in range(5)]
+        with pytest.raises(ThrottlingException):
+            await single.list_channels()
+    assert len(results) == 5 and ivs_emulator.throttled("ListChannels") == 1 and ivs_emulator.throttled() == 1
+    status, counts = await control(http, ivs_emulator, "GET", "requests")
+    assert status == 200
+    assert counts["requests"]["ListChannels"] == 6 and counts["requests"]["ListTagsForResource"] == 4
+    assert counts["throttled"] == {"ListChannels": 1}

@@ -246,3 +246,44 @@ async def test_the_emulator_enforces_the_api_rates_when_asked() -> None:
             await asyncio.sleep(1.0)
             paced = await asyncio.gather(*(ivs.list_channels() for _ in range(8)), return_exceptions=True)
         assert [r for r in paced if isinstance(r, BaseException)] == []
+
+
+async def test_a_throttle_seen_by_one_worker_slows_the_others(redis_server: RedisServer) -> None:
+    from ivs_async.errors import ThrottlingException
+    from ivs_async.testing import Fault, FaultKind, LocalIvs
+
+    first = RedisRateLimiter(redis_server.url, account_id=ACCOUNT)
+    second = RedisRateLimiter(redis_server.url, account_id=ACCOUNT)
+    async with (
+        LocalIvs() as emulator, emulator.aggregated_client(rate_limiter=first, max_attempts=1) as one,
+        emulator.aggregated_client(rate_limiter=second, max_attempts=1) as other,
+    ):
+        emulator.faults.add(
+            Fault(kind=FaultKind.ERROR, operation="ListStreams", error_code="ThrottlingException", times=1)
+        )
+        with pytest.raises(ThrottlingException):
+            await one.list_streams()
+        started = asyncio.get_running_loop().time()
+        await other.list_streams()  # another worker: waits out the pause IVS asked for
+        assert asyncio.get_running_loop().time() - started >= 0.9
+        started = asyncio.get_running_loop().time()
+        await other.list_channels()  # other operations are not held back
+        assert asyncio.get_running_loop().time() - started < 0.5
+    await first.aclose()
+    await second.aclose()
+
+
+def test_nothing_imports_redis_until_a_call_needs_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ivs_async.limits import RedisRateLimiter\n"
+        "from ivs_async.events import RedisEventLedger\n"
+        "RedisRateLimiter('redis://127.0.0.1:1/0', account_id='123456789012')\n"
+        "RedisEventLedger('redis://127.0.0.1:1/0')\n"
+        "print('redis' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "False"
