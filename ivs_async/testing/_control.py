@@ -162,7 +162,6 @@ class ControlApi:
     async def _revocations(self, request: web.Request) -> web.StreamResponse:
         return _json({"revocations": _records(self._local.revocations(request.query.get("channelArn")))})
 
-
     async def _requests(self, request: web.Request) -> web.StreamResponse:
         server = self._local._server
         return _json({"requests": dict(server.requests), "throttled": dict(server.throttled)})

@@ -255,7 +255,8 @@ async def test_a_throttle_seen_by_one_worker_slows_the_others(redis_server: Redi
     first = RedisRateLimiter(redis_server.url, account_id=ACCOUNT)
     second = RedisRateLimiter(redis_server.url, account_id=ACCOUNT)
     async with (
-        LocalIvs() as emulator, emulator.aggregated_client(rate_limiter=first, max_attempts=1) as one,
+        LocalIvs() as emulator,
+        emulator.aggregated_client(rate_limiter=first, max_attempts=1) as one,
         emulator.aggregated_client(rate_limiter=second, max_attempts=1) as other,
     ):
         emulator.faults.add(
