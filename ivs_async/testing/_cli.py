@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         default=1935,
         help="RTMP ingest port, 0 for any free one, -1 for none (default: %(default)s)",
     )
+    parser.add_argument(
+        "--rtmps-port",
+        type=int,
+        default=-1,
+        help="RTMPS ingest port (self-signed certificate), 0 for any free one, -1 for none (default)",
+    )
     parser.add_argument("--events-url", help="POST every IVS event to this URL, as an EventBridge API destination")
     parser.add_argument(
         "--events-secret",
@@ -78,6 +84,7 @@ async def _serve(args: argparse.Namespace) -> None:
         seed=args.seed,
         state_dir=args.state_dir,
         rtmp_port=args.rtmp_port if args.rtmp_port >= 0 else None,
+        rtmps_port=args.rtmps_port if args.rtmps_port >= 0 else None,
         events_url=args.events_url,
         recordings_dir=args.recordings_dir,
         events_secret=args.events_secret,
@@ -108,6 +115,8 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"Control API (simulated streams, faults, events): {emulator.endpoint}/_ivs_local/health")
         if args.rtmp_port >= 0:
             print(f"RTMP ingest: {emulator.rtmp_url} + a stream key's value")
+        if args.rtmps_port >= 0:
+            print(f"RTMPS ingest: {emulator.rtmps_url} + a stream key's value (self-signed certificate)")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()
         if args.save:

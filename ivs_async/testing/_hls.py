@@ -3,7 +3,8 @@ segments and a live playlist that the channel's playback URL serves.
 
 ffmpeg comes from ``imageio-ffmpeg`` (the ``media`` extra, which bundles the binary), or
 ``IVS_LOCAL_FFMPEG``, or ``ffmpeg`` on the PATH. Without it, playback URLs keep answering the
-playlist that only says the stream is live.
+playlist that only says the stream is live. PutMetadata payloads reach the segments as timed ID3
+tags (see _id3.py), in the segment ffmpeg is writing when the call arrives.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ivs_async.testing._id3 import id3_tag, insert_timed_id3
 
 _log = logging.getLogger("ivs_async.testing")
 SEGMENT_SECONDS = 2
@@ -24,6 +28,8 @@ PLAYLIST = "index.m3u8"
 FILE_NAME = re.compile(r"(index\.m3u8|seg[0-9]{5}\.ts)")
 _FLV_HEADER = b"FLV\x01\x05\x00\x00\x00\x09" + bytes(4)  # audio and video, then PreviousTagSize0
 _MAX_BACKLOG = 32 * 1024 * 1024  # bytes of FLV ffmpeg may lag behind before the packager stops feeding it
+_MAX_TAGS_PER_SEGMENT = 64  # PutMetadata allows 5 a second per channel: 10 per 2 s segment
+_KEPT_SEGMENTS = 32  # timed metadata is kept for this many segments (the playlist lists 10)
 
 
 def find_ffmpeg() -> str | None:
@@ -51,6 +57,8 @@ class HlsPackager:
         self._process: asyncio.subprocess.Process | None = None
         self._broken = False
         self._pending: list[bytes] = [_FLV_HEADER]  # what came before ffmpeg was running
+        self._started = time.time()
+        self._timed: dict[int, list[tuple[float, bytes]]] = {}  # segment number -> (offset s, ID3 tag)
 
     async def start(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
@@ -125,9 +133,26 @@ class HlsPackager:
         if not FILE_NAME.fullmatch(name):
             return None
         try:
-            return (self.folder / name).read_bytes()
+            data = (self.folder / name).read_bytes()
         except OSError:
             return None
+        tags = self._timed.get(int(name[3:8])) if name.startswith("seg") else None
+        return insert_timed_id3(data, tags) if tags else data
+
+    def timed_metadata(self, text: str) -> None:
+        """A PutMetadata payload, timed where the live edge is now: in the segment being written."""
+        numbers = [int(p.name[3:8]) for p in self.folder.glob("seg[0-9][0-9][0-9][0-9][0-9].ts")]
+        current = max(numbers, default=0)
+        try:  # the segment being written began when the one before it was finished
+            began = (self.folder / f"seg{current - 1:05d}.ts").stat().st_mtime
+        except OSError:
+            began = self._started
+        offset = min(max(0.0, time.time() - began), 2.0 * SEGMENT_SECONDS)
+        tags = self._timed.setdefault(current, [])
+        if len(tags) < _MAX_TAGS_PER_SEGMENT:
+            tags.append((offset, id3_tag(text)))
+        for old in [n for n in self._timed if n < current - _KEPT_SEGMENTS]:
+            del self._timed[old]
 
     async def stop(self) -> None:
         self._broken = True  # nothing more is fed

@@ -31,6 +31,7 @@ from ivs_async.testing._recordings import write_ended, write_started
 from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
+from ivs_async.testing._tls import self_signed_context
 from ivs_async.testing._webhook import EventForwarder
 
 # Test-only credentials; nothing else accepts them.
@@ -73,6 +74,7 @@ class LocalIvs:
         body_timeout: float = BODY_TIMEOUT,
         state_dir: Path | str | None = None,
         rtmp_port: int | None = None,
+        rtmps_port: int | None = None,
         events_url: str | None = None,
         events_secret: str | None = None,
         recordings_dir: Path | str | None = None,
@@ -103,9 +105,14 @@ class LocalIvs:
         # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
         self.rtmp_port = rtmp_port
         self._rtmp: RtmpIngest | None = None
+        # RTMPS ingest, when asked for: the same ingest over TLS with a self-signed certificate.
+        self.rtmps_port = rtmps_port
+        self._rtmps: RtmpIngest | None = None
+        self.rtmps_certificate = ""  # PEM, once started with rtmps_port
         # HLS of RTMP ingests, when ffmpeg can be found (the media extra bundles it).
-        self._ffmpeg = find_ffmpeg() if rtmp_port is not None else None
+        self._ffmpeg = find_ffmpeg() if rtmp_port is not None or rtmps_port is not None else None
         self._hls: dict[str, HlsPackager] = {}
+        self._backend.metadata_listener = self._timed_metadata
         self._recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self._hls_tasks: set[asyncio.Future[None]] = set()
         self._server.hls = self._hls
@@ -198,19 +205,22 @@ class LocalIvs:
         if self._forwarder is not None:
             self._forwarder.start()
             self._backend.events.subscribe(self._forwarder.deliver)
+        backend = self._backend
+        hooks = IngestHooks(
+            channel_for_key=backend.channel_for_stream_key,
+            start=self._start_ingest,
+            end=self._end_ingest,
+            current=backend.live_stream_id,
+            describe=self._describe_ingest,
+            media=self._media,
+        )
         if self.rtmp_port is not None:
-            backend = self._backend
-            self._rtmp = RtmpIngest(
-                IngestHooks(
-                    channel_for_key=backend.channel_for_stream_key,
-                    start=self._start_ingest,
-                    end=self._end_ingest,
-                    current=backend.live_stream_id,
-                    describe=self._describe_ingest,
-                    media=self._media,
-                )
-            )
+            self._rtmp = RtmpIngest(hooks)
             self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
+        if self.rtmps_port is not None:
+            tls, self.rtmps_certificate = self_signed_context(self.host)
+            self._rtmps = RtmpIngest(hooks)
+            self.rtmps_port = await self._rtmps.start(self.host, self.rtmps_port, tls=tls)
         return endpoint
 
     @property
@@ -220,6 +230,14 @@ class LocalIvs:
             raise RuntimeError("RTMP ingest is off: LocalIvs(rtmp_port=0) turns it on")
         shown = f"[{self.host}]" if ":" in self.host else self.host
         return f"rtmp://{shown}:{self.rtmp_port}/app/"
+
+    @property
+    def rtmps_url(self) -> str:
+        """``rtmps://HOST:PORT/app/``: the RTMPS ingest (self-signed: see ``rtmps_certificate``)."""
+        if self._rtmps is None:
+            raise RuntimeError("RTMPS ingest is off: LocalIvs(rtmps_port=0) turns it on")
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"rtmps://{shown}:{self.rtmps_port}/app/"
 
     def _start_ingest(self, channel_arn: str, metadata: dict[str, Any]) -> str:
         ingest = ingest_configuration(metadata, default_ingest_configuration())
@@ -240,6 +258,11 @@ class LocalIvs:
         packager = self._hls.get(channel_arn)
         if packager is not None:
             packager.media(kind, timestamp, payload)
+
+    def _timed_metadata(self, channel_arn: str, payload: str) -> None:
+        packager = self._hls.get(channel_arn)
+        if packager is not None:
+            packager.timed_metadata(payload)
 
     def _end_ingest(self, channel_arn: str, stream_id: str) -> None:
         if self._backend.live_stream_id(channel_arn) == stream_id:
@@ -264,9 +287,10 @@ class LocalIvs:
     async def stop(self) -> None:
         if self._forwarder is not None:
             await self._forwarder.stop()
-        if self._rtmp is not None:
-            await self._rtmp.stop()
-            self._rtmp = None
+        for ingest in (self._rtmp, self._rtmps):
+            if ingest is not None:
+                await ingest.stop()
+        self._rtmp = self._rtmps = None
         for packager in list(self._hls.values()):
             await packager.stop()
         self._hls.clear()

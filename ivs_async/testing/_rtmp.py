@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import ssl
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -237,8 +238,11 @@ class RtmpIngest:
         self._connections: set[asyncio.Task[None]] = set()
         self.port = 0
 
-    async def start(self, host: str, port: int) -> int:
-        self._server = await asyncio.start_server(self._serve, host, port)
+    async def start(self, host: str, port: int, *, tls: ssl.SSLContext | None = None) -> int:
+        """Listen on ``host``:``port`` (0: any free port), with TLS when given (RTMPS)."""
+        self._server = await asyncio.start_server(
+            self._serve, host, port, ssl=tls, ssl_handshake_timeout=HANDSHAKE_TIMEOUT if tls else None
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

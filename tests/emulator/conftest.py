@@ -31,6 +31,13 @@ async def raw_ivs(ivs_emulator: LocalIvs) -> AsyncIterator[Ivs]:
         yield client
 
 
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[LocalIvs, Ivs]]:
+    """An emulator of its own with the RTMP ingest on, and an aggregated client for it."""
+    async with LocalIvs(rtmp_port=0) as ivs, ivs.aggregated_client() as client:
+        yield ivs, client
+
+
 def public_key_pem(curve: ec.EllipticCurve | None = None) -> str:
     key = ec.generate_private_key(curve or ec.SECP384R1())
     return (

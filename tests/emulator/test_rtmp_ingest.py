@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
 async def publish(
-    url: str, *, seconds: float = 30, size: str = "640x360", rate: int = 25
+    url: str, *, seconds: float = 30, size: str = "640x360", rate: int = 25, options: tuple[str, ...] = ()
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
@@ -32,7 +31,7 @@ async def publish(
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
         "-g", str(rate * 2), "-b:v", "800k", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
-        "-t", str(seconds), "-f", "flv", url,
+        "-t", str(seconds), *options, "-f", "flv", url,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
@@ -43,12 +42,6 @@ async def until(predicate: Any, seconds: float = 15) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("not reached in time")
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[tuple[LocalIvs, Ivs]]:
-    async with LocalIvs(rtmp_port=0) as ivs, ivs.aggregated_client() as client:
-        yield ivs, client
 
 
 async def stop(process: asyncio.subprocess.Process) -> None:
@@ -255,3 +248,38 @@ async def test_unfinished_messages_are_bounded(emulator: tuple[LocalIvs, Ivs]) -
     with contextlib.suppress(ConnectionResetError):
         await asyncio.wait_for(reader.read(), 10)
     writer.close()
+
+
+async def test_an_encoder_publishes_over_rtmps(tmp_path: Path) -> None:
+    import ssl
+
+    async with LocalIvs(rtmps_port=0) as ivs, ivs.aggregated_client() as client:
+        assert ivs.rtmps_url.startswith("rtmps://127.0.0.1:") and ivs.rtmps_certificate.startswith("-----BEGIN")
+        # The certificate is the one served, for 127.0.0.1: a client that checks it can trust it.
+        verifying = ssl.create_default_context(cadata=ivs.rtmps_certificate)
+        _, writer = await asyncio.open_connection("127.0.0.1", ivs.rtmps_port, ssl=verifying)
+        writer.close()
+        with pytest.raises(ssl.SSLError):  # and it is self-signed: not trusted by default
+            await asyncio.open_connection("127.0.0.1", ivs.rtmps_port, ssl=ssl.create_default_context())
+        created = await client.create_channel(name="over-tls")
+        assert created.channel is not None and created.channel.arn
+        assert created.stream_key is not None and created.stream_key.value
+        arn = created.channel.arn
+        trusted = tmp_path / "ivs-local.pem"
+        trusted.write_text(ivs.rtmps_certificate)  # ffmpeg checks the certificate against this
+        encoder = await publish(
+            ivs.rtmps_url + created.stream_key.value, size="320x180", options=("-ca_file", str(trusted))
+        )
+        try:
+
+            async def described() -> bool:
+                if not ivs.is_live(arn):
+                    return False
+                session = (await client.get_stream_session(channel_arn=arn)).stream_session
+                ingest = session.ingest_configuration if session else None
+                return ingest is not None and ingest.video is not None and ingest.video.video_width == 320
+
+            await until(described)
+        finally:
+            await stop(encoder)
+        await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))

@@ -199,6 +199,8 @@ class BackendCore:
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
         self._api_times: dict[str, deque[float]] = {}
+        # Told of every accepted PutMetadata (channel ARN, payload); set by LocalIvs for HLS.
+        self.metadata_listener: Callable[[str, str], None] | None = None
         self._used_single_use: set[str] = set()  # single-use playback tokens already played
         # How new recording configurations come up: CREATING for a while, then this outcome.
         self.recording_creating_for = 0.0

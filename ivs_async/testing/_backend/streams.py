@@ -238,4 +238,6 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 "receivedAt": wire_time(self.clock()),
             }
         )
+        if self.metadata_listener is not None:
+            self.metadata_listener(channel_arn, payload)  # into the HLS segments of a real ingest
         return {}
