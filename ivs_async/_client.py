@@ -5,23 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from ivs_async._clock import SkewedClock
 from ivs_async._command import Command
 from ivs_async._config import SERVICE, ClientConfig, check_seconds, resolve_config
 from ivs_async._context import Call, CallOptions, HandlerContext
 from ivs_async._exceptions import ClientClosedError, ConfigurationError
-from ivs_async._limiter import RateLimiter
 from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
 from ivs_async._signing import SigV4Signer
 from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
 from ivs_async.credentials import CredentialsProvider, Provider
 from ivs_async.middleware import PutMetadataPacer, default_stack, signing
-from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT
-from ivs_async.middleware.rate_limit import ApiRatePacer
 from ivs_async.telemetry import Telemetry
+
+if TYPE_CHECKING:
+    from ivs_async._limiter import RateLimiter
 
 OutputT = TypeVar("OutputT")
 _DEFAULT_OPTIONS = CallOptions()
@@ -114,6 +114,8 @@ class IvsClient:
         if telemetry is not None and connections is not None:
             telemetry.observe_connections(connections)
         if rate_limiter is not None:
+            from ivs_async._limiter import RateLimiter  # loaded when a limiter is used
+
             if not isinstance(rate_limiter, RateLimiter):
                 raise ConfigurationError("rate_limiter must implement ivs_async.limits.RateLimiter")
             _install_rate_limiter(self, rate_limiter)
@@ -222,6 +224,9 @@ class IvsClient:
 
 def _install_rate_limiter(client: IvsClient, limiter: RateLimiter) -> None:
     """Every operation paced to IVS's per-account API rates, PutMetadata per channel too."""
+    from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT  # loaded when a limiter is used
+    from ivs_async.middleware.rate_limit import ApiRatePacer
+
     stack = client.middleware_stack
     stack.add_relative_to(ApiRatePacer(limiter), relation="before", to_name=signing.NAME, name=RATE_LIMIT)
     PutMetadataPacer(limiter=limiter).install(client)

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from ivs_async._api_rates import METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import IvsError, PacingTimeoutError, ParamValidationError, Violation
-from ivs_async._limiter import Limit, RateLimiter, wait_for
 from ivs_async._retries import ErrorKind, classify
 from ivs_async._stack import Handler
 
 if TYPE_CHECKING:
     from ivs_async._client import IvsClient
+    from ivs_async._limiter import RateLimiter
 
 NAME = "put-metadata-pacing"
 OPERATION = "PutMetadata"
@@ -108,14 +108,17 @@ class PutMetadataPacer:
             raise ValueError("per_channel and per_account must be at least 1")
         if max_wait < 0 or window <= 0 or margin < 0:
             raise ValueError("max_wait and margin must not be negative, window must be positive")
-        if limiter is not None and not isinstance(limiter, RateLimiter):
-            raise TypeError("limiter must implement ivs_async.limits.RateLimiter")
+        if limiter is not None:
+            from ivs_async._limiter import Limit, RateLimiter  # loaded when a limiter is used
+
+            if not isinstance(limiter, RateLimiter):
+                raise TypeError("limiter must implement ivs_async.limits.RateLimiter")
+            self._channel_limit = Limit(per_channel, window, margin)
+            self._account_limit = Limit(per_account, window, margin, shared=per_account >= 2)
         self.per_channel = per_channel
         self.per_account = per_account
         self.max_wait = max_wait
         self.limiter = limiter
-        self._channel_limit = Limit(per_channel, window, margin)
-        self._account_limit = Limit(per_account, window, margin, shared=per_account >= 2)
         # Without a limiter: sliding windows of this process, each call counted at its end.
         self._width = window + margin  # arrival times jitter: keep a little more than a window apart
         self._clock = clock
@@ -143,6 +146,8 @@ class PutMetadataPacer:
                     self.finished(channel_arn, sent)
 
             return pace_here
+        from ivs_async._limiter import wait_for
+
         scope = f"{limiter.account_id}:{context.config.region}"
         account_key = (f"{OPERATION}:account", self._account_limit)
 
