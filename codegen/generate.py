@@ -425,6 +425,123 @@ def gen_models(model: Model) -> str:
     return "".join(out)
 
 
+def gen_readers(model: Model) -> str:
+    """One reader per structure the service sends: wire dict to model, checking each JSON type."""
+    sent = sorted(model.output_closure | model.outputs)
+    out = [
+        HEADER,
+        '"""Response readers, specialised per shape: a wire dict in, the model out.\n\n'
+        "Each member costs a dict lookup and a type check, and nothing is built at run time. The rules\n"
+        "are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay\n"
+        "strings, a value of the wrong JSON type raises; the caller then asks the detailed converter\n"
+        'where (``_protocol.response_parser``)."""\n\n',
+        "from __future__ import annotations\n\n",
+        "from collections.abc import Callable, Mapping\n",
+        "from typing import Any\n\n",
+        "from ivs_async._converter import parse_timestamp as _timestamp\n",
+        "from ivs_async._generated import models as _m\n",
+    ]
+    enums = sorted(
+        {
+            n
+            for n in model.output_closure
+            if model.shapes.get(n, {}).get("type") == "string" and "enum" in model.shapes[n]
+        }
+    )
+    if enums:
+        out.append("\n")
+    for name in enums:
+        out.append(f"_{name}: Callable[[str, str], Any] = _m.{name}._value2member_map_.get\n")
+
+    def check(shape_name: str, var: str, indent: str) -> list[str]:
+        """Statements that check ``var`` (not None) and turn it into the model's value."""
+        shape = model.shapes[shape_name]
+        kind = shape["type"]
+        if kind == "string" and "enum" in shape:
+            return [
+                f"{indent}if type({var}) is not str:\n",
+                f"{indent}    raise TypeError\n",
+                f"{indent}{var} = _{shape_name}({var}, {var})\n",
+            ]
+        simple = {"string": "str", "integer": "int", "long": "int", "boolean": "bool"}
+        if kind in simple:
+            return [f"{indent}if type({var}) is not {simple[kind]}:\n", f"{indent}    raise TypeError\n"]
+        if kind == "timestamp":
+            return [f"{indent}{var} = _timestamp({var})\n"]
+        if kind in ("structure", "list", "map"):
+            return [f"{indent}{var} = _read_{shape_name}({var})\n"]
+        raise SystemExit(f"no reader for shape type {kind} ({shape_name})")
+
+    def plain(shape_name: str) -> str | None:
+        """The Python type of a scalar that is kept as it is, else None."""
+        shape = model.shapes[shape_name]
+        if "enum" in shape:
+            return None
+        return {"string": "str", "integer": "int", "long": "int", "boolean": "bool"}.get(shape["type"])
+
+    containers = sorted(n for n in model.output_closure if model.shapes[n]["type"] in ("list", "map"))
+    for name in containers:
+        shape = model.shapes[name]
+        out.append(f"\n\ndef _read_{name}(v: Any) -> Any:\n")
+        if shape["type"] == "list":
+            item = shape["member"]["shape"]
+            out.append("    if type(v) is not list:\n        raise TypeError\n")
+            kept = plain(item)
+            if kept == "str":
+                out.append('    "".join(v)  # raises TypeError on any non-string, at C speed\n    return v\n')
+            elif kept is not None:
+                out.append(
+                    f"    for x in v:\n        if type(x) is not {kept}:\n            raise TypeError\n    return v\n"
+                )
+            elif model.shapes[item]["type"] in ("structure", "list", "map"):
+                out.append(f"    return [_read_{item}(x) for x in v]\n")
+            else:
+                out.append("    result = []\n    for x in v:\n")
+                out.extend(check(item, "x", "        "))
+                out.append("        result.append(x)\n    return result\n")
+        else:
+            key, value = shape["key"]["shape"], shape["value"]["shape"]
+            if plain(key) != "str":
+                raise SystemExit(f"{name}: only maps with plain string keys are supported")
+            out.append("    if type(v) is not dict:\n        raise TypeError\n")
+            kept = plain(value)
+            if kept == "str":
+                out.append('    "".join(v.values())  # raises TypeError on any non-string, at C speed\n    return v\n')
+            elif kept is not None:
+                out.append(f"    for x in v.values():\n        if type(x) is not {kept}:\n")
+                out.append("            raise TypeError\n    return v\n")
+            elif model.shapes[value]["type"] in ("structure", "list", "map"):
+                out.append(f"    return {{k: _read_{value}(x) for k, x in v.items()}}\n")
+            else:
+                out.append("    result = {}\n    for k, x in v.items():\n")
+                out.extend(check(value, "x", "        "))
+                out.append("        result[k] = x\n    return result\n")
+    structures = [n for n in sent if n in model.synthetic_outputs.values() or model.shapes[n]["type"] == "structure"]
+    for name in structures:
+        members = model.members(name)
+        if model.required(name) and model.input_only(name):
+            raise SystemExit(f"{name}: a structure the service sends has required members")
+        out.append(f"\n\ndef _read_{name}(d: Any, _: Any = None) -> _m.{name}:\n")
+        out.append("    if type(d) is not dict and not isinstance(d, Mapping):\n        raise TypeError\n")
+        arguments = []
+        for wire in sorted(members, key=snake):
+            var = f"m_{snake(wire)}"
+            out.append(f"    {var} = d.get({json.dumps(wire)})\n")
+            kept = plain(members[wire]["shape"])
+            if kept is not None:  # one test for the common case: a value of the right type, or null
+                out.append(f"    if {var} is not None and type({var}) is not {kept}:\n        raise TypeError\n")
+            else:
+                out.append(f"    if {var} is not None:\n")
+                out.extend(check(members[wire]["shape"], var, "        "))
+            arguments.append(f"{snake(wire)}={var}")
+        out.append(f"    return _m.{name}({', '.join(arguments)})\n")
+    out.append("\n\nREADERS: dict[type[Any], Callable[[Any, Any], Any]] = {\n")
+    for name in structures:
+        out.append(f"    _m.{name}: _read_{name},\n")
+    out.append("}\n")
+    return "".join(out)
+
+
 def gen_schema(model: Model) -> str:
     out = [
         HEADER,
@@ -654,6 +771,7 @@ def generate() -> dict[str, str]:
         + "".join(f'    "{op}Command",\n' for op in sorted(json.loads(MODEL.read_text())["operations"]))
         + ")\n",
         "models.py": gen_models(model),
+        "readers.py": gen_readers(model),
         "schema.py": gen_schema(model),
         "commands.py": gen_commands(model),
         "errors.py": gen_errors(model),

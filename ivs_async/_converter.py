@@ -283,8 +283,11 @@ def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 
 
 def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
-    """The compiled, lenient wire reader of one model class (for the deserializer's hot path)."""
-    hook: Callable[[Mapping[str, Any], type[T]], T] = _WIRE.get_structure_hook(cls)
+    """The lenient wire reader of one model class (for the deserializer's hot path): the one
+    generated for it (``_generated/readers.py``), else cattrs' (built at its first use)."""
+    from ivs_async._generated.readers import READERS  # it imports this module: loaded on first use
+
+    hook: Callable[[Mapping[str, Any], type[T]], T] = READERS.get(cls) or _WIRE.get_structure_hook(cls)
     return hook
 
 
