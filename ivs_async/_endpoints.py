@@ -54,15 +54,16 @@ def resolve_endpoint(
         return None
     if region is not None:
         check_region(region)
+    given = None
     if endpoint is not None:
-        parse_endpoint(endpoint, endpoint_source)  # its errors first, with its source
+        given = parse_endpoint(endpoint, endpoint_source)  # its errors first, with its source
     try:
         url = _RULES.resolve(
             {"Region": region, "Endpoint": endpoint, "UseFIPS": use_fips, "UseDualStack": use_dualstack}
         )
     except RuleError as exc:
         raise ConfigurationError(f"cannot resolve the IVS endpoint: {exc}") from None
-    return parse_endpoint(url)
+    return given if given is not None and url == endpoint else parse_endpoint(url)
 
 
 def dns_suffix(region: str) -> str:

@@ -34,6 +34,10 @@ from ivs_async.middleware.validation import validation_middleware
 
 def default_stack() -> MiddlewareStack:
     """A new stack holding the built-in entries, in their places."""
+    return _DEFAULT_STACK.clone()  # a copy: the template's entries are frozen and it is never changed
+
+
+def _built_in() -> MiddlewareStack:
     stack = MiddlewareStack()
     stack.add(telemetry_middleware, step=Step.INITIALIZE, priority=Priority.HIGH, name=telemetry.NAME)
     stack.add(logging_middleware, step=Step.INITIALIZE, priority=Priority.HIGH, name=logger.NAME)
@@ -44,6 +48,9 @@ def default_stack() -> MiddlewareStack:
     stack.add_relative_to(signing_middleware, relation="after", to_name=retry.NAME, name=signing.NAME)
     stack.add(deserializer_middleware, step=Step.DESERIALIZE, name=deserializer.NAME)
     return stack
+
+
+_DEFAULT_STACK = _built_in()
 
 
 __all__ = [
