@@ -180,7 +180,7 @@ def construction_and_import() -> dict[str, dict[str, float]]:
     return {
         "import": {
             BASELINE: in_subprocess(IMPORT.format(module="aiohttp, aws_requests_auth.aws_auth")),
-            "ivs_async": in_subprocess(IMPORT.format(module="ivs_async")),
+            "ivs_async": in_subprocess(IMPORT.format(module="ivs_async._client, ivs_async.commands")),
             "aiobotocore": in_subprocess(IMPORT.format(module="aiobotocore.session")),
         },
         "first client": {
