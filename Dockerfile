@@ -1,5 +1,6 @@
 # ivs-local, the IVS emulator, as a service beside your app:
-#   docker build -t ivs-local . && docker run --rm -p 4566:4566 -v ivs-state:/data ivs-local
+#   docker build -t ivs-local . && docker run --rm -p 4566:4566 -p 1935:1935 -v ivs-state:/data ivs-local
+# Arguments after the image name go to ivs-local (e.g. `--rtmps-port 1936` with `-p 1936:1936`).
 # Nothing in the test suite needs Docker.
 FROM python:3.12-slim
 
@@ -7,13 +8,14 @@ RUN useradd --create-home --uid 10001 ivs
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE NOTICE CHANGELOG.md ./
 COPY ivs_async ./ivs_async
-RUN pip install --no-cache-dir '.[playback]' && rm -rf /src
+# playback: token checks; media: ffmpeg (bundled by imageio-ffmpeg) for HLS, timed metadata and RTMPS.
+RUN pip install --no-cache-dir '.[playback,media]' && rm -rf /src
 
 RUN mkdir /data && chown ivs /data
 USER ivs
 WORKDIR /home/ivs
 VOLUME /data
-# 4566: the IVS API, playback URLs and the control API; 1935 is reserved for RTMP ingest.
+# 4566: the IVS API, playback URLs and the control API; 1935: RTMP ingest.
 EXPOSE 4566 1935
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:4566/_ivs_local/health', timeout=2)"]
