@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from ivs_async._exceptions import ConfigurationError
+from ivs_async._exceptions import ConfigurationError, IvsError
+from ivs_async._retries import ErrorKind, classify
+
+T = TypeVar("T")
 
 _SWEEP_EVERY = 1024  # acquisitions between two sweeps of keys that have gone idle
 
@@ -200,12 +203,28 @@ def _slot(at: float, width: float) -> int:
     return math.floor(at / width + 1e-9)
 
 
-async def wait_for(limiter: RateLimiter, reservation: Reservation) -> None:
-    """Sleep until the reservation's send time; a cancelled wait gives the slot back."""
-    if reservation.wait <= 0:
-        return
+async def send_paced(
+    limiter: RateLimiter,
+    scope: str,
+    keys: Sequence[tuple[str, Limit]],
+    max_wait: float,
+    refused: Callable[[Reservation], Exception],
+    send: Callable[[], Awaitable[T]],
+) -> T:
+    """Wait for a send time under ``keys`` (``refused`` makes the error when it is too far off),
+    send, and slow every user of the keys down when IVS throttles the call all the same."""
+    reservation = await limiter.acquire(scope, keys, max_wait=max_wait)
+    if not reservation.granted:
+        raise refused(reservation)
+    if reservation.wait > 0:
+        try:
+            await asyncio.sleep(reservation.wait)
+        except asyncio.CancelledError:
+            await asyncio.shield(limiter.release(reservation))  # the slot goes back unused
+            raise
     try:
-        await asyncio.sleep(reservation.wait)
-    except asyncio.CancelledError:
-        await asyncio.shield(limiter.release(reservation))
+        return await send()
+    except IvsError as exc:
+        if classify(exc) is ErrorKind.THROTTLING:
+            await limiter.throttled(scope, keys)
         raise

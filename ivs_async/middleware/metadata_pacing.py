@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ivs_async._api_rates import METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import IvsError, PacingTimeoutError, ParamValidationError, Violation
-from ivs_async._retries import ErrorKind, classify
+from ivs_async._exceptions import PacingTimeoutError, ParamValidationError, Violation
 from ivs_async._stack import Handler
 
 if TYPE_CHECKING:
@@ -146,7 +145,7 @@ class PutMetadataPacer:
                     self.finished(channel_arn, sent)
 
             return pace_here
-        from ivs_async._limiter import wait_for
+        from ivs_async._limiter import send_paced
 
         scope = f"{limiter.account_id}:{context.config.region}"
         account_key = (f"{OPERATION}:account", self._account_limit)
@@ -155,16 +154,14 @@ class PutMetadataPacer:
             _check_payload(call.input)
             channel_arn = call.input.channel_arn
             keys = ((f"{OPERATION}:channel:{channel_arn}", self._channel_limit), account_key)
-            reservation = await limiter.acquire(scope, keys, max_wait=self.max_wait)
-            if not reservation.granted:
-                raise self._too_long(channel_arn, reservation.bound == 0, reservation.wait)
-            await wait_for(limiter, reservation)
-            try:
-                return await next_handler(call)
-            except IvsError as exc:
-                if classify(exc) is ErrorKind.THROTTLING:
-                    await limiter.throttled(scope, keys)
-                raise
+            return await send_paced(
+                limiter,
+                scope,
+                keys,
+                self.max_wait,
+                lambda refused: self._too_long(channel_arn, refused.bound == 0, refused.wait),
+                lambda: next_handler(call),
+            )
 
         return pace
 

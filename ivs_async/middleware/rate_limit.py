@@ -10,9 +10,8 @@ from collections.abc import Mapping
 
 from ivs_async._api_rates import API_RATES
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import IvsError, PacingTimeoutError
-from ivs_async._limiter import Limit, RateLimiter, wait_for
-from ivs_async._retries import ErrorKind, classify
+from ivs_async._exceptions import PacingTimeoutError
+from ivs_async._limiter import Limit, RateLimiter, Reservation, send_paced
 from ivs_async._stack import Handler
 
 NAME = "api-rate-limit"
@@ -43,16 +42,10 @@ class ApiRatePacer:
         keys = ((f"api:{operation}", limit),)
         described = f"{limit.rate:g} per second per account"
 
+        def refused(reservation: Reservation) -> PacingTimeoutError:
+            return PacingTimeoutError(None, described, reservation.wait, max_wait, operation=operation)
+
         async def pace(call: Call) -> object:
-            reservation = await limiter.acquire(scope, keys, max_wait=max_wait)
-            if not reservation.granted:
-                raise PacingTimeoutError(None, described, reservation.wait, max_wait, operation=operation)
-            await wait_for(limiter, reservation)
-            try:
-                return await next_handler(call)
-            except IvsError as exc:
-                if classify(exc) is ErrorKind.THROTTLING:
-                    await limiter.throttled(scope, keys)
-                raise
+            return await send_paced(limiter, scope, keys, max_wait, refused, lambda: next_handler(call))
 
         return pace

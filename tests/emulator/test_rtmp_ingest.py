@@ -44,6 +44,15 @@ async def until(predicate: Any, seconds: float = 15) -> None:
     raise AssertionError("not reached in time")
 
 
+async def described(ivs: LocalIvs, client: Ivs, arn: str, *, width: int) -> bool:
+    """The channel is live and its session describes the encoder's stream (its width)."""
+    if not ivs.is_live(arn):
+        return False
+    session = (await client.get_stream_session(channel_arn=arn)).stream_session
+    ingest = session.ingest_configuration if session else None
+    return ingest is not None and ingest.video is not None and ingest.video.video_width == width
+
+
 async def stop(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         process.kill()
@@ -59,15 +68,7 @@ async def test_an_encoder_makes_its_channel_live(emulator: tuple[LocalIvs, Ivs])
     ivs.subscribe(events.append)
     encoder = await publish(ivs.rtmp_url + created.stream_key.value)
     try:
-
-        async def described() -> bool:
-            if not ivs.is_live(arn):
-                return False
-            session = (await client.get_stream_session(channel_arn=arn)).stream_session
-            ingest = session.ingest_configuration if session else None
-            return ingest is not None and ingest.video is not None and ingest.video.video_width == 640
-
-        await until(described)
+        await until(lambda: described(ivs, client, arn, width=640))
         stream = (await client.get_stream(channel_arn=arn)).stream
         assert stream is not None and stream.state == "LIVE" and stream.health == "HEALTHY"
         assert [s.channel_arn for s in (await client.list_streams()).streams or []] == [arn]
@@ -271,15 +272,7 @@ async def test_an_encoder_publishes_over_rtmps(tmp_path: Path) -> None:
             ivs.rtmps_url + created.stream_key.value, size="320x180", options=("-ca_file", str(trusted))
         )
         try:
-
-            async def described() -> bool:
-                if not ivs.is_live(arn):
-                    return False
-                session = (await client.get_stream_session(channel_arn=arn)).stream_session
-                ingest = session.ingest_configuration if session else None
-                return ingest is not None and ingest.video is not None and ingest.video.video_width == 320
-
-            await until(described)
+            await until(lambda: described(ivs, client, arn, width=320))
         finally:
             await stop(encoder)
         await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))

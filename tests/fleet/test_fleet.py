@@ -14,6 +14,7 @@ from typing import Any
 
 from ivs_async import Ivs
 from ivs_async.testing import LocalIvs, Quotas
+from tests.emulator.test_pacing import busiest_second, live_channels
 from tests.fleet.conftest import RedisServer
 from tests.fleet.test_outages import event
 
@@ -75,20 +76,6 @@ def job(
         "key": creds.access_key_id,
         "secret": creds.secret_access_key,
     }
-
-
-async def live_channels(ivs: Ivs, emulator: LocalIvs, count: int) -> list[str]:
-    arns = []
-    for n in range(count):
-        created = await ivs.create_channel(name=f"fleet-{n}")
-        assert created.channel is not None and created.channel.arn
-        emulator.start_stream(created.channel.arn)
-        arns.append(created.channel.arn)
-    return arns
-
-
-def busiest_second(times: list[float]) -> int:
-    return max(sum(1 for s in times if t - 1.0 < s <= t) for t in times)
 
 
 async def test_put_metadata_from_four_workers(ivs: Ivs, ivs_emulator: LocalIvs, redis_server: RedisServer) -> None:
