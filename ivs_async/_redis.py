@@ -14,14 +14,15 @@ import logging
 import math
 import time
 import urllib.parse
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from ivs_async._exceptions import ConfigurationError, RedisUnavailableError
 
 FailureMode = Literal["open", "closed"]
+T = TypeVar("T")
 _SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -103,6 +104,27 @@ class RedisLink:
             self._down = False
             self._logger.warning("%s: Redis at %s answers again; shared state resumed", self._owner, self.where)
         return reply
+
+    async def answer(
+        self, script: str, keys: Sequence[str], args: Sequence[str | int], read: Callable[[Any], T]
+    ) -> T | None:
+        """``read`` of the script's reply (``read`` raises Down for a reply it cannot use). None
+        when Redis is unavailable and failing open: the caller goes on without it (counted).
+        Failing closed, RedisUnavailableError instead."""
+        if self.usable:
+            try:
+                reply = await self.run(script, keys, args)
+                try:
+                    return read(reply)
+                except Down as bad:
+                    raise self.failed(bad.reason) from None
+            except Down as down:
+                if self.on_failure == "closed":
+                    raise self.unavailable(down.reason) from None
+        elif self.on_failure == "closed":
+            raise self.unavailable("marked down after a recent failure")
+        self.stats.fallbacks += 1
+        return None
 
     def unavailable(self, reason: str) -> RedisUnavailableError:
         return RedisUnavailableError(self.where, reason)

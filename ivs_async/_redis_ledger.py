@@ -88,25 +88,15 @@ class RedisEventLedger:
         """True once per event id across all workers, and never for an event older than the
         newest accepted with the same key (default: detail type and channel)."""
         key = self._local.key_of(event) if key is None else key
-        if self._link.usable:
-            tag = _digest(key)
-            keys = (
-                f"ivs-async:{{events:{self.namespace}:{tag}}}:id:{_digest(event.id)}",
-                f"ivs-async:{{events:{self.namespace}:{tag}}}:newest",
-            )
-            at = int(event.time.timestamp() * _MICROS)
-            try:
-                reply = await self._link.run(ACCEPT, keys, [at, self._ttl_ms])
-                if isinstance(reply, bool) or reply not in (ACCEPTED, DUPLICATE, LATE):
-                    raise self._link.failed("unexpected reply to the ledger script")
-            except Down as down:
-                if self._link.on_failure == "closed":
-                    raise self._link.unavailable(down.reason) from None
-            else:
-                return bool(reply == ACCEPTED)
-        elif self._link.on_failure == "closed":
-            raise self._link.unavailable("marked down after a recent failure")
-        self._link.stats.fallbacks += 1
+        tag = _digest(key)
+        keys = (
+            f"ivs-async:{{events:{self.namespace}:{tag}}}:id:{_digest(event.id)}",
+            f"ivs-async:{{events:{self.namespace}:{tag}}}:newest",
+        )
+        at = int(event.time.timestamp() * _MICROS)
+        accepted = await self._link.answer(ACCEPT, keys, [at, self._ttl_ms], _accepted)
+        if accepted is not None:
+            return accepted
         return self._local.accept(event, key=key)
 
     async def aclose(self) -> None:
@@ -114,6 +104,12 @@ class RedisEventLedger:
 
     def __repr__(self) -> str:
         return f"RedisEventLedger(where={self._link.where!r}, namespace={self.namespace!r})"
+
+
+def _accepted(reply: object) -> bool:
+    if isinstance(reply, bool) or reply not in (ACCEPTED, DUPLICATE, LATE):
+        raise Down("unexpected reply to the ledger script")
+    return reply == ACCEPTED
 
 
 def _digest(text: str) -> str:

@@ -172,24 +172,16 @@ class RedisRateLimiter:
     ) -> Reservation:
         if cost < 1:
             raise ValueError("cost must be at least 1")
-        if self._link.usable:
-            names = [redis_key(scope, name) for name, _ in keys]
-            wait_us = _FOREVER_US if math.isinf(max_wait) else max(0, int(max_wait * _MICROS))
-            args: list[str | int] = [cost, wait_us]
-            for _, limit in keys:
-                args += [max(1, round(limit.interval * _MICROS)), "1" if limit.shared else "0"]
-            try:
-                reply = await self._link.run(ACQUIRE, names, args)
-                try:
-                    return parse_acquire_reply(reply, names, keys, cost)
-                except Down as bad:
-                    raise self._link.failed(bad.reason) from None
-            except Down as down:
-                if self._link.on_failure == "closed":
-                    raise self._link.unavailable(down.reason) from None
-        elif self._link.on_failure == "closed":
-            raise self._link.unavailable("marked down after a recent failure")
-        self._link.stats.fallbacks += 1
+        names = [redis_key(scope, name) for name, _ in keys]
+        wait_us = _FOREVER_US if math.isinf(max_wait) else max(0, int(max_wait * _MICROS))
+        args: list[str | int] = [cost, wait_us]
+        for _, limit in keys:
+            args += [max(1, round(limit.interval * _MICROS)), "1" if limit.shared else "0"]
+        reservation = await self._link.answer(
+            ACQUIRE, names, args, lambda reply: parse_acquire_reply(reply, names, keys, cost)
+        )
+        if reservation is not None:
+            return reservation
         return self._local.reserve(scope, keys, cost=cost, max_wait=max_wait)
 
     async def release(self, reservation: Reservation) -> None:
