@@ -13,6 +13,8 @@ import ssl
 import tempfile
 from pathlib import Path
 
+from ivs_async._exceptions import ConfigurationError
+
 
 def self_signed_context(host: str) -> tuple[ssl.SSLContext, str]:
     """A server TLS context for ``host`` (and 127.0.0.1, localhost), and its certificate as PEM."""
@@ -22,7 +24,7 @@ def self_signed_context(host: str) -> tuple[ssl.SSLContext, str]:
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
     except ImportError:
-        raise RuntimeError("the RTMPS ingest needs cryptography: pip install 'ivs-async[media]'") from None
+        raise ConfigurationError("the RTMPS ingest needs cryptography: pip install 'ivs-async[media]'") from None
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ivs-local")])
     names: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]

@@ -276,3 +276,23 @@ async def test_an_encoder_publishes_over_rtmps(tmp_path: Path) -> None:
         finally:
             await stop(encoder)
         await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))
+
+
+def test_rtmps_without_cryptography_is_a_clear_error() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def hidden(name, *args, **kwargs):\n"
+        "    if name.startswith('cryptography'):\n"
+        "        raise ImportError(name)\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = hidden\n"
+        "from ivs_async.testing._cli import main\n"
+        "sys.exit(main(['--port', '0', '--rtmp-port', '-1', '--rtmps-port', '0']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert "RTMPS ingest needs cryptography" in done.stderr and "Traceback" not in done.stderr
