@@ -10,6 +10,7 @@ RedisUnavailableError.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import math
 import time
@@ -57,8 +58,9 @@ class RedisLink:
         logger: logging.Logger,
         owner: str,
     ) -> None:
-        if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in _SCHEMES:
-            raise ConfigurationError(f"{owner}: the Redis URL must start with redis://, rediss:// or unix://")
+        _check_url(url, owner)
+        if importlib.util.find_spec("redis") is None:  # found, not imported: that waits for a call
+            raise ConfigurationError(f"{owner} needs redis-py: pip install 'ivs-async[redis]'")
         for name, value in (("timeout", timeout), ("recheck_after", recheck_after)):
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ConfigurationError(f"{owner}: {name} must be a positive number of seconds, got {value!r}")
@@ -187,6 +189,27 @@ async def _close_quietly(client: Any) -> None:
             await client.aclose()
     except Exception:  # a broken connection closes as it can
         pass
+
+
+def _check_url(url: object, owner: str) -> None:
+    """A mistake in the URL is a configuration error now, not a fallback at every call."""
+    problem = f"{owner}: the Redis URL must be redis://[user:password@]host[:port][/db], rediss://... or unix://path"
+    if not isinstance(url, str):
+        raise ConfigurationError(problem)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(problem) from None
+    if parts.scheme not in _SCHEMES:
+        raise ConfigurationError(problem)
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ConfigurationError(problem)
+        return
+    database = parts.path.lstrip("/")
+    if not parts.hostname or (port is not None and not 0 < port < 65536) or (database and not database.isdigit()):
+        raise ConfigurationError(problem)
 
 
 def _where(url: str) -> str:

@@ -102,7 +102,11 @@ def test_the_rate_table_covers_every_operation() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"url": "http://127.0.0.1:6379"}, "must start with redis://"),
+        ({"url": "http://127.0.0.1:6379"}, "Redis URL must be redis://"),
+        ({"url": "redis://127.0.0.1:99999/0"}, "Redis URL must be redis://"),
+        ({"url": "redis://127.0.0.1:6379/zero"}, "Redis URL must be redis://"),
+        ({"url": "redis:///0"}, "Redis URL must be redis://"),
+        ({"url": "unix://"}, "Redis URL must be redis://"),
         ({"account_id": "12345"}, "12-digit AWS account id"),
         ({"on_failure": "maybe"}, "on_failure must be 'open' or 'closed'"),
         ({"timeout": 0}, "timeout must be a positive number"),
@@ -288,3 +292,17 @@ def test_nothing_imports_redis_until_a_call_needs_it() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.text(max_size=60) | st.builds(lambda rest: "redis://" + rest, st.text(max_size=40)))
+def test_any_url_is_accepted_or_a_configuration_error(url: str) -> None:
+    message = ""
+    try:
+        limiter = RedisRateLimiter(url, account_id=ACCOUNT)
+    except ConfigurationError as exc:
+        message = str(exc)
+    if message:
+        assert "Redis URL must be" in message
+    else:
+        assert url.startswith(("redis://", "rediss://", "unix://")) and repr(limiter)
