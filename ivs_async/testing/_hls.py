@@ -30,6 +30,7 @@ _FLV_HEADER = b"FLV\x01\x05\x00\x00\x00\x09" + bytes(4)  # audio and video, then
 _MAX_BACKLOG = 32 * 1024 * 1024  # bytes of FLV ffmpeg may lag behind before the packager stops feeding it
 _MAX_TAGS_PER_SEGMENT = 64  # PutMetadata allows 5 a second per channel: 10 per 2 s segment
 _KEPT_SEGMENTS = 32  # timed metadata is kept for this many segments (the playlist lists 10)
+_MAX_RECORDED_TAGS = 100_000  # a day at PutMetadata's 5 per second is 432,000: keep the first ones
 
 
 def find_ffmpeg() -> str | None:
@@ -59,6 +60,7 @@ class HlsPackager:
         self._pending: list[bytes] = [_FLV_HEADER]  # what came before ffmpeg was running
         self._started = time.time()
         self._timed: dict[int, list[tuple[float, bytes]]] = {}  # segment number -> (offset s, ID3 tag)
+        self._recorded: list[tuple[float, bytes]] = []  # (seconds into the session, ID3 tag)
 
     async def start(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
@@ -148,9 +150,12 @@ class HlsPackager:
         except OSError:
             began = self._started
         offset = min(max(0.0, time.time() - began), 2.0 * SEGMENT_SECONDS)
+        tag = id3_tag(text)
         tags = self._timed.setdefault(current, [])
         if len(tags) < _MAX_TAGS_PER_SEGMENT:
-            tags.append((offset, id3_tag(text)))
+            tags.append((offset, tag))
+        if self.record_to is not None and len(self._recorded) < _MAX_RECORDED_TAGS:
+            self._recorded.append((time.time() - self._started, tag))
         for old in [n for n in self._timed if n < current - _KEPT_SEGMENTS]:
             del self._timed[old]
 
@@ -167,3 +172,39 @@ class HlsPackager:
                 await process.wait()
         with contextlib.suppress(OSError):
             shutil.rmtree(self.folder)
+        if self.record_to is not None and self._recorded:
+            await asyncio.to_thread(_tag_recording, self.record_to / "media" / "hls", self._recorded)
+
+
+def _tag_recording(folder: Path, tags: list[tuple[float, bytes]]) -> None:
+    """The session's timed metadata into the recording's segments, once ffmpeg has written them:
+    each tag in the segment its time falls in (by the playlist's durations)."""
+    try:
+        playlist = (folder / "playlist.m3u8").read_text()
+    except (OSError, UnicodeDecodeError):
+        return
+    segments: list[tuple[float, float, str]] = []  # (start s, end s, file name)
+    start, duration = 0.0, None
+    for line in playlist.splitlines()[:100_000]:
+        if line.startswith("#EXTINF:"):
+            with contextlib.suppress(ValueError):
+                duration = float(line[8:].split(",", 1)[0])
+        elif line and not line.startswith("#") and duration is not None:
+            segments.append((start, start + duration, line.strip()))
+            start, duration = start + duration, None
+    for seg_start, seg_end, name in segments:
+        mine = [(at - seg_start, tag) for at, tag in tags if seg_start <= at < seg_end]
+        if segments[-1][2] == name:
+            mine += [(seg_end - seg_start, tag) for at, tag in tags if at >= seg_end]  # after the last cut
+        if not mine or "/" in name or not name.endswith(".ts"):
+            continue
+        path = folder / name
+        try:
+            data = path.read_bytes()
+            tagged = insert_timed_id3(data, mine)
+            if tagged is not data:
+                partial = path.with_suffix(".ts.partial")
+                partial.write_bytes(tagged)
+                os.replace(partial, path)  # a reader never sees half a segment
+        except OSError:
+            continue

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,46 +16,9 @@ from hypothesis import strategies as st
 from ivs_async import Ivs
 from ivs_async.errors import ChannelNotBroadcasting
 from ivs_async.testing import LocalIvs
+from ivs_async.testing._id3 import id3_tag
 from ivs_async.testing._rtmp import RtmpError, amf_decode_all
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-async def publish(
-    url: str, *, seconds: float = 30, size: str = "640x360", rate: int = 25, options: tuple[str, ...] = ()
-) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
-        "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
-        "-g", str(rate * 2), "-b:v", "800k", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
-        "-t", str(seconds), *options, "-f", "flv", url,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
-async def until(predicate: Any, seconds: float = 15) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("not reached in time")
-
-
-async def described(ivs: LocalIvs, client: Ivs, arn: str, *, width: int) -> bool:
-    """The channel is live and its session describes the encoder's stream (its width)."""
-    if not ivs.is_live(arn):
-        return False
-    session = (await client.get_stream_session(channel_arn=arn)).stream_session
-    ingest = session.ingest_configuration if session else None
-    return ingest is not None and ingest.video is not None and ingest.video.video_width == width
-
-
-async def stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.kill()
-    await process.wait()
+from tests.emulator.media import FFMPEG, described, publish, stop, timed_id3_of, until
 
 
 async def test_an_encoder_makes_its_channel_live(emulator: tuple[LocalIvs, Ivs]) -> None:
@@ -208,6 +170,8 @@ async def test_a_recording_lands_in_the_local_layout(tmp_path: Path) -> None:
         ivs.subscribe(events.append)
         encoder = await publish(ivs.rtmp_url + created.stream_key.value, seconds=4)
         try:
+            await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)))
+            await client.put_metadata(channel_arn=arn, metadata="recorded cue")
             await asyncio.wait_for(encoder.wait(), 30)
         finally:
             await stop(encoder)
@@ -225,6 +189,9 @@ async def test_a_recording_lands_in_the_local_layout(tmp_path: Path) -> None:
     playlist = (folder / "media" / "hls" / "playlist.m3u8").read_text()
     assert "#EXT-X-ENDLIST" in playlist and list((folder / "media" / "hls").glob("*.ts"))
     assert list((folder / "media" / "thumbnails").glob("*.jpg"))
+    # PutMetadata is in the recording too, as timed ID3 in the segment of its time.
+    payloads = [timed_id3_of(p.read_bytes(), tmp_path)[1] for p in sorted((folder / "media" / "hls").glob("*.ts"))]
+    assert [p for p in payloads if p] == [id3_tag("recorded cue")]
 
 
 async def test_unfinished_messages_are_bounded(emulator: tuple[LocalIvs, Ivs]) -> None:

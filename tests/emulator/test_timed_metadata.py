@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import aiohttp
-import imageio_ffmpeg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,9 +15,7 @@ from hypothesis import strategies as st
 from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
 from ivs_async.testing._id3 import id3_tag, insert_timed_id3
-from tests.emulator.test_rtmp_ingest import publish, stop, until
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+from tests.emulator.media import FFMPEG, publish, stop, timed_id3_of, until
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +32,6 @@ def segment(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         timeout=60,
     )  # fmt: skip
     return path.read_bytes()
-
-
-def timed_id3_of(data: bytes, folder: Path) -> tuple[list[str], bytes]:
-    """What a player sees: the segment's streams (ffmpeg's listing) and its timed ID3 payloads."""
-    path = folder / "probe.ts"
-    path.write_bytes(data)
-    listing = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=30)
-    streams = [line.strip() for line in listing.stderr.splitlines() if line.strip().startswith("Stream #")]
-    extracted = subprocess.run(
-        [
-            FFMPEG,
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0:d?",
-            "-c",
-            "copy",
-            "-f",
-            "data",
-            "-",
-        ],
-        capture_output=True,
-        timeout=30,
-    )
-    return streams, extracted.stdout
 
 
 def test_tags_become_a_timed_id3_stream_that_ffmpeg_reads(segment: bytes, tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""Real media for the emulator tests: an ffmpeg encoder (bundled by imageio-ffmpeg), and a
+player's view of MPEG-TS segments."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+
+from ivs_async import Ivs
+from ivs_async.testing import LocalIvs
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+async def publish(
+    url: str, *, seconds: float = 30, size: str = "640x360", rate: int = 25, options: tuple[str, ...] = ()
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+        "-g", str(rate * 2), "-b:v", "800k", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
+        "-t", str(seconds), *options, "-f", "flv", url,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def until(predicate: Any, seconds: float = 15) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+async def described(ivs: LocalIvs, client: Ivs, arn: str, *, width: int) -> bool:
+    """The channel is live and its session describes the encoder's stream (its width)."""
+    if not ivs.is_live(arn):
+        return False
+    session = (await client.get_stream_session(channel_arn=arn)).stream_session
+    ingest = session.ingest_configuration if session else None
+    return ingest is not None and ingest.video is not None and ingest.video.video_width == width
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+    await process.wait()
+
+
+def timed_id3_of(data: bytes, folder: Path) -> tuple[list[str], bytes]:
+    """What a player sees: the segment's streams (ffmpeg's listing) and its timed ID3 payloads."""
+    path = folder / "probe.ts"
+    path.write_bytes(data)
+    listing = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=30)
+    streams = [line.strip() for line in listing.stderr.splitlines() if line.strip().startswith("Stream #")]
+    extracted = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:d?",
+            "-c",
+            "copy",
+            "-f",
+            "data",
+            "-",
+        ],
+        capture_output=True,
+        timeout=30,
+    )
+    return streams, extracted.stdout
