@@ -1,6 +1,6 @@
 """Client-side cost of IVS calls: ivs_async vs raw aiohttp + SigV4 vs aiobotocore, in one run.
 
-    python benchmarks/bench.py [--calls 2000] [--rounds 5]
+    python benchmarks/bench.py [--calls 2000] [--rounds 5] [--uvloop]
 
 A fast loopback server runs in a separate process (benchmarks/server.py), so the CPU time
 measured here (time.process_time) is the client's alone. Contenders alternate inside
@@ -239,7 +239,8 @@ async def run(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
 def report(summary: dict[str, Any], static: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"aiohttp {aiohttp.__version__}; {args.calls} calls x {args.rounds} rounds; CPU: median of rounds, "
+        f"aiohttp {aiohttp.__version__}, {'uvloop' if args.uvloop else 'asyncio'} loop; "
+        f"{args.calls} calls x {args.rounds} rounds; CPU: median of rounds, "
         "ratio: median of per-round ratios; 64 concurrent: best round.",
         "",
         "| client | GetChannel CPU/call | ratio | ListChannels(50) CPU/call | ratio | 64 concurrent: calls/s "
@@ -260,7 +261,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--uvloop", action="store_true", help="run the calls on uvloop (installed separately)")
     args = parser.parse_args()
+    if args.uvloop:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     proc, endpoint = start_server()
     try:
