@@ -178,7 +178,7 @@ class RedisRateLimiter:
         for _, limit in keys:
             args += [max(1, round(limit.interval * _MICROS)), "1" if limit.shared else "0"]
         reservation = await self._link.answer(
-            ACQUIRE, names, args, lambda reply: parse_acquire_reply(reply, names, keys, cost)
+            ACQUIRE, names, args, lambda reply: parse_acquire_reply(reply, names, keys, cost, wait_us)
         )
         if reservation is not None:
             return reservation
@@ -223,14 +223,19 @@ def redis_key(scope: str, name: str) -> str:
     return f"{PREFIX}{{{scope}}}:{name}"
 
 
-def parse_acquire_reply(reply: Any, names: Sequence[str], keys: Sequence[tuple[str, Limit]], cost: int) -> Reservation:
-    """The ACQUIRE script's answer as a Reservation; Down for anything else (a wrong server)."""
+def parse_acquire_reply(
+    reply: Any, names: Sequence[str], keys: Sequence[tuple[str, Limit]], cost: int, max_wait_us: int = _FOREVER_US
+) -> Reservation:
+    """The ACQUIRE script's answer as a Reservation; Down for anything else (a wrong server),
+    a granted wait beyond ``max_wait_us`` included: nobody sleeps longer than they asked for."""
     if not isinstance(reply, list) or len(reply) not in (4, 4 + len(names)):
         raise Down("unexpected reply to the rate limiter script")
     if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**62 for v in reply):
         raise Down("unexpected reply to the rate limiter script")
     granted, wait_us, bound, send_at = reply[:4]
     if granted not in (0, 1) or bound > len(names) or (granted == 1 and len(reply) != 4 + len(names)):
+        raise Down("unexpected reply to the rate limiter script")
+    if granted and wait_us > max_wait_us:
         raise Down("unexpected reply to the rate limiter script")
     wait = wait_us / _MICROS
     if not granted:

@@ -8,6 +8,8 @@ holds the earliest time its next call may be sent; an acquisition sends at the l
 times (or now) and moves each key on by ``cost`` intervals, where an interval is
 ``(period + margin) / rate``. Calls of one key are then at least an interval apart, so no window
 of ``period`` seconds ever holds more than ``rate`` of them, however IVS places its window.
+A ``shared`` limit (one over other limits: PutMetadata per account) keeps a slot of
+``(period + margin) / (rate - 1)`` seconds per call instead, taken in any order.
 """
 
 from __future__ import annotations

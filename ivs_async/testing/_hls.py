@@ -20,7 +20,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ivs_async.testing._id3 import id3_tag, insert_timed_id3
+from ivs_async._files import read_bounded
+from ivs_async.testing._id3 import MAX_SEGMENT_BYTES, id3_tag, insert_timed_id3
 
 _log = logging.getLogger("ivs_async.testing")
 SEGMENT_SECONDS = 2
@@ -30,6 +31,7 @@ _FLV_HEADER = b"FLV\x01\x05\x00\x00\x00\x09" + bytes(4)  # audio and video, then
 _MAX_BACKLOG = 32 * 1024 * 1024  # bytes of FLV ffmpeg may lag behind before the packager stops feeding it
 _MAX_TAGS_PER_SEGMENT = 64  # PutMetadata allows 5 a second per channel: 10 per 2 s segment
 _KEPT_SEGMENTS = 32  # timed metadata is kept for this many segments (the playlist lists 10)
+_MAX_PLAYLIST_BYTES = 16 * 1024 * 1024  # a day of 6-second segments is about 2 MB of playlist
 _MAX_RECORDED_TAGS = 100_000  # a day at PutMetadata's 5 per second is 432,000: keep the first ones
 
 
@@ -180,8 +182,8 @@ def _tag_recording(folder: Path, tags: list[tuple[float, bytes]]) -> None:
     """The session's timed metadata into the recording's segments, once ffmpeg has written them:
     each tag in the segment its time falls in (by the playlist's durations)."""
     try:
-        playlist = (folder / "playlist.m3u8").read_text()
-    except (OSError, UnicodeDecodeError):
+        playlist = read_bounded(folder / "playlist.m3u8", _MAX_PLAYLIST_BYTES)
+    except (OSError, ValueError):
         return
     segments: list[tuple[float, float, str]] = []  # (start s, end s, file name)
     start, duration = 0.0, None
@@ -200,6 +202,8 @@ def _tag_recording(folder: Path, tags: list[tuple[float, bytes]]) -> None:
             continue
         path = folder / name
         try:
+            if path.stat().st_size > MAX_SEGMENT_BYTES:
+                continue  # left as it is, as insert_timed_id3 would
             data = path.read_bytes()
             tagged = insert_timed_id3(data, mine)
             if tagged is not data:

@@ -219,14 +219,14 @@ def test_any_reply_to_the_acquire_script_is_a_reservation_or_down(reply: object)
     keys = [("a", Limit(5)), ("b", Limit(155, shared=True))]
     reason = ""
     try:
-        reservation = parse_acquire_reply(reply, ["k:a", "k:b"], keys, 1)
+        reservation = parse_acquire_reply(reply, ["k:a", "k:b"], keys, 1, 2_000_000)
     except Down as down:
         reason = down.reason
     if reason:
         assert reason == "unexpected reply to the rate limiter script"
     else:
         assert reservation.wait >= 0 and -1 <= reservation.bound <= 1
-        assert not reservation.granted or len(reservation.next_at) == 2
+        assert not reservation.granted or (len(reservation.next_at) == 2 and reservation.wait <= 2.0)
 
 
 def test_a_client_refuses_what_is_not_a_limiter() -> None:
@@ -306,3 +306,13 @@ def test_any_url_is_accepted_or_a_configuration_error(url: str) -> None:
         assert "Redis URL must be" in message
     else:
         assert url.startswith(("redis://", "rediss://", "unix://")) and repr(limiter)
+
+
+def test_a_granted_wait_beyond_what_was_asked_is_refused() -> None:
+    from ivs_async._redis import Down
+    from ivs_async._redis_limiter import parse_acquire_reply
+
+    keys = [("a", Limit(5))]
+    assert parse_acquire_reply([1, 500_000, 1, 7, 9], ["k:a"], keys, 1, 500_000).wait == 0.5
+    with pytest.raises(Down):
+        parse_acquire_reply([1, 500_001, 1, 7, 9], ["k:a"], keys, 1, 500_000)
