@@ -95,15 +95,13 @@ class IvsClient:
         # provider passed in may serve other clients and is left alone.
         self._owned_credentials = self.config.credentials if credentials is None else None
         self._clock = SkewedClock()
-        endpoint_info = self.config.endpoint
         self._transport: Transport = transport or AiohttpTransport(
             connect_timeout=self.config.connect_timeout,
             read_timeout=self.config.read_timeout,
             max_connections=self.config.max_connections,
             keepalive_timeout=self.config.keepalive_timeout,
             max_response_bytes=self.config.max_response_bytes,
-            # A proxy from the environment can never reach a loopback endpoint.
-            trust_env=not (endpoint_info is not None and endpoint_info.is_loopback),
+            proxies=self.config.proxies,
         )
         self._signer: SigV4Signer | None = None  # needs the region, checked at the first send
         self._logger = logger or logging.getLogger("ivs_async")

@@ -12,6 +12,7 @@ import attrs
 from ivs_async._endpoints import Endpoint, check_region, resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
 from ivs_async._profiles import SharedConfig, load_shared_config
+from ivs_async._proxies import ProxySettings, proxies_from_environ
 from ivs_async._version import __version__
 from ivs_async.credentials import CredentialsProvider, default_chain
 
@@ -54,6 +55,7 @@ class ClientConfig:
     use_fips_endpoint: bool = False
     use_dualstack_endpoint: bool = False
     region_lookup: str = "the region argument, AWS_REGION, AWS_DEFAULT_REGION"
+    proxies: ProxySettings | None = None  # http_proxy, https_proxy, no_proxy
 
     def require_region(self) -> tuple[str, Endpoint]:
         """The region and endpoint; a clear error when no region was found (a custom endpoint
@@ -140,6 +142,7 @@ def resolve_config(
         use_fips_endpoint=fips,
         use_dualstack_endpoint=dualstack,
         region_lookup=f"the region argument, AWS_REGION, AWS_DEFAULT_REGION, 'region' {in_profile}",
+        proxies=proxies_from_environ(env),
     )
 
 

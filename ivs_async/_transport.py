@@ -23,10 +23,13 @@ from ivs_async._exceptions import (
     WrongEventLoopError,
 )
 from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._proxies import ProxySettings
 
 _MAX_CACHED_URLS = 256
 DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups
 _CHUNK = 64 * 1024
+# URL, proxy, Proxy-Authorization for the CONNECT of a tunnel, and for a plain request
+_Target = tuple[URL, URL | None, dict[str, str] | None, dict[str, str] | None]
 
 
 @runtime_checkable
@@ -54,7 +57,7 @@ class AiohttpTransport:
         max_connections: int,
         keepalive_timeout: float,
         max_response_bytes: int,
-        trust_env: bool = True,
+        proxies: ProxySettings | None = None,
     ) -> None:
         # No total: the client's per-call deadline bounds the whole call, retries included. And
         # no `connect`: in aiohttp it includes the wait for a free pool slot, which is not a
@@ -63,15 +66,16 @@ class AiohttpTransport:
         self._max_response_bytes = max_response_bytes
         self._max_connections = max_connections
         self._keepalive_timeout = keepalive_timeout
-        self._trust_env = trust_env
+        self._proxies = proxies
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # Requests in flight never exceed the pool, so aiohttp's connector never queues them:
         # its queue does not hand freed connections out in arrival order; this one does.
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
-        # yarl.URL objects for the URLs we send, built once: most operations have a fixed URL.
-        self._urls: dict[str, URL] = {}
+        # Per URL we send, built once (most operations have a fixed URL): the yarl.URL, and the
+        # proxy and its credentials.
+        self._urls: dict[str, _Target] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -88,7 +92,9 @@ class AiohttpTransport:
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._timeout,
-            trust_env=self._trust_env,
+            # Proxies come from the client's configuration, read once: aiohttp's trust_env would
+            # read the environment and ~/.netrc at every request.
+            trust_env=False,
             # Our User-Agent is set by middleware; aiohttp must not add its own.
             skip_auto_headers=("User-Agent",),
         )
@@ -99,14 +105,27 @@ class AiohttpTransport:
         """The pool, for tests and diagnostics (None before the first send)."""
         return self._session.connector if self._session is not None else None
 
-    def _url(self, url: str) -> URL:
-        cached = self._urls.get(url)
-        if cached is None:
+    def _target(self, url: str) -> _Target:
+        target = self._urls.get(url)
+        if target is None:
             if len(self._urls) >= _MAX_CACHED_URLS:
                 self._urls.clear()
             # encoded=True: the URL is already canonical; re-encoding it would break the signature.
-            cached = self._urls[url] = URL(url, encoded=True)
-        return cached
+            parsed = URL(url, encoded=True)
+            proxy = None
+            if self._proxies is not None and parsed.host is not None:
+                proxy = self._proxies.proxy_for(parsed.scheme, parsed.host, parsed.explicit_port)
+            if proxy is None:
+                target = self._urls[url] = (parsed, None, None, None)
+            else:
+                auth = None
+                if proxy.user is not None:
+                    auth = {"Proxy-Authorization": aiohttp.encode_basic_auth(proxy.user, proxy.password or "")}
+                # aiohttp sends proxy_headers on the CONNECT of an https URL only: a plain http
+                # request carries Proxy-Authorization itself.
+                tunnel = parsed.scheme == "https"
+                target = self._urls[url] = (parsed, URL(proxy.url), auth if tunnel else None, None if tunnel else auth)
+        return target
 
     def connections(self) -> tuple[int, int]:
         """(in use, idle kept-alive) connections in the pool, for tests and diagnostics."""
@@ -135,17 +154,21 @@ class AiohttpTransport:
             )
         slots = self._slots
         assert slots is not None
+        url, proxy, proxy_headers, proxy_auth = self._target(request.url)
+        headers = request.headers if proxy_auth is None else {**request.headers, **proxy_auth}
         try:
             # FIFO: a call waits here (bounded by its deadline) until a connection is free.
             async with (
                 slots,
                 session.request(
                     request.method,
-                    self._url(request.url),
+                    url,
                     data=request.body or None,
-                    headers=request.headers,
+                    headers=headers,
                     allow_redirects=False,
                     timeout=timeout,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
                 ) as response,
             ):
                 limit = self._max_response_bytes

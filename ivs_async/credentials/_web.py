@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from ivs_async._exceptions import RequestTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._proxies import proxies_from_environ
 from ivs_async._transport import AiohttpTransport
 from ivs_async.credentials._base import MAX_DOCUMENT_BYTES
 
@@ -29,7 +31,7 @@ async def http(seconds: float, *, trust_env: bool) -> AsyncIterator[Send]:
         max_connections=4,
         keepalive_timeout=5,
         max_response_bytes=MAX_DOCUMENT_BYTES,
-        trust_env=trust_env,
+        proxies=proxies_from_environ(os.environ) if trust_env else None,
     )
 
     async def send(method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes = b"") -> HttpResponse:
