@@ -438,8 +438,8 @@ def gen_readers(model: Model) -> str:
         "from __future__ import annotations\n\n",
         "from collections.abc import Callable, Mapping\n",
         "from typing import Any\n\n",
-        "from ivs_async._converter import parse_timestamp as _timestamp\n",
         "from ivs_async._generated import models as _m\n",
+        "from ivs_async._wire import parse_timestamp as _timestamp\n",
     ]
     enums = sorted(
         {
@@ -538,6 +538,63 @@ def gen_readers(model: Model) -> str:
     out.append("\n\nREADERS: dict[type[Any], Callable[[Any, Any], Any]] = {\n")
     for name in structures:
         out.append(f"    _m.{name}: _read_{name},\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def gen_writers(model: Model) -> str:
+    """One writer per structure a caller sends: model to wire dict, unset members left out."""
+    written = sorted(n for n in model.input_closure if model.shapes[n]["type"] == "structure")
+    out = [
+        HEADER,
+        '"""Request writers, specialised per shape: a model in, its wire dict out.\n\n'
+        "They write what the cattrs converter they replace wrote (_converter.py): camelCase keys,\n"
+        "members left at None left out, enum members as their values, timestamps in ISO 8601.\n"
+        'The models were validated before they get here (the validation step)."""\n\n',
+        "from __future__ import annotations\n\n",
+        "from collections.abc import Callable\n",
+        "from enum import Enum\n",
+        "from typing import Any\n\n",
+        "from ivs_async._generated import models as _m\n",
+        "from ivs_async._wire import format_timestamp as _timestamp\n",
+    ]
+
+    def value_of(shape_name: str, var: str) -> str:
+        """An expression that writes ``var`` (not None) of shape ``shape_name``."""
+        shape = model.shapes[shape_name]
+        kind = shape["type"]
+        if kind == "string" and "enum" in shape:
+            return f"({var}.value if isinstance({var}, Enum) else {var})"
+        if kind in ("string", "integer", "long", "boolean"):
+            return var
+        if kind == "timestamp":
+            return f"_timestamp({var})"
+        if kind == "structure":
+            return f"_write_{shape_name}({var})"
+        if kind == "list":
+            item = value_of(shape["member"]["shape"], "x")
+            return f"list({var})" if item == "x" else f"[{item} for x in {var}]"  # a copy, as cattrs made
+        if kind == "map":
+            item = value_of(shape["value"]["shape"], "x")
+            return f"dict({var})" if item == "x" else f"{{k: {item} for k, x in {var}.items()}}"
+        raise SystemExit(f"no writer for shape type {kind} ({shape_name})")
+
+    for name in written:
+        members = model.members(name)
+        required = set(model.required(name)) if model.input_only(name) else set()
+        out.append(f"\n\ndef _write_{name}(o: Any) -> dict[str, Any]:\n")
+        always = [w for w in sorted(members, key=snake) if w in required]
+        optional = [w for w in sorted(members, key=snake) if w not in required]
+        entries = ", ".join(f"{json.dumps(w)}: {value_of(members[w]['shape'], 'o.' + snake(w))}" for w in always)
+        out.append(f"    d: dict[str, Any] = {{{entries}}}\n")
+        for wire in optional:
+            attr = snake(wire)
+            out.append(f"    v = o.{attr}\n    if v is not None:\n")
+            out.append(f"        d[{json.dumps(wire)}] = {value_of(members[wire]['shape'], 'v')}\n")
+        out.append("    return d\n")
+    out.append("\n\nWRITERS: dict[type[Any], Callable[[Any], dict[str, Any]]] = {\n")
+    for name in written:
+        out.append(f"    _m.{name}: _write_{name},\n")
     out.append("}\n")
     return "".join(out)
 
@@ -772,6 +829,7 @@ def generate() -> dict[str, str]:
         + ")\n",
         "models.py": gen_models(model),
         "readers.py": gen_readers(model),
+        "writers.py": gen_writers(model),
         "schema.py": gen_schema(model),
         "commands.py": gen_commands(model),
         "errors.py": gen_errors(model),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -112,6 +111,8 @@ class Command(Generic[InputT, OutputT]):
 
 
 def _no_such_member(op: Operation, name: str) -> str:
+    import difflib  # for error messages only: loaded then
+
     close = difflib.get_close_matches(name, sorted(op.member_names), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(sorted(op.member_names)) or 'none'}"
     return f"{op.input.name} has no member {name!r}{hint}"

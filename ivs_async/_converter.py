@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
@@ -27,39 +27,13 @@ import ivs_async.models  # noqa: F401  (the models' public home: their annotatio
 from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._generated.schema import STRUCTURES
 from ivs_async._schema import Shape
+from ivs_async._wire import format_timestamp, parse_timestamp
+from ivs_async._wire import json_type as _json_type
 
 if TYPE_CHECKING:
     from ivs_async._command import Operation
 
 T = TypeVar("T")
-
-
-def format_timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with a Z, as IVS writes it; naive datetimes are taken as UTC."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        frac = f"{value.microsecond:06d}"
-        text += "." + (frac[:3] if frac.endswith("000") else frac)
-    return text + "Z"
-
-
-def parse_timestamp(value: object, _: object = None) -> datetime:
-    """ISO 8601 text (or epoch seconds) to an aware UTC datetime."""
-    try:
-        if isinstance(value, str):
-            parsed = datetime.fromisoformat(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
-        elif isinstance(value, datetime):
-            parsed = value
-        else:
-            raise TypeError(f"expected an ISO 8601 timestamp, got {_json_type(value)}")
-    except (ValueError, OverflowError, OSError):
-        # Without the value: the messages of fromisoformat/fromtimestamp quote it.
-        raise ValueError("expected an ISO 8601 timestamp within years 1-9999") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _lenient_enum(tp: Any) -> type[enum.Enum] | None:
@@ -92,23 +66,6 @@ def _enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
         raise TypeError(f"expected a string, got {_json_type(value)}")
 
     return structure
-
-
-def _json_type(value: object) -> str:
-    """The JSON name of a value's type, for messages that must not quote the value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _enum_value(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -88,6 +87,8 @@ def from_typed_dict(cls: type[M], value: M | Mapping[str, Any]) -> M:
     violations = []
     for key in value:
         if key not in members:
+            import difflib  # for error messages only: loaded then
+
             close = difflib.get_close_matches(str(key), list(members), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(sorted(members))}"
             violations.append(Violation(str(key), "unknown", f"{cls.__name__} has no member {key!r}{hint}"))

@@ -8,15 +8,18 @@ indented ``key = value`` lines) are read as sub-sections.
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ivs_async._exceptions import ConfigurationError
 from ivs_async._files import read_bounded
+
+if TYPE_CHECKING:  # loaded when a file exists to be parsed
+    import configparser
 
 # A shared config file of thousands of profiles is a few hundred kilobytes.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -98,6 +101,8 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
     except ValueError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc}") from None
+    import configparser
+
     parser = configparser.RawConfigParser(default_section="\0none")  # "[default]" is an ordinary section
     try:
         parser.read_string(text, source=str(path))
@@ -109,6 +114,8 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
 
 def _parse_problem(exc: configparser.Error) -> str:
     """What is wrong and on which line, without the line's content."""
+    import configparser
+
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return f"line {exc.lineno} comes before any [section] header"
     if isinstance(exc, configparser.ParsingError):

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ivs_async import _converter
 from ivs_async._clock import parse_http_date
 from ivs_async._command import Operation
 from ivs_async._endpoints import Endpoint
@@ -26,6 +25,7 @@ from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
 from ivs_async._schema import Location
 from ivs_async._text import printable
+from ivs_async._wire import json_type
 
 _SNIPPET_CHARS = 200
 # What an error keeps of what the service said: enough for any real message, never megabytes.
@@ -51,9 +51,33 @@ def encode_query_value(value: str) -> str:
     return quote(value, safe="~")
 
 
+def _writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """The generated writer of an input model; cattrs' for any other model (loaded then)."""
+    from ivs_async._generated.writers import WRITERS  # loaded at the first call, not at import
+
+    writer = WRITERS.get(cls)
+    if writer is None:
+        from ivs_async._converter import unstructure_hook
+
+        writer = unstructure_hook(cls)
+    return writer
+
+
+def _reader(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
+    """The generated reader of an output model; cattrs' for any other model (loaded then)."""
+    from ivs_async._generated.readers import READERS  # loaded at the first call, not at import
+
+    reader = READERS.get(cls)
+    if reader is None:
+        from ivs_async._converter import structure_hook
+
+        reader = structure_hook(cls)
+    return reader
+
+
 def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any], HttpRequest]:
     """The per-call function that turns ``operation``'s input into an HttpRequest."""
-    unstructure = _converter.unstructure_hook(operation.input_cls)
+    unstructure = _writer(operation.input_cls)
     method = operation.method
     has_body = any(m.location is Location.BODY for m in operation.input.members)
     static_headers = {"Host": endpoint.host}
@@ -160,7 +184,7 @@ def _amz_retry_after(headers: Mapping[str, str]) -> float | None:
 def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
     """The per-call function that turns a response into the output model, or raises its error."""
     cls = operation.output_cls
-    structure = _converter.structure_hook(cls)
+    structure = _reader(cls)
     header_members = [(m.wire, m.location_name) for m in operation.header_members]
 
     def parse(response: HttpResponse) -> Any:
@@ -173,7 +197,7 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
         except JsonError as exc:
             raise _unreadable(f"response body is {exc.reason}", response) from None
         if type(data) is not dict:
-            raise _unreadable(f"expected a JSON object, got {_converter._json_type(data)}", response)
+            raise _unreadable(f"expected a JSON object, got {json_type(data)}", response)
         if "__type" in data:
             # An error envelope with a success status (a proxy or a broken front end): not an output.
             raise parse_error(response, data)
@@ -184,7 +208,9 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
         try:
             output = structure(data, cls)
         except Exception:  # whatever a malformed body trips over, the caller sees one error type
-            found = _converter.mismatches(data, cls)
+            from ivs_async._converter import mismatches  # cattrs: loaded when a response is wrong
+
+            found = mismatches(data, cls)
             detail = "; ".join(str(v) for v in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             raise _unreadable(f"response does not match the {operation.name} model: {detail}", response) from None
         fill_metadata(output.metadata, response)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ivs_async._converter import parse_timestamp as _timestamp
 from ivs_async._generated import models as _m
+from ivs_async._wire import parse_timestamp as _timestamp
 
 _ChannelLatencyMode: Callable[[str, str], Any] = _m.ChannelLatencyMode._value2member_map_.get
 _ChannelType: Callable[[str, str], Any] = _m.ChannelType._value2member_map_.get

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from ivs_async._files import read_bounded
@@ -22,6 +22,9 @@ from ivs_async.credentials._base import (
 )
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.credentials._web import http
+
+if TYPE_CHECKING:  # XML is parsed only when STS answers: loaded then
+    import xml.etree.ElementTree as ElementTree
 
 _VERSION = "2011-06-15"
 _TIMEOUT = 10.0
@@ -79,6 +82,8 @@ def parse_xml(body: bytes) -> ElementTree.Element:
         raise ValueError(f"larger than {MAX_DOCUMENT_BYTES} bytes")
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise ValueError("XML with a DOCTYPE")
+    import xml.etree.ElementTree as ElementTree
+
     try:
         root = ElementTree.fromstring(body)
     except (ElementTree.ParseError, RecursionError):
