@@ -13,6 +13,7 @@ from ivs_async import commands
 from ivs_async._converter import _WIRE, structure_hook, to_wire
 from ivs_async._generated.readers import READERS
 from ivs_async._generated.schema import STRUCTURES
+from ivs_async._model import ResponseMetadata
 from tests.support.shapes import ANY_JSON, mutated, valid
 
 SENT = sorted(READERS, key=lambda cls: cls.__name__)
@@ -60,3 +61,11 @@ def test_a_reader_agrees_with_the_converter(cls: type[Any], data: st.DataObject)
         wire = data.draw(ANY_JSON)
     cattrs_reader = _WIRE.get_structure_hook(cls)
     assert outcome(READERS[cls], cls, wire) == outcome(cattrs_reader, cls, wire)
+    if how == "as is":
+        # Readers fill slots without __init__: every member is set, metadata (eq=False) included.
+        read = READERS[cls](wire, cls)
+        assert all(hasattr(read, a.name) for a in attrs.fields(cls))
+        modeled = {m.name for m in STRUCTURES[cls].members}
+        if any(a.name == "metadata" for a in attrs.fields(cls)) and "metadata" not in modeled:
+            assert type(read.metadata) is ResponseMetadata and read.metadata == ResponseMetadata()
+            assert read.metadata is not READERS[cls](wire, cls).metadata
