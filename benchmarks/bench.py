@@ -236,10 +236,17 @@ async def run(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
     return summary
 
 
+def _decoder() -> str:
+    from ivs_async import _json
+
+    return "json" if _json._FAST is None else "orjson (the speedups extra)"
+
+
 def report(summary: dict[str, Any], static: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"aiohttp {aiohttp.__version__}, {'uvloop' if args.uvloop else 'asyncio'} loop; "
+        f"aiohttp {aiohttp.__version__}, {'uvloop' if args.uvloop else 'asyncio'} loop, "
+        f"ivs_async decoding with {_decoder()}; "
         f"{args.calls} calls x {args.rounds} rounds; CPU: median of rounds, "
         "ratio: median of per-round ratios; 64 concurrent: best round.",
         "",
@@ -262,7 +269,14 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--uvloop", action="store_true", help="run the calls on uvloop (installed separately)")
+    parser.add_argument(
+        "--standard-json", action="store_true", help="decode with json even with orjson (speedups) installed"
+    )
     args = parser.parse_args()
+    if args.standard_json:
+        from ivs_async import _json
+
+        _json._FAST = None
     if args.uvloop:
         import uvloop
 

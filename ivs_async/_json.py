@@ -8,6 +8,7 @@ of these with one error type, JsonError, that each caller turns into its own typ
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 # JSON numbers longer than this are not data any AWS source sends (an int64 has 19 digits).
@@ -48,6 +49,25 @@ def _float(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_int, parse_float=_float)
 
 
+def _load_orjson() -> tuple[Callable[[bytes | str], Any], type[Exception]] | None:
+    """orjson's decoder when the ``speedups`` extra is installed: 2 to 3 times faster."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.loads, orjson.JSONDecodeError
+
+
+# Chosen once, when this module loads. orjson refuses NaN, Infinity, out-of-range doubles and
+# nesting past 1024 levels itself; what it refuses is decoded again by the standard decoder, so
+# a document is refused with the same reason (and a lone surrogate, which orjson refuses, is
+# read as the standard decoder reads it). Numbers differ: orjson reads integers beyond 64 bits
+# as floats (a member typed int then fails as malformed) and numbers longer than 64 characters
+# rather than refusing them; it reads any number in linear time, which is what that limit of
+# the standard decoder guards (int() of thousands of digits).
+_FAST = _load_orjson()
+
+
 def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
     """The value of ``data`` (UTF-8 when bytes); JsonError for anything else.
 
@@ -55,6 +75,20 @@ def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
     for documents off the hot path). Without it, nesting is bounded by the interpreter's
     recursion limit, which the C decoder checks.
     """
+    fast = _FAST
+    if fast is None:
+        value = _standard(data)
+    else:
+        try:
+            value = fast[0](data)
+        except fast[1]:
+            value = _standard(data)  # the standard decoder's verdict, and its reason
+    if max_depth is not None and depth_exceeds(value, max_depth):
+        raise JsonError(f"nested deeper than {max_depth} levels")
+    return value
+
+
+def _standard(data: bytes | str) -> Any:
     try:
         text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
         value = _DECODER.decode(text)
@@ -68,8 +102,6 @@ def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
         raise JsonError("nested too deeply") from None
     except ValueError as exc:  # int() past the interpreter's digit limit, and the like
         raise JsonError(f"not valid JSON ({type(exc).__name__})") from None
-    if max_depth is not None and depth_exceeds(value, max_depth):
-        raise JsonError(f"nested deeper than {max_depth} levels")
     return value
 
 
