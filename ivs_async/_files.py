@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def read_bounded(path: Path, limit: int) -> str:
+def read_bounded(path: str | Path, limit: int) -> str:
     """A UTF-8 text file of at most ``limit`` bytes; ValueError (never quoting it) otherwise."""
     with open(path, "rb") as file:
         data = file.read(limit + 1)

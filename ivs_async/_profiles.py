@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -31,8 +30,8 @@ class SharedConfig:
 
     profile_name: str
     explicit: bool  # named by the caller or AWS_PROFILE, rather than the implicit "default"
-    config_file: Path
-    credentials_file: Path
+    config_file: str
+    credentials_file: str
     profiles: Mapping[str, Mapping[str, str]]
     sso_sessions: Mapping[str, Mapping[str, str]]
     services: Mapping[str, Mapping[str, str]]
@@ -59,10 +58,11 @@ class SharedConfig:
 
 def load_shared_config(environ: Mapping[str, str], profile: str | None = None) -> SharedConfig:
     """The shared files named by the environment (or their defaults), for ``profile``."""
-    home = Path(environ.get("HOME") or os.path.expanduser("~"))
-    config_file = Path(os.path.expanduser(environ.get("AWS_CONFIG_FILE") or str(home / ".aws" / "config")))
-    credentials_file = Path(
-        os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(home / ".aws" / "credentials"))
+    # Plain strings, not Paths: a client reads these names at every construction.
+    home = environ.get("HOME") or os.path.expanduser("~")
+    config_file = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"))
+    credentials_file = os.path.expanduser(
+        environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials")
     )
     name = profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or None
     profiles: dict[str, dict[str, str]] = {}
@@ -92,8 +92,8 @@ def load_shared_config(environ: Mapping[str, str], profile: str | None = None) -
     )
 
 
-def _read(path: Path) -> dict[str, dict[str, str]]:
-    if not path.is_file():
+def _read(path: str) -> dict[str, dict[str, str]]:
+    if not os.path.isfile(path):
         return {}
     try:
         text = read_bounded(path, MAX_FILE_BYTES)

@@ -90,7 +90,9 @@ class RulesEngine:
         return function(*args)
 
     def _value(self, value: Any, scope: Mapping[str, Any]) -> Any:
-        if isinstance(value, Mapping):
+        # dict, not Mapping: the rule set is JSON, and the first test of a str against an ABC
+        # costs a client's first construction about 50 us.
+        if isinstance(value, dict):
             if "ref" in value:
                 return scope.get(value["ref"])
             if "fn" in value:
@@ -143,7 +145,7 @@ def _get_attr(value: Any, path: str) -> Any:
         if value is None:
             return None
         if name:
-            value = value.get(name) if isinstance(value, Mapping) else None
+            value = value.get(name) if isinstance(value, dict) else None
         else:
             position = int(index)
             value = value[position] if isinstance(value, list) and position < len(value) else None
@@ -170,7 +172,7 @@ def _parse_url(value: str) -> dict[str, Any] | None:
     path = parts.path
     normalized = path if path.endswith("/") else path + "/"
     host = parts.hostname or ""
-    is_ip = bool(re.fullmatch(r"[0-9.]+", host)) or ":" in host
+    is_ip = (host.isascii() and host.replace(".", "").isdigit()) or ":" in host
     return {
         "scheme": parts.scheme,
         "authority": parts.netloc,
