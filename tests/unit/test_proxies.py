@@ -169,3 +169,16 @@ def test_any_proxy_value_is_a_proxy_or_a_configuration_error(value: str, rest: s
             parsed = URL(proxy.url)
             assert parsed.scheme in ("http", "https") and parsed.host and not parsed.user
             assert PASSWORD not in proxy.url and PASSWORD not in repr(proxy)
+
+
+@given(no_proxy=st.text(max_size=120), host=st.text(max_size=40), port=st.none() | st.integers(0, 65535))
+@example(no_proxy="10.0.0.0/8,[fd00::1]:443,*.x", host="10.1.2.3", port=None)
+@example(no_proxy="[", host="[::1", port=1)
+def test_any_no_proxy_list_answers_for_any_host(no_proxy: str, host: str, port: int | None) -> None:
+    try:
+        settings = proxies_from_environ({"https_proxy": "p.example:1", "no_proxy": no_proxy})
+    except ConfigurationError:
+        return
+    assert settings is not None
+    found = settings.proxy_for("https", host, port)
+    assert found is None or found.url == "http://p.example:1"
