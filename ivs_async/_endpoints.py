@@ -8,8 +8,6 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-import attrs
-
 from ivs_async._exceptions import ConfigurationError
 from ivs_async._generated.endpoint_rules import PARTITIONS, RULE_SET
 from ivs_async._rules import RuleError, RulesEngine
@@ -19,15 +17,30 @@ _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _RULES = RulesEngine(RULE_SET, PARTITIONS)
 
 
-@attrs.frozen(slots=True)
 class Endpoint:
     """``origin`` is scheme://host[:port]; ``path_prefix`` ("" or "/some/path") goes before every
-    operation's path; ``host`` is the Host header (and the signed host)."""
+    operation's path; ``host`` is the Host header (and the signed host). A value: equal to any
+    Endpoint with the same fields. (A plain class: an attrs class costs the import 0.3 ms.)"""
 
-    origin: str
-    host: str
-    path_prefix: str = ""
-    is_loopback: bool = False
+    __slots__ = ("host", "is_loopback", "origin", "path_prefix")
+
+    def __init__(self, origin: str, host: str, path_prefix: str = "", is_loopback: bool = False) -> None:
+        self.origin = origin
+        self.host = host
+        self.path_prefix = path_prefix
+        self.is_loopback = is_loopback
+
+    def _key(self) -> tuple[str, str, str, bool]:
+        return self.origin, self.host, self.path_prefix, self.is_loopback
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Endpoint) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Endpoint(origin={self.origin!r}, host={self.host!r}, path_prefix={self.path_prefix!r})"
 
     @property
     def url(self) -> str:

@@ -12,8 +12,6 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import attrs
-
 from ivs_async._exceptions import ConfigurationError
 from ivs_async._files import read_bounded
 
@@ -24,17 +22,33 @@ if TYPE_CHECKING:  # loaded when a file exists to be parsed
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
-@attrs.frozen
 class SharedConfig:
-    """One profile's settings, and the other sections it may refer to."""
+    """One profile's settings, and the other sections it may refer to. (A plain class: an attrs
+    class would cost the import about 0.3 ms.)"""
 
-    profile_name: str
-    explicit: bool  # named by the caller or AWS_PROFILE, rather than the implicit "default"
-    config_file: str
-    credentials_file: str
-    profiles: Mapping[str, Mapping[str, str]]
-    sso_sessions: Mapping[str, Mapping[str, str]]
-    services: Mapping[str, Mapping[str, str]]
+    __slots__ = ("config_file", "credentials_file", "explicit", "profile_name", "profiles", "services", "sso_sessions")
+
+    def __init__(
+        self,
+        *,
+        profile_name: str,
+        explicit: bool,  # named by the caller or AWS_PROFILE, rather than the implicit "default"
+        config_file: str,
+        credentials_file: str,
+        profiles: Mapping[str, Mapping[str, str]],
+        sso_sessions: Mapping[str, Mapping[str, str]],
+        services: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        self.profile_name = profile_name
+        self.explicit = explicit
+        self.config_file = config_file
+        self.credentials_file = credentials_file
+        self.profiles = profiles
+        self.sso_sessions = sso_sessions
+        self.services = services
+
+    def __repr__(self) -> str:  # never the settings: the credentials file holds secret keys
+        return f"SharedConfig({self.where()})"
 
     @property
     def profile(self) -> Mapping[str, str]:

@@ -15,8 +15,6 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-import attrs
-
 if TYPE_CHECKING:
     from ivs_async._context import Call, HandlerContext
 
@@ -47,14 +45,25 @@ class StackError(ValueError):
     """A stack operation named an unknown entry, or reused a name."""
 
 
-@attrs.frozen(slots=True)
 class _Entry:
-    name: str
-    middleware: Middleware
-    step: Step = Step.INITIALIZE
-    priority: Priority = Priority.NORMAL
-    relation: Relation | None = None  # set for entries placed relative to another
-    to_name: str = ""
+    # A plain slotted class: an attrs class would cost the import about 0.3 ms.
+    __slots__ = ("middleware", "name", "priority", "relation", "step", "to_name")
+
+    def __init__(
+        self,
+        name: str,
+        middleware: Middleware,
+        step: Step = Step.INITIALIZE,
+        priority: Priority = Priority.NORMAL,
+        relation: Relation | None = None,  # set for entries placed relative to another
+        to_name: str = "",
+    ) -> None:
+        self.name = name
+        self.middleware = middleware
+        self.step = step
+        self.priority = priority
+        self.relation = relation
+        self.to_name = to_name
 
 
 class MiddlewareStack:
