@@ -83,11 +83,13 @@ CONTENDERS = {
 }
 
 
-def script(name: str, endpoint: str, uvloop: bool) -> str:
+def script(name: str, endpoint: str, uvloop: bool, standard_json: bool) -> str:
     parts = {key: value.format(endpoint=endpoint, arn=ARN, host=endpoint.split("://", 1)[1]) for key, value in
              CONTENDERS[name].items()}  # fmt: skip
     loop = "import uvloop\nasyncio.set_event_loop_policy(uvloop.EventLoopPolicy())" if uvloop else ""
-    return "import json\n" + TEMPLATE.format(loop=loop, **parts)
+    # As if the speedups extra were not installed: an import of orjson fails.
+    hide = "import sys\nsys.modules['orjson'] = None\n" if standard_json and name == "ivs_async" else ""
+    return hide + "import json\n" + TEMPLATE.format(loop=loop, **parts)
 
 
 def sample(code: str) -> dict[str, float]:
@@ -103,10 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--uvloop", action="store_true")
+    parser.add_argument("--standard-json", action="store_true", help="ivs_async without orjson (the speedups extra)")
     options = parser.parse_args()
     server, endpoint = start_server()
     try:
-        codes = {name: script(name, endpoint, options.uvloop) for name in CONTENDERS}
+        codes = {name: script(name, endpoint, options.uvloop, options.standard_json) for name in CONTENDERS}
         samples: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
         for _ in range(options.runs):
             for name, code in codes.items():  # in turn, so that drift hits all alike
@@ -116,7 +119,9 @@ def main() -> None:
         server.wait()
     print(
         f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}, "
-        f"{'uvloop' if options.uvloop else 'asyncio'} loop; median of {options.runs} fresh interpreters"
+        f"{'uvloop' if options.uvloop else 'asyncio'} loop, ivs_async "
+        f"{'without' if options.standard_json else 'with any installed'} orjson; "
+        f"median of {options.runs} fresh interpreters"
     )
     medians = {
         name: {part: statistics.median(s[part] for s in runs) * 1000 for part in ("import", "client", "call")}
