@@ -342,16 +342,115 @@ def gen_converter(struct: str, many: bool, optional: bool) -> str:
     return f"\n\ndef {converter_name(struct, many, optional)}(value: {accepted}) -> {made}:\n" + body
 
 
-def gen_models(model: Model) -> str:
+def import_from(
+    module: str, names: set[str] | list[str], indent: str = "", noqa: frozenset[str] | set[str] = frozenset()
+) -> str:
+    """``from module import names`` as ruff's isort writes it: constants, classes, then the
+    rest, case-insensitively; wrapped one per line when it does not fit in 120 columns.
+    ``noqa``: names to mark as used (type checkers read them in string annotations)."""
+
+    def kind(name: str) -> int:
+        return 0 if len(name) > 1 and name.isupper() else 1 if name[0].isupper() else 2
+
+    ordered = sorted(names, key=lambda n: (kind(n), n.lower()))
+    line = f"{indent}from {module} import {', '.join(ordered)}\n"
+    if len(line) <= 121 and not noqa:
+        return line
+    body = "".join(f"{indent}    {n},{'  # noqa: F401' if n in noqa else ''}\n" for n in ordered)
+    return f"{indent}from {module} import (\n{body}{indent})\n"
+
+
+def lazy_models(model: Model) -> dict[str, str]:
+    """Each operation's input and output class (and input TypedDict) -> the operation's module.
+
+    They are most of the model classes, and a call needs only its own: ``ivs_async.models``
+    loads an operation's module when one of its names is first used. Structures other shapes
+    refer to stay in ``models.py``.
+    """
+    referenced = {m["shape"] for s in model.structures for m in model.members(s).values()}
+    found: dict[str, str] = {}
+    for op, spec in model.operations.items():
+        for name in (spec["input"]["shape"], model.output_of(op)):
+            if name not in referenced:
+                found[name] = snake(op)
+                if name in model.input_closure:
+                    found[f"{name}Dict"] = snake(op)
+    return found
+
+
+def typed_dict_text(model: Model, name: str) -> str:
+    members = model.members(name)
+    required = set(model.required(name))
+    out = [f"\n\nclass {name}Dict(TypedDict, total=False):\n"]
+    out.append(f'    """:class:`{name}` as a dict with snake_case keys, accepted wherever it is."""\n')
+    if members:
+        out.append("\n")
+    for wire in sorted(members, key=snake):
+        typ = model.py_type(members[wire]["shape"], written=True, dicts=True)
+        if wire in required:
+            out.append(f"    {snake(wire)}: Required[{typ}]\n")
+        else:
+            out.append(f"    {snake(wire)}: {typ} | None\n")
+    return "".join(out)
+
+
+def model_class_text(model: Model, name: str, converters: dict[str, str], *, home: str | None = None) -> str:
+    members = model.members(name)
+    required = set(model.required(name))
+    strict = model.input_only(name)
+    caller_writes = name in model.input_closure
+    out = ["\n\n@attrs.frozen(kw_only=True, repr=False)\n", f"class {name}(Model):\n"]
+    doc = struct_doc(model, name) + members_doc(model, name, "Members", inputs=caller_writes)
+    out.append(docstring(doc, "    "))
+    if members or name in model.outputs or home is not None:
+        out.append("\n")
+    if home is not None:
+        out.append(f'    __module__ = "{home}"\n')
+    # Required members of input-only structures first: attrs wants them without defaults.
+    ordered = sorted(members, key=lambda m: (not (strict and m in required), snake(m)))
+    for wire in ordered:
+        ref = members[wire]["shape"]
+        typ = model.py_type(ref, written=caller_writes)
+        sensitive = model.shapes[ref].get("sensitive", False)
+        attr = snake(wire)
+        optional = not (strict and wire in required)
+        field = []
+        if optional:
+            field.append("default=None")
+        if sensitive:
+            field.append("repr=mask_secret")
+        nested = model.nested_structure(ref) if caller_writes else None
+        if nested is not None:
+            fn = converter_name(nested[0], nested[1], optional)
+            converters[fn] = gen_converter(nested[0], nested[1], optional)
+            field.append(f"converter={fn}")
+        annotation = f"{typ} | None" if optional else typ
+        if field == ["default=None"]:
+            out.append(f"    {attr}: {annotation} = None\n")
+        elif field:
+            out.append(f"    {attr}: {annotation} = attrs.field({', '.join(field)})\n")
+        else:
+            out.append(f"    {attr}: {annotation}\n")
+    if name in model.outputs:
+        out.append("    metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)\n")
+    return "".join(out)
+
+
+def gen_models(model: Model) -> dict[str, str]:
+    """``models.py`` (enums, shared structures) and one module per operation (its own models)."""
+    lazy = lazy_models(model)
     out = [
         HEADER,
-        '"""Typed request, response and data models of the IVS API."""\n\n',
+        '"""Typed request, response and data models of the IVS API.\n\n'
+        "Each operation's input and output live in ``operations/<operation>.py``, loaded when first\n"
+        'used (``__getattr__`` below): importing every one would cost a client\'s import 25 ms."""\n\n',
         "from __future__ import annotations\n\n",
         "import enum\n",
+        "import importlib\n",
         "from datetime import datetime\n",
-        "from typing import Literal, Required, TypeAlias, TypedDict\n\n",
+        "from typing import TYPE_CHECKING, Any, Literal, Required, TypeAlias, TypedDict\n\n",
         "import attrs\n\n",
-        "from ivs_async._model import Model, ResponseMetadata, from_typed_dict, mask_secret\n",
+        "{base}",
     ]
     names = list(model.enums) + list(model.structures)
     for name in model.enums:
@@ -363,70 +462,85 @@ def gen_models(model: Model) -> str:
         out.append(f"\n\n{name}Value: TypeAlias = Literal[{literal}]\n")
         out.append(f'"""The values of :class:`{name}` as literals: what a caller may write."""\n')
         names.append(f"{name}Value")
-    written = [n for n in model.structures if n in model.input_closure]
-    for name in written:
-        members = model.members(name)
-        required = set(model.required(name))
-        out.append(f"\n\nclass {name}Dict(TypedDict, total=False):\n")
-        out.append(f'    """:class:`{name}` as a dict with snake_case keys, accepted wherever it is."""\n')
-        if members:
-            out.append("\n")
-        for wire in sorted(members, key=snake):
-            typ = model.py_type(members[wire]["shape"], written=True, dicts=True)
-            if wire in required:
-                out.append(f"    {snake(wire)}: Required[{typ}]\n")
-            else:
-                out.append(f"    {snake(wire)}: {typ} | None\n")
+    for name in (n for n in model.structures if n in model.input_closure):
         names.append(f"{name}Dict")
+        if f"{name}Dict" not in lazy:
+            out.append(typed_dict_text(model, name))
     converters: dict[str, str] = {}
+    classes = [model_class_text(model, n, converters) for n in model.structures if n not in lazy]
+    modules: dict[str, list[str]] = {}
     for name in model.structures:
-        members = model.members(name)
-        required = set(model.required(name))
-        strict = model.input_only(name)
-        caller_writes = name in model.input_closure
-        out.append("\n\n@attrs.frozen(kw_only=True, repr=False)\n")
-        out.append(f"class {name}(Model):\n")
-        doc = struct_doc(model, name) + members_doc(model, name, "Members", inputs=caller_writes)
-        out.append(docstring(doc, "    "))
-        if members or name in model.outputs:
-            out.append("\n")
-        # Required members of input-only structures first: attrs wants them without defaults.
-        ordered = sorted(members, key=lambda m: (not (strict and m in required), snake(m)))
-        for wire in ordered:
-            ref = members[wire]["shape"]
-            typ = model.py_type(ref, written=caller_writes)
-            sensitive = model.shapes[ref].get("sensitive", False)
-            attr = snake(wire)
-            optional = not (strict and wire in required)
-            field = []
-            if optional:
-                field.append("default=None")
-            if sensitive:
-                field.append("repr=mask_secret")
-            nested = model.nested_structure(ref) if caller_writes else None
-            if nested is not None:
-                fn = converter_name(nested[0], nested[1], optional)
-                converters[fn] = gen_converter(nested[0], nested[1], optional)
-                field.append(f"converter={fn}")
-            annotation = f"{typ} | None" if optional else typ
-            if field == ["default=None"]:
-                out.append(f"    {attr}: {annotation} = None\n")
-            elif field:
-                out.append(f"    {attr}: {annotation} = attrs.field({', '.join(field)})\n")
-            else:
-                out.append(f"    {attr}: {annotation}\n")
-        if name in model.outputs:
-            out.append("    metadata: ResponseMetadata = attrs.field(factory=ResponseMetadata, eq=False, repr=False)\n")
+        if name in lazy:
+            module = modules.setdefault(lazy[name], [])
+            if f"{name}Dict" in lazy:
+                module.append(typed_dict_text(model, name))
+            module.append(model_class_text(model, name, converters, home="ivs_async.models"))
     # Converters are looked up when a model is built, so they may come after the classes; the
     # classes' field() calls need them first, so they go before, as plain functions.
-    first_class = next(i for i, chunk in enumerate(out) if chunk.startswith("\n\n@attrs.frozen"))
-    out[first_class:first_class] = [converters[k] for k in sorted(converters)]
+    out += [converters[k] for k in sorted(converters)]
+    out += classes
+    out.append("\n\nif TYPE_CHECKING:\n")
+    for module in sorted(modules):
+        here = sorted(n for n, m in lazy.items() if m == module)
+        out.append(import_from(f"ivs_async._generated.operations.{module}", here, "    "))
+    out.append("\n# The operation module of each name loaded on first use.\nLAZY: dict[str, str] = {\n")
+    for name in sorted(lazy):
+        out.append(f'    "{name}": "{lazy[name]}",\n')
+    out.append("}\n")
+    out.append(
+        "\nif not TYPE_CHECKING:  # for type checkers the names above are plain imports\n\n"
+        "    def __getattr__(name: str) -> Any:\n"
+        "        module = LAZY.get(name)\n"
+        "        if module is None:\n"
+        '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
+        '        value = getattr(importlib.import_module(f"ivs_async._generated.operations.{module}"), name)\n'
+        "        globals()[name] = value  # later lookups are plain attribute reads\n"
+        "        return value\n"
+    )
     out.append("\n\n" + dunder_all(names))
-    return "".join(out)
+    text = "".join(out)
+    used_names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "".join(out[1:])))
+    base = {"Model", "ResponseMetadata", "from_typed_dict", "mask_secret"} & used_names
+    files = {"models.py": text.replace("{base}", import_from("ivs_async._model", base), 1)}
+    importable = (
+        set(model.enums) | {f"{e}Value" for e in model.enums} | {n for n in model.structures if n not in lazy}
+    ) | {f"{n}Dict" for n in model.structures if n in model.input_closure and f"{n}Dict" not in lazy}
+    importable |= set(converters)
+    files["operations/__init__.py"] = HEADER + '"""One module per operation: its input and output models."""\n'
+    for module, chunks in sorted(modules.items()):
+        body = "".join(chunks)
+        used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))
+        op = next(o for o in model.operations if snake(o) == module)
+        head = [
+            HEADER,
+            f'"""The input and output models of {op}; ``ivs_async.models`` loads this module when\n'
+            'one of them is first used."""\n\n',
+            "from __future__ import annotations\n\n",
+        ]
+        if "datetime" in used:
+            head.append("from datetime import datetime\n")
+        typing_names = sorted({"Required", "TypedDict"} & used)
+        if typing_names:
+            head.append(f"from typing import {', '.join(typing_names)}\n")
+        if len(head) > 3:
+            head.append("\n")
+        head.append("import attrs\n\n")
+        from_models = sorted(importable & used, key=lambda n: (n.startswith("_"), n))
+        if from_models:
+            head.append(import_from("ivs_async._generated.models", from_models))
+        base = sorted({"Model", "ResponseMetadata", "mask_secret"} & used)
+        head.append(f"from ivs_async._model import {', '.join(base)}\n")
+        tail = ""
+        dicts = sorted(n for n in lazy if lazy[n] == module and n.endswith("Dict"))
+        if dicts:
+            tail = "\n\n" + "".join(f'{n}.__module__ = "ivs_async.models"\n' for n in dicts)
+        files[f"operations/{module}.py"] = "".join(head) + body + tail
+    return files
 
 
 def gen_readers(model: Model) -> str:
     """One reader per structure the service sends: wire dict to model, checking each JSON type."""
+    lazy = lazy_models(model)
     sent = sorted(model.output_closure | model.outputs)
     out = [
         HEADER,
@@ -440,7 +554,8 @@ def gen_readers(model: Model) -> str:
         "from collections.abc import Callable, Mapping\n",
         "from typing import Any\n\n",
         "from ivs_async._generated import models as _m\n",
-        "from ivs_async._model import ResponseMetadata as _ResponseMetadata\n",
+        "{metadata_import}",
+        "from ivs_async._schema import ModelIndex\n",
         "from ivs_async._wire import parse_timestamp as _timestamp\n",
     ]
     enums = sorted(
@@ -538,6 +653,10 @@ def gen_readers(model: Model) -> str:
                 out.append(f"    if {var} is not None:\n")
                 out.extend(check(members[wire]["shape"], var, "        "))
             arguments.append((snake(wire), var))
+        if name in lazy:
+            # An operation's output: its class loads on first use, so no slots are bound here.
+            out.append(f"    return _m.{name}({', '.join(f'{a}={v}' for a, v in arguments)})\n")
+            continue
         # Built without __init__: the members are known to be of their types (checked above),
         # so each goes straight into its slot (a third cheaper than the frozen __init__).
         out.append(f"    o = _new(_m.{name})\n")
@@ -552,11 +671,13 @@ def gen_readers(model: Model) -> str:
         for attr in attrs_:
             setter_lines.append(f"_{name}__{attr} = _m.{name}.__dict__[{json.dumps(attr)}].__set__\n")
     out[setters_at:setters_at] = setter_lines
-    out.append("\n\nREADERS: dict[type[Any], Callable[[Any, Any], Any]] = {\n")
+    out.append("\n\nREADERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex({\n")
     for name in structures:
-        out.append(f"    _m.{name}: _read_{name},\n")
-    out.append("}\n")
-    return "".join(out)
+        out.append(f'    "{name}": _read_{name},\n')
+    out.append("})\n")
+    eager_outputs = any(n in model.outputs and n not in lazy for n in structures)
+    metadata_import = "from ivs_async._model import ResponseMetadata as _ResponseMetadata\n" if eager_outputs else ""
+    return "".join(out).replace("{metadata_import}", metadata_import, 1)
 
 
 def gen_writers(model: Model) -> str:
@@ -572,7 +693,7 @@ def gen_writers(model: Model) -> str:
         "from collections.abc import Callable\n",
         "from enum import Enum\n",
         "from typing import Any\n\n",
-        "from ivs_async._generated import models as _m\n",
+        "from ivs_async._schema import ModelIndex\n",
         "from ivs_async._wire import format_timestamp as _timestamp\n",
     ]
 
@@ -609,27 +730,33 @@ def gen_writers(model: Model) -> str:
             out.append(f"    v = o.{attr}\n    if v is not None:\n")
             out.append(f"        d[{json.dumps(wire)}] = {value_of(members[wire]['shape'], 'v')}\n")
         out.append("    return d\n")
-    out.append("\n\nWRITERS: dict[type[Any], Callable[[Any], dict[str, Any]]] = {\n")
+    out.append("\n\nWRITERS: ModelIndex[Callable[[Any], dict[str, Any]]] = ModelIndex({\n")
     for name in written:
-        out.append(f"    _m.{name}: _write_{name},\n")
-    out.append("}\n")
+        out.append(f'    "{name}": _write_{name},\n')
+    out.append("})\n")
     return "".join(out)
 
 
 def gen_schema(model: Model) -> str:
+    lazy = lazy_models(model)
+
+    def class_arg(name: str) -> str:
+        # An operation's models load on first use: the shape names its class until then.
+        return f'class_name="{name}"' if name in lazy else f"cls=models.{name}"
+
     out = [
         HEADER,
         '"""Wire names, constraints and HTTP bindings of every IVS shape."""\n\n',
         "from __future__ import annotations\n\n",
         "from ivs_async._generated import models\n",
-        "from ivs_async._schema import Kind, Location, Member, Shape\n\n",
+        "from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape\n\n",
     ]
-    taken = {"models", "Kind", "Location", "Member", "Shape", "STRUCTURES"}
+    taken = {"models", "Kind", "Location", "Member", "ModelIndex", "Shape", "STRUCTURES"}
     for name in model.shape_order():
         if name in taken:
             raise SystemExit(f"shape name {name} clashes with a name of the schema module")
         if name in model.synthetic_outputs.values():
-            out.append(f'{name} = Shape("{name}", Kind.STRUCTURE, cls=models.{name})\n')
+            out.append(f'{name} = Shape("{name}", Kind.STRUCTURE, {class_arg(name)})\n')
             continue
         shape = model.shapes[name]
         kind = shape["type"]
@@ -651,7 +778,7 @@ def gen_schema(model: Model) -> str:
         if kind != "structure":
             out.append(f"{name} = Shape({', '.join(args)})\n")
             continue
-        args.append(f"cls=models.{name}")
+        args.append(class_arg(name))
         required = set(shape.get("required", []))
         out.append(f"{name} = Shape(\n")
         for a in args:
@@ -666,10 +793,11 @@ def gen_schema(model: Model) -> str:
                 margs.append(f'location_name="{ref["locationName"]}"')
             out.append(f"        Member({', '.join(margs)}),\n")
         out.append("    ),\n)\n")
-    out.append("\nSTRUCTURES: dict[type[object], Shape] = {\n")
+    out.append("\n# Every structure's shape, by model class (without loading the operations' models).\n")
+    out.append("STRUCTURES: ModelIndex[Shape] = ModelIndex({\n")
     for name in model.structures:
-        out.append(f"    models.{name}: {name},\n")
-    out.append("}\n")
+        out.append(f'    "{name}": {name},\n')
+    out.append("})\n")
     return "".join(out)
 
 
@@ -686,30 +814,41 @@ def gen_commands(model: Model) -> str:
         HEADER,
         '"""One command per IVS operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import TypeAlias, Unpack\n\n",
+        "from typing import TYPE_CHECKING, Any, TypeAlias, Unpack\n\n",
         "from ivs_async._command import Command, Operation\n",
-        "from ivs_async._generated import schema\n",
-        "from ivs_async._generated.models import (\n",
+        "from ivs_async._generated import models, schema\n",
     ]
+    lazy = lazy_models(model)
     used: set[str] = set()
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
         used.update({inp, f"{inp}Dict", model.output_of(op)})
     used -= {"datetime", "str", "int", "bool", "list", "dict"}
-    for name in sorted(used):
-        out.append(f"    {name},\n")
-    out.append(")\n")
+    eager = sorted(n for n in used if n not in lazy)
+    if eager:
+        out.append(import_from("ivs_async._generated.models", eager))
+    # The operations' models load on first use (see models.py): type checkers import them here,
+    # the classes below name them as strings, and the Params aliases resolve on first use.
+    out.append("\nif TYPE_CHECKING:\n")
+    responses = {model.output_of(op) for op in model.operations}
+    typed = {n for n in used if n in lazy}
+    out.append(import_from("ivs_async._generated.models", typed, "    ", noqa=typed & responses))
     names: list[str] = []
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
         outp = model.output_of(op)
         names += [params_name(op), f"{op}Command"]
         # The keyword arguments are the input's members: its TypedDict, under the command's name.
-        gap = "\n\n" if names[:-2] else "\n"  # after the imports, isort wants one blank line
-        out.append(f"{gap}{params_name(op)}: TypeAlias = {inp}Dict\n")
-        out.append(f'"""Keyword arguments of :class:`{op}Command`."""\n')
+        gap = "\n\n" if names[:-2] else "\n"
+        if f"{inp}Dict" in lazy:
+            out.append(f"{gap}if TYPE_CHECKING:\n    {params_name(op)}: TypeAlias = {inp}Dict\n")
+            out.append(f'    """Keyword arguments of :class:`{op}Command`."""\n')
+        else:
+            out.append(f"{gap}{params_name(op)}: TypeAlias = {inp}Dict\n")
+            out.append(f'"""Keyword arguments of :class:`{op}Command`."""\n')
         http = spec["http"]
-        out.append(f"\n\nclass {op}Command(Command[{inp}, {outp}]):\n")
+        generic = ", ".join(f'"{n}"' if n in lazy else n for n in (inp, outp))
+        out.append(f"\n\nclass {op}Command(Command[{generic}]):\n")
         members_text = members_doc(model, inp, "Keyword arguments (the input's members)", inputs=True)
         doc = descriptions.OPERATIONS[op] + members_text
         out.append(docstring(doc, "    ") + "\n")
@@ -732,6 +871,21 @@ def gen_commands(model: Model) -> str:
     for op in model.operations:
         out.append(f'    "{op}": {op}Command.operation,\n')
     out.append("}\n")
+    params = {params_name(op): f"{model.operations[op]['input']['shape']}Dict" for op in model.operations}
+    out.append("\n# Each operation's Params alias: its input TypedDict, loaded on first use.\nLAZY = {\n")
+    for alias in sorted(a for a, d in params.items() if d in lazy):
+        out.append(f'    "{alias}": "{params[alias]}",\n')
+    out.append("}\n")
+    out.append(
+        "\nif not TYPE_CHECKING:  # for type checkers the aliases above are plain\n\n"
+        "    def __getattr__(name: str) -> Any:\n"
+        "        target = LAZY.get(name)\n"
+        "        if target is None:\n"
+        '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
+        "        value = getattr(models, target)\n"
+        "        globals()[name] = value\n"
+        "        return value\n"
+    )
     out.append("\n" + dunder_all(names))
     return "".join(out)
 
@@ -844,7 +998,7 @@ def generate() -> dict[str, str]:
         + "COMMAND_NAMES = (\n"
         + "".join(f'    "{op}Command",\n' for op in sorted(json.loads(MODEL.read_text())["operations"]))
         + ")\n",
-        "models.py": gen_models(model),
+        **gen_models(model),
         "readers.py": gen_readers(model),
         "writers.py": gen_writers(model),
         "schema.py": gen_schema(model),
@@ -883,13 +1037,15 @@ def main(argv: list[str] | None = None) -> int:
             for name, text in files.items()
             if not (args.out / name).exists() or (args.out / name).read_text() != text
         )
-        extra = sorted(p.name for p in args.out.glob("*.py") if p.name not in files)
+        present = {p.relative_to(args.out).as_posix() for p in args.out.rglob("*.py")}
+        extra = sorted(present - set(files))
         if stale or extra:
             print(f"generated code is out of date: {stale + extra}; run python codegen/generate.py")
             return 1
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (args.out / name).parent.mkdir(parents=True, exist_ok=True)
         (args.out / name).write_text(text)
     return 0
 

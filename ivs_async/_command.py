@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._schema import Location, Member, Shape
+from ivs_async._schema import Kind, Location, Member, Shape
 
 InputT = TypeVar("InputT")
 # Covariant: a GetChannelCommand is a Command[..., object] too, so `x: object = await send(...)`
@@ -18,14 +18,14 @@ class Operation:
     """What the protocol needs to know about one operation; built once per command class."""
 
     __slots__ = (
+        "_input_cls",
+        "_output_cls",
         "header_members",
         "input",
-        "input_cls",
         "member_names",
         "method",
         "name",
         "output",
-        "output_cls",
         "query_members",
         "required_names",
         "success_code",
@@ -40,16 +40,33 @@ class Operation:
         self.success_code = success_code
         self.input = input
         self.output = output
-        if input.cls is None or output.cls is None:
+        if input.kind is not Kind.STRUCTURE or output.kind is not Kind.STRUCTURE:
             raise TypeError(f"{name}: input and output shapes must be structures")
-        self.input_cls: type[Any] = input.cls
-        self.output_cls: type[Any] = output.cls
+        # The model classes load when first used (most operations' models are never used).
+        self._input_cls: type[Any] | None = None
+        self._output_cls: type[Any] | None = None
         self.member_names = frozenset(m.name for m in input.members)
         # Members a call must name; the input class has no default for these.
         self.required_names = frozenset(m.name for m in input.members if m.required)
         self.uri_members: tuple[Member, ...] = tuple(m for m in input.members if m.location is Location.URI)
         self.query_members: tuple[Member, ...] = tuple(m for m in input.members if m.location is Location.QUERYSTRING)
         self.header_members: tuple[Member, ...] = tuple(m for m in output.members if m.location is Location.HEADER)
+
+    @property
+    def input_cls(self) -> type[Any]:
+        cls = self._input_cls
+        if cls is None:
+            cls = self._input_cls = self.input.cls
+            assert cls is not None
+        return cls
+
+    @property
+    def output_cls(self) -> type[Any]:
+        cls = self._output_cls
+        if cls is None:
+            cls = self._output_cls = self.output.cls
+            assert cls is not None
+        return cls
 
     def __repr__(self) -> str:
         return f"Operation({self.name}: {self.method} {self.uri})"

@@ -8,7 +8,10 @@ typed models themselves stay plain attrs classes.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Iterator, Mapping, ValuesView
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 
 class Kind(enum.Enum):
@@ -35,7 +38,8 @@ class Shape:
     """One shape of the model. Only the fields that its kind uses are set."""
 
     __slots__ = (
-        "cls",
+        "_class_name",
+        "_cls",
         "enum",
         "key",
         "kind",
@@ -63,6 +67,7 @@ class Shape:
         key: Shape | None = None,  # map key
         value: Shape | None = None,  # map value
         cls: type[Any] | None = None,  # structure's model class
+        class_name: str | None = None,  # or its name in ivs_async.models, loaded on first use
         members: tuple[Member, ...] = (),
     ) -> None:
         self.name = name
@@ -75,8 +80,24 @@ class Shape:
         self.member = member
         self.key = key
         self.value = value
-        self.cls = cls
+        self._cls = cls
+        self._class_name = class_name
         self.members = members
+
+    @property
+    def cls(self) -> type[Any] | None:
+        """The structure's model class (an operation's input or output: loaded now if need be)."""
+        cls = self._cls
+        if cls is None and self._class_name is not None:
+            from ivs_async._generated import models  # imports this module: not at the top
+
+            cls = self._cls = getattr(models, self._class_name)
+        return cls
+
+    @property
+    def class_name(self) -> str | None:
+        """The model class's name, without loading it."""
+        return self._class_name if self._cls is None else self._cls.__name__
 
     def __repr__(self) -> str:
         return f"Shape({self.name!r}, {self.kind})"
@@ -105,3 +126,39 @@ class Member:
 
     def __repr__(self) -> str:
         return f"Member({self.name!r}, {self.wire!r}, {self.shape.name})"
+
+
+class ModelIndex(Mapping[type[Any], V]):
+    """Values by model class, held by class name: looking one up loads no other operation's
+    models (they load on first use); iterating loads them all."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, by_name: Mapping[str, V]) -> None:
+        self._by_name = dict(by_name)
+
+    def __getitem__(self, cls: type[Any]) -> V:
+        name = getattr(cls, "__name__", None)
+        value = self._by_name.get(name) if isinstance(name, str) else None
+        if value is None or _model_class(name) is not cls:  # type: ignore[arg-type]
+            raise KeyError(cls)
+        return value
+
+    def __iter__(self) -> Iterator[type[Any]]:
+        for name in self._by_name:
+            cls = _model_class(name)
+            assert cls is not None
+            yield cls
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def values(self) -> ValuesView[V]:  # no model is loaded
+        return self._by_name.values()
+
+
+def _model_class(name: str) -> type[Any] | None:
+    from ivs_async._generated import models  # imports this module: not at the top
+
+    cls: type[Any] | None = getattr(models, name, None)
+    return cls

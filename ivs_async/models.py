@@ -1,13 +1,24 @@
-"""The typed models of the IVS API (generated), and the metadata every output carries."""
+"""The typed models of the IVS API (generated), and the metadata every output carries.
+
+Each operation's input and output classes load when first used: ``from ivs_async.models import
+GetChannelRequest`` loads GetChannel's, and nothing else."""
 
 from datetime import datetime  # noqa: F401  (the models' annotations resolve in this namespace)
+from typing import TYPE_CHECKING
 
-from ivs_async._generated.models import *  # noqa: F403
-from ivs_async._generated.models import __all__ as _generated
+from ivs_async._generated import models as _generated
+from ivs_async._lazy import lazy_attributes
 from ivs_async._model import Model, ResponseMetadata
 from ivs_async._public import rehome
 
-__all__ = ["Model", "ResponseMetadata"]
-__all__ += _generated
+if TYPE_CHECKING:
+    from ivs_async._generated.models import *  # noqa: F403
 
+__all__ = ["Model", "ResponseMetadata"]
+__all__ += _generated.__all__
+
+globals().update({name: getattr(_generated, name) for name in _generated.__all__ if name not in _generated.LAZY})
 rehome(__name__, globals(), __all__)
+
+if not TYPE_CHECKING:  # for type checkers the star import above names everything
+    __getattr__, __dir__ = lazy_attributes(__name__, dict.fromkeys(_generated.LAZY, _generated.__name__))

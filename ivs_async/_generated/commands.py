@@ -3,156 +3,159 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias, Unpack
+from typing import TYPE_CHECKING, Any, TypeAlias, Unpack
 
 from ivs_async._command import Command, Operation
-from ivs_async._generated import schema
-from ivs_async._generated.models import (
-    BatchGetChannelRequest,
-    BatchGetChannelRequestDict,
-    BatchGetChannelResponse,
-    BatchGetStreamKeyRequest,
-    BatchGetStreamKeyRequestDict,
-    BatchGetStreamKeyResponse,
-    BatchStartViewerSessionRevocationRequest,
-    BatchStartViewerSessionRevocationRequestDict,
-    BatchStartViewerSessionRevocationResponse,
-    CreateAdConfigurationRequest,
-    CreateAdConfigurationRequestDict,
-    CreateAdConfigurationResponse,
-    CreateChannelRequest,
-    CreateChannelRequestDict,
-    CreateChannelResponse,
-    CreateFailoverSlateConfigurationRequest,
-    CreateFailoverSlateConfigurationRequestDict,
-    CreateFailoverSlateConfigurationResponse,
-    CreatePlaybackRestrictionPolicyRequest,
-    CreatePlaybackRestrictionPolicyRequestDict,
-    CreatePlaybackRestrictionPolicyResponse,
-    CreateRecordingConfigurationRequest,
-    CreateRecordingConfigurationRequestDict,
-    CreateRecordingConfigurationResponse,
-    CreateStreamKeyRequest,
-    CreateStreamKeyRequestDict,
-    CreateStreamKeyResponse,
-    DeleteAdConfigurationRequest,
-    DeleteAdConfigurationRequestDict,
-    DeleteAdConfigurationResponse,
-    DeleteChannelRequest,
-    DeleteChannelRequestDict,
-    DeleteChannelResponse,
-    DeleteFailoverSlateConfigurationRequest,
-    DeleteFailoverSlateConfigurationRequestDict,
-    DeleteFailoverSlateConfigurationResponse,
-    DeletePlaybackKeyPairRequest,
-    DeletePlaybackKeyPairRequestDict,
-    DeletePlaybackKeyPairResponse,
-    DeletePlaybackRestrictionPolicyRequest,
-    DeletePlaybackRestrictionPolicyRequestDict,
-    DeletePlaybackRestrictionPolicyResponse,
-    DeleteRecordingConfigurationRequest,
-    DeleteRecordingConfigurationRequestDict,
-    DeleteRecordingConfigurationResponse,
-    DeleteStreamKeyRequest,
-    DeleteStreamKeyRequestDict,
-    DeleteStreamKeyResponse,
-    GetAdConfigurationRequest,
-    GetAdConfigurationRequestDict,
-    GetAdConfigurationResponse,
-    GetChannelRequest,
-    GetChannelRequestDict,
-    GetChannelResponse,
-    GetFailoverSlateConfigurationRequest,
-    GetFailoverSlateConfigurationRequestDict,
-    GetFailoverSlateConfigurationResponse,
-    GetPlaybackKeyPairRequest,
-    GetPlaybackKeyPairRequestDict,
-    GetPlaybackKeyPairResponse,
-    GetPlaybackRestrictionPolicyRequest,
-    GetPlaybackRestrictionPolicyRequestDict,
-    GetPlaybackRestrictionPolicyResponse,
-    GetRecordingConfigurationRequest,
-    GetRecordingConfigurationRequestDict,
-    GetRecordingConfigurationResponse,
-    GetStreamKeyRequest,
-    GetStreamKeyRequestDict,
-    GetStreamKeyResponse,
-    GetStreamRequest,
-    GetStreamRequestDict,
-    GetStreamResponse,
-    GetStreamSessionRequest,
-    GetStreamSessionRequestDict,
-    GetStreamSessionResponse,
-    ImportPlaybackKeyPairRequest,
-    ImportPlaybackKeyPairRequestDict,
-    ImportPlaybackKeyPairResponse,
-    InsertAdBreakRequest,
-    InsertAdBreakRequestDict,
-    InsertAdBreakResponse,
-    ListAdConfigurationsRequest,
-    ListAdConfigurationsRequestDict,
-    ListAdConfigurationsResponse,
-    ListChannelsRequest,
-    ListChannelsRequestDict,
-    ListChannelsResponse,
-    ListFailoverSlateConfigurationsRequest,
-    ListFailoverSlateConfigurationsRequestDict,
-    ListFailoverSlateConfigurationsResponse,
-    ListPlaybackKeyPairsRequest,
-    ListPlaybackKeyPairsRequestDict,
-    ListPlaybackKeyPairsResponse,
-    ListPlaybackRestrictionPoliciesRequest,
-    ListPlaybackRestrictionPoliciesRequestDict,
-    ListPlaybackRestrictionPoliciesResponse,
-    ListRecordingConfigurationsRequest,
-    ListRecordingConfigurationsRequestDict,
-    ListRecordingConfigurationsResponse,
-    ListStreamKeysRequest,
-    ListStreamKeysRequestDict,
-    ListStreamKeysResponse,
-    ListStreamSessionsRequest,
-    ListStreamSessionsRequestDict,
-    ListStreamSessionsResponse,
-    ListStreamsRequest,
-    ListStreamsRequestDict,
-    ListStreamsResponse,
-    ListTagsForResourceRequest,
-    ListTagsForResourceRequestDict,
-    ListTagsForResourceResponse,
-    PutMetadataRequest,
-    PutMetadataRequestDict,
-    PutMetadataResponse,
-    StartViewerSessionRevocationRequest,
-    StartViewerSessionRevocationRequestDict,
-    StartViewerSessionRevocationResponse,
-    StopStreamRequest,
-    StopStreamRequestDict,
-    StopStreamResponse,
-    TagResourceRequest,
-    TagResourceRequestDict,
-    TagResourceResponse,
-    UntagResourceRequest,
-    UntagResourceRequestDict,
-    UntagResourceResponse,
-    UpdateAdConfigurationRequest,
-    UpdateAdConfigurationRequestDict,
-    UpdateAdConfigurationResponse,
-    UpdateChannelRequest,
-    UpdateChannelRequestDict,
-    UpdateChannelResponse,
-    UpdateFailoverSlateConfigurationRequest,
-    UpdateFailoverSlateConfigurationRequestDict,
-    UpdateFailoverSlateConfigurationResponse,
-    UpdatePlaybackRestrictionPolicyRequest,
-    UpdatePlaybackRestrictionPolicyRequestDict,
-    UpdatePlaybackRestrictionPolicyResponse,
-)
+from ivs_async._generated import models, schema
 
-BatchGetChannelParams: TypeAlias = BatchGetChannelRequestDict
-"""Keyword arguments of :class:`BatchGetChannelCommand`."""
+if TYPE_CHECKING:
+    from ivs_async._generated.models import (
+        BatchGetChannelRequest,
+        BatchGetChannelRequestDict,
+        BatchGetChannelResponse,  # noqa: F401
+        BatchGetStreamKeyRequest,
+        BatchGetStreamKeyRequestDict,
+        BatchGetStreamKeyResponse,  # noqa: F401
+        BatchStartViewerSessionRevocationRequest,
+        BatchStartViewerSessionRevocationRequestDict,
+        BatchStartViewerSessionRevocationResponse,  # noqa: F401
+        CreateAdConfigurationRequest,
+        CreateAdConfigurationRequestDict,
+        CreateAdConfigurationResponse,  # noqa: F401
+        CreateChannelRequest,
+        CreateChannelRequestDict,
+        CreateChannelResponse,  # noqa: F401
+        CreateFailoverSlateConfigurationRequest,
+        CreateFailoverSlateConfigurationRequestDict,
+        CreateFailoverSlateConfigurationResponse,  # noqa: F401
+        CreatePlaybackRestrictionPolicyRequest,
+        CreatePlaybackRestrictionPolicyRequestDict,
+        CreatePlaybackRestrictionPolicyResponse,  # noqa: F401
+        CreateRecordingConfigurationRequest,
+        CreateRecordingConfigurationRequestDict,
+        CreateRecordingConfigurationResponse,  # noqa: F401
+        CreateStreamKeyRequest,
+        CreateStreamKeyRequestDict,
+        CreateStreamKeyResponse,  # noqa: F401
+        DeleteAdConfigurationRequest,
+        DeleteAdConfigurationRequestDict,
+        DeleteAdConfigurationResponse,  # noqa: F401
+        DeleteChannelRequest,
+        DeleteChannelRequestDict,
+        DeleteChannelResponse,  # noqa: F401
+        DeleteFailoverSlateConfigurationRequest,
+        DeleteFailoverSlateConfigurationRequestDict,
+        DeleteFailoverSlateConfigurationResponse,  # noqa: F401
+        DeletePlaybackKeyPairRequest,
+        DeletePlaybackKeyPairRequestDict,
+        DeletePlaybackKeyPairResponse,  # noqa: F401
+        DeletePlaybackRestrictionPolicyRequest,
+        DeletePlaybackRestrictionPolicyRequestDict,
+        DeletePlaybackRestrictionPolicyResponse,  # noqa: F401
+        DeleteRecordingConfigurationRequest,
+        DeleteRecordingConfigurationRequestDict,
+        DeleteRecordingConfigurationResponse,  # noqa: F401
+        DeleteStreamKeyRequest,
+        DeleteStreamKeyRequestDict,
+        DeleteStreamKeyResponse,  # noqa: F401
+        GetAdConfigurationRequest,
+        GetAdConfigurationRequestDict,
+        GetAdConfigurationResponse,  # noqa: F401
+        GetChannelRequest,
+        GetChannelRequestDict,
+        GetChannelResponse,  # noqa: F401
+        GetFailoverSlateConfigurationRequest,
+        GetFailoverSlateConfigurationRequestDict,
+        GetFailoverSlateConfigurationResponse,  # noqa: F401
+        GetPlaybackKeyPairRequest,
+        GetPlaybackKeyPairRequestDict,
+        GetPlaybackKeyPairResponse,  # noqa: F401
+        GetPlaybackRestrictionPolicyRequest,
+        GetPlaybackRestrictionPolicyRequestDict,
+        GetPlaybackRestrictionPolicyResponse,  # noqa: F401
+        GetRecordingConfigurationRequest,
+        GetRecordingConfigurationRequestDict,
+        GetRecordingConfigurationResponse,  # noqa: F401
+        GetStreamKeyRequest,
+        GetStreamKeyRequestDict,
+        GetStreamKeyResponse,  # noqa: F401
+        GetStreamRequest,
+        GetStreamRequestDict,
+        GetStreamResponse,  # noqa: F401
+        GetStreamSessionRequest,
+        GetStreamSessionRequestDict,
+        GetStreamSessionResponse,  # noqa: F401
+        ImportPlaybackKeyPairRequest,
+        ImportPlaybackKeyPairRequestDict,
+        ImportPlaybackKeyPairResponse,  # noqa: F401
+        InsertAdBreakRequest,
+        InsertAdBreakRequestDict,
+        InsertAdBreakResponse,  # noqa: F401
+        ListAdConfigurationsRequest,
+        ListAdConfigurationsRequestDict,
+        ListAdConfigurationsResponse,  # noqa: F401
+        ListChannelsRequest,
+        ListChannelsRequestDict,
+        ListChannelsResponse,  # noqa: F401
+        ListFailoverSlateConfigurationsRequest,
+        ListFailoverSlateConfigurationsRequestDict,
+        ListFailoverSlateConfigurationsResponse,  # noqa: F401
+        ListPlaybackKeyPairsRequest,
+        ListPlaybackKeyPairsRequestDict,
+        ListPlaybackKeyPairsResponse,  # noqa: F401
+        ListPlaybackRestrictionPoliciesRequest,
+        ListPlaybackRestrictionPoliciesRequestDict,
+        ListPlaybackRestrictionPoliciesResponse,  # noqa: F401
+        ListRecordingConfigurationsRequest,
+        ListRecordingConfigurationsRequestDict,
+        ListRecordingConfigurationsResponse,  # noqa: F401
+        ListStreamKeysRequest,
+        ListStreamKeysRequestDict,
+        ListStreamKeysResponse,  # noqa: F401
+        ListStreamSessionsRequest,
+        ListStreamSessionsRequestDict,
+        ListStreamSessionsResponse,  # noqa: F401
+        ListStreamsRequest,
+        ListStreamsRequestDict,
+        ListStreamsResponse,  # noqa: F401
+        ListTagsForResourceRequest,
+        ListTagsForResourceRequestDict,
+        ListTagsForResourceResponse,  # noqa: F401
+        PutMetadataRequest,
+        PutMetadataRequestDict,
+        PutMetadataResponse,  # noqa: F401
+        StartViewerSessionRevocationRequest,
+        StartViewerSessionRevocationRequestDict,
+        StartViewerSessionRevocationResponse,  # noqa: F401
+        StopStreamRequest,
+        StopStreamRequestDict,
+        StopStreamResponse,  # noqa: F401
+        TagResourceRequest,
+        TagResourceRequestDict,
+        TagResourceResponse,  # noqa: F401
+        UntagResourceRequest,
+        UntagResourceRequestDict,
+        UntagResourceResponse,  # noqa: F401
+        UpdateAdConfigurationRequest,
+        UpdateAdConfigurationRequestDict,
+        UpdateAdConfigurationResponse,  # noqa: F401
+        UpdateChannelRequest,
+        UpdateChannelRequestDict,
+        UpdateChannelResponse,  # noqa: F401
+        UpdateFailoverSlateConfigurationRequest,
+        UpdateFailoverSlateConfigurationRequestDict,
+        UpdateFailoverSlateConfigurationResponse,  # noqa: F401
+        UpdatePlaybackRestrictionPolicyRequest,
+        UpdatePlaybackRestrictionPolicyRequestDict,
+        UpdatePlaybackRestrictionPolicyResponse,  # noqa: F401
+    )
+
+if TYPE_CHECKING:
+    BatchGetChannelParams: TypeAlias = BatchGetChannelRequestDict
+    """Keyword arguments of :class:`BatchGetChannelCommand`."""
 
 
-class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResponse]):
+class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelResponse"]):
     r"""Get up to 50 channels by ARN in one call; unknown ARNs come back in errors.
 
     Keyword arguments (the input's members):
@@ -175,11 +178,12 @@ class BatchGetChannelCommand(Command[BatchGetChannelRequest, BatchGetChannelResp
         super().__init__(input, **members)
 
 
-BatchGetStreamKeyParams: TypeAlias = BatchGetStreamKeyRequestDict
-"""Keyword arguments of :class:`BatchGetStreamKeyCommand`."""
+if TYPE_CHECKING:
+    BatchGetStreamKeyParams: TypeAlias = BatchGetStreamKeyRequestDict
+    """Keyword arguments of :class:`BatchGetStreamKeyCommand`."""
 
 
-class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamKeyResponse]):
+class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStreamKeyResponse"]):
     r"""Get up to 50 stream keys by ARN in one call, values included.
 
     Keyword arguments (the input's members):
@@ -202,11 +206,12 @@ class BatchGetStreamKeyCommand(Command[BatchGetStreamKeyRequest, BatchGetStreamK
         super().__init__(input, **members)
 
 
-BatchStartViewerSessionRevocationParams: TypeAlias = BatchStartViewerSessionRevocationRequestDict
-"""Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
+if TYPE_CHECKING:
+    BatchStartViewerSessionRevocationParams: TypeAlias = BatchStartViewerSessionRevocationRequestDict
+    """Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
 
 
-class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRevocationRequest, BatchStartViewerSessionRevocationResponse]):
+class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionRevocationRequest", "BatchStartViewerSessionRevocationResponse"]):
     r"""Revoke up to 20 viewer sessions at once.
 
     Keyword arguments (the input's members):
@@ -229,11 +234,12 @@ class BatchStartViewerSessionRevocationCommand(Command[BatchStartViewerSessionRe
         super().__init__(input, **members)
 
 
-CreateAdConfigurationParams: TypeAlias = CreateAdConfigurationRequestDict
-"""Keyword arguments of :class:`CreateAdConfigurationCommand`."""
+if TYPE_CHECKING:
+    CreateAdConfigurationParams: TypeAlias = CreateAdConfigurationRequestDict
+    """Keyword arguments of :class:`CreateAdConfigurationCommand`."""
 
 
-class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateAdConfigurationResponse]):
+class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "CreateAdConfigurationResponse"]):
     r"""Create an ad configuration that points at MediaTailor playback configurations.
 
     Keyword arguments (the input's members):
@@ -259,11 +265,12 @@ class CreateAdConfigurationCommand(Command[CreateAdConfigurationRequest, CreateA
         super().__init__(input, **members)
 
 
-CreateChannelParams: TypeAlias = CreateChannelRequestDict
-"""Keyword arguments of :class:`CreateChannelCommand`."""
+if TYPE_CHECKING:
+    CreateChannelParams: TypeAlias = CreateChannelRequestDict
+    """Keyword arguments of :class:`CreateChannelCommand`."""
 
 
-class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse]):
+class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelResponse"]):
     r"""Create a channel and its first stream key.
 
     Keyword arguments (the input's members):
@@ -298,11 +305,12 @@ class CreateChannelCommand(Command[CreateChannelRequest, CreateChannelResponse])
         super().__init__(input, **members)
 
 
-CreateFailoverSlateConfigurationParams: TypeAlias = CreateFailoverSlateConfigurationRequestDict
-"""Keyword arguments of :class:`CreateFailoverSlateConfigurationCommand`."""
+if TYPE_CHECKING:
+    CreateFailoverSlateConfigurationParams: TypeAlias = CreateFailoverSlateConfigurationRequestDict
+    """Keyword arguments of :class:`CreateFailoverSlateConfigurationCommand`."""
 
 
-class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigurationRequest, CreateFailoverSlateConfigurationResponse]):
+class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfigurationRequest", "CreateFailoverSlateConfigurationResponse"]):
     r"""Create a failover slate configuration for channels.
 
     Keyword arguments (the input's members):
@@ -329,11 +337,12 @@ class CreateFailoverSlateConfigurationCommand(Command[CreateFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-CreatePlaybackRestrictionPolicyParams: TypeAlias = CreatePlaybackRestrictionPolicyRequestDict
-"""Keyword arguments of :class:`CreatePlaybackRestrictionPolicyCommand`."""
+if TYPE_CHECKING:
+    CreatePlaybackRestrictionPolicyParams: TypeAlias = CreatePlaybackRestrictionPolicyRequestDict
+    """Keyword arguments of :class:`CreatePlaybackRestrictionPolicyCommand`."""
 
 
-class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPolicyRequest, CreatePlaybackRestrictionPolicyResponse]):
+class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionPolicyRequest", "CreatePlaybackRestrictionPolicyResponse"]):
     r"""Create a policy that limits playback by country and origin.
 
     Keyword arguments (the input's members):
@@ -360,11 +369,12 @@ class CreatePlaybackRestrictionPolicyCommand(Command[CreatePlaybackRestrictionPo
         super().__init__(input, **members)
 
 
-CreateRecordingConfigurationParams: TypeAlias = CreateRecordingConfigurationRequestDict
-"""Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
+if TYPE_CHECKING:
+    CreateRecordingConfigurationParams: TypeAlias = CreateRecordingConfigurationRequestDict
+    """Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
 
 
-class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRequest, CreateRecordingConfigurationResponse]):
+class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationRequest", "CreateRecordingConfigurationResponse"]):
     r"""Create a configuration that records streams to an S3 bucket.
 
     Keyword arguments (the input's members):
@@ -392,11 +402,12 @@ class CreateRecordingConfigurationCommand(Command[CreateRecordingConfigurationRe
         super().__init__(input, **members)
 
 
-CreateStreamKeyParams: TypeAlias = CreateStreamKeyRequestDict
-"""Keyword arguments of :class:`CreateStreamKeyCommand`."""
+if TYPE_CHECKING:
+    CreateStreamKeyParams: TypeAlias = CreateStreamKeyRequestDict
+    """Keyword arguments of :class:`CreateStreamKeyCommand`."""
 
 
-class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResponse]):
+class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyResponse"]):
     r"""Create a stream key for a channel that has none.
 
     Keyword arguments (the input's members):
@@ -420,11 +431,12 @@ class CreateStreamKeyCommand(Command[CreateStreamKeyRequest, CreateStreamKeyResp
         super().__init__(input, **members)
 
 
-DeleteAdConfigurationParams: TypeAlias = DeleteAdConfigurationRequestDict
-"""Keyword arguments of :class:`DeleteAdConfigurationCommand`."""
+if TYPE_CHECKING:
+    DeleteAdConfigurationParams: TypeAlias = DeleteAdConfigurationRequestDict
+    """Keyword arguments of :class:`DeleteAdConfigurationCommand`."""
 
 
-class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteAdConfigurationResponse]):
+class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "DeleteAdConfigurationResponse"]):
     r"""Delete an ad configuration.
 
     Keyword arguments (the input's members):
@@ -447,11 +459,12 @@ class DeleteAdConfigurationCommand(Command[DeleteAdConfigurationRequest, DeleteA
         super().__init__(input, **members)
 
 
-DeleteChannelParams: TypeAlias = DeleteChannelRequestDict
-"""Keyword arguments of :class:`DeleteChannelCommand`."""
+if TYPE_CHECKING:
+    DeleteChannelParams: TypeAlias = DeleteChannelRequestDict
+    """Keyword arguments of :class:`DeleteChannelCommand`."""
 
 
-class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse]):
+class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelResponse"]):
     r"""Delete a channel and its stream keys; the channel must be offline.
 
     Keyword arguments (the input's members):
@@ -474,11 +487,12 @@ class DeleteChannelCommand(Command[DeleteChannelRequest, DeleteChannelResponse])
         super().__init__(input, **members)
 
 
-DeleteFailoverSlateConfigurationParams: TypeAlias = DeleteFailoverSlateConfigurationRequestDict
-"""Keyword arguments of :class:`DeleteFailoverSlateConfigurationCommand`."""
+if TYPE_CHECKING:
+    DeleteFailoverSlateConfigurationParams: TypeAlias = DeleteFailoverSlateConfigurationRequestDict
+    """Keyword arguments of :class:`DeleteFailoverSlateConfigurationCommand`."""
 
 
-class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigurationRequest, DeleteFailoverSlateConfigurationResponse]):
+class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfigurationRequest", "DeleteFailoverSlateConfigurationResponse"]):
     r"""Delete a failover slate configuration.
 
     Keyword arguments (the input's members):
@@ -501,11 +515,12 @@ class DeleteFailoverSlateConfigurationCommand(Command[DeleteFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-DeletePlaybackKeyPairParams: TypeAlias = DeletePlaybackKeyPairRequestDict
-"""Keyword arguments of :class:`DeletePlaybackKeyPairCommand`."""
+if TYPE_CHECKING:
+    DeletePlaybackKeyPairParams: TypeAlias = DeletePlaybackKeyPairRequestDict
+    """Keyword arguments of :class:`DeletePlaybackKeyPairCommand`."""
 
 
-class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeletePlaybackKeyPairResponse]):
+class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "DeletePlaybackKeyPairResponse"]):
     r"""Delete a playback key pair; tokens it signed stop working.
 
     Keyword arguments (the input's members):
@@ -528,11 +543,12 @@ class DeletePlaybackKeyPairCommand(Command[DeletePlaybackKeyPairRequest, DeleteP
         super().__init__(input, **members)
 
 
-DeletePlaybackRestrictionPolicyParams: TypeAlias = DeletePlaybackRestrictionPolicyRequestDict
-"""Keyword arguments of :class:`DeletePlaybackRestrictionPolicyCommand`."""
+if TYPE_CHECKING:
+    DeletePlaybackRestrictionPolicyParams: TypeAlias = DeletePlaybackRestrictionPolicyRequestDict
+    """Keyword arguments of :class:`DeletePlaybackRestrictionPolicyCommand`."""
 
 
-class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPolicyRequest, DeletePlaybackRestrictionPolicyResponse]):
+class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionPolicyRequest", "DeletePlaybackRestrictionPolicyResponse"]):
     r"""Delete a playback restriction policy.
 
     Keyword arguments (the input's members):
@@ -555,11 +571,12 @@ class DeletePlaybackRestrictionPolicyCommand(Command[DeletePlaybackRestrictionPo
         super().__init__(input, **members)
 
 
-DeleteRecordingConfigurationParams: TypeAlias = DeleteRecordingConfigurationRequestDict
-"""Keyword arguments of :class:`DeleteRecordingConfigurationCommand`."""
+if TYPE_CHECKING:
+    DeleteRecordingConfigurationParams: TypeAlias = DeleteRecordingConfigurationRequestDict
+    """Keyword arguments of :class:`DeleteRecordingConfigurationCommand`."""
 
 
-class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRequest, DeleteRecordingConfigurationResponse]):
+class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationRequest", "DeleteRecordingConfigurationResponse"]):
     r"""Delete a recording configuration that no channel uses.
 
     Keyword arguments (the input's members):
@@ -582,11 +599,12 @@ class DeleteRecordingConfigurationCommand(Command[DeleteRecordingConfigurationRe
         super().__init__(input, **members)
 
 
-DeleteStreamKeyParams: TypeAlias = DeleteStreamKeyRequestDict
-"""Keyword arguments of :class:`DeleteStreamKeyCommand`."""
+if TYPE_CHECKING:
+    DeleteStreamKeyParams: TypeAlias = DeleteStreamKeyRequestDict
+    """Keyword arguments of :class:`DeleteStreamKeyCommand`."""
 
 
-class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResponse]):
+class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyResponse"]):
     r"""Delete a stream key; broadcasts using it stop being accepted.
 
     Keyword arguments (the input's members):
@@ -609,11 +627,12 @@ class DeleteStreamKeyCommand(Command[DeleteStreamKeyRequest, DeleteStreamKeyResp
         super().__init__(input, **members)
 
 
-GetAdConfigurationParams: TypeAlias = GetAdConfigurationRequestDict
-"""Keyword arguments of :class:`GetAdConfigurationCommand`."""
+if TYPE_CHECKING:
+    GetAdConfigurationParams: TypeAlias = GetAdConfigurationRequestDict
+    """Keyword arguments of :class:`GetAdConfigurationCommand`."""
 
 
-class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigurationResponse]):
+class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfigurationResponse"]):
     r"""Get an ad configuration by ARN.
 
     Keyword arguments (the input's members):
@@ -636,11 +655,12 @@ class GetAdConfigurationCommand(Command[GetAdConfigurationRequest, GetAdConfigur
         super().__init__(input, **members)
 
 
-GetChannelParams: TypeAlias = GetChannelRequestDict
-"""Keyword arguments of :class:`GetChannelCommand`."""
+if TYPE_CHECKING:
+    GetChannelParams: TypeAlias = GetChannelRequestDict
+    """Keyword arguments of :class:`GetChannelCommand`."""
 
 
-class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
+class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
     r"""Get a channel's configuration by ARN.
 
     Keyword arguments (the input's members):
@@ -663,11 +683,12 @@ class GetChannelCommand(Command[GetChannelRequest, GetChannelResponse]):
         super().__init__(input, **members)
 
 
-GetFailoverSlateConfigurationParams: TypeAlias = GetFailoverSlateConfigurationRequestDict
-"""Keyword arguments of :class:`GetFailoverSlateConfigurationCommand`."""
+if TYPE_CHECKING:
+    GetFailoverSlateConfigurationParams: TypeAlias = GetFailoverSlateConfigurationRequestDict
+    """Keyword arguments of :class:`GetFailoverSlateConfigurationCommand`."""
 
 
-class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfigurationRequest, GetFailoverSlateConfigurationResponse]):
+class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfigurationRequest", "GetFailoverSlateConfigurationResponse"]):
     r"""Get a failover slate configuration by ARN.
 
     Keyword arguments (the input's members):
@@ -690,11 +711,12 @@ class GetFailoverSlateConfigurationCommand(Command[GetFailoverSlateConfiguration
         super().__init__(input, **members)
 
 
-GetPlaybackKeyPairParams: TypeAlias = GetPlaybackKeyPairRequestDict
-"""Keyword arguments of :class:`GetPlaybackKeyPairCommand`."""
+if TYPE_CHECKING:
+    GetPlaybackKeyPairParams: TypeAlias = GetPlaybackKeyPairRequestDict
+    """Keyword arguments of :class:`GetPlaybackKeyPairCommand`."""
 
 
-class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKeyPairResponse]):
+class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybackKeyPairResponse"]):
     r"""Get a playback key pair's name, fingerprint and tags by ARN.
 
     Keyword arguments (the input's members):
@@ -717,11 +739,12 @@ class GetPlaybackKeyPairCommand(Command[GetPlaybackKeyPairRequest, GetPlaybackKe
         super().__init__(input, **members)
 
 
-GetPlaybackRestrictionPolicyParams: TypeAlias = GetPlaybackRestrictionPolicyRequestDict
-"""Keyword arguments of :class:`GetPlaybackRestrictionPolicyCommand`."""
+if TYPE_CHECKING:
+    GetPlaybackRestrictionPolicyParams: TypeAlias = GetPlaybackRestrictionPolicyRequestDict
+    """Keyword arguments of :class:`GetPlaybackRestrictionPolicyCommand`."""
 
 
-class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRequest, GetPlaybackRestrictionPolicyResponse]):
+class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyRequest", "GetPlaybackRestrictionPolicyResponse"]):
     r"""Get a playback restriction policy by ARN.
 
     Keyword arguments (the input's members):
@@ -744,11 +767,12 @@ class GetPlaybackRestrictionPolicyCommand(Command[GetPlaybackRestrictionPolicyRe
         super().__init__(input, **members)
 
 
-GetRecordingConfigurationParams: TypeAlias = GetRecordingConfigurationRequestDict
-"""Keyword arguments of :class:`GetRecordingConfigurationCommand`."""
+if TYPE_CHECKING:
+    GetRecordingConfigurationParams: TypeAlias = GetRecordingConfigurationRequestDict
+    """Keyword arguments of :class:`GetRecordingConfigurationCommand`."""
 
 
-class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest, GetRecordingConfigurationResponse]):
+class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest", "GetRecordingConfigurationResponse"]):
     r"""Get a recording configuration by ARN.
 
     Keyword arguments (the input's members):
@@ -771,11 +795,12 @@ class GetRecordingConfigurationCommand(Command[GetRecordingConfigurationRequest,
         super().__init__(input, **members)
 
 
-GetStreamParams: TypeAlias = GetStreamRequestDict
-"""Keyword arguments of :class:`GetStreamCommand`."""
+if TYPE_CHECKING:
+    GetStreamParams: TypeAlias = GetStreamRequestDict
+    """Keyword arguments of :class:`GetStreamCommand`."""
 
 
-class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
+class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
     r"""Get the live stream of a channel; fails when the channel is not broadcasting.
 
     Keyword arguments (the input's members):
@@ -798,11 +823,12 @@ class GetStreamCommand(Command[GetStreamRequest, GetStreamResponse]):
         super().__init__(input, **members)
 
 
-GetStreamKeyParams: TypeAlias = GetStreamKeyRequestDict
-"""Keyword arguments of :class:`GetStreamKeyCommand`."""
+if TYPE_CHECKING:
+    GetStreamKeyParams: TypeAlias = GetStreamKeyRequestDict
+    """Keyword arguments of :class:`GetStreamKeyCommand`."""
 
 
-class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
+class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]):
     r"""Get a stream key, value included, by ARN.
 
     Keyword arguments (the input's members):
@@ -825,11 +851,12 @@ class GetStreamKeyCommand(Command[GetStreamKeyRequest, GetStreamKeyResponse]):
         super().__init__(input, **members)
 
 
-GetStreamSessionParams: TypeAlias = GetStreamSessionRequestDict
-"""Keyword arguments of :class:`GetStreamSessionCommand`."""
+if TYPE_CHECKING:
+    GetStreamSessionParams: TypeAlias = GetStreamSessionRequestDict
+    """Keyword arguments of :class:`GetStreamSessionCommand`."""
 
 
-class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionResponse]):
+class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessionResponse"]):
     r"""Get one broadcast session of a channel (the latest when no stream id is given).
 
     Keyword arguments (the input's members):
@@ -853,11 +880,12 @@ class GetStreamSessionCommand(Command[GetStreamSessionRequest, GetStreamSessionR
         super().__init__(input, **members)
 
 
-ImportPlaybackKeyPairParams: TypeAlias = ImportPlaybackKeyPairRequestDict
-"""Keyword arguments of :class:`ImportPlaybackKeyPairCommand`."""
+if TYPE_CHECKING:
+    ImportPlaybackKeyPairParams: TypeAlias = ImportPlaybackKeyPairRequestDict
+    """Keyword arguments of :class:`ImportPlaybackKeyPairCommand`."""
 
 
-class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportPlaybackKeyPairResponse]):
+class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "ImportPlaybackKeyPairResponse"]):
     r"""Import the public half of a key pair used to sign playback tokens.
 
     Keyword arguments (the input's members):
@@ -882,11 +910,12 @@ class ImportPlaybackKeyPairCommand(Command[ImportPlaybackKeyPairRequest, ImportP
         super().__init__(input, **members)
 
 
-InsertAdBreakParams: TypeAlias = InsertAdBreakRequestDict
-"""Keyword arguments of :class:`InsertAdBreakCommand`."""
+if TYPE_CHECKING:
+    InsertAdBreakParams: TypeAlias = InsertAdBreakRequestDict
+    """Keyword arguments of :class:`InsertAdBreakCommand`."""
 
 
-class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse]):
+class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakResponse"]):
     r"""Insert an ad break into a live stream.
 
     Keyword arguments (the input's members):
@@ -912,11 +941,12 @@ class InsertAdBreakCommand(Command[InsertAdBreakRequest, InsertAdBreakResponse])
         super().__init__(input, **members)
 
 
-ListAdConfigurationsParams: TypeAlias = ListAdConfigurationsRequestDict
-"""Keyword arguments of :class:`ListAdConfigurationsCommand`."""
+if TYPE_CHECKING:
+    ListAdConfigurationsParams: TypeAlias = ListAdConfigurationsRequestDict
+    """Keyword arguments of :class:`ListAdConfigurationsCommand`."""
 
 
-class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdConfigurationsResponse]):
+class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAdConfigurationsResponse"]):
     r"""List ad configurations, one page at a time.
 
     Keyword arguments (the input's members):
@@ -940,11 +970,12 @@ class ListAdConfigurationsCommand(Command[ListAdConfigurationsRequest, ListAdCon
         super().__init__(input, **members)
 
 
-ListChannelsParams: TypeAlias = ListChannelsRequestDict
-"""Keyword arguments of :class:`ListChannelsCommand`."""
+if TYPE_CHECKING:
+    ListChannelsParams: TypeAlias = ListChannelsRequestDict
+    """Keyword arguments of :class:`ListChannelsCommand`."""
 
 
-class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
+class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]):
     r"""List channels, optionally filtered by name or by an attached resource.
 
     Keyword arguments (the input's members):
@@ -973,11 +1004,12 @@ class ListChannelsCommand(Command[ListChannelsRequest, ListChannelsResponse]):
         super().__init__(input, **members)
 
 
-ListFailoverSlateConfigurationsParams: TypeAlias = ListFailoverSlateConfigurationsRequestDict
-"""Keyword arguments of :class:`ListFailoverSlateConfigurationsCommand`."""
+if TYPE_CHECKING:
+    ListFailoverSlateConfigurationsParams: TypeAlias = ListFailoverSlateConfigurationsRequestDict
+    """Keyword arguments of :class:`ListFailoverSlateConfigurationsCommand`."""
 
 
-class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurationsRequest, ListFailoverSlateConfigurationsResponse]):
+class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigurationsRequest", "ListFailoverSlateConfigurationsResponse"]):
     r"""List failover slate configurations, one page at a time.
 
     Keyword arguments (the input's members):
@@ -1001,11 +1033,12 @@ class ListFailoverSlateConfigurationsCommand(Command[ListFailoverSlateConfigurat
         super().__init__(input, **members)
 
 
-ListPlaybackKeyPairsParams: TypeAlias = ListPlaybackKeyPairsRequestDict
-"""Keyword arguments of :class:`ListPlaybackKeyPairsCommand`."""
+if TYPE_CHECKING:
+    ListPlaybackKeyPairsParams: TypeAlias = ListPlaybackKeyPairsRequestDict
+    """Keyword arguments of :class:`ListPlaybackKeyPairsCommand`."""
 
 
-class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlaybackKeyPairsResponse]):
+class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPlaybackKeyPairsResponse"]):
     r"""List playback key pairs, one page at a time.
 
     Keyword arguments (the input's members):
@@ -1029,11 +1062,12 @@ class ListPlaybackKeyPairsCommand(Command[ListPlaybackKeyPairsRequest, ListPlayb
         super().__init__(input, **members)
 
 
-ListPlaybackRestrictionPoliciesParams: TypeAlias = ListPlaybackRestrictionPoliciesRequestDict
-"""Keyword arguments of :class:`ListPlaybackRestrictionPoliciesCommand`."""
+if TYPE_CHECKING:
+    ListPlaybackRestrictionPoliciesParams: TypeAlias = ListPlaybackRestrictionPoliciesRequestDict
+    """Keyword arguments of :class:`ListPlaybackRestrictionPoliciesCommand`."""
 
 
-class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoliciesRequest, ListPlaybackRestrictionPoliciesResponse]):
+class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPoliciesRequest", "ListPlaybackRestrictionPoliciesResponse"]):
     r"""List playback restriction policies, one page at a time.
 
     Keyword arguments (the input's members):
@@ -1057,11 +1091,12 @@ class ListPlaybackRestrictionPoliciesCommand(Command[ListPlaybackRestrictionPoli
         super().__init__(input, **members)
 
 
-ListRecordingConfigurationsParams: TypeAlias = ListRecordingConfigurationsRequestDict
-"""Keyword arguments of :class:`ListRecordingConfigurationsCommand`."""
+if TYPE_CHECKING:
+    ListRecordingConfigurationsParams: TypeAlias = ListRecordingConfigurationsRequestDict
+    """Keyword arguments of :class:`ListRecordingConfigurationsCommand`."""
 
 
-class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequest, ListRecordingConfigurationsResponse]):
+class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsRequest", "ListRecordingConfigurationsResponse"]):
     r"""List recording configurations, one page at a time.
 
     Keyword arguments (the input's members):
@@ -1085,11 +1120,12 @@ class ListRecordingConfigurationsCommand(Command[ListRecordingConfigurationsRequ
         super().__init__(input, **members)
 
 
-ListStreamKeysParams: TypeAlias = ListStreamKeysRequestDict
-"""Keyword arguments of :class:`ListStreamKeysCommand`."""
+if TYPE_CHECKING:
+    ListStreamKeysParams: TypeAlias = ListStreamKeysRequestDict
+    """Keyword arguments of :class:`ListStreamKeysCommand`."""
 
 
-class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysResponse]):
+class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResponse"]):
     r"""List the stream keys of a channel.
 
     Keyword arguments (the input's members):
@@ -1114,11 +1150,12 @@ class ListStreamKeysCommand(Command[ListStreamKeysRequest, ListStreamKeysRespons
         super().__init__(input, **members)
 
 
-ListStreamSessionsParams: TypeAlias = ListStreamSessionsRequestDict
-"""Keyword arguments of :class:`ListStreamSessionsCommand`."""
+if TYPE_CHECKING:
+    ListStreamSessionsParams: TypeAlias = ListStreamSessionsRequestDict
+    """Keyword arguments of :class:`ListStreamSessionsCommand`."""
 
 
-class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSessionsResponse]):
+class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStreamSessionsResponse"]):
     r"""List a channel's broadcast sessions, newest first.
 
     Keyword arguments (the input's members):
@@ -1143,11 +1180,12 @@ class ListStreamSessionsCommand(Command[ListStreamSessionsRequest, ListStreamSes
         super().__init__(input, **members)
 
 
-ListStreamsParams: TypeAlias = ListStreamsRequestDict
-"""Keyword arguments of :class:`ListStreamsCommand`."""
+if TYPE_CHECKING:
+    ListStreamsParams: TypeAlias = ListStreamsRequestDict
+    """Keyword arguments of :class:`ListStreamsCommand`."""
 
 
-class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
+class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
     r"""List live streams, optionally filtered by health.
 
     Keyword arguments (the input's members):
@@ -1172,11 +1210,12 @@ class ListStreamsCommand(Command[ListStreamsRequest, ListStreamsResponse]):
         super().__init__(input, **members)
 
 
-ListTagsForResourceParams: TypeAlias = ListTagsForResourceRequestDict
-"""Keyword arguments of :class:`ListTagsForResourceCommand`."""
+if TYPE_CHECKING:
+    ListTagsForResourceParams: TypeAlias = ListTagsForResourceRequestDict
+    """Keyword arguments of :class:`ListTagsForResourceCommand`."""
 
 
-class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsForResourceResponse]):
+class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTagsForResourceResponse"]):
     r"""List the tags of an IVS resource.
 
     Keyword arguments (the input's members):
@@ -1199,11 +1238,12 @@ class ListTagsForResourceCommand(Command[ListTagsForResourceRequest, ListTagsFor
         super().__init__(input, **members)
 
 
-PutMetadataParams: TypeAlias = PutMetadataRequestDict
-"""Keyword arguments of :class:`PutMetadataCommand`."""
+if TYPE_CHECKING:
+    PutMetadataParams: TypeAlias = PutMetadataRequestDict
+    """Keyword arguments of :class:`PutMetadataCommand`."""
 
 
-class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
+class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
     r"""Insert timed metadata into a live stream.
 
     Keyword arguments (the input's members):
@@ -1227,11 +1267,12 @@ class PutMetadataCommand(Command[PutMetadataRequest, PutMetadataResponse]):
         super().__init__(input, **members)
 
 
-StartViewerSessionRevocationParams: TypeAlias = StartViewerSessionRevocationRequestDict
-"""Keyword arguments of :class:`StartViewerSessionRevocationCommand`."""
+if TYPE_CHECKING:
+    StartViewerSessionRevocationParams: TypeAlias = StartViewerSessionRevocationRequestDict
+    """Keyword arguments of :class:`StartViewerSessionRevocationCommand`."""
 
 
-class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRequest, StartViewerSessionRevocationResponse]):
+class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationRequest", "StartViewerSessionRevocationResponse"]):
     r"""Revoke a viewer's playback sessions on a channel.
 
     Keyword arguments (the input's members):
@@ -1256,11 +1297,12 @@ class StartViewerSessionRevocationCommand(Command[StartViewerSessionRevocationRe
         super().__init__(input, **members)
 
 
-StopStreamParams: TypeAlias = StopStreamRequestDict
-"""Keyword arguments of :class:`StopStreamCommand`."""
+if TYPE_CHECKING:
+    StopStreamParams: TypeAlias = StopStreamRequestDict
+    """Keyword arguments of :class:`StopStreamCommand`."""
 
 
-class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
+class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
     r"""Disconnect the broadcaster of a live stream.
 
     Keyword arguments (the input's members):
@@ -1283,11 +1325,12 @@ class StopStreamCommand(Command[StopStreamRequest, StopStreamResponse]):
         super().__init__(input, **members)
 
 
-TagResourceParams: TypeAlias = TagResourceRequestDict
-"""Keyword arguments of :class:`TagResourceCommand`."""
+if TYPE_CHECKING:
+    TagResourceParams: TypeAlias = TagResourceRequestDict
+    """Keyword arguments of :class:`TagResourceCommand`."""
 
 
-class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
+class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
     r"""Add or overwrite tags on an IVS resource.
 
     Keyword arguments (the input's members):
@@ -1311,11 +1354,12 @@ class TagResourceCommand(Command[TagResourceRequest, TagResourceResponse]):
         super().__init__(input, **members)
 
 
-UntagResourceParams: TypeAlias = UntagResourceRequestDict
-"""Keyword arguments of :class:`UntagResourceCommand`."""
+if TYPE_CHECKING:
+    UntagResourceParams: TypeAlias = UntagResourceRequestDict
+    """Keyword arguments of :class:`UntagResourceCommand`."""
 
 
-class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse]):
+class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceResponse"]):
     r"""Remove tags from an IVS resource.
 
     Keyword arguments (the input's members):
@@ -1339,11 +1383,12 @@ class UntagResourceCommand(Command[UntagResourceRequest, UntagResourceResponse])
         super().__init__(input, **members)
 
 
-UpdateAdConfigurationParams: TypeAlias = UpdateAdConfigurationRequestDict
-"""Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
+if TYPE_CHECKING:
+    UpdateAdConfigurationParams: TypeAlias = UpdateAdConfigurationRequestDict
+    """Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
 
 
-class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateAdConfigurationResponse]):
+class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "UpdateAdConfigurationResponse"]):
     r"""Change an ad configuration.
 
     Keyword arguments (the input's members):
@@ -1369,11 +1414,12 @@ class UpdateAdConfigurationCommand(Command[UpdateAdConfigurationRequest, UpdateA
         super().__init__(input, **members)
 
 
-UpdateChannelParams: TypeAlias = UpdateChannelRequestDict
-"""Keyword arguments of :class:`UpdateChannelCommand`."""
+if TYPE_CHECKING:
+    UpdateChannelParams: TypeAlias = UpdateChannelRequestDict
+    """Keyword arguments of :class:`UpdateChannelCommand`."""
 
 
-class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse]):
+class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelResponse"]):
     r"""Change a channel's configuration; the channel must be offline.
 
     Keyword arguments (the input's members):
@@ -1408,11 +1454,12 @@ class UpdateChannelCommand(Command[UpdateChannelRequest, UpdateChannelResponse])
         super().__init__(input, **members)
 
 
-UpdateFailoverSlateConfigurationParams: TypeAlias = UpdateFailoverSlateConfigurationRequestDict
-"""Keyword arguments of :class:`UpdateFailoverSlateConfigurationCommand`."""
+if TYPE_CHECKING:
+    UpdateFailoverSlateConfigurationParams: TypeAlias = UpdateFailoverSlateConfigurationRequestDict
+    """Keyword arguments of :class:`UpdateFailoverSlateConfigurationCommand`."""
 
 
-class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigurationRequest, UpdateFailoverSlateConfigurationResponse]):
+class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfigurationRequest", "UpdateFailoverSlateConfigurationResponse"]):
     r"""Change a failover slate configuration.
 
     Keyword arguments (the input's members):
@@ -1439,11 +1486,12 @@ class UpdateFailoverSlateConfigurationCommand(Command[UpdateFailoverSlateConfigu
         super().__init__(input, **members)
 
 
-UpdatePlaybackRestrictionPolicyParams: TypeAlias = UpdatePlaybackRestrictionPolicyRequestDict
-"""Keyword arguments of :class:`UpdatePlaybackRestrictionPolicyCommand`."""
+if TYPE_CHECKING:
+    UpdatePlaybackRestrictionPolicyParams: TypeAlias = UpdatePlaybackRestrictionPolicyRequestDict
+    """Keyword arguments of :class:`UpdatePlaybackRestrictionPolicyCommand`."""
 
 
-class UpdatePlaybackRestrictionPolicyCommand(Command[UpdatePlaybackRestrictionPolicyRequest, UpdatePlaybackRestrictionPolicyResponse]):
+class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionPolicyRequest", "UpdatePlaybackRestrictionPolicyResponse"]):
     r"""Change a playback restriction policy.
 
     Keyword arguments (the input's members):
@@ -1518,6 +1566,66 @@ OPERATIONS: dict[str, Operation] = {
     "UpdateFailoverSlateConfiguration": UpdateFailoverSlateConfigurationCommand.operation,
     "UpdatePlaybackRestrictionPolicy": UpdatePlaybackRestrictionPolicyCommand.operation,
 }
+
+# Each operation's Params alias: its input TypedDict, loaded on first use.
+LAZY = {
+    "BatchGetChannelParams": "BatchGetChannelRequestDict",
+    "BatchGetStreamKeyParams": "BatchGetStreamKeyRequestDict",
+    "BatchStartViewerSessionRevocationParams": "BatchStartViewerSessionRevocationRequestDict",
+    "CreateAdConfigurationParams": "CreateAdConfigurationRequestDict",
+    "CreateChannelParams": "CreateChannelRequestDict",
+    "CreateFailoverSlateConfigurationParams": "CreateFailoverSlateConfigurationRequestDict",
+    "CreatePlaybackRestrictionPolicyParams": "CreatePlaybackRestrictionPolicyRequestDict",
+    "CreateRecordingConfigurationParams": "CreateRecordingConfigurationRequestDict",
+    "CreateStreamKeyParams": "CreateStreamKeyRequestDict",
+    "DeleteAdConfigurationParams": "DeleteAdConfigurationRequestDict",
+    "DeleteChannelParams": "DeleteChannelRequestDict",
+    "DeleteFailoverSlateConfigurationParams": "DeleteFailoverSlateConfigurationRequestDict",
+    "DeletePlaybackKeyPairParams": "DeletePlaybackKeyPairRequestDict",
+    "DeletePlaybackRestrictionPolicyParams": "DeletePlaybackRestrictionPolicyRequestDict",
+    "DeleteRecordingConfigurationParams": "DeleteRecordingConfigurationRequestDict",
+    "DeleteStreamKeyParams": "DeleteStreamKeyRequestDict",
+    "GetAdConfigurationParams": "GetAdConfigurationRequestDict",
+    "GetChannelParams": "GetChannelRequestDict",
+    "GetFailoverSlateConfigurationParams": "GetFailoverSlateConfigurationRequestDict",
+    "GetPlaybackKeyPairParams": "GetPlaybackKeyPairRequestDict",
+    "GetPlaybackRestrictionPolicyParams": "GetPlaybackRestrictionPolicyRequestDict",
+    "GetRecordingConfigurationParams": "GetRecordingConfigurationRequestDict",
+    "GetStreamKeyParams": "GetStreamKeyRequestDict",
+    "GetStreamParams": "GetStreamRequestDict",
+    "GetStreamSessionParams": "GetStreamSessionRequestDict",
+    "ImportPlaybackKeyPairParams": "ImportPlaybackKeyPairRequestDict",
+    "InsertAdBreakParams": "InsertAdBreakRequestDict",
+    "ListAdConfigurationsParams": "ListAdConfigurationsRequestDict",
+    "ListChannelsParams": "ListChannelsRequestDict",
+    "ListFailoverSlateConfigurationsParams": "ListFailoverSlateConfigurationsRequestDict",
+    "ListPlaybackKeyPairsParams": "ListPlaybackKeyPairsRequestDict",
+    "ListPlaybackRestrictionPoliciesParams": "ListPlaybackRestrictionPoliciesRequestDict",
+    "ListRecordingConfigurationsParams": "ListRecordingConfigurationsRequestDict",
+    "ListStreamKeysParams": "ListStreamKeysRequestDict",
+    "ListStreamSessionsParams": "ListStreamSessionsRequestDict",
+    "ListStreamsParams": "ListStreamsRequestDict",
+    "ListTagsForResourceParams": "ListTagsForResourceRequestDict",
+    "PutMetadataParams": "PutMetadataRequestDict",
+    "StartViewerSessionRevocationParams": "StartViewerSessionRevocationRequestDict",
+    "StopStreamParams": "StopStreamRequestDict",
+    "TagResourceParams": "TagResourceRequestDict",
+    "UntagResourceParams": "UntagResourceRequestDict",
+    "UpdateAdConfigurationParams": "UpdateAdConfigurationRequestDict",
+    "UpdateChannelParams": "UpdateChannelRequestDict",
+    "UpdateFailoverSlateConfigurationParams": "UpdateFailoverSlateConfigurationRequestDict",
+    "UpdatePlaybackRestrictionPolicyParams": "UpdatePlaybackRestrictionPolicyRequestDict",
+}
+
+if not TYPE_CHECKING:  # for type checkers the aliases above are plain
+
+    def __getattr__(name: str) -> Any:
+        target = LAZY.get(name)
+        if target is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(models, target)
+        globals()[name] = value
+        return value
 
 __all__ = [
     "BatchGetChannelCommand",

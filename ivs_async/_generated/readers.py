@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivs_async._generated import models as _m
-from ivs_async._model import ResponseMetadata as _ResponseMetadata
+from ivs_async._schema import ModelIndex
 from ivs_async._wire import parse_timestamp as _timestamp
 
 _ChannelLatencyMode: Callable[[str, str], Any] = _m.ChannelLatencyMode._value2member_map_.get
@@ -199,39 +199,10 @@ _AudioConfiguration__track = _m.AudioConfiguration.__dict__["track"].__set__
 _BatchError__arn = _m.BatchError.__dict__["arn"].__set__
 _BatchError__code = _m.BatchError.__dict__["code"].__set__
 _BatchError__message = _m.BatchError.__dict__["message"].__set__
-_BatchGetChannelResponse__access_control_allow_origin = _m.BatchGetChannelResponse.__dict__["access_control_allow_origin"].__set__
-_BatchGetChannelResponse__access_control_expose_headers = _m.BatchGetChannelResponse.__dict__["access_control_expose_headers"].__set__
-_BatchGetChannelResponse__cache_control = _m.BatchGetChannelResponse.__dict__["cache_control"].__set__
-_BatchGetChannelResponse__channels = _m.BatchGetChannelResponse.__dict__["channels"].__set__
-_BatchGetChannelResponse__content_security_policy = _m.BatchGetChannelResponse.__dict__["content_security_policy"].__set__
-_BatchGetChannelResponse__errors = _m.BatchGetChannelResponse.__dict__["errors"].__set__
-_BatchGetChannelResponse__strict_transport_security = _m.BatchGetChannelResponse.__dict__["strict_transport_security"].__set__
-_BatchGetChannelResponse__x_content_type_options = _m.BatchGetChannelResponse.__dict__["x_content_type_options"].__set__
-_BatchGetChannelResponse__x_frame_options = _m.BatchGetChannelResponse.__dict__["x_frame_options"].__set__
-_BatchGetChannelResponse__metadata = _m.BatchGetChannelResponse.__dict__["metadata"].__set__
-_BatchGetStreamKeyResponse__access_control_allow_origin = _m.BatchGetStreamKeyResponse.__dict__["access_control_allow_origin"].__set__
-_BatchGetStreamKeyResponse__access_control_expose_headers = _m.BatchGetStreamKeyResponse.__dict__["access_control_expose_headers"].__set__
-_BatchGetStreamKeyResponse__cache_control = _m.BatchGetStreamKeyResponse.__dict__["cache_control"].__set__
-_BatchGetStreamKeyResponse__content_security_policy = _m.BatchGetStreamKeyResponse.__dict__["content_security_policy"].__set__
-_BatchGetStreamKeyResponse__errors = _m.BatchGetStreamKeyResponse.__dict__["errors"].__set__
-_BatchGetStreamKeyResponse__stream_keys = _m.BatchGetStreamKeyResponse.__dict__["stream_keys"].__set__
-_BatchGetStreamKeyResponse__strict_transport_security = _m.BatchGetStreamKeyResponse.__dict__["strict_transport_security"].__set__
-_BatchGetStreamKeyResponse__x_content_type_options = _m.BatchGetStreamKeyResponse.__dict__["x_content_type_options"].__set__
-_BatchGetStreamKeyResponse__x_frame_options = _m.BatchGetStreamKeyResponse.__dict__["x_frame_options"].__set__
-_BatchGetStreamKeyResponse__metadata = _m.BatchGetStreamKeyResponse.__dict__["metadata"].__set__
 _BatchStartViewerSessionRevocationError__channel_arn = _m.BatchStartViewerSessionRevocationError.__dict__["channel_arn"].__set__
 _BatchStartViewerSessionRevocationError__code = _m.BatchStartViewerSessionRevocationError.__dict__["code"].__set__
 _BatchStartViewerSessionRevocationError__message = _m.BatchStartViewerSessionRevocationError.__dict__["message"].__set__
 _BatchStartViewerSessionRevocationError__viewer_id = _m.BatchStartViewerSessionRevocationError.__dict__["viewer_id"].__set__
-_BatchStartViewerSessionRevocationResponse__access_control_allow_origin = _m.BatchStartViewerSessionRevocationResponse.__dict__["access_control_allow_origin"].__set__
-_BatchStartViewerSessionRevocationResponse__access_control_expose_headers = _m.BatchStartViewerSessionRevocationResponse.__dict__["access_control_expose_headers"].__set__
-_BatchStartViewerSessionRevocationResponse__cache_control = _m.BatchStartViewerSessionRevocationResponse.__dict__["cache_control"].__set__
-_BatchStartViewerSessionRevocationResponse__content_security_policy = _m.BatchStartViewerSessionRevocationResponse.__dict__["content_security_policy"].__set__
-_BatchStartViewerSessionRevocationResponse__errors = _m.BatchStartViewerSessionRevocationResponse.__dict__["errors"].__set__
-_BatchStartViewerSessionRevocationResponse__strict_transport_security = _m.BatchStartViewerSessionRevocationResponse.__dict__["strict_transport_security"].__set__
-_BatchStartViewerSessionRevocationResponse__x_content_type_options = _m.BatchStartViewerSessionRevocationResponse.__dict__["x_content_type_options"].__set__
-_BatchStartViewerSessionRevocationResponse__x_frame_options = _m.BatchStartViewerSessionRevocationResponse.__dict__["x_frame_options"].__set__
-_BatchStartViewerSessionRevocationResponse__metadata = _m.BatchStartViewerSessionRevocationResponse.__dict__["metadata"].__set__
 _Channel__ad_configuration_arn = _m.Channel.__dict__["ad_configuration_arn"].__set__
 _Channel__arn = _m.Channel.__dict__["arn"].__set__
 _Channel__authorized = _m.Channel.__dict__["authorized"].__set__
@@ -261,26 +232,6 @@ _ChannelSummary__preset = _m.ChannelSummary.__dict__["preset"].__set__
 _ChannelSummary__recording_configuration_arn = _m.ChannelSummary.__dict__["recording_configuration_arn"].__set__
 _ChannelSummary__tags = _m.ChannelSummary.__dict__["tags"].__set__
 _ChannelSummary__type = _m.ChannelSummary.__dict__["type"].__set__
-_CreateAdConfigurationResponse__ad_configuration = _m.CreateAdConfigurationResponse.__dict__["ad_configuration"].__set__
-_CreateAdConfigurationResponse__metadata = _m.CreateAdConfigurationResponse.__dict__["metadata"].__set__
-_CreateChannelResponse__channel = _m.CreateChannelResponse.__dict__["channel"].__set__
-_CreateChannelResponse__stream_key = _m.CreateChannelResponse.__dict__["stream_key"].__set__
-_CreateChannelResponse__metadata = _m.CreateChannelResponse.__dict__["metadata"].__set__
-_CreateFailoverSlateConfigurationResponse__failover_slate_configuration = _m.CreateFailoverSlateConfigurationResponse.__dict__["failover_slate_configuration"].__set__
-_CreateFailoverSlateConfigurationResponse__metadata = _m.CreateFailoverSlateConfigurationResponse.__dict__["metadata"].__set__
-_CreatePlaybackRestrictionPolicyResponse__playback_restriction_policy = _m.CreatePlaybackRestrictionPolicyResponse.__dict__["playback_restriction_policy"].__set__
-_CreatePlaybackRestrictionPolicyResponse__metadata = _m.CreatePlaybackRestrictionPolicyResponse.__dict__["metadata"].__set__
-_CreateRecordingConfigurationResponse__recording_configuration = _m.CreateRecordingConfigurationResponse.__dict__["recording_configuration"].__set__
-_CreateRecordingConfigurationResponse__metadata = _m.CreateRecordingConfigurationResponse.__dict__["metadata"].__set__
-_CreateStreamKeyResponse__stream_key = _m.CreateStreamKeyResponse.__dict__["stream_key"].__set__
-_CreateStreamKeyResponse__metadata = _m.CreateStreamKeyResponse.__dict__["metadata"].__set__
-_DeleteAdConfigurationResponse__metadata = _m.DeleteAdConfigurationResponse.__dict__["metadata"].__set__
-_DeleteChannelResponse__metadata = _m.DeleteChannelResponse.__dict__["metadata"].__set__
-_DeleteFailoverSlateConfigurationResponse__metadata = _m.DeleteFailoverSlateConfigurationResponse.__dict__["metadata"].__set__
-_DeletePlaybackKeyPairResponse__metadata = _m.DeletePlaybackKeyPairResponse.__dict__["metadata"].__set__
-_DeletePlaybackRestrictionPolicyResponse__metadata = _m.DeletePlaybackRestrictionPolicyResponse.__dict__["metadata"].__set__
-_DeleteRecordingConfigurationResponse__metadata = _m.DeleteRecordingConfigurationResponse.__dict__["metadata"].__set__
-_DeleteStreamKeyResponse__metadata = _m.DeleteStreamKeyResponse.__dict__["metadata"].__set__
 _DestinationConfiguration__s3 = _m.DestinationConfiguration.__dict__["s3"].__set__
 _FailoverSlateConfiguration__activation_threshold_seconds = _m.FailoverSlateConfiguration.__dict__["activation_threshold_seconds"].__set__
 _FailoverSlateConfiguration__arn = _m.FailoverSlateConfiguration.__dict__["arn"].__set__
@@ -296,62 +247,10 @@ _FailoverSlateConfigurationSummary__min_slate_display_seconds = _m.FailoverSlate
 _FailoverSlateConfigurationSummary__name = _m.FailoverSlateConfigurationSummary.__dict__["name"].__set__
 _FailoverSlateConfigurationSummary__state = _m.FailoverSlateConfigurationSummary.__dict__["state"].__set__
 _FailoverSlateConfigurationSummary__tags = _m.FailoverSlateConfigurationSummary.__dict__["tags"].__set__
-_GetAdConfigurationResponse__ad_configuration = _m.GetAdConfigurationResponse.__dict__["ad_configuration"].__set__
-_GetAdConfigurationResponse__metadata = _m.GetAdConfigurationResponse.__dict__["metadata"].__set__
-_GetChannelResponse__channel = _m.GetChannelResponse.__dict__["channel"].__set__
-_GetChannelResponse__metadata = _m.GetChannelResponse.__dict__["metadata"].__set__
-_GetFailoverSlateConfigurationResponse__failover_slate_configuration = _m.GetFailoverSlateConfigurationResponse.__dict__["failover_slate_configuration"].__set__
-_GetFailoverSlateConfigurationResponse__metadata = _m.GetFailoverSlateConfigurationResponse.__dict__["metadata"].__set__
-_GetPlaybackKeyPairResponse__key_pair = _m.GetPlaybackKeyPairResponse.__dict__["key_pair"].__set__
-_GetPlaybackKeyPairResponse__metadata = _m.GetPlaybackKeyPairResponse.__dict__["metadata"].__set__
-_GetPlaybackRestrictionPolicyResponse__playback_restriction_policy = _m.GetPlaybackRestrictionPolicyResponse.__dict__["playback_restriction_policy"].__set__
-_GetPlaybackRestrictionPolicyResponse__metadata = _m.GetPlaybackRestrictionPolicyResponse.__dict__["metadata"].__set__
-_GetRecordingConfigurationResponse__recording_configuration = _m.GetRecordingConfigurationResponse.__dict__["recording_configuration"].__set__
-_GetRecordingConfigurationResponse__metadata = _m.GetRecordingConfigurationResponse.__dict__["metadata"].__set__
-_GetStreamKeyResponse__stream_key = _m.GetStreamKeyResponse.__dict__["stream_key"].__set__
-_GetStreamKeyResponse__metadata = _m.GetStreamKeyResponse.__dict__["metadata"].__set__
-_GetStreamResponse__stream = _m.GetStreamResponse.__dict__["stream"].__set__
-_GetStreamResponse__metadata = _m.GetStreamResponse.__dict__["metadata"].__set__
-_GetStreamSessionResponse__stream_session = _m.GetStreamSessionResponse.__dict__["stream_session"].__set__
-_GetStreamSessionResponse__metadata = _m.GetStreamSessionResponse.__dict__["metadata"].__set__
-_ImportPlaybackKeyPairResponse__key_pair = _m.ImportPlaybackKeyPairResponse.__dict__["key_pair"].__set__
-_ImportPlaybackKeyPairResponse__metadata = _m.ImportPlaybackKeyPairResponse.__dict__["metadata"].__set__
 _IngestConfiguration__audio = _m.IngestConfiguration.__dict__["audio"].__set__
 _IngestConfiguration__video = _m.IngestConfiguration.__dict__["video"].__set__
 _IngestConfigurations__audio_configurations = _m.IngestConfigurations.__dict__["audio_configurations"].__set__
 _IngestConfigurations__video_configurations = _m.IngestConfigurations.__dict__["video_configurations"].__set__
-_InsertAdBreakResponse__ad_break_id = _m.InsertAdBreakResponse.__dict__["ad_break_id"].__set__
-_InsertAdBreakResponse__target_start_at = _m.InsertAdBreakResponse.__dict__["target_start_at"].__set__
-_InsertAdBreakResponse__metadata = _m.InsertAdBreakResponse.__dict__["metadata"].__set__
-_ListAdConfigurationsResponse__ad_configurations = _m.ListAdConfigurationsResponse.__dict__["ad_configurations"].__set__
-_ListAdConfigurationsResponse__next_token = _m.ListAdConfigurationsResponse.__dict__["next_token"].__set__
-_ListAdConfigurationsResponse__metadata = _m.ListAdConfigurationsResponse.__dict__["metadata"].__set__
-_ListChannelsResponse__channels = _m.ListChannelsResponse.__dict__["channels"].__set__
-_ListChannelsResponse__next_token = _m.ListChannelsResponse.__dict__["next_token"].__set__
-_ListChannelsResponse__metadata = _m.ListChannelsResponse.__dict__["metadata"].__set__
-_ListFailoverSlateConfigurationsResponse__failover_slate_configurations = _m.ListFailoverSlateConfigurationsResponse.__dict__["failover_slate_configurations"].__set__
-_ListFailoverSlateConfigurationsResponse__next_token = _m.ListFailoverSlateConfigurationsResponse.__dict__["next_token"].__set__
-_ListFailoverSlateConfigurationsResponse__metadata = _m.ListFailoverSlateConfigurationsResponse.__dict__["metadata"].__set__
-_ListPlaybackKeyPairsResponse__key_pairs = _m.ListPlaybackKeyPairsResponse.__dict__["key_pairs"].__set__
-_ListPlaybackKeyPairsResponse__next_token = _m.ListPlaybackKeyPairsResponse.__dict__["next_token"].__set__
-_ListPlaybackKeyPairsResponse__metadata = _m.ListPlaybackKeyPairsResponse.__dict__["metadata"].__set__
-_ListPlaybackRestrictionPoliciesResponse__next_token = _m.ListPlaybackRestrictionPoliciesResponse.__dict__["next_token"].__set__
-_ListPlaybackRestrictionPoliciesResponse__playback_restriction_policies = _m.ListPlaybackRestrictionPoliciesResponse.__dict__["playback_restriction_policies"].__set__
-_ListPlaybackRestrictionPoliciesResponse__metadata = _m.ListPlaybackRestrictionPoliciesResponse.__dict__["metadata"].__set__
-_ListRecordingConfigurationsResponse__next_token = _m.ListRecordingConfigurationsResponse.__dict__["next_token"].__set__
-_ListRecordingConfigurationsResponse__recording_configurations = _m.ListRecordingConfigurationsResponse.__dict__["recording_configurations"].__set__
-_ListRecordingConfigurationsResponse__metadata = _m.ListRecordingConfigurationsResponse.__dict__["metadata"].__set__
-_ListStreamKeysResponse__next_token = _m.ListStreamKeysResponse.__dict__["next_token"].__set__
-_ListStreamKeysResponse__stream_keys = _m.ListStreamKeysResponse.__dict__["stream_keys"].__set__
-_ListStreamKeysResponse__metadata = _m.ListStreamKeysResponse.__dict__["metadata"].__set__
-_ListStreamSessionsResponse__next_token = _m.ListStreamSessionsResponse.__dict__["next_token"].__set__
-_ListStreamSessionsResponse__stream_sessions = _m.ListStreamSessionsResponse.__dict__["stream_sessions"].__set__
-_ListStreamSessionsResponse__metadata = _m.ListStreamSessionsResponse.__dict__["metadata"].__set__
-_ListStreamsResponse__next_token = _m.ListStreamsResponse.__dict__["next_token"].__set__
-_ListStreamsResponse__streams = _m.ListStreamsResponse.__dict__["streams"].__set__
-_ListStreamsResponse__metadata = _m.ListStreamsResponse.__dict__["metadata"].__set__
-_ListTagsForResourceResponse__tags = _m.ListTagsForResourceResponse.__dict__["tags"].__set__
-_ListTagsForResourceResponse__metadata = _m.ListTagsForResourceResponse.__dict__["metadata"].__set__
 _MediaTailorPlaybackConfiguration__playback_configuration_arn = _m.MediaTailorPlaybackConfiguration.__dict__["playback_configuration_arn"].__set__
 _MultitrackInputConfiguration__enabled = _m.MultitrackInputConfiguration.__dict__["enabled"].__set__
 _MultitrackInputConfiguration__maximum_resolution = _m.MultitrackInputConfiguration.__dict__["maximum_resolution"].__set__
@@ -377,7 +276,6 @@ _PlaybackRestrictionPolicySummary__name = _m.PlaybackRestrictionPolicySummary.__
 _PlaybackRestrictionPolicySummary__tags = _m.PlaybackRestrictionPolicySummary.__dict__["tags"].__set__
 _PostRollConfiguration__duration_seconds = _m.PostRollConfiguration.__dict__["duration_seconds"].__set__
 _PostRollConfiguration__enabled = _m.PostRollConfiguration.__dict__["enabled"].__set__
-_PutMetadataResponse__metadata = _m.PutMetadataResponse.__dict__["metadata"].__set__
 _RecordingConfiguration__arn = _m.RecordingConfiguration.__dict__["arn"].__set__
 _RecordingConfiguration__destination_configuration = _m.RecordingConfiguration.__dict__["destination_configuration"].__set__
 _RecordingConfiguration__name = _m.RecordingConfiguration.__dict__["name"].__set__
@@ -396,8 +294,6 @@ _RenditionConfiguration__renditions = _m.RenditionConfiguration.__dict__["rendit
 _S3DestinationConfiguration__bucket_name = _m.S3DestinationConfiguration.__dict__["bucket_name"].__set__
 _Srt__endpoint = _m.Srt.__dict__["endpoint"].__set__
 _Srt__passphrase = _m.Srt.__dict__["passphrase"].__set__
-_StartViewerSessionRevocationResponse__metadata = _m.StartViewerSessionRevocationResponse.__dict__["metadata"].__set__
-_StopStreamResponse__metadata = _m.StopStreamResponse.__dict__["metadata"].__set__
 _Stream__channel_arn = _m.Stream.__dict__["channel_arn"].__set__
 _Stream__health = _m.Stream.__dict__["health"].__set__
 _Stream__playback_url = _m.Stream.__dict__["playback_url"].__set__
@@ -435,20 +331,10 @@ _StreamSummary__start_time = _m.StreamSummary.__dict__["start_time"].__set__
 _StreamSummary__state = _m.StreamSummary.__dict__["state"].__set__
 _StreamSummary__stream_id = _m.StreamSummary.__dict__["stream_id"].__set__
 _StreamSummary__viewer_count = _m.StreamSummary.__dict__["viewer_count"].__set__
-_TagResourceResponse__metadata = _m.TagResourceResponse.__dict__["metadata"].__set__
 _ThumbnailConfiguration__recording_mode = _m.ThumbnailConfiguration.__dict__["recording_mode"].__set__
 _ThumbnailConfiguration__resolution = _m.ThumbnailConfiguration.__dict__["resolution"].__set__
 _ThumbnailConfiguration__storage = _m.ThumbnailConfiguration.__dict__["storage"].__set__
 _ThumbnailConfiguration__target_interval_seconds = _m.ThumbnailConfiguration.__dict__["target_interval_seconds"].__set__
-_UntagResourceResponse__metadata = _m.UntagResourceResponse.__dict__["metadata"].__set__
-_UpdateAdConfigurationResponse__ad_configuration = _m.UpdateAdConfigurationResponse.__dict__["ad_configuration"].__set__
-_UpdateAdConfigurationResponse__metadata = _m.UpdateAdConfigurationResponse.__dict__["metadata"].__set__
-_UpdateChannelResponse__channel = _m.UpdateChannelResponse.__dict__["channel"].__set__
-_UpdateChannelResponse__metadata = _m.UpdateChannelResponse.__dict__["metadata"].__set__
-_UpdateFailoverSlateConfigurationResponse__failover_slate_configuration = _m.UpdateFailoverSlateConfigurationResponse.__dict__["failover_slate_configuration"].__set__
-_UpdateFailoverSlateConfigurationResponse__metadata = _m.UpdateFailoverSlateConfigurationResponse.__dict__["metadata"].__set__
-_UpdatePlaybackRestrictionPolicyResponse__playback_restriction_policy = _m.UpdatePlaybackRestrictionPolicyResponse.__dict__["playback_restriction_policy"].__set__
-_UpdatePlaybackRestrictionPolicyResponse__metadata = _m.UpdatePlaybackRestrictionPolicyResponse.__dict__["metadata"].__set__
 _VideoConfiguration__avc_level = _m.VideoConfiguration.__dict__["avc_level"].__set__
 _VideoConfiguration__avc_profile = _m.VideoConfiguration.__dict__["avc_profile"].__set__
 _VideoConfiguration__codec = _m.VideoConfiguration.__dict__["codec"].__set__
@@ -592,18 +478,7 @@ def _read_BatchGetChannelResponse(d: Any, _: Any = None) -> _m.BatchGetChannelRe
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    o = _new(_m.BatchGetChannelResponse)
-    _BatchGetChannelResponse__access_control_allow_origin(o, m_access_control_allow_origin)
-    _BatchGetChannelResponse__access_control_expose_headers(o, m_access_control_expose_headers)
-    _BatchGetChannelResponse__cache_control(o, m_cache_control)
-    _BatchGetChannelResponse__channels(o, m_channels)
-    _BatchGetChannelResponse__content_security_policy(o, m_content_security_policy)
-    _BatchGetChannelResponse__errors(o, m_errors)
-    _BatchGetChannelResponse__strict_transport_security(o, m_strict_transport_security)
-    _BatchGetChannelResponse__x_content_type_options(o, m_x_content_type_options)
-    _BatchGetChannelResponse__x_frame_options(o, m_x_frame_options)
-    _BatchGetChannelResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.BatchGetChannelResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, channels=m_channels, content_security_policy=m_content_security_policy, errors=m_errors, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
 
 
 def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamKeyResponse:
@@ -636,18 +511,7 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    o = _new(_m.BatchGetStreamKeyResponse)
-    _BatchGetStreamKeyResponse__access_control_allow_origin(o, m_access_control_allow_origin)
-    _BatchGetStreamKeyResponse__access_control_expose_headers(o, m_access_control_expose_headers)
-    _BatchGetStreamKeyResponse__cache_control(o, m_cache_control)
-    _BatchGetStreamKeyResponse__content_security_policy(o, m_content_security_policy)
-    _BatchGetStreamKeyResponse__errors(o, m_errors)
-    _BatchGetStreamKeyResponse__stream_keys(o, m_stream_keys)
-    _BatchGetStreamKeyResponse__strict_transport_security(o, m_strict_transport_security)
-    _BatchGetStreamKeyResponse__x_content_type_options(o, m_x_content_type_options)
-    _BatchGetStreamKeyResponse__x_frame_options(o, m_x_frame_options)
-    _BatchGetStreamKeyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.BatchGetStreamKeyResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, content_security_policy=m_content_security_policy, errors=m_errors, stream_keys=m_stream_keys, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
 
 
 def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.BatchStartViewerSessionRevocationError:
@@ -700,17 +564,7 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    o = _new(_m.BatchStartViewerSessionRevocationResponse)
-    _BatchStartViewerSessionRevocationResponse__access_control_allow_origin(o, m_access_control_allow_origin)
-    _BatchStartViewerSessionRevocationResponse__access_control_expose_headers(o, m_access_control_expose_headers)
-    _BatchStartViewerSessionRevocationResponse__cache_control(o, m_cache_control)
-    _BatchStartViewerSessionRevocationResponse__content_security_policy(o, m_content_security_policy)
-    _BatchStartViewerSessionRevocationResponse__errors(o, m_errors)
-    _BatchStartViewerSessionRevocationResponse__strict_transport_security(o, m_strict_transport_security)
-    _BatchStartViewerSessionRevocationResponse__x_content_type_options(o, m_x_content_type_options)
-    _BatchStartViewerSessionRevocationResponse__x_frame_options(o, m_x_frame_options)
-    _BatchStartViewerSessionRevocationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.BatchStartViewerSessionRevocationResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, content_security_policy=m_content_security_policy, errors=m_errors, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
 
 
 def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
@@ -863,10 +717,7 @@ def _read_CreateAdConfigurationResponse(d: Any, _: Any = None) -> _m.CreateAdCon
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    o = _new(_m.CreateAdConfigurationResponse)
-    _CreateAdConfigurationResponse__ad_configuration(o, m_ad_configuration)
-    _CreateAdConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreateAdConfigurationResponse(ad_configuration=m_ad_configuration)
 
 
 def _read_CreateChannelResponse(d: Any, _: Any = None) -> _m.CreateChannelResponse:
@@ -878,11 +729,7 @@ def _read_CreateChannelResponse(d: Any, _: Any = None) -> _m.CreateChannelRespon
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    o = _new(_m.CreateChannelResponse)
-    _CreateChannelResponse__channel(o, m_channel)
-    _CreateChannelResponse__stream_key(o, m_stream_key)
-    _CreateChannelResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreateChannelResponse(channel=m_channel, stream_key=m_stream_key)
 
 
 def _read_CreateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.CreateFailoverSlateConfigurationResponse:
@@ -891,10 +738,7 @@ def _read_CreateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    o = _new(_m.CreateFailoverSlateConfigurationResponse)
-    _CreateFailoverSlateConfigurationResponse__failover_slate_configuration(o, m_failover_slate_configuration)
-    _CreateFailoverSlateConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreateFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
 
 
 def _read_CreatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.CreatePlaybackRestrictionPolicyResponse:
@@ -903,10 +747,7 @@ def _read_CreatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.C
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    o = _new(_m.CreatePlaybackRestrictionPolicyResponse)
-    _CreatePlaybackRestrictionPolicyResponse__playback_restriction_policy(o, m_playback_restriction_policy)
-    _CreatePlaybackRestrictionPolicyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreatePlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
 
 
 def _read_CreateRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.CreateRecordingConfigurationResponse:
@@ -915,10 +756,7 @@ def _read_CreateRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.Crea
     m_recording_configuration = d.get("recordingConfiguration")
     if m_recording_configuration is not None:
         m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    o = _new(_m.CreateRecordingConfigurationResponse)
-    _CreateRecordingConfigurationResponse__recording_configuration(o, m_recording_configuration)
-    _CreateRecordingConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreateRecordingConfigurationResponse(recording_configuration=m_recording_configuration)
 
 
 def _read_CreateStreamKeyResponse(d: Any, _: Any = None) -> _m.CreateStreamKeyResponse:
@@ -927,66 +765,49 @@ def _read_CreateStreamKeyResponse(d: Any, _: Any = None) -> _m.CreateStreamKeyRe
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    o = _new(_m.CreateStreamKeyResponse)
-    _CreateStreamKeyResponse__stream_key(o, m_stream_key)
-    _CreateStreamKeyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.CreateStreamKeyResponse(stream_key=m_stream_key)
 
 
 def _read_DeleteAdConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteAdConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeleteAdConfigurationResponse)
-    _DeleteAdConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeleteAdConfigurationResponse()
 
 
 def _read_DeleteChannelResponse(d: Any, _: Any = None) -> _m.DeleteChannelResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeleteChannelResponse)
-    _DeleteChannelResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeleteChannelResponse()
 
 
 def _read_DeleteFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteFailoverSlateConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeleteFailoverSlateConfigurationResponse)
-    _DeleteFailoverSlateConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeleteFailoverSlateConfigurationResponse()
 
 
 def _read_DeletePlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.DeletePlaybackKeyPairResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeletePlaybackKeyPairResponse)
-    _DeletePlaybackKeyPairResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeletePlaybackKeyPairResponse()
 
 
 def _read_DeletePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.DeletePlaybackRestrictionPolicyResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeletePlaybackRestrictionPolicyResponse)
-    _DeletePlaybackRestrictionPolicyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeletePlaybackRestrictionPolicyResponse()
 
 
 def _read_DeleteRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteRecordingConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeleteRecordingConfigurationResponse)
-    _DeleteRecordingConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeleteRecordingConfigurationResponse()
 
 
 def _read_DeleteStreamKeyResponse(d: Any, _: Any = None) -> _m.DeleteStreamKeyResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.DeleteStreamKeyResponse)
-    _DeleteStreamKeyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.DeleteStreamKeyResponse()
 
 
 def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfiguration:
@@ -1080,10 +901,7 @@ def _read_GetAdConfigurationResponse(d: Any, _: Any = None) -> _m.GetAdConfigura
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    o = _new(_m.GetAdConfigurationResponse)
-    _GetAdConfigurationResponse__ad_configuration(o, m_ad_configuration)
-    _GetAdConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetAdConfigurationResponse(ad_configuration=m_ad_configuration)
 
 
 def _read_GetChannelResponse(d: Any, _: Any = None) -> _m.GetChannelResponse:
@@ -1092,10 +910,7 @@ def _read_GetChannelResponse(d: Any, _: Any = None) -> _m.GetChannelResponse:
     m_channel = d.get("channel")
     if m_channel is not None:
         m_channel = _read_Channel(m_channel)
-    o = _new(_m.GetChannelResponse)
-    _GetChannelResponse__channel(o, m_channel)
-    _GetChannelResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetChannelResponse(channel=m_channel)
 
 
 def _read_GetFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.GetFailoverSlateConfigurationResponse:
@@ -1104,10 +919,7 @@ def _read_GetFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.Get
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    o = _new(_m.GetFailoverSlateConfigurationResponse)
-    _GetFailoverSlateConfigurationResponse__failover_slate_configuration(o, m_failover_slate_configuration)
-    _GetFailoverSlateConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
 
 
 def _read_GetPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.GetPlaybackKeyPairResponse:
@@ -1116,10 +928,7 @@ def _read_GetPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.GetPlaybackKey
     m_key_pair = d.get("keyPair")
     if m_key_pair is not None:
         m_key_pair = _read_PlaybackKeyPair(m_key_pair)
-    o = _new(_m.GetPlaybackKeyPairResponse)
-    _GetPlaybackKeyPairResponse__key_pair(o, m_key_pair)
-    _GetPlaybackKeyPairResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetPlaybackKeyPairResponse(key_pair=m_key_pair)
 
 
 def _read_GetPlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.GetPlaybackRestrictionPolicyResponse:
@@ -1128,10 +937,7 @@ def _read_GetPlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.GetP
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    o = _new(_m.GetPlaybackRestrictionPolicyResponse)
-    _GetPlaybackRestrictionPolicyResponse__playback_restriction_policy(o, m_playback_restriction_policy)
-    _GetPlaybackRestrictionPolicyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetPlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
 
 
 def _read_GetRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.GetRecordingConfigurationResponse:
@@ -1140,10 +946,7 @@ def _read_GetRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.GetReco
     m_recording_configuration = d.get("recordingConfiguration")
     if m_recording_configuration is not None:
         m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    o = _new(_m.GetRecordingConfigurationResponse)
-    _GetRecordingConfigurationResponse__recording_configuration(o, m_recording_configuration)
-    _GetRecordingConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetRecordingConfigurationResponse(recording_configuration=m_recording_configuration)
 
 
 def _read_GetStreamKeyResponse(d: Any, _: Any = None) -> _m.GetStreamKeyResponse:
@@ -1152,10 +955,7 @@ def _read_GetStreamKeyResponse(d: Any, _: Any = None) -> _m.GetStreamKeyResponse
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    o = _new(_m.GetStreamKeyResponse)
-    _GetStreamKeyResponse__stream_key(o, m_stream_key)
-    _GetStreamKeyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetStreamKeyResponse(stream_key=m_stream_key)
 
 
 def _read_GetStreamResponse(d: Any, _: Any = None) -> _m.GetStreamResponse:
@@ -1164,10 +964,7 @@ def _read_GetStreamResponse(d: Any, _: Any = None) -> _m.GetStreamResponse:
     m_stream = d.get("stream")
     if m_stream is not None:
         m_stream = _read_Stream(m_stream)
-    o = _new(_m.GetStreamResponse)
-    _GetStreamResponse__stream(o, m_stream)
-    _GetStreamResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetStreamResponse(stream=m_stream)
 
 
 def _read_GetStreamSessionResponse(d: Any, _: Any = None) -> _m.GetStreamSessionResponse:
@@ -1176,10 +973,7 @@ def _read_GetStreamSessionResponse(d: Any, _: Any = None) -> _m.GetStreamSession
     m_stream_session = d.get("streamSession")
     if m_stream_session is not None:
         m_stream_session = _read_StreamSession(m_stream_session)
-    o = _new(_m.GetStreamSessionResponse)
-    _GetStreamSessionResponse__stream_session(o, m_stream_session)
-    _GetStreamSessionResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.GetStreamSessionResponse(stream_session=m_stream_session)
 
 
 def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlaybackKeyPairResponse:
@@ -1188,10 +982,7 @@ def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlayb
     m_key_pair = d.get("keyPair")
     if m_key_pair is not None:
         m_key_pair = _read_PlaybackKeyPair(m_key_pair)
-    o = _new(_m.ImportPlaybackKeyPairResponse)
-    _ImportPlaybackKeyPairResponse__key_pair(o, m_key_pair)
-    _ImportPlaybackKeyPairResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ImportPlaybackKeyPairResponse(key_pair=m_key_pair)
 
 
 def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
@@ -1233,11 +1024,7 @@ def _read_InsertAdBreakResponse(d: Any, _: Any = None) -> _m.InsertAdBreakRespon
     m_target_start_at = d.get("targetStartAt")
     if m_target_start_at is not None:
         m_target_start_at = _timestamp(m_target_start_at)
-    o = _new(_m.InsertAdBreakResponse)
-    _InsertAdBreakResponse__ad_break_id(o, m_ad_break_id)
-    _InsertAdBreakResponse__target_start_at(o, m_target_start_at)
-    _InsertAdBreakResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.InsertAdBreakResponse(ad_break_id=m_ad_break_id, target_start_at=m_target_start_at)
 
 
 def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfigurationsResponse:
@@ -1249,11 +1036,7 @@ def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfig
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    o = _new(_m.ListAdConfigurationsResponse)
-    _ListAdConfigurationsResponse__ad_configurations(o, m_ad_configurations)
-    _ListAdConfigurationsResponse__next_token(o, m_next_token)
-    _ListAdConfigurationsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListAdConfigurationsResponse(ad_configurations=m_ad_configurations, next_token=m_next_token)
 
 
 def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse:
@@ -1265,11 +1048,7 @@ def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    o = _new(_m.ListChannelsResponse)
-    _ListChannelsResponse__channels(o, m_channels)
-    _ListChannelsResponse__next_token(o, m_next_token)
-    _ListChannelsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListChannelsResponse(channels=m_channels, next_token=m_next_token)
 
 
 def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.ListFailoverSlateConfigurationsResponse:
@@ -1281,11 +1060,7 @@ def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.L
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    o = _new(_m.ListFailoverSlateConfigurationsResponse)
-    _ListFailoverSlateConfigurationsResponse__failover_slate_configurations(o, m_failover_slate_configurations)
-    _ListFailoverSlateConfigurationsResponse__next_token(o, m_next_token)
-    _ListFailoverSlateConfigurationsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListFailoverSlateConfigurationsResponse(failover_slate_configurations=m_failover_slate_configurations, next_token=m_next_token)
 
 
 def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlaybackKeyPairsResponse:
@@ -1297,11 +1072,7 @@ def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlayback
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    o = _new(_m.ListPlaybackKeyPairsResponse)
-    _ListPlaybackKeyPairsResponse__key_pairs(o, m_key_pairs)
-    _ListPlaybackKeyPairsResponse__next_token(o, m_next_token)
-    _ListPlaybackKeyPairsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListPlaybackKeyPairsResponse(key_pairs=m_key_pairs, next_token=m_next_token)
 
 
 def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.ListPlaybackRestrictionPoliciesResponse:
@@ -1313,11 +1084,7 @@ def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.L
     m_playback_restriction_policies = d.get("playbackRestrictionPolicies")
     if m_playback_restriction_policies is not None:
         m_playback_restriction_policies = _read_PlaybackRestrictionPolicyList(m_playback_restriction_policies)
-    o = _new(_m.ListPlaybackRestrictionPoliciesResponse)
-    _ListPlaybackRestrictionPoliciesResponse__next_token(o, m_next_token)
-    _ListPlaybackRestrictionPoliciesResponse__playback_restriction_policies(o, m_playback_restriction_policies)
-    _ListPlaybackRestrictionPoliciesResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListPlaybackRestrictionPoliciesResponse(next_token=m_next_token, playback_restriction_policies=m_playback_restriction_policies)
 
 
 def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListRecordingConfigurationsResponse:
@@ -1329,11 +1096,7 @@ def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListR
     m_recording_configurations = d.get("recordingConfigurations")
     if m_recording_configurations is not None:
         m_recording_configurations = _read_RecordingConfigurationList(m_recording_configurations)
-    o = _new(_m.ListRecordingConfigurationsResponse)
-    _ListRecordingConfigurationsResponse__next_token(o, m_next_token)
-    _ListRecordingConfigurationsResponse__recording_configurations(o, m_recording_configurations)
-    _ListRecordingConfigurationsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListRecordingConfigurationsResponse(next_token=m_next_token, recording_configurations=m_recording_configurations)
 
 
 def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResponse:
@@ -1345,11 +1108,7 @@ def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResp
     m_stream_keys = d.get("streamKeys")
     if m_stream_keys is not None:
         m_stream_keys = _read_StreamKeyList(m_stream_keys)
-    o = _new(_m.ListStreamKeysResponse)
-    _ListStreamKeysResponse__next_token(o, m_next_token)
-    _ListStreamKeysResponse__stream_keys(o, m_stream_keys)
-    _ListStreamKeysResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListStreamKeysResponse(next_token=m_next_token, stream_keys=m_stream_keys)
 
 
 def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSessionsResponse:
@@ -1361,11 +1120,7 @@ def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSess
     m_stream_sessions = d.get("streamSessions")
     if m_stream_sessions is not None:
         m_stream_sessions = _read_StreamSessionList(m_stream_sessions)
-    o = _new(_m.ListStreamSessionsResponse)
-    _ListStreamSessionsResponse__next_token(o, m_next_token)
-    _ListStreamSessionsResponse__stream_sessions(o, m_stream_sessions)
-    _ListStreamSessionsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListStreamSessionsResponse(next_token=m_next_token, stream_sessions=m_stream_sessions)
 
 
 def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
@@ -1377,11 +1132,7 @@ def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
     m_streams = d.get("streams")
     if m_streams is not None:
         m_streams = _read_StreamList(m_streams)
-    o = _new(_m.ListStreamsResponse)
-    _ListStreamsResponse__next_token(o, m_next_token)
-    _ListStreamsResponse__streams(o, m_streams)
-    _ListStreamsResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListStreamsResponse(next_token=m_next_token, streams=m_streams)
 
 
 def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForResourceResponse:
@@ -1390,10 +1141,7 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
     m_tags = d.get("tags")
     if m_tags is not None:
         m_tags = _read_Tags(m_tags)
-    o = _new(_m.ListTagsForResourceResponse)
-    _ListTagsForResourceResponse__tags(o, m_tags)
-    _ListTagsForResourceResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.ListTagsForResourceResponse(tags=m_tags)
 
 
 def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTailorPlaybackConfiguration:
@@ -1552,9 +1300,7 @@ def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfigurati
 def _read_PutMetadataResponse(d: Any, _: Any = None) -> _m.PutMetadataResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.PutMetadataResponse)
-    _PutMetadataResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.PutMetadataResponse()
 
 
 def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfiguration:
@@ -1673,17 +1419,13 @@ def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
 def _read_StartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m.StartViewerSessionRevocationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.StartViewerSessionRevocationResponse)
-    _StartViewerSessionRevocationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.StartViewerSessionRevocationResponse()
 
 
 def _read_StopStreamResponse(d: Any, _: Any = None) -> _m.StopStreamResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.StopStreamResponse)
-    _StopStreamResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.StopStreamResponse()
 
 
 def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
@@ -1894,9 +1636,7 @@ def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
 def _read_TagResourceResponse(d: Any, _: Any = None) -> _m.TagResourceResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.TagResourceResponse)
-    _TagResourceResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.TagResourceResponse()
 
 
 def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfiguration:
@@ -1929,9 +1669,7 @@ def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfigura
 def _read_UntagResourceResponse(d: Any, _: Any = None) -> _m.UntagResourceResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_m.UntagResourceResponse)
-    _UntagResourceResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.UntagResourceResponse()
 
 
 def _read_UpdateAdConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateAdConfigurationResponse:
@@ -1940,10 +1678,7 @@ def _read_UpdateAdConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateAdCon
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    o = _new(_m.UpdateAdConfigurationResponse)
-    _UpdateAdConfigurationResponse__ad_configuration(o, m_ad_configuration)
-    _UpdateAdConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.UpdateAdConfigurationResponse(ad_configuration=m_ad_configuration)
 
 
 def _read_UpdateChannelResponse(d: Any, _: Any = None) -> _m.UpdateChannelResponse:
@@ -1952,10 +1687,7 @@ def _read_UpdateChannelResponse(d: Any, _: Any = None) -> _m.UpdateChannelRespon
     m_channel = d.get("channel")
     if m_channel is not None:
         m_channel = _read_Channel(m_channel)
-    o = _new(_m.UpdateChannelResponse)
-    _UpdateChannelResponse__channel(o, m_channel)
-    _UpdateChannelResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.UpdateChannelResponse(channel=m_channel)
 
 
 def _read_UpdateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateFailoverSlateConfigurationResponse:
@@ -1964,10 +1696,7 @@ def _read_UpdateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    o = _new(_m.UpdateFailoverSlateConfigurationResponse)
-    _UpdateFailoverSlateConfigurationResponse__failover_slate_configuration(o, m_failover_slate_configuration)
-    _UpdateFailoverSlateConfigurationResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.UpdateFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
 
 
 def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.UpdatePlaybackRestrictionPolicyResponse:
@@ -1976,10 +1705,7 @@ def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.U
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    o = _new(_m.UpdatePlaybackRestrictionPolicyResponse)
-    _UpdatePlaybackRestrictionPolicyResponse__playback_restriction_policy(o, m_playback_restriction_policy)
-    _UpdatePlaybackRestrictionPolicyResponse__metadata(o, _ResponseMetadata())
-    return o
+    return _m.UpdatePlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
 
 
 def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
@@ -2033,84 +1759,84 @@ def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     return o
 
 
-READERS: dict[type[Any], Callable[[Any, Any], Any]] = {
-    _m.AdConfiguration: _read_AdConfiguration,
-    _m.AdConfigurationSummary: _read_AdConfigurationSummary,
-    _m.AudioConfiguration: _read_AudioConfiguration,
-    _m.BatchError: _read_BatchError,
-    _m.BatchGetChannelResponse: _read_BatchGetChannelResponse,
-    _m.BatchGetStreamKeyResponse: _read_BatchGetStreamKeyResponse,
-    _m.BatchStartViewerSessionRevocationError: _read_BatchStartViewerSessionRevocationError,
-    _m.BatchStartViewerSessionRevocationResponse: _read_BatchStartViewerSessionRevocationResponse,
-    _m.Channel: _read_Channel,
-    _m.ChannelSummary: _read_ChannelSummary,
-    _m.CreateAdConfigurationResponse: _read_CreateAdConfigurationResponse,
-    _m.CreateChannelResponse: _read_CreateChannelResponse,
-    _m.CreateFailoverSlateConfigurationResponse: _read_CreateFailoverSlateConfigurationResponse,
-    _m.CreatePlaybackRestrictionPolicyResponse: _read_CreatePlaybackRestrictionPolicyResponse,
-    _m.CreateRecordingConfigurationResponse: _read_CreateRecordingConfigurationResponse,
-    _m.CreateStreamKeyResponse: _read_CreateStreamKeyResponse,
-    _m.DeleteAdConfigurationResponse: _read_DeleteAdConfigurationResponse,
-    _m.DeleteChannelResponse: _read_DeleteChannelResponse,
-    _m.DeleteFailoverSlateConfigurationResponse: _read_DeleteFailoverSlateConfigurationResponse,
-    _m.DeletePlaybackKeyPairResponse: _read_DeletePlaybackKeyPairResponse,
-    _m.DeletePlaybackRestrictionPolicyResponse: _read_DeletePlaybackRestrictionPolicyResponse,
-    _m.DeleteRecordingConfigurationResponse: _read_DeleteRecordingConfigurationResponse,
-    _m.DeleteStreamKeyResponse: _read_DeleteStreamKeyResponse,
-    _m.DestinationConfiguration: _read_DestinationConfiguration,
-    _m.FailoverSlateConfiguration: _read_FailoverSlateConfiguration,
-    _m.FailoverSlateConfigurationSummary: _read_FailoverSlateConfigurationSummary,
-    _m.GetAdConfigurationResponse: _read_GetAdConfigurationResponse,
-    _m.GetChannelResponse: _read_GetChannelResponse,
-    _m.GetFailoverSlateConfigurationResponse: _read_GetFailoverSlateConfigurationResponse,
-    _m.GetPlaybackKeyPairResponse: _read_GetPlaybackKeyPairResponse,
-    _m.GetPlaybackRestrictionPolicyResponse: _read_GetPlaybackRestrictionPolicyResponse,
-    _m.GetRecordingConfigurationResponse: _read_GetRecordingConfigurationResponse,
-    _m.GetStreamKeyResponse: _read_GetStreamKeyResponse,
-    _m.GetStreamResponse: _read_GetStreamResponse,
-    _m.GetStreamSessionResponse: _read_GetStreamSessionResponse,
-    _m.ImportPlaybackKeyPairResponse: _read_ImportPlaybackKeyPairResponse,
-    _m.IngestConfiguration: _read_IngestConfiguration,
-    _m.IngestConfigurations: _read_IngestConfigurations,
-    _m.InsertAdBreakResponse: _read_InsertAdBreakResponse,
-    _m.ListAdConfigurationsResponse: _read_ListAdConfigurationsResponse,
-    _m.ListChannelsResponse: _read_ListChannelsResponse,
-    _m.ListFailoverSlateConfigurationsResponse: _read_ListFailoverSlateConfigurationsResponse,
-    _m.ListPlaybackKeyPairsResponse: _read_ListPlaybackKeyPairsResponse,
-    _m.ListPlaybackRestrictionPoliciesResponse: _read_ListPlaybackRestrictionPoliciesResponse,
-    _m.ListRecordingConfigurationsResponse: _read_ListRecordingConfigurationsResponse,
-    _m.ListStreamKeysResponse: _read_ListStreamKeysResponse,
-    _m.ListStreamSessionsResponse: _read_ListStreamSessionsResponse,
-    _m.ListStreamsResponse: _read_ListStreamsResponse,
-    _m.ListTagsForResourceResponse: _read_ListTagsForResourceResponse,
-    _m.MediaTailorPlaybackConfiguration: _read_MediaTailorPlaybackConfiguration,
-    _m.MultitrackInputConfiguration: _read_MultitrackInputConfiguration,
-    _m.PlaybackKeyPair: _read_PlaybackKeyPair,
-    _m.PlaybackKeyPairSummary: _read_PlaybackKeyPairSummary,
-    _m.PlaybackRestrictionPolicy: _read_PlaybackRestrictionPolicy,
-    _m.PlaybackRestrictionPolicySummary: _read_PlaybackRestrictionPolicySummary,
-    _m.PostRollConfiguration: _read_PostRollConfiguration,
-    _m.PutMetadataResponse: _read_PutMetadataResponse,
-    _m.RecordingConfiguration: _read_RecordingConfiguration,
-    _m.RecordingConfigurationSummary: _read_RecordingConfigurationSummary,
-    _m.RenditionConfiguration: _read_RenditionConfiguration,
-    _m.S3DestinationConfiguration: _read_S3DestinationConfiguration,
-    _m.Srt: _read_Srt,
-    _m.StartViewerSessionRevocationResponse: _read_StartViewerSessionRevocationResponse,
-    _m.StopStreamResponse: _read_StopStreamResponse,
-    _m.Stream: _read_Stream,
-    _m.StreamEvent: _read_StreamEvent,
-    _m.StreamKey: _read_StreamKey,
-    _m.StreamKeySummary: _read_StreamKeySummary,
-    _m.StreamSession: _read_StreamSession,
-    _m.StreamSessionSummary: _read_StreamSessionSummary,
-    _m.StreamSummary: _read_StreamSummary,
-    _m.TagResourceResponse: _read_TagResourceResponse,
-    _m.ThumbnailConfiguration: _read_ThumbnailConfiguration,
-    _m.UntagResourceResponse: _read_UntagResourceResponse,
-    _m.UpdateAdConfigurationResponse: _read_UpdateAdConfigurationResponse,
-    _m.UpdateChannelResponse: _read_UpdateChannelResponse,
-    _m.UpdateFailoverSlateConfigurationResponse: _read_UpdateFailoverSlateConfigurationResponse,
-    _m.UpdatePlaybackRestrictionPolicyResponse: _read_UpdatePlaybackRestrictionPolicyResponse,
-    _m.VideoConfiguration: _read_VideoConfiguration,
-}
+READERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex({
+    "AdConfiguration": _read_AdConfiguration,
+    "AdConfigurationSummary": _read_AdConfigurationSummary,
+    "AudioConfiguration": _read_AudioConfiguration,
+    "BatchError": _read_BatchError,
+    "BatchGetChannelResponse": _read_BatchGetChannelResponse,
+    "BatchGetStreamKeyResponse": _read_BatchGetStreamKeyResponse,
+    "BatchStartViewerSessionRevocationError": _read_BatchStartViewerSessionRevocationError,
+    "BatchStartViewerSessionRevocationResponse": _read_BatchStartViewerSessionRevocationResponse,
+    "Channel": _read_Channel,
+    "ChannelSummary": _read_ChannelSummary,
+    "CreateAdConfigurationResponse": _read_CreateAdConfigurationResponse,
+    "CreateChannelResponse": _read_CreateChannelResponse,
+    "CreateFailoverSlateConfigurationResponse": _read_CreateFailoverSlateConfigurationResponse,
+    "CreatePlaybackRestrictionPolicyResponse": _read_CreatePlaybackRestrictionPolicyResponse,
+    "CreateRecordingConfigurationResponse": _read_CreateRecordingConfigurationResponse,
+    "CreateStreamKeyResponse": _read_CreateStreamKeyResponse,
+    "DeleteAdConfigurationResponse": _read_DeleteAdConfigurationResponse,
+    "DeleteChannelResponse": _read_DeleteChannelResponse,
+    "DeleteFailoverSlateConfigurationResponse": _read_DeleteFailoverSlateConfigurationResponse,
+    "DeletePlaybackKeyPairResponse": _read_DeletePlaybackKeyPairResponse,
+    "DeletePlaybackRestrictionPolicyResponse": _read_DeletePlaybackRestrictionPolicyResponse,
+    "DeleteRecordingConfigurationResponse": _read_DeleteRecordingConfigurationResponse,
+    "DeleteStreamKeyResponse": _read_DeleteStreamKeyResponse,
+    "DestinationConfiguration": _read_DestinationConfiguration,
+    "FailoverSlateConfiguration": _read_FailoverSlateConfiguration,
+    "FailoverSlateConfigurationSummary": _read_FailoverSlateConfigurationSummary,
+    "GetAdConfigurationResponse": _read_GetAdConfigurationResponse,
+    "GetChannelResponse": _read_GetChannelResponse,
+    "GetFailoverSlateConfigurationResponse": _read_GetFailoverSlateConfigurationResponse,
+    "GetPlaybackKeyPairResponse": _read_GetPlaybackKeyPairResponse,
+    "GetPlaybackRestrictionPolicyResponse": _read_GetPlaybackRestrictionPolicyResponse,
+    "GetRecordingConfigurationResponse": _read_GetRecordingConfigurationResponse,
+    "GetStreamKeyResponse": _read_GetStreamKeyResponse,
+    "GetStreamResponse": _read_GetStreamResponse,
+    "GetStreamSessionResponse": _read_GetStreamSessionResponse,
+    "ImportPlaybackKeyPairResponse": _read_ImportPlaybackKeyPairResponse,
+    "IngestConfiguration": _read_IngestConfiguration,
+    "IngestConfigurations": _read_IngestConfigurations,
+    "InsertAdBreakResponse": _read_InsertAdBreakResponse,
+    "ListAdConfigurationsResponse": _read_ListAdConfigurationsResponse,
+    "ListChannelsResponse": _read_ListChannelsResponse,
+    "ListFailoverSlateConfigurationsResponse": _read_ListFailoverSlateConfigurationsResponse,
+    "ListPlaybackKeyPairsResponse": _read_ListPlaybackKeyPairsResponse,
+    "ListPlaybackRestrictionPoliciesResponse": _read_ListPlaybackRestrictionPoliciesResponse,
+    "ListRecordingConfigurationsResponse": _read_ListRecordingConfigurationsResponse,
+    "ListStreamKeysResponse": _read_ListStreamKeysResponse,
+    "ListStreamSessionsResponse": _read_ListStreamSessionsResponse,
+    "ListStreamsResponse": _read_ListStreamsResponse,
+    "ListTagsForResourceResponse": _read_ListTagsForResourceResponse,
+    "MediaTailorPlaybackConfiguration": _read_MediaTailorPlaybackConfiguration,
+    "MultitrackInputConfiguration": _read_MultitrackInputConfiguration,
+    "PlaybackKeyPair": _read_PlaybackKeyPair,
+    "PlaybackKeyPairSummary": _read_PlaybackKeyPairSummary,
+    "PlaybackRestrictionPolicy": _read_PlaybackRestrictionPolicy,
+    "PlaybackRestrictionPolicySummary": _read_PlaybackRestrictionPolicySummary,
+    "PostRollConfiguration": _read_PostRollConfiguration,
+    "PutMetadataResponse": _read_PutMetadataResponse,
+    "RecordingConfiguration": _read_RecordingConfiguration,
+    "RecordingConfigurationSummary": _read_RecordingConfigurationSummary,
+    "RenditionConfiguration": _read_RenditionConfiguration,
+    "S3DestinationConfiguration": _read_S3DestinationConfiguration,
+    "Srt": _read_Srt,
+    "StartViewerSessionRevocationResponse": _read_StartViewerSessionRevocationResponse,
+    "StopStreamResponse": _read_StopStreamResponse,
+    "Stream": _read_Stream,
+    "StreamEvent": _read_StreamEvent,
+    "StreamKey": _read_StreamKey,
+    "StreamKeySummary": _read_StreamKeySummary,
+    "StreamSession": _read_StreamSession,
+    "StreamSessionSummary": _read_StreamSessionSummary,
+    "StreamSummary": _read_StreamSummary,
+    "TagResourceResponse": _read_TagResourceResponse,
+    "ThumbnailConfiguration": _read_ThumbnailConfiguration,
+    "UntagResourceResponse": _read_UntagResourceResponse,
+    "UpdateAdConfigurationResponse": _read_UpdateAdConfigurationResponse,
+    "UpdateChannelResponse": _read_UpdateChannelResponse,
+    "UpdateFailoverSlateConfigurationResponse": _read_UpdateFailoverSlateConfigurationResponse,
+    "UpdatePlaybackRestrictionPolicyResponse": _read_UpdatePlaybackRestrictionPolicyResponse,
+    "VideoConfiguration": _read_VideoConfiguration,
+})

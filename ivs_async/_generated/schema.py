@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ivs_async._generated import models
-from ivs_async._schema import Kind, Location, Member, Shape
+from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape
 
 AdBreakId = Shape("AdBreakId", Kind.STRING, min=12, max=12, pattern="[a-zA-Z0-9]+")
 AdConfigurationArn = Shape("AdConfigurationArn", Kind.STRING, min=0, max=128, pattern="arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+")
@@ -92,7 +92,7 @@ ChannelArnList = Shape("ChannelArnList", Kind.LIST, min=1, max=50, member=Channe
 BatchGetChannelRequest = Shape(
     "BatchGetChannelRequest",
     Kind.STRUCTURE,
-    cls=models.BatchGetChannelRequest,
+    class_name="BatchGetChannelRequest",
     members=(
         Member("arns", "arns", ChannelArnList, required=True),
     ),
@@ -162,7 +162,7 @@ Channels = Shape("Channels", Kind.LIST, member=Channel)
 BatchGetChannelResponse = Shape(
     "BatchGetChannelResponse",
     Kind.STRUCTURE,
-    cls=models.BatchGetChannelResponse,
+    class_name="BatchGetChannelResponse",
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -180,7 +180,7 @@ StreamKeyArnList = Shape("StreamKeyArnList", Kind.LIST, min=1, max=50, member=St
 BatchGetStreamKeyRequest = Shape(
     "BatchGetStreamKeyRequest",
     Kind.STRUCTURE,
-    cls=models.BatchGetStreamKeyRequest,
+    class_name="BatchGetStreamKeyRequest",
     members=(
         Member("arns", "arns", StreamKeyArnList, required=True),
     ),
@@ -201,7 +201,7 @@ StreamKeys = Shape("StreamKeys", Kind.LIST, member=StreamKey)
 BatchGetStreamKeyResponse = Shape(
     "BatchGetStreamKeyResponse",
     Kind.STRUCTURE,
-    cls=models.BatchGetStreamKeyResponse,
+    class_name="BatchGetStreamKeyResponse",
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -242,7 +242,7 @@ BatchStartViewerSessionRevocationViewerSessionList = Shape("BatchStartViewerSess
 BatchStartViewerSessionRevocationRequest = Shape(
     "BatchStartViewerSessionRevocationRequest",
     Kind.STRUCTURE,
-    cls=models.BatchStartViewerSessionRevocationRequest,
+    class_name="BatchStartViewerSessionRevocationRequest",
     members=(
         Member("viewer_sessions", "viewerSessions", BatchStartViewerSessionRevocationViewerSessionList, required=True),
     ),
@@ -250,7 +250,7 @@ BatchStartViewerSessionRevocationRequest = Shape(
 BatchStartViewerSessionRevocationResponse = Shape(
     "BatchStartViewerSessionRevocationResponse",
     Kind.STRUCTURE,
-    cls=models.BatchStartViewerSessionRevocationResponse,
+    class_name="BatchStartViewerSessionRevocationResponse",
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -285,7 +285,7 @@ ChannelList = Shape("ChannelList", Kind.LIST, member=ChannelSummary)
 CreateAdConfigurationRequest = Shape(
     "CreateAdConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.CreateAdConfigurationRequest,
+    class_name="CreateAdConfigurationRequest",
     members=(
         Member("media_tailor_playback_configurations", "mediaTailorPlaybackConfigurations", MediaTailorPlaybackConfigurationsList, required=True),
         Member("name", "name", AdConfigurationName),
@@ -296,7 +296,7 @@ CreateAdConfigurationRequest = Shape(
 CreateAdConfigurationResponse = Shape(
     "CreateAdConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.CreateAdConfigurationResponse,
+    class_name="CreateAdConfigurationResponse",
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration, required=True),
     ),
@@ -304,7 +304,7 @@ CreateAdConfigurationResponse = Shape(
 CreateChannelRequest = Shape(
     "CreateChannelRequest",
     Kind.STRUCTURE,
-    cls=models.CreateChannelRequest,
+    class_name="CreateChannelRequest",
     members=(
         Member("ad_configuration_arn", "adConfigurationArn", ChannelAdConfigurationArn),
         Member("authorized", "authorized", Boolean),
@@ -324,7 +324,7 @@ CreateChannelRequest = Shape(
 CreateChannelResponse = Shape(
     "CreateChannelResponse",
     Kind.STRUCTURE,
-    cls=models.CreateChannelResponse,
+    class_name="CreateChannelResponse",
     members=(
         Member("channel", "channel", Channel),
         Member("stream_key", "streamKey", StreamKey),
@@ -337,7 +337,7 @@ FailoverSlateConfigurationName = Shape("FailoverSlateConfigurationName", Kind.ST
 CreateFailoverSlateConfigurationRequest = Shape(
     "CreateFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.CreateFailoverSlateConfigurationRequest,
+    class_name="CreateFailoverSlateConfigurationRequest",
     members=(
         Member("activation_threshold_seconds", "activationThresholdSeconds", FailoverSlateActivationThresholdSeconds),
         Member("max_slate_display_seconds", "maxSlateDisplaySeconds", FailoverSlateMaxDisplaySeconds),
@@ -365,7 +365,7 @@ FailoverSlateConfiguration = Shape(
 CreateFailoverSlateConfigurationResponse = Shape(
     "CreateFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.CreateFailoverSlateConfigurationResponse,
+    class_name="CreateFailoverSlateConfigurationResponse",
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -379,7 +379,7 @@ PlaybackRestrictionPolicyName = Shape("PlaybackRestrictionPolicyName", Kind.STRI
 CreatePlaybackRestrictionPolicyRequest = Shape(
     "CreatePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    cls=models.CreatePlaybackRestrictionPolicyRequest,
+    class_name="CreatePlaybackRestrictionPolicyRequest",
     members=(
         Member("allowed_countries", "allowedCountries", PlaybackRestrictionPolicyAllowedCountryList),
         Member("allowed_origins", "allowedOrigins", PlaybackRestrictionPolicyAllowedOriginList),
@@ -405,7 +405,7 @@ PlaybackRestrictionPolicy = Shape(
 CreatePlaybackRestrictionPolicyResponse = Shape(
     "CreatePlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    cls=models.CreatePlaybackRestrictionPolicyResponse,
+    class_name="CreatePlaybackRestrictionPolicyResponse",
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
@@ -460,7 +460,7 @@ ThumbnailConfiguration = Shape(
 CreateRecordingConfigurationRequest = Shape(
     "CreateRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.CreateRecordingConfigurationRequest,
+    class_name="CreateRecordingConfigurationRequest",
     members=(
         Member("destination_configuration", "destinationConfiguration", DestinationConfiguration, required=True),
         Member("name", "name", RecordingConfigurationName),
@@ -490,7 +490,7 @@ RecordingConfiguration = Shape(
 CreateRecordingConfigurationResponse = Shape(
     "CreateRecordingConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.CreateRecordingConfigurationResponse,
+    class_name="CreateRecordingConfigurationResponse",
     members=(
         Member("recording_configuration", "recordingConfiguration", RecordingConfiguration),
     ),
@@ -498,7 +498,7 @@ CreateRecordingConfigurationResponse = Shape(
 CreateStreamKeyRequest = Shape(
     "CreateStreamKeyRequest",
     Kind.STRUCTURE,
-    cls=models.CreateStreamKeyRequest,
+    class_name="CreateStreamKeyRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("tags", "tags", Tags),
@@ -507,7 +507,7 @@ CreateStreamKeyRequest = Shape(
 CreateStreamKeyResponse = Shape(
     "CreateStreamKeyResponse",
     Kind.STRUCTURE,
-    cls=models.CreateStreamKeyResponse,
+    class_name="CreateStreamKeyResponse",
     members=(
         Member("stream_key", "streamKey", StreamKey),
     ),
@@ -515,7 +515,7 @@ CreateStreamKeyResponse = Shape(
 DeleteAdConfigurationRequest = Shape(
     "DeleteAdConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.DeleteAdConfigurationRequest,
+    class_name="DeleteAdConfigurationRequest",
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
     ),
@@ -523,7 +523,7 @@ DeleteAdConfigurationRequest = Shape(
 DeleteChannelRequest = Shape(
     "DeleteChannelRequest",
     Kind.STRUCTURE,
-    cls=models.DeleteChannelRequest,
+    class_name="DeleteChannelRequest",
     members=(
         Member("arn", "arn", ChannelArn, required=True),
     ),
@@ -531,7 +531,7 @@ DeleteChannelRequest = Shape(
 DeleteFailoverSlateConfigurationRequest = Shape(
     "DeleteFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.DeleteFailoverSlateConfigurationRequest,
+    class_name="DeleteFailoverSlateConfigurationRequest",
     members=(
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
     ),
@@ -540,7 +540,7 @@ PlaybackKeyPairArn = Shape("PlaybackKeyPairArn", Kind.STRING, min=1, max=128, pa
 DeletePlaybackKeyPairRequest = Shape(
     "DeletePlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    cls=models.DeletePlaybackKeyPairRequest,
+    class_name="DeletePlaybackKeyPairRequest",
     members=(
         Member("arn", "arn", PlaybackKeyPairArn, required=True),
     ),
@@ -548,14 +548,14 @@ DeletePlaybackKeyPairRequest = Shape(
 DeletePlaybackKeyPairResponse = Shape(
     "DeletePlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    cls=models.DeletePlaybackKeyPairResponse,
+    class_name="DeletePlaybackKeyPairResponse",
     members=(
     ),
 )
 DeletePlaybackRestrictionPolicyRequest = Shape(
     "DeletePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    cls=models.DeletePlaybackRestrictionPolicyRequest,
+    class_name="DeletePlaybackRestrictionPolicyRequest",
     members=(
         Member("arn", "arn", PlaybackRestrictionPolicyArn, required=True),
     ),
@@ -563,7 +563,7 @@ DeletePlaybackRestrictionPolicyRequest = Shape(
 DeleteRecordingConfigurationRequest = Shape(
     "DeleteRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.DeleteRecordingConfigurationRequest,
+    class_name="DeleteRecordingConfigurationRequest",
     members=(
         Member("arn", "arn", RecordingConfigurationArn, required=True),
     ),
@@ -571,7 +571,7 @@ DeleteRecordingConfigurationRequest = Shape(
 DeleteStreamKeyRequest = Shape(
     "DeleteStreamKeyRequest",
     Kind.STRUCTURE,
-    cls=models.DeleteStreamKeyRequest,
+    class_name="DeleteStreamKeyRequest",
     members=(
         Member("arn", "arn", StreamKeyArn, required=True),
     ),
@@ -594,7 +594,7 @@ FailoverSlateConfigurationList = Shape("FailoverSlateConfigurationList", Kind.LI
 GetAdConfigurationRequest = Shape(
     "GetAdConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.GetAdConfigurationRequest,
+    class_name="GetAdConfigurationRequest",
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
     ),
@@ -602,7 +602,7 @@ GetAdConfigurationRequest = Shape(
 GetAdConfigurationResponse = Shape(
     "GetAdConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.GetAdConfigurationResponse,
+    class_name="GetAdConfigurationResponse",
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration),
     ),
@@ -610,7 +610,7 @@ GetAdConfigurationResponse = Shape(
 GetChannelRequest = Shape(
     "GetChannelRequest",
     Kind.STRUCTURE,
-    cls=models.GetChannelRequest,
+    class_name="GetChannelRequest",
     members=(
         Member("arn", "arn", ChannelArn, required=True),
     ),
@@ -618,7 +618,7 @@ GetChannelRequest = Shape(
 GetChannelResponse = Shape(
     "GetChannelResponse",
     Kind.STRUCTURE,
-    cls=models.GetChannelResponse,
+    class_name="GetChannelResponse",
     members=(
         Member("channel", "channel", Channel),
     ),
@@ -626,7 +626,7 @@ GetChannelResponse = Shape(
 GetFailoverSlateConfigurationRequest = Shape(
     "GetFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.GetFailoverSlateConfigurationRequest,
+    class_name="GetFailoverSlateConfigurationRequest",
     members=(
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
     ),
@@ -634,7 +634,7 @@ GetFailoverSlateConfigurationRequest = Shape(
 GetFailoverSlateConfigurationResponse = Shape(
     "GetFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.GetFailoverSlateConfigurationResponse,
+    class_name="GetFailoverSlateConfigurationResponse",
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -642,7 +642,7 @@ GetFailoverSlateConfigurationResponse = Shape(
 GetPlaybackKeyPairRequest = Shape(
     "GetPlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    cls=models.GetPlaybackKeyPairRequest,
+    class_name="GetPlaybackKeyPairRequest",
     members=(
         Member("arn", "arn", PlaybackKeyPairArn, required=True),
     ),
@@ -663,7 +663,7 @@ PlaybackKeyPair = Shape(
 GetPlaybackKeyPairResponse = Shape(
     "GetPlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    cls=models.GetPlaybackKeyPairResponse,
+    class_name="GetPlaybackKeyPairResponse",
     members=(
         Member("key_pair", "keyPair", PlaybackKeyPair),
     ),
@@ -671,7 +671,7 @@ GetPlaybackKeyPairResponse = Shape(
 GetPlaybackRestrictionPolicyRequest = Shape(
     "GetPlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    cls=models.GetPlaybackRestrictionPolicyRequest,
+    class_name="GetPlaybackRestrictionPolicyRequest",
     members=(
         Member("arn", "arn", PlaybackRestrictionPolicyArn, required=True),
     ),
@@ -679,7 +679,7 @@ GetPlaybackRestrictionPolicyRequest = Shape(
 GetPlaybackRestrictionPolicyResponse = Shape(
     "GetPlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    cls=models.GetPlaybackRestrictionPolicyResponse,
+    class_name="GetPlaybackRestrictionPolicyResponse",
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
@@ -687,7 +687,7 @@ GetPlaybackRestrictionPolicyResponse = Shape(
 GetRecordingConfigurationRequest = Shape(
     "GetRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.GetRecordingConfigurationRequest,
+    class_name="GetRecordingConfigurationRequest",
     members=(
         Member("arn", "arn", RecordingConfigurationArn, required=True),
     ),
@@ -695,7 +695,7 @@ GetRecordingConfigurationRequest = Shape(
 GetRecordingConfigurationResponse = Shape(
     "GetRecordingConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.GetRecordingConfigurationResponse,
+    class_name="GetRecordingConfigurationResponse",
     members=(
         Member("recording_configuration", "recordingConfiguration", RecordingConfiguration),
     ),
@@ -703,7 +703,7 @@ GetRecordingConfigurationResponse = Shape(
 GetStreamKeyRequest = Shape(
     "GetStreamKeyRequest",
     Kind.STRUCTURE,
-    cls=models.GetStreamKeyRequest,
+    class_name="GetStreamKeyRequest",
     members=(
         Member("arn", "arn", StreamKeyArn, required=True),
     ),
@@ -711,7 +711,7 @@ GetStreamKeyRequest = Shape(
 GetStreamKeyResponse = Shape(
     "GetStreamKeyResponse",
     Kind.STRUCTURE,
-    cls=models.GetStreamKeyResponse,
+    class_name="GetStreamKeyResponse",
     members=(
         Member("stream_key", "streamKey", StreamKey),
     ),
@@ -719,7 +719,7 @@ GetStreamKeyResponse = Shape(
 GetStreamRequest = Shape(
     "GetStreamRequest",
     Kind.STRUCTURE,
-    cls=models.GetStreamRequest,
+    class_name="GetStreamRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
     ),
@@ -746,7 +746,7 @@ Stream = Shape(
 GetStreamResponse = Shape(
     "GetStreamResponse",
     Kind.STRUCTURE,
-    cls=models.GetStreamResponse,
+    class_name="GetStreamResponse",
     members=(
         Member("stream", "stream", Stream),
     ),
@@ -754,7 +754,7 @@ GetStreamResponse = Shape(
 GetStreamSessionRequest = Shape(
     "GetStreamSessionRequest",
     Kind.STRUCTURE,
-    cls=models.GetStreamSessionRequest,
+    class_name="GetStreamSessionRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("stream_id", "streamId", StreamId),
@@ -829,7 +829,7 @@ StreamSession = Shape(
 GetStreamSessionResponse = Shape(
     "GetStreamSessionResponse",
     Kind.STRUCTURE,
-    cls=models.GetStreamSessionResponse,
+    class_name="GetStreamSessionResponse",
     members=(
         Member("stream_session", "streamSession", StreamSession),
     ),
@@ -838,7 +838,7 @@ PlaybackPublicKeyMaterial = Shape("PlaybackPublicKeyMaterial", Kind.STRING)
 ImportPlaybackKeyPairRequest = Shape(
     "ImportPlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    cls=models.ImportPlaybackKeyPairRequest,
+    class_name="ImportPlaybackKeyPairRequest",
     members=(
         Member("name", "name", PlaybackKeyPairName),
         Member("public_key_material", "publicKeyMaterial", PlaybackPublicKeyMaterial, required=True),
@@ -848,7 +848,7 @@ ImportPlaybackKeyPairRequest = Shape(
 ImportPlaybackKeyPairResponse = Shape(
     "ImportPlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    cls=models.ImportPlaybackKeyPairResponse,
+    class_name="ImportPlaybackKeyPairResponse",
     members=(
         Member("key_pair", "keyPair", PlaybackKeyPair),
     ),
@@ -856,7 +856,7 @@ ImportPlaybackKeyPairResponse = Shape(
 InsertAdBreakRequest = Shape(
     "InsertAdBreakRequest",
     Kind.STRUCTURE,
-    cls=models.InsertAdBreakRequest,
+    class_name="InsertAdBreakRequest",
     members=(
         Member("ad_break_id", "adBreakId", AdBreakId),
         Member("channel_arn", "channelArn", ChannelArn, required=True),
@@ -867,7 +867,7 @@ InsertAdBreakRequest = Shape(
 InsertAdBreakResponse = Shape(
     "InsertAdBreakResponse",
     Kind.STRUCTURE,
-    cls=models.InsertAdBreakResponse,
+    class_name="InsertAdBreakResponse",
     members=(
         Member("ad_break_id", "adBreakId", AdBreakId),
         Member("target_start_at", "targetStartAt", Time),
@@ -878,7 +878,7 @@ PaginationToken = Shape("PaginationToken", Kind.STRING, min=0, max=1024, pattern
 ListAdConfigurationsRequest = Shape(
     "ListAdConfigurationsRequest",
     Kind.STRUCTURE,
-    cls=models.ListAdConfigurationsRequest,
+    class_name="ListAdConfigurationsRequest",
     members=(
         Member("max_results", "maxResults", MaxAdConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -887,7 +887,7 @@ ListAdConfigurationsRequest = Shape(
 ListAdConfigurationsResponse = Shape(
     "ListAdConfigurationsResponse",
     Kind.STRUCTURE,
-    cls=models.ListAdConfigurationsResponse,
+    class_name="ListAdConfigurationsResponse",
     members=(
         Member("ad_configurations", "adConfigurations", AdConfigurationList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -897,7 +897,7 @@ MaxChannelResults = Shape("MaxChannelResults", Kind.INTEGER, min=1, max=100)
 ListChannelsRequest = Shape(
     "ListChannelsRequest",
     Kind.STRUCTURE,
-    cls=models.ListChannelsRequest,
+    class_name="ListChannelsRequest",
     members=(
         Member("filter_by_ad_configuration_arn", "filterByAdConfigurationArn", ChannelAdConfigurationArn),
         Member("filter_by_failover_slate_configuration_arn", "filterByFailoverSlateConfigurationArn", ChannelFailoverSlateConfigurationArn),
@@ -911,7 +911,7 @@ ListChannelsRequest = Shape(
 ListChannelsResponse = Shape(
     "ListChannelsResponse",
     Kind.STRUCTURE,
-    cls=models.ListChannelsResponse,
+    class_name="ListChannelsResponse",
     members=(
         Member("channels", "channels", ChannelList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -921,7 +921,7 @@ MaxFailoverSlateConfigurationResults = Shape("MaxFailoverSlateConfigurationResul
 ListFailoverSlateConfigurationsRequest = Shape(
     "ListFailoverSlateConfigurationsRequest",
     Kind.STRUCTURE,
-    cls=models.ListFailoverSlateConfigurationsRequest,
+    class_name="ListFailoverSlateConfigurationsRequest",
     members=(
         Member("max_results", "maxResults", MaxFailoverSlateConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -930,7 +930,7 @@ ListFailoverSlateConfigurationsRequest = Shape(
 ListFailoverSlateConfigurationsResponse = Shape(
     "ListFailoverSlateConfigurationsResponse",
     Kind.STRUCTURE,
-    cls=models.ListFailoverSlateConfigurationsResponse,
+    class_name="ListFailoverSlateConfigurationsResponse",
     members=(
         Member("failover_slate_configurations", "failoverSlateConfigurations", FailoverSlateConfigurationList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -940,7 +940,7 @@ MaxPlaybackKeyPairResults = Shape("MaxPlaybackKeyPairResults", Kind.INTEGER, min
 ListPlaybackKeyPairsRequest = Shape(
     "ListPlaybackKeyPairsRequest",
     Kind.STRUCTURE,
-    cls=models.ListPlaybackKeyPairsRequest,
+    class_name="ListPlaybackKeyPairsRequest",
     members=(
         Member("max_results", "maxResults", MaxPlaybackKeyPairResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -960,7 +960,7 @@ PlaybackKeyPairList = Shape("PlaybackKeyPairList", Kind.LIST, member=PlaybackKey
 ListPlaybackKeyPairsResponse = Shape(
     "ListPlaybackKeyPairsResponse",
     Kind.STRUCTURE,
-    cls=models.ListPlaybackKeyPairsResponse,
+    class_name="ListPlaybackKeyPairsResponse",
     members=(
         Member("key_pairs", "keyPairs", PlaybackKeyPairList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -970,7 +970,7 @@ MaxPlaybackRestrictionPolicyResults = Shape("MaxPlaybackRestrictionPolicyResults
 ListPlaybackRestrictionPoliciesRequest = Shape(
     "ListPlaybackRestrictionPoliciesRequest",
     Kind.STRUCTURE,
-    cls=models.ListPlaybackRestrictionPoliciesRequest,
+    class_name="ListPlaybackRestrictionPoliciesRequest",
     members=(
         Member("max_results", "maxResults", MaxPlaybackRestrictionPolicyResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -993,7 +993,7 @@ PlaybackRestrictionPolicyList = Shape("PlaybackRestrictionPolicyList", Kind.LIST
 ListPlaybackRestrictionPoliciesResponse = Shape(
     "ListPlaybackRestrictionPoliciesResponse",
     Kind.STRUCTURE,
-    cls=models.ListPlaybackRestrictionPoliciesResponse,
+    class_name="ListPlaybackRestrictionPoliciesResponse",
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("playback_restriction_policies", "playbackRestrictionPolicies", PlaybackRestrictionPolicyList, required=True),
@@ -1003,7 +1003,7 @@ MaxRecordingConfigurationResults = Shape("MaxRecordingConfigurationResults", Kin
 ListRecordingConfigurationsRequest = Shape(
     "ListRecordingConfigurationsRequest",
     Kind.STRUCTURE,
-    cls=models.ListRecordingConfigurationsRequest,
+    class_name="ListRecordingConfigurationsRequest",
     members=(
         Member("max_results", "maxResults", MaxRecordingConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -1025,7 +1025,7 @@ RecordingConfigurationList = Shape("RecordingConfigurationList", Kind.LIST, memb
 ListRecordingConfigurationsResponse = Shape(
     "ListRecordingConfigurationsResponse",
     Kind.STRUCTURE,
-    cls=models.ListRecordingConfigurationsResponse,
+    class_name="ListRecordingConfigurationsResponse",
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("recording_configurations", "recordingConfigurations", RecordingConfigurationList, required=True),
@@ -1035,7 +1035,7 @@ MaxStreamKeyResults = Shape("MaxStreamKeyResults", Kind.INTEGER, min=1, max=50)
 ListStreamKeysRequest = Shape(
     "ListStreamKeysRequest",
     Kind.STRUCTURE,
-    cls=models.ListStreamKeysRequest,
+    class_name="ListStreamKeysRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("max_results", "maxResults", MaxStreamKeyResults),
@@ -1056,7 +1056,7 @@ StreamKeyList = Shape("StreamKeyList", Kind.LIST, member=StreamKeySummary)
 ListStreamKeysResponse = Shape(
     "ListStreamKeysResponse",
     Kind.STRUCTURE,
-    cls=models.ListStreamKeysResponse,
+    class_name="ListStreamKeysResponse",
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("stream_keys", "streamKeys", StreamKeyList, required=True),
@@ -1066,7 +1066,7 @@ MaxStreamResults = Shape("MaxStreamResults", Kind.INTEGER, min=1, max=100)
 ListStreamSessionsRequest = Shape(
     "ListStreamSessionsRequest",
     Kind.STRUCTURE,
-    cls=models.ListStreamSessionsRequest,
+    class_name="ListStreamSessionsRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("max_results", "maxResults", MaxStreamResults),
@@ -1088,7 +1088,7 @@ StreamSessionList = Shape("StreamSessionList", Kind.LIST, member=StreamSessionSu
 ListStreamSessionsResponse = Shape(
     "ListStreamSessionsResponse",
     Kind.STRUCTURE,
-    cls=models.ListStreamSessionsResponse,
+    class_name="ListStreamSessionsResponse",
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("stream_sessions", "streamSessions", StreamSessionList, required=True),
@@ -1105,7 +1105,7 @@ StreamFilters = Shape(
 ListStreamsRequest = Shape(
     "ListStreamsRequest",
     Kind.STRUCTURE,
-    cls=models.ListStreamsRequest,
+    class_name="ListStreamsRequest",
     members=(
         Member("filter_by", "filterBy", StreamFilters),
         Member("max_results", "maxResults", MaxStreamResults),
@@ -1129,7 +1129,7 @@ StreamList = Shape("StreamList", Kind.LIST, member=StreamSummary)
 ListStreamsResponse = Shape(
     "ListStreamsResponse",
     Kind.STRUCTURE,
-    cls=models.ListStreamsResponse,
+    class_name="ListStreamsResponse",
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("streams", "streams", StreamList, required=True),
@@ -1138,7 +1138,7 @@ ListStreamsResponse = Shape(
 ListTagsForResourceRequest = Shape(
     "ListTagsForResourceRequest",
     Kind.STRUCTURE,
-    cls=models.ListTagsForResourceRequest,
+    class_name="ListTagsForResourceRequest",
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
     ),
@@ -1146,7 +1146,7 @@ ListTagsForResourceRequest = Shape(
 ListTagsForResourceResponse = Shape(
     "ListTagsForResourceResponse",
     Kind.STRUCTURE,
-    cls=models.ListTagsForResourceResponse,
+    class_name="ListTagsForResourceResponse",
     members=(
         Member("tags", "tags", Tags, required=True),
     ),
@@ -1155,7 +1155,7 @@ StreamMetadata = Shape("StreamMetadata", Kind.STRING, min=1, sensitive=True)
 PutMetadataRequest = Shape(
     "PutMetadataRequest",
     Kind.STRUCTURE,
-    cls=models.PutMetadataRequest,
+    class_name="PutMetadataRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("metadata", "metadata", StreamMetadata, required=True),
@@ -1164,7 +1164,7 @@ PutMetadataRequest = Shape(
 StartViewerSessionRevocationRequest = Shape(
     "StartViewerSessionRevocationRequest",
     Kind.STRUCTURE,
-    cls=models.StartViewerSessionRevocationRequest,
+    class_name="StartViewerSessionRevocationRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("viewer_id", "viewerId", ViewerId, required=True),
@@ -1174,14 +1174,14 @@ StartViewerSessionRevocationRequest = Shape(
 StartViewerSessionRevocationResponse = Shape(
     "StartViewerSessionRevocationResponse",
     Kind.STRUCTURE,
-    cls=models.StartViewerSessionRevocationResponse,
+    class_name="StartViewerSessionRevocationResponse",
     members=(
     ),
 )
 StopStreamRequest = Shape(
     "StopStreamRequest",
     Kind.STRUCTURE,
-    cls=models.StopStreamRequest,
+    class_name="StopStreamRequest",
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
     ),
@@ -1189,7 +1189,7 @@ StopStreamRequest = Shape(
 StopStreamResponse = Shape(
     "StopStreamResponse",
     Kind.STRUCTURE,
-    cls=models.StopStreamResponse,
+    class_name="StopStreamResponse",
     members=(
     ),
 )
@@ -1197,7 +1197,7 @@ TagKeyList = Shape("TagKeyList", Kind.LIST, min=0, max=50, member=TagKey)
 TagResourceRequest = Shape(
     "TagResourceRequest",
     Kind.STRUCTURE,
-    cls=models.TagResourceRequest,
+    class_name="TagResourceRequest",
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
         Member("tags", "tags", Tags, required=True),
@@ -1206,14 +1206,14 @@ TagResourceRequest = Shape(
 TagResourceResponse = Shape(
     "TagResourceResponse",
     Kind.STRUCTURE,
-    cls=models.TagResourceResponse,
+    class_name="TagResourceResponse",
     members=(
     ),
 )
 UntagResourceRequest = Shape(
     "UntagResourceRequest",
     Kind.STRUCTURE,
-    cls=models.UntagResourceRequest,
+    class_name="UntagResourceRequest",
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
         Member("tag_keys", "tagKeys", TagKeyList, required=True, location=Location.QUERYSTRING, location_name="tagKeys"),
@@ -1222,14 +1222,14 @@ UntagResourceRequest = Shape(
 UntagResourceResponse = Shape(
     "UntagResourceResponse",
     Kind.STRUCTURE,
-    cls=models.UntagResourceResponse,
+    class_name="UntagResourceResponse",
     members=(
     ),
 )
 UpdateAdConfigurationRequest = Shape(
     "UpdateAdConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.UpdateAdConfigurationRequest,
+    class_name="UpdateAdConfigurationRequest",
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
         Member("media_tailor_playback_configurations", "mediaTailorPlaybackConfigurations", MediaTailorPlaybackConfigurationsList),
@@ -1240,7 +1240,7 @@ UpdateAdConfigurationRequest = Shape(
 UpdateAdConfigurationResponse = Shape(
     "UpdateAdConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.UpdateAdConfigurationResponse,
+    class_name="UpdateAdConfigurationResponse",
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration, required=True),
     ),
@@ -1248,7 +1248,7 @@ UpdateAdConfigurationResponse = Shape(
 UpdateChannelRequest = Shape(
     "UpdateChannelRequest",
     Kind.STRUCTURE,
-    cls=models.UpdateChannelRequest,
+    class_name="UpdateChannelRequest",
     members=(
         Member("ad_configuration_arn", "adConfigurationArn", ChannelAdConfigurationArn),
         Member("arn", "arn", ChannelArn, required=True),
@@ -1268,7 +1268,7 @@ UpdateChannelRequest = Shape(
 UpdateChannelResponse = Shape(
     "UpdateChannelResponse",
     Kind.STRUCTURE,
-    cls=models.UpdateChannelResponse,
+    class_name="UpdateChannelResponse",
     members=(
         Member("channel", "channel", Channel),
     ),
@@ -1276,7 +1276,7 @@ UpdateChannelResponse = Shape(
 UpdateFailoverSlateConfigurationRequest = Shape(
     "UpdateFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    cls=models.UpdateFailoverSlateConfigurationRequest,
+    class_name="UpdateFailoverSlateConfigurationRequest",
     members=(
         Member("activation_threshold_seconds", "activationThresholdSeconds", FailoverSlateActivationThresholdSeconds),
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
@@ -1288,7 +1288,7 @@ UpdateFailoverSlateConfigurationRequest = Shape(
 UpdateFailoverSlateConfigurationResponse = Shape(
     "UpdateFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    cls=models.UpdateFailoverSlateConfigurationResponse,
+    class_name="UpdateFailoverSlateConfigurationResponse",
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -1296,7 +1296,7 @@ UpdateFailoverSlateConfigurationResponse = Shape(
 UpdatePlaybackRestrictionPolicyRequest = Shape(
     "UpdatePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    cls=models.UpdatePlaybackRestrictionPolicyRequest,
+    class_name="UpdatePlaybackRestrictionPolicyRequest",
     members=(
         Member("allowed_countries", "allowedCountries", PlaybackRestrictionPolicyAllowedCountryList),
         Member("allowed_origins", "allowedOrigins", PlaybackRestrictionPolicyAllowedOriginList),
@@ -1308,145 +1308,146 @@ UpdatePlaybackRestrictionPolicyRequest = Shape(
 UpdatePlaybackRestrictionPolicyResponse = Shape(
     "UpdatePlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    cls=models.UpdatePlaybackRestrictionPolicyResponse,
+    class_name="UpdatePlaybackRestrictionPolicyResponse",
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
 )
-DeleteAdConfigurationResponse = Shape("DeleteAdConfigurationResponse", Kind.STRUCTURE, cls=models.DeleteAdConfigurationResponse)
-DeleteChannelResponse = Shape("DeleteChannelResponse", Kind.STRUCTURE, cls=models.DeleteChannelResponse)
-DeleteFailoverSlateConfigurationResponse = Shape("DeleteFailoverSlateConfigurationResponse", Kind.STRUCTURE, cls=models.DeleteFailoverSlateConfigurationResponse)
-DeletePlaybackRestrictionPolicyResponse = Shape("DeletePlaybackRestrictionPolicyResponse", Kind.STRUCTURE, cls=models.DeletePlaybackRestrictionPolicyResponse)
-DeleteRecordingConfigurationResponse = Shape("DeleteRecordingConfigurationResponse", Kind.STRUCTURE, cls=models.DeleteRecordingConfigurationResponse)
-DeleteStreamKeyResponse = Shape("DeleteStreamKeyResponse", Kind.STRUCTURE, cls=models.DeleteStreamKeyResponse)
-PutMetadataResponse = Shape("PutMetadataResponse", Kind.STRUCTURE, cls=models.PutMetadataResponse)
+DeleteAdConfigurationResponse = Shape("DeleteAdConfigurationResponse", Kind.STRUCTURE, class_name="DeleteAdConfigurationResponse")
+DeleteChannelResponse = Shape("DeleteChannelResponse", Kind.STRUCTURE, class_name="DeleteChannelResponse")
+DeleteFailoverSlateConfigurationResponse = Shape("DeleteFailoverSlateConfigurationResponse", Kind.STRUCTURE, class_name="DeleteFailoverSlateConfigurationResponse")
+DeletePlaybackRestrictionPolicyResponse = Shape("DeletePlaybackRestrictionPolicyResponse", Kind.STRUCTURE, class_name="DeletePlaybackRestrictionPolicyResponse")
+DeleteRecordingConfigurationResponse = Shape("DeleteRecordingConfigurationResponse", Kind.STRUCTURE, class_name="DeleteRecordingConfigurationResponse")
+DeleteStreamKeyResponse = Shape("DeleteStreamKeyResponse", Kind.STRUCTURE, class_name="DeleteStreamKeyResponse")
+PutMetadataResponse = Shape("PutMetadataResponse", Kind.STRUCTURE, class_name="PutMetadataResponse")
 
-STRUCTURES: dict[type[object], Shape] = {
-    models.AdConfiguration: AdConfiguration,
-    models.AdConfigurationSummary: AdConfigurationSummary,
-    models.AudioConfiguration: AudioConfiguration,
-    models.BatchError: BatchError,
-    models.BatchGetChannelRequest: BatchGetChannelRequest,
-    models.BatchGetChannelResponse: BatchGetChannelResponse,
-    models.BatchGetStreamKeyRequest: BatchGetStreamKeyRequest,
-    models.BatchGetStreamKeyResponse: BatchGetStreamKeyResponse,
-    models.BatchStartViewerSessionRevocationError: BatchStartViewerSessionRevocationError,
-    models.BatchStartViewerSessionRevocationRequest: BatchStartViewerSessionRevocationRequest,
-    models.BatchStartViewerSessionRevocationResponse: BatchStartViewerSessionRevocationResponse,
-    models.BatchStartViewerSessionRevocationViewerSession: BatchStartViewerSessionRevocationViewerSession,
-    models.Channel: Channel,
-    models.ChannelSummary: ChannelSummary,
-    models.CreateAdConfigurationRequest: CreateAdConfigurationRequest,
-    models.CreateAdConfigurationResponse: CreateAdConfigurationResponse,
-    models.CreateChannelRequest: CreateChannelRequest,
-    models.CreateChannelResponse: CreateChannelResponse,
-    models.CreateFailoverSlateConfigurationRequest: CreateFailoverSlateConfigurationRequest,
-    models.CreateFailoverSlateConfigurationResponse: CreateFailoverSlateConfigurationResponse,
-    models.CreatePlaybackRestrictionPolicyRequest: CreatePlaybackRestrictionPolicyRequest,
-    models.CreatePlaybackRestrictionPolicyResponse: CreatePlaybackRestrictionPolicyResponse,
-    models.CreateRecordingConfigurationRequest: CreateRecordingConfigurationRequest,
-    models.CreateRecordingConfigurationResponse: CreateRecordingConfigurationResponse,
-    models.CreateStreamKeyRequest: CreateStreamKeyRequest,
-    models.CreateStreamKeyResponse: CreateStreamKeyResponse,
-    models.DeleteAdConfigurationRequest: DeleteAdConfigurationRequest,
-    models.DeleteAdConfigurationResponse: DeleteAdConfigurationResponse,
-    models.DeleteChannelRequest: DeleteChannelRequest,
-    models.DeleteChannelResponse: DeleteChannelResponse,
-    models.DeleteFailoverSlateConfigurationRequest: DeleteFailoverSlateConfigurationRequest,
-    models.DeleteFailoverSlateConfigurationResponse: DeleteFailoverSlateConfigurationResponse,
-    models.DeletePlaybackKeyPairRequest: DeletePlaybackKeyPairRequest,
-    models.DeletePlaybackKeyPairResponse: DeletePlaybackKeyPairResponse,
-    models.DeletePlaybackRestrictionPolicyRequest: DeletePlaybackRestrictionPolicyRequest,
-    models.DeletePlaybackRestrictionPolicyResponse: DeletePlaybackRestrictionPolicyResponse,
-    models.DeleteRecordingConfigurationRequest: DeleteRecordingConfigurationRequest,
-    models.DeleteRecordingConfigurationResponse: DeleteRecordingConfigurationResponse,
-    models.DeleteStreamKeyRequest: DeleteStreamKeyRequest,
-    models.DeleteStreamKeyResponse: DeleteStreamKeyResponse,
-    models.DestinationConfiguration: DestinationConfiguration,
-    models.FailoverSlateConfiguration: FailoverSlateConfiguration,
-    models.FailoverSlateConfigurationSummary: FailoverSlateConfigurationSummary,
-    models.GetAdConfigurationRequest: GetAdConfigurationRequest,
-    models.GetAdConfigurationResponse: GetAdConfigurationResponse,
-    models.GetChannelRequest: GetChannelRequest,
-    models.GetChannelResponse: GetChannelResponse,
-    models.GetFailoverSlateConfigurationRequest: GetFailoverSlateConfigurationRequest,
-    models.GetFailoverSlateConfigurationResponse: GetFailoverSlateConfigurationResponse,
-    models.GetPlaybackKeyPairRequest: GetPlaybackKeyPairRequest,
-    models.GetPlaybackKeyPairResponse: GetPlaybackKeyPairResponse,
-    models.GetPlaybackRestrictionPolicyRequest: GetPlaybackRestrictionPolicyRequest,
-    models.GetPlaybackRestrictionPolicyResponse: GetPlaybackRestrictionPolicyResponse,
-    models.GetRecordingConfigurationRequest: GetRecordingConfigurationRequest,
-    models.GetRecordingConfigurationResponse: GetRecordingConfigurationResponse,
-    models.GetStreamKeyRequest: GetStreamKeyRequest,
-    models.GetStreamKeyResponse: GetStreamKeyResponse,
-    models.GetStreamRequest: GetStreamRequest,
-    models.GetStreamResponse: GetStreamResponse,
-    models.GetStreamSessionRequest: GetStreamSessionRequest,
-    models.GetStreamSessionResponse: GetStreamSessionResponse,
-    models.ImportPlaybackKeyPairRequest: ImportPlaybackKeyPairRequest,
-    models.ImportPlaybackKeyPairResponse: ImportPlaybackKeyPairResponse,
-    models.IngestConfiguration: IngestConfiguration,
-    models.IngestConfigurations: IngestConfigurations,
-    models.InsertAdBreakRequest: InsertAdBreakRequest,
-    models.InsertAdBreakResponse: InsertAdBreakResponse,
-    models.ListAdConfigurationsRequest: ListAdConfigurationsRequest,
-    models.ListAdConfigurationsResponse: ListAdConfigurationsResponse,
-    models.ListChannelsRequest: ListChannelsRequest,
-    models.ListChannelsResponse: ListChannelsResponse,
-    models.ListFailoverSlateConfigurationsRequest: ListFailoverSlateConfigurationsRequest,
-    models.ListFailoverSlateConfigurationsResponse: ListFailoverSlateConfigurationsResponse,
-    models.ListPlaybackKeyPairsRequest: ListPlaybackKeyPairsRequest,
-    models.ListPlaybackKeyPairsResponse: ListPlaybackKeyPairsResponse,
-    models.ListPlaybackRestrictionPoliciesRequest: ListPlaybackRestrictionPoliciesRequest,
-    models.ListPlaybackRestrictionPoliciesResponse: ListPlaybackRestrictionPoliciesResponse,
-    models.ListRecordingConfigurationsRequest: ListRecordingConfigurationsRequest,
-    models.ListRecordingConfigurationsResponse: ListRecordingConfigurationsResponse,
-    models.ListStreamKeysRequest: ListStreamKeysRequest,
-    models.ListStreamKeysResponse: ListStreamKeysResponse,
-    models.ListStreamSessionsRequest: ListStreamSessionsRequest,
-    models.ListStreamSessionsResponse: ListStreamSessionsResponse,
-    models.ListStreamsRequest: ListStreamsRequest,
-    models.ListStreamsResponse: ListStreamsResponse,
-    models.ListTagsForResourceRequest: ListTagsForResourceRequest,
-    models.ListTagsForResourceResponse: ListTagsForResourceResponse,
-    models.MediaTailorPlaybackConfiguration: MediaTailorPlaybackConfiguration,
-    models.MultitrackInputConfiguration: MultitrackInputConfiguration,
-    models.PlaybackKeyPair: PlaybackKeyPair,
-    models.PlaybackKeyPairSummary: PlaybackKeyPairSummary,
-    models.PlaybackRestrictionPolicy: PlaybackRestrictionPolicy,
-    models.PlaybackRestrictionPolicySummary: PlaybackRestrictionPolicySummary,
-    models.PostRollConfiguration: PostRollConfiguration,
-    models.PutMetadataRequest: PutMetadataRequest,
-    models.PutMetadataResponse: PutMetadataResponse,
-    models.RecordingConfiguration: RecordingConfiguration,
-    models.RecordingConfigurationSummary: RecordingConfigurationSummary,
-    models.RenditionConfiguration: RenditionConfiguration,
-    models.S3DestinationConfiguration: S3DestinationConfiguration,
-    models.Srt: Srt,
-    models.StartViewerSessionRevocationRequest: StartViewerSessionRevocationRequest,
-    models.StartViewerSessionRevocationResponse: StartViewerSessionRevocationResponse,
-    models.StopStreamRequest: StopStreamRequest,
-    models.StopStreamResponse: StopStreamResponse,
-    models.Stream: Stream,
-    models.StreamEvent: StreamEvent,
-    models.StreamFilters: StreamFilters,
-    models.StreamKey: StreamKey,
-    models.StreamKeySummary: StreamKeySummary,
-    models.StreamSession: StreamSession,
-    models.StreamSessionSummary: StreamSessionSummary,
-    models.StreamSummary: StreamSummary,
-    models.TagResourceRequest: TagResourceRequest,
-    models.TagResourceResponse: TagResourceResponse,
-    models.ThumbnailConfiguration: ThumbnailConfiguration,
-    models.UntagResourceRequest: UntagResourceRequest,
-    models.UntagResourceResponse: UntagResourceResponse,
-    models.UpdateAdConfigurationRequest: UpdateAdConfigurationRequest,
-    models.UpdateAdConfigurationResponse: UpdateAdConfigurationResponse,
-    models.UpdateChannelRequest: UpdateChannelRequest,
-    models.UpdateChannelResponse: UpdateChannelResponse,
-    models.UpdateFailoverSlateConfigurationRequest: UpdateFailoverSlateConfigurationRequest,
-    models.UpdateFailoverSlateConfigurationResponse: UpdateFailoverSlateConfigurationResponse,
-    models.UpdatePlaybackRestrictionPolicyRequest: UpdatePlaybackRestrictionPolicyRequest,
-    models.UpdatePlaybackRestrictionPolicyResponse: UpdatePlaybackRestrictionPolicyResponse,
-    models.VideoConfiguration: VideoConfiguration,
-}
+# Every structure's shape, by model class (without loading the operations' models).
+STRUCTURES: ModelIndex[Shape] = ModelIndex({
+    "AdConfiguration": AdConfiguration,
+    "AdConfigurationSummary": AdConfigurationSummary,
+    "AudioConfiguration": AudioConfiguration,
+    "BatchError": BatchError,
+    "BatchGetChannelRequest": BatchGetChannelRequest,
+    "BatchGetChannelResponse": BatchGetChannelResponse,
+    "BatchGetStreamKeyRequest": BatchGetStreamKeyRequest,
+    "BatchGetStreamKeyResponse": BatchGetStreamKeyResponse,
+    "BatchStartViewerSessionRevocationError": BatchStartViewerSessionRevocationError,
+    "BatchStartViewerSessionRevocationRequest": BatchStartViewerSessionRevocationRequest,
+    "BatchStartViewerSessionRevocationResponse": BatchStartViewerSessionRevocationResponse,
+    "BatchStartViewerSessionRevocationViewerSession": BatchStartViewerSessionRevocationViewerSession,
+    "Channel": Channel,
+    "ChannelSummary": ChannelSummary,
+    "CreateAdConfigurationRequest": CreateAdConfigurationRequest,
+    "CreateAdConfigurationResponse": CreateAdConfigurationResponse,
+    "CreateChannelRequest": CreateChannelRequest,
+    "CreateChannelResponse": CreateChannelResponse,
+    "CreateFailoverSlateConfigurationRequest": CreateFailoverSlateConfigurationRequest,
+    "CreateFailoverSlateConfigurationResponse": CreateFailoverSlateConfigurationResponse,
+    "CreatePlaybackRestrictionPolicyRequest": CreatePlaybackRestrictionPolicyRequest,
+    "CreatePlaybackRestrictionPolicyResponse": CreatePlaybackRestrictionPolicyResponse,
+    "CreateRecordingConfigurationRequest": CreateRecordingConfigurationRequest,
+    "CreateRecordingConfigurationResponse": CreateRecordingConfigurationResponse,
+    "CreateStreamKeyRequest": CreateStreamKeyRequest,
+    "CreateStreamKeyResponse": CreateStreamKeyResponse,
+    "DeleteAdConfigurationRequest": DeleteAdConfigurationRequest,
+    "DeleteAdConfigurationResponse": DeleteAdConfigurationResponse,
+    "DeleteChannelRequest": DeleteChannelRequest,
+    "DeleteChannelResponse": DeleteChannelResponse,
+    "DeleteFailoverSlateConfigurationRequest": DeleteFailoverSlateConfigurationRequest,
+    "DeleteFailoverSlateConfigurationResponse": DeleteFailoverSlateConfigurationResponse,
+    "DeletePlaybackKeyPairRequest": DeletePlaybackKeyPairRequest,
+    "DeletePlaybackKeyPairResponse": DeletePlaybackKeyPairResponse,
+    "DeletePlaybackRestrictionPolicyRequest": DeletePlaybackRestrictionPolicyRequest,
+    "DeletePlaybackRestrictionPolicyResponse": DeletePlaybackRestrictionPolicyResponse,
+    "DeleteRecordingConfigurationRequest": DeleteRecordingConfigurationRequest,
+    "DeleteRecordingConfigurationResponse": DeleteRecordingConfigurationResponse,
+    "DeleteStreamKeyRequest": DeleteStreamKeyRequest,
+    "DeleteStreamKeyResponse": DeleteStreamKeyResponse,
+    "DestinationConfiguration": DestinationConfiguration,
+    "FailoverSlateConfiguration": FailoverSlateConfiguration,
+    "FailoverSlateConfigurationSummary": FailoverSlateConfigurationSummary,
+    "GetAdConfigurationRequest": GetAdConfigurationRequest,
+    "GetAdConfigurationResponse": GetAdConfigurationResponse,
+    "GetChannelRequest": GetChannelRequest,
+    "GetChannelResponse": GetChannelResponse,
+    "GetFailoverSlateConfigurationRequest": GetFailoverSlateConfigurationRequest,
+    "GetFailoverSlateConfigurationResponse": GetFailoverSlateConfigurationResponse,
+    "GetPlaybackKeyPairRequest": GetPlaybackKeyPairRequest,
+    "GetPlaybackKeyPairResponse": GetPlaybackKeyPairResponse,
+    "GetPlaybackRestrictionPolicyRequest": GetPlaybackRestrictionPolicyRequest,
+    "GetPlaybackRestrictionPolicyResponse": GetPlaybackRestrictionPolicyResponse,
+    "GetRecordingConfigurationRequest": GetRecordingConfigurationRequest,
+    "GetRecordingConfigurationResponse": GetRecordingConfigurationResponse,
+    "GetStreamKeyRequest": GetStreamKeyRequest,
+    "GetStreamKeyResponse": GetStreamKeyResponse,
+    "GetStreamRequest": GetStreamRequest,
+    "GetStreamResponse": GetStreamResponse,
+    "GetStreamSessionRequest": GetStreamSessionRequest,
+    "GetStreamSessionResponse": GetStreamSessionResponse,
+    "ImportPlaybackKeyPairRequest": ImportPlaybackKeyPairRequest,
+    "ImportPlaybackKeyPairResponse": ImportPlaybackKeyPairResponse,
+    "IngestConfiguration": IngestConfiguration,
+    "IngestConfigurations": IngestConfigurations,
+    "InsertAdBreakRequest": InsertAdBreakRequest,
+    "InsertAdBreakResponse": InsertAdBreakResponse,
+    "ListAdConfigurationsRequest": ListAdConfigurationsRequest,
+    "ListAdConfigurationsResponse": ListAdConfigurationsResponse,
+    "ListChannelsRequest": ListChannelsRequest,
+    "ListChannelsResponse": ListChannelsResponse,
+    "ListFailoverSlateConfigurationsRequest": ListFailoverSlateConfigurationsRequest,
+    "ListFailoverSlateConfigurationsResponse": ListFailoverSlateConfigurationsResponse,
+    "ListPlaybackKeyPairsRequest": ListPlaybackKeyPairsRequest,
+    "ListPlaybackKeyPairsResponse": ListPlaybackKeyPairsResponse,
+    "ListPlaybackRestrictionPoliciesRequest": ListPlaybackRestrictionPoliciesRequest,
+    "ListPlaybackRestrictionPoliciesResponse": ListPlaybackRestrictionPoliciesResponse,
+    "ListRecordingConfigurationsRequest": ListRecordingConfigurationsRequest,
+    "ListRecordingConfigurationsResponse": ListRecordingConfigurationsResponse,
+    "ListStreamKeysRequest": ListStreamKeysRequest,
+    "ListStreamKeysResponse": ListStreamKeysResponse,
+    "ListStreamSessionsRequest": ListStreamSessionsRequest,
+    "ListStreamSessionsResponse": ListStreamSessionsResponse,
+    "ListStreamsRequest": ListStreamsRequest,
+    "ListStreamsResponse": ListStreamsResponse,
+    "ListTagsForResourceRequest": ListTagsForResourceRequest,
+    "ListTagsForResourceResponse": ListTagsForResourceResponse,
+    "MediaTailorPlaybackConfiguration": MediaTailorPlaybackConfiguration,
+    "MultitrackInputConfiguration": MultitrackInputConfiguration,
+    "PlaybackKeyPair": PlaybackKeyPair,
+    "PlaybackKeyPairSummary": PlaybackKeyPairSummary,
+    "PlaybackRestrictionPolicy": PlaybackRestrictionPolicy,
+    "PlaybackRestrictionPolicySummary": PlaybackRestrictionPolicySummary,
+    "PostRollConfiguration": PostRollConfiguration,
+    "PutMetadataRequest": PutMetadataRequest,
+    "PutMetadataResponse": PutMetadataResponse,
+    "RecordingConfiguration": RecordingConfiguration,
+    "RecordingConfigurationSummary": RecordingConfigurationSummary,
+    "RenditionConfiguration": RenditionConfiguration,
+    "S3DestinationConfiguration": S3DestinationConfiguration,
+    "Srt": Srt,
+    "StartViewerSessionRevocationRequest": StartViewerSessionRevocationRequest,
+    "StartViewerSessionRevocationResponse": StartViewerSessionRevocationResponse,
+    "StopStreamRequest": StopStreamRequest,
+    "StopStreamResponse": StopStreamResponse,
+    "Stream": Stream,
+    "StreamEvent": StreamEvent,
+    "StreamFilters": StreamFilters,
+    "StreamKey": StreamKey,
+    "StreamKeySummary": StreamKeySummary,
+    "StreamSession": StreamSession,
+    "StreamSessionSummary": StreamSessionSummary,
+    "StreamSummary": StreamSummary,
+    "TagResourceRequest": TagResourceRequest,
+    "TagResourceResponse": TagResourceResponse,
+    "ThumbnailConfiguration": ThumbnailConfiguration,
+    "UntagResourceRequest": UntagResourceRequest,
+    "UntagResourceResponse": UntagResourceResponse,
+    "UpdateAdConfigurationRequest": UpdateAdConfigurationRequest,
+    "UpdateAdConfigurationResponse": UpdateAdConfigurationResponse,
+    "UpdateChannelRequest": UpdateChannelRequest,
+    "UpdateChannelResponse": UpdateChannelResponse,
+    "UpdateFailoverSlateConfigurationRequest": UpdateFailoverSlateConfigurationRequest,
+    "UpdateFailoverSlateConfigurationResponse": UpdateFailoverSlateConfigurationResponse,
+    "UpdatePlaybackRestrictionPolicyRequest": UpdatePlaybackRestrictionPolicyRequest,
+    "UpdatePlaybackRestrictionPolicyResponse": UpdatePlaybackRestrictionPolicyResponse,
+    "VideoConfiguration": VideoConfiguration,
+})

@@ -1,0 +1,69 @@
+"""Each operation's models load when first used; to the user they are ordinary ivs_async.models."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+from ivs_async import models
+from ivs_async._generated.readers import READERS
+from ivs_async._generated.schema import STRUCTURES
+from ivs_async._generated.writers import WRITERS
+
+ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
+
+
+def run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_call_loads_its_own_operation_models_only() -> None:
+    loaded = "sorted(m.rsplit('.', 1)[1] for m in sys.modules if '._generated.operations.' in m)"
+    code = (
+        "import sys\n"
+        "from ivs_async import IvsClient\n"
+        "from ivs_async.commands import GetChannelCommand, ListChannelsCommand\n"
+        f"before = {loaded}\n"
+        f"command = GetChannelCommand(arn={ARN!r})\n"
+        f"print(before, {loaded}, type(command.input).__module__)\n"
+    )
+    assert run(code) == "[] ['get_channel'] ivs_async.models"
+
+
+def test_a_model_pickled_in_one_process_loads_in_another() -> None:
+    data = pickle.dumps(models.GetChannelResponse(channel=models.Channel(arn=ARN, name="x")))
+    code = f"import pickle, sys\nvalue = pickle.loads({data!r})\nprint(type(value).__module__, value.channel.name)\n"
+    assert run(code) == "ivs_async.models x"
+
+
+def test_lazy_models_are_attrs_models_like_the_others() -> None:
+    cls = models.CreateChannelRequest
+    assert attrs.has(cls) and cls.__module__ == "ivs_async.models"
+    assert {"CreateChannelRequest", "CreateChannelResponse", "CreateChannelRequestDict"} <= set(dir(models))
+    request = cls(name="x", latency_mode="LOW", multitrack_input_configuration={"enabled": True})
+    assert isinstance(request.multitrack_input_configuration, models.MultitrackInputConfiguration)
+    assert attrs.evolve(request, name="y").name == "y"
+    assert not hasattr(request, "__dict__")  # slotted, as every model
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        request.name = "z"  # type: ignore[misc]
+    assert STRUCTURES[cls].name == "CreateChannelRequest"
+    assert WRITERS[cls](request)["multitrackInputConfiguration"] == {"enabled": True}
+    assert READERS[models.CreateChannelResponse]({}, None) == models.CreateChannelResponse()
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        models.NoSuchModel  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_the_indexes_refuse_a_look_alike_class() -> None:
+    @attrs.frozen
+    class GetChannelRequest:  # same name, not ours
+        arn: str
+
+    assert GetChannelRequest not in STRUCTURES
+    assert WRITERS.get(GetChannelRequest) is None
+    assert models.GetChannelRequest in STRUCTURES
