@@ -94,11 +94,6 @@ class Shape:
             cls = self._cls = getattr(models, self._class_name)
         return cls
 
-    @property
-    def class_name(self) -> str | None:
-        """The model class's name, without loading it."""
-        return self._class_name if self._cls is None else self._cls.__name__
-
     def __repr__(self) -> str:
         return f"Shape({self.name!r}, {self.kind})"
 
