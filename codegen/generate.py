@@ -830,9 +830,10 @@ def gen_commands(model: Model) -> str:
     # The operations' models load on first use (see models.py): type checkers import them here,
     # the classes below name them as strings, and the Params aliases resolve on first use.
     out.append("\nif TYPE_CHECKING:\n")
-    responses = {model.output_of(op) for op in model.operations}
+    named_in_strings = {model.output_of(op) for op in model.operations}
+    named_in_strings |= {spec["input"]["shape"] for spec in model.operations.values()}
     typed = {n for n in used if n in lazy}
-    out.append(import_from("ivs_async._generated.models", typed, "    ", noqa=typed & responses))
+    out.append(import_from("ivs_async._generated.models", typed, "    ", noqa=typed & named_in_strings))
     names: list[str] = []
     for op, spec in model.operations.items():
         inp = spec["input"]["shape"]
@@ -862,9 +863,10 @@ def gen_commands(model: Model) -> str:
         out.append(f"        input=schema.{inp},\n")
         out.append(f"        output=schema.{outp},\n")
         out.append("    )\n\n")
-        out.append(
-            f"    def __init__(self, input: {inp} | None = None, /, **members: Unpack[{params_name(op)}]) -> None:\n"
-        )
+        # Lazy names through the models module, so that typing.get_type_hints() can load them.
+        given = f"models.{inp}" if inp in lazy else inp
+        kwargs = f"models.{inp}Dict" if f"{inp}Dict" in lazy else params_name(op)
+        out.append(f"    def __init__(self, input: {given} | None = None, /, **members: Unpack[{kwargs}]) -> None:\n")
         out.append("        super().__init__(input, **members)\n")
     # Every operation by name, for code that serves the API rather than calls it (the emulator).
     out.append("\n\nOPERATIONS: dict[str, Operation] = {\n")

@@ -10,142 +10,142 @@ from ivs_async._generated import models, schema
 
 if TYPE_CHECKING:
     from ivs_async._generated.models import (
-        BatchGetChannelRequest,
+        BatchGetChannelRequest,  # noqa: F401
         BatchGetChannelRequestDict,
         BatchGetChannelResponse,  # noqa: F401
-        BatchGetStreamKeyRequest,
+        BatchGetStreamKeyRequest,  # noqa: F401
         BatchGetStreamKeyRequestDict,
         BatchGetStreamKeyResponse,  # noqa: F401
-        BatchStartViewerSessionRevocationRequest,
+        BatchStartViewerSessionRevocationRequest,  # noqa: F401
         BatchStartViewerSessionRevocationRequestDict,
         BatchStartViewerSessionRevocationResponse,  # noqa: F401
-        CreateAdConfigurationRequest,
+        CreateAdConfigurationRequest,  # noqa: F401
         CreateAdConfigurationRequestDict,
         CreateAdConfigurationResponse,  # noqa: F401
-        CreateChannelRequest,
+        CreateChannelRequest,  # noqa: F401
         CreateChannelRequestDict,
         CreateChannelResponse,  # noqa: F401
-        CreateFailoverSlateConfigurationRequest,
+        CreateFailoverSlateConfigurationRequest,  # noqa: F401
         CreateFailoverSlateConfigurationRequestDict,
         CreateFailoverSlateConfigurationResponse,  # noqa: F401
-        CreatePlaybackRestrictionPolicyRequest,
+        CreatePlaybackRestrictionPolicyRequest,  # noqa: F401
         CreatePlaybackRestrictionPolicyRequestDict,
         CreatePlaybackRestrictionPolicyResponse,  # noqa: F401
-        CreateRecordingConfigurationRequest,
+        CreateRecordingConfigurationRequest,  # noqa: F401
         CreateRecordingConfigurationRequestDict,
         CreateRecordingConfigurationResponse,  # noqa: F401
-        CreateStreamKeyRequest,
+        CreateStreamKeyRequest,  # noqa: F401
         CreateStreamKeyRequestDict,
         CreateStreamKeyResponse,  # noqa: F401
-        DeleteAdConfigurationRequest,
+        DeleteAdConfigurationRequest,  # noqa: F401
         DeleteAdConfigurationRequestDict,
         DeleteAdConfigurationResponse,  # noqa: F401
-        DeleteChannelRequest,
+        DeleteChannelRequest,  # noqa: F401
         DeleteChannelRequestDict,
         DeleteChannelResponse,  # noqa: F401
-        DeleteFailoverSlateConfigurationRequest,
+        DeleteFailoverSlateConfigurationRequest,  # noqa: F401
         DeleteFailoverSlateConfigurationRequestDict,
         DeleteFailoverSlateConfigurationResponse,  # noqa: F401
-        DeletePlaybackKeyPairRequest,
+        DeletePlaybackKeyPairRequest,  # noqa: F401
         DeletePlaybackKeyPairRequestDict,
         DeletePlaybackKeyPairResponse,  # noqa: F401
-        DeletePlaybackRestrictionPolicyRequest,
+        DeletePlaybackRestrictionPolicyRequest,  # noqa: F401
         DeletePlaybackRestrictionPolicyRequestDict,
         DeletePlaybackRestrictionPolicyResponse,  # noqa: F401
-        DeleteRecordingConfigurationRequest,
+        DeleteRecordingConfigurationRequest,  # noqa: F401
         DeleteRecordingConfigurationRequestDict,
         DeleteRecordingConfigurationResponse,  # noqa: F401
-        DeleteStreamKeyRequest,
+        DeleteStreamKeyRequest,  # noqa: F401
         DeleteStreamKeyRequestDict,
         DeleteStreamKeyResponse,  # noqa: F401
-        GetAdConfigurationRequest,
+        GetAdConfigurationRequest,  # noqa: F401
         GetAdConfigurationRequestDict,
         GetAdConfigurationResponse,  # noqa: F401
-        GetChannelRequest,
+        GetChannelRequest,  # noqa: F401
         GetChannelRequestDict,
         GetChannelResponse,  # noqa: F401
-        GetFailoverSlateConfigurationRequest,
+        GetFailoverSlateConfigurationRequest,  # noqa: F401
         GetFailoverSlateConfigurationRequestDict,
         GetFailoverSlateConfigurationResponse,  # noqa: F401
-        GetPlaybackKeyPairRequest,
+        GetPlaybackKeyPairRequest,  # noqa: F401
         GetPlaybackKeyPairRequestDict,
         GetPlaybackKeyPairResponse,  # noqa: F401
-        GetPlaybackRestrictionPolicyRequest,
+        GetPlaybackRestrictionPolicyRequest,  # noqa: F401
         GetPlaybackRestrictionPolicyRequestDict,
         GetPlaybackRestrictionPolicyResponse,  # noqa: F401
-        GetRecordingConfigurationRequest,
+        GetRecordingConfigurationRequest,  # noqa: F401
         GetRecordingConfigurationRequestDict,
         GetRecordingConfigurationResponse,  # noqa: F401
-        GetStreamKeyRequest,
+        GetStreamKeyRequest,  # noqa: F401
         GetStreamKeyRequestDict,
         GetStreamKeyResponse,  # noqa: F401
-        GetStreamRequest,
+        GetStreamRequest,  # noqa: F401
         GetStreamRequestDict,
         GetStreamResponse,  # noqa: F401
-        GetStreamSessionRequest,
+        GetStreamSessionRequest,  # noqa: F401
         GetStreamSessionRequestDict,
         GetStreamSessionResponse,  # noqa: F401
-        ImportPlaybackKeyPairRequest,
+        ImportPlaybackKeyPairRequest,  # noqa: F401
         ImportPlaybackKeyPairRequestDict,
         ImportPlaybackKeyPairResponse,  # noqa: F401
-        InsertAdBreakRequest,
+        InsertAdBreakRequest,  # noqa: F401
         InsertAdBreakRequestDict,
         InsertAdBreakResponse,  # noqa: F401
-        ListAdConfigurationsRequest,
+        ListAdConfigurationsRequest,  # noqa: F401
         ListAdConfigurationsRequestDict,
         ListAdConfigurationsResponse,  # noqa: F401
-        ListChannelsRequest,
+        ListChannelsRequest,  # noqa: F401
         ListChannelsRequestDict,
         ListChannelsResponse,  # noqa: F401
-        ListFailoverSlateConfigurationsRequest,
+        ListFailoverSlateConfigurationsRequest,  # noqa: F401
         ListFailoverSlateConfigurationsRequestDict,
         ListFailoverSlateConfigurationsResponse,  # noqa: F401
-        ListPlaybackKeyPairsRequest,
+        ListPlaybackKeyPairsRequest,  # noqa: F401
         ListPlaybackKeyPairsRequestDict,
         ListPlaybackKeyPairsResponse,  # noqa: F401
-        ListPlaybackRestrictionPoliciesRequest,
+        ListPlaybackRestrictionPoliciesRequest,  # noqa: F401
         ListPlaybackRestrictionPoliciesRequestDict,
         ListPlaybackRestrictionPoliciesResponse,  # noqa: F401
-        ListRecordingConfigurationsRequest,
+        ListRecordingConfigurationsRequest,  # noqa: F401
         ListRecordingConfigurationsRequestDict,
         ListRecordingConfigurationsResponse,  # noqa: F401
-        ListStreamKeysRequest,
+        ListStreamKeysRequest,  # noqa: F401
         ListStreamKeysRequestDict,
         ListStreamKeysResponse,  # noqa: F401
-        ListStreamSessionsRequest,
+        ListStreamSessionsRequest,  # noqa: F401
         ListStreamSessionsRequestDict,
         ListStreamSessionsResponse,  # noqa: F401
-        ListStreamsRequest,
+        ListStreamsRequest,  # noqa: F401
         ListStreamsRequestDict,
         ListStreamsResponse,  # noqa: F401
-        ListTagsForResourceRequest,
+        ListTagsForResourceRequest,  # noqa: F401
         ListTagsForResourceRequestDict,
         ListTagsForResourceResponse,  # noqa: F401
-        PutMetadataRequest,
+        PutMetadataRequest,  # noqa: F401
         PutMetadataRequestDict,
         PutMetadataResponse,  # noqa: F401
-        StartViewerSessionRevocationRequest,
+        StartViewerSessionRevocationRequest,  # noqa: F401
         StartViewerSessionRevocationRequestDict,
         StartViewerSessionRevocationResponse,  # noqa: F401
-        StopStreamRequest,
+        StopStreamRequest,  # noqa: F401
         StopStreamRequestDict,
         StopStreamResponse,  # noqa: F401
-        TagResourceRequest,
+        TagResourceRequest,  # noqa: F401
         TagResourceRequestDict,
         TagResourceResponse,  # noqa: F401
-        UntagResourceRequest,
+        UntagResourceRequest,  # noqa: F401
         UntagResourceRequestDict,
         UntagResourceResponse,  # noqa: F401
-        UpdateAdConfigurationRequest,
+        UpdateAdConfigurationRequest,  # noqa: F401
         UpdateAdConfigurationRequestDict,
         UpdateAdConfigurationResponse,  # noqa: F401
-        UpdateChannelRequest,
+        UpdateChannelRequest,  # noqa: F401
         UpdateChannelRequestDict,
         UpdateChannelResponse,  # noqa: F401
-        UpdateFailoverSlateConfigurationRequest,
+        UpdateFailoverSlateConfigurationRequest,  # noqa: F401
         UpdateFailoverSlateConfigurationRequestDict,
         UpdateFailoverSlateConfigurationResponse,  # noqa: F401
-        UpdatePlaybackRestrictionPolicyRequest,
+        UpdatePlaybackRestrictionPolicyRequest,  # noqa: F401
         UpdatePlaybackRestrictionPolicyRequestDict,
         UpdatePlaybackRestrictionPolicyResponse,  # noqa: F401
     )
@@ -174,7 +174,7 @@ class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelR
         output=schema.BatchGetChannelResponse,
     )
 
-    def __init__(self, input: BatchGetChannelRequest | None = None, /, **members: Unpack[BatchGetChannelParams]) -> None:
+    def __init__(self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[models.BatchGetChannelRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -202,7 +202,7 @@ class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStre
         output=schema.BatchGetStreamKeyResponse,
     )
 
-    def __init__(self, input: BatchGetStreamKeyRequest | None = None, /, **members: Unpack[BatchGetStreamKeyParams]) -> None:
+    def __init__(self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Unpack[models.BatchGetStreamKeyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -230,7 +230,7 @@ class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionR
         output=schema.BatchStartViewerSessionRevocationResponse,
     )
 
-    def __init__(self, input: BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[BatchStartViewerSessionRevocationParams]) -> None:
+    def __init__(self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.BatchStartViewerSessionRevocationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -261,7 +261,7 @@ class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "Crea
         output=schema.CreateAdConfigurationResponse,
     )
 
-    def __init__(self, input: CreateAdConfigurationRequest | None = None, /, **members: Unpack[CreateAdConfigurationParams]) -> None:
+    def __init__(self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Unpack[models.CreateAdConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -301,7 +301,7 @@ class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelRespons
         output=schema.CreateChannelResponse,
     )
 
-    def __init__(self, input: CreateChannelRequest | None = None, /, **members: Unpack[CreateChannelParams]) -> None:
+    def __init__(self, input: models.CreateChannelRequest | None = None, /, **members: Unpack[models.CreateChannelRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -333,7 +333,7 @@ class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfig
         output=schema.CreateFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: CreateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[CreateFailoverSlateConfigurationParams]) -> None:
+    def __init__(self, input: models.CreateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.CreateFailoverSlateConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -365,7 +365,7 @@ class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionP
         output=schema.CreatePlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: CreatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[CreatePlaybackRestrictionPolicyParams]) -> None:
+    def __init__(self, input: models.CreatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.CreatePlaybackRestrictionPolicyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -398,7 +398,7 @@ class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationR
         output=schema.CreateRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[CreateRecordingConfigurationParams]) -> None:
+    def __init__(self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[models.CreateRecordingConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -427,7 +427,7 @@ class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyR
         output=schema.CreateStreamKeyResponse,
     )
 
-    def __init__(self, input: CreateStreamKeyRequest | None = None, /, **members: Unpack[CreateStreamKeyParams]) -> None:
+    def __init__(self, input: models.CreateStreamKeyRequest | None = None, /, **members: Unpack[models.CreateStreamKeyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -455,7 +455,7 @@ class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "Dele
         output=schema.DeleteAdConfigurationResponse,
     )
 
-    def __init__(self, input: DeleteAdConfigurationRequest | None = None, /, **members: Unpack[DeleteAdConfigurationParams]) -> None:
+    def __init__(self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Unpack[models.DeleteAdConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -483,7 +483,7 @@ class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelRespons
         output=schema.DeleteChannelResponse,
     )
 
-    def __init__(self, input: DeleteChannelRequest | None = None, /, **members: Unpack[DeleteChannelParams]) -> None:
+    def __init__(self, input: models.DeleteChannelRequest | None = None, /, **members: Unpack[models.DeleteChannelRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -511,7 +511,7 @@ class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfig
         output=schema.DeleteFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[DeleteFailoverSlateConfigurationParams]) -> None:
+    def __init__(self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.DeleteFailoverSlateConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -539,7 +539,7 @@ class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "Dele
         output=schema.DeletePlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[DeletePlaybackKeyPairParams]) -> None:
+    def __init__(self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[models.DeletePlaybackKeyPairRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -567,7 +567,7 @@ class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionP
         output=schema.DeletePlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[DeletePlaybackRestrictionPolicyParams]) -> None:
+    def __init__(self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.DeletePlaybackRestrictionPolicyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -595,7 +595,7 @@ class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationR
         output=schema.DeleteRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[DeleteRecordingConfigurationParams]) -> None:
+    def __init__(self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[models.DeleteRecordingConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -623,7 +623,7 @@ class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyR
         output=schema.DeleteStreamKeyResponse,
     )
 
-    def __init__(self, input: DeleteStreamKeyRequest | None = None, /, **members: Unpack[DeleteStreamKeyParams]) -> None:
+    def __init__(self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Unpack[models.DeleteStreamKeyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -651,7 +651,7 @@ class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfi
         output=schema.GetAdConfigurationResponse,
     )
 
-    def __init__(self, input: GetAdConfigurationRequest | None = None, /, **members: Unpack[GetAdConfigurationParams]) -> None:
+    def __init__(self, input: models.GetAdConfigurationRequest | None = None, /, **members: Unpack[models.GetAdConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -679,7 +679,7 @@ class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
         output=schema.GetChannelResponse,
     )
 
-    def __init__(self, input: GetChannelRequest | None = None, /, **members: Unpack[GetChannelParams]) -> None:
+    def __init__(self, input: models.GetChannelRequest | None = None, /, **members: Unpack[models.GetChannelRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -707,7 +707,7 @@ class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfiguratio
         output=schema.GetFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[GetFailoverSlateConfigurationParams]) -> None:
+    def __init__(self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.GetFailoverSlateConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -735,7 +735,7 @@ class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybac
         output=schema.GetPlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[GetPlaybackKeyPairParams]) -> None:
+    def __init__(self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.GetPlaybackKeyPairRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -763,7 +763,7 @@ class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyR
         output=schema.GetPlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[GetPlaybackRestrictionPolicyParams]) -> None:
+    def __init__(self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.GetPlaybackRestrictionPolicyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -791,7 +791,7 @@ class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest
         output=schema.GetRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: GetRecordingConfigurationRequest | None = None, /, **members: Unpack[GetRecordingConfigurationParams]) -> None:
+    def __init__(self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Unpack[models.GetRecordingConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -819,7 +819,7 @@ class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
         output=schema.GetStreamResponse,
     )
 
-    def __init__(self, input: GetStreamRequest | None = None, /, **members: Unpack[GetStreamParams]) -> None:
+    def __init__(self, input: models.GetStreamRequest | None = None, /, **members: Unpack[models.GetStreamRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -847,7 +847,7 @@ class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]
         output=schema.GetStreamKeyResponse,
     )
 
-    def __init__(self, input: GetStreamKeyRequest | None = None, /, **members: Unpack[GetStreamKeyParams]) -> None:
+    def __init__(self, input: models.GetStreamKeyRequest | None = None, /, **members: Unpack[models.GetStreamKeyRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -876,7 +876,7 @@ class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessi
         output=schema.GetStreamSessionResponse,
     )
 
-    def __init__(self, input: GetStreamSessionRequest | None = None, /, **members: Unpack[GetStreamSessionParams]) -> None:
+    def __init__(self, input: models.GetStreamSessionRequest | None = None, /, **members: Unpack[models.GetStreamSessionRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -906,7 +906,7 @@ class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "Impo
         output=schema.ImportPlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[ImportPlaybackKeyPairParams]) -> None:
+    def __init__(self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.ImportPlaybackKeyPairRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -937,7 +937,7 @@ class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakRespons
         output=schema.InsertAdBreakResponse,
     )
 
-    def __init__(self, input: InsertAdBreakRequest | None = None, /, **members: Unpack[InsertAdBreakParams]) -> None:
+    def __init__(self, input: models.InsertAdBreakRequest | None = None, /, **members: Unpack[models.InsertAdBreakRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -966,7 +966,7 @@ class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAd
         output=schema.ListAdConfigurationsResponse,
     )
 
-    def __init__(self, input: ListAdConfigurationsRequest | None = None, /, **members: Unpack[ListAdConfigurationsParams]) -> None:
+    def __init__(self, input: models.ListAdConfigurationsRequest | None = None, /, **members: Unpack[models.ListAdConfigurationsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1000,7 +1000,7 @@ class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]
         output=schema.ListChannelsResponse,
     )
 
-    def __init__(self, input: ListChannelsRequest | None = None, /, **members: Unpack[ListChannelsParams]) -> None:
+    def __init__(self, input: models.ListChannelsRequest | None = None, /, **members: Unpack[models.ListChannelsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1029,7 +1029,7 @@ class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigura
         output=schema.ListFailoverSlateConfigurationsResponse,
     )
 
-    def __init__(self, input: ListFailoverSlateConfigurationsRequest | None = None, /, **members: Unpack[ListFailoverSlateConfigurationsParams]) -> None:
+    def __init__(self, input: models.ListFailoverSlateConfigurationsRequest | None = None, /, **members: Unpack[models.ListFailoverSlateConfigurationsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1058,7 +1058,7 @@ class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPl
         output=schema.ListPlaybackKeyPairsResponse,
     )
 
-    def __init__(self, input: ListPlaybackKeyPairsRequest | None = None, /, **members: Unpack[ListPlaybackKeyPairsParams]) -> None:
+    def __init__(self, input: models.ListPlaybackKeyPairsRequest | None = None, /, **members: Unpack[models.ListPlaybackKeyPairsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1087,7 +1087,7 @@ class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPol
         output=schema.ListPlaybackRestrictionPoliciesResponse,
     )
 
-    def __init__(self, input: ListPlaybackRestrictionPoliciesRequest | None = None, /, **members: Unpack[ListPlaybackRestrictionPoliciesParams]) -> None:
+    def __init__(self, input: models.ListPlaybackRestrictionPoliciesRequest | None = None, /, **members: Unpack[models.ListPlaybackRestrictionPoliciesRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1116,7 +1116,7 @@ class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsReq
         output=schema.ListRecordingConfigurationsResponse,
     )
 
-    def __init__(self, input: ListRecordingConfigurationsRequest | None = None, /, **members: Unpack[ListRecordingConfigurationsParams]) -> None:
+    def __init__(self, input: models.ListRecordingConfigurationsRequest | None = None, /, **members: Unpack[models.ListRecordingConfigurationsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1146,7 +1146,7 @@ class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResp
         output=schema.ListStreamKeysResponse,
     )
 
-    def __init__(self, input: ListStreamKeysRequest | None = None, /, **members: Unpack[ListStreamKeysParams]) -> None:
+    def __init__(self, input: models.ListStreamKeysRequest | None = None, /, **members: Unpack[models.ListStreamKeysRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1176,7 +1176,7 @@ class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStream
         output=schema.ListStreamSessionsResponse,
     )
 
-    def __init__(self, input: ListStreamSessionsRequest | None = None, /, **members: Unpack[ListStreamSessionsParams]) -> None:
+    def __init__(self, input: models.ListStreamSessionsRequest | None = None, /, **members: Unpack[models.ListStreamSessionsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1206,7 +1206,7 @@ class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
         output=schema.ListStreamsResponse,
     )
 
-    def __init__(self, input: ListStreamsRequest | None = None, /, **members: Unpack[ListStreamsParams]) -> None:
+    def __init__(self, input: models.ListStreamsRequest | None = None, /, **members: Unpack[models.ListStreamsRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1234,7 +1234,7 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
         output=schema.ListTagsForResourceResponse,
     )
 
-    def __init__(self, input: ListTagsForResourceRequest | None = None, /, **members: Unpack[ListTagsForResourceParams]) -> None:
+    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1263,7 +1263,7 @@ class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
         output=schema.PutMetadataResponse,
     )
 
-    def __init__(self, input: PutMetadataRequest | None = None, /, **members: Unpack[PutMetadataParams]) -> None:
+    def __init__(self, input: models.PutMetadataRequest | None = None, /, **members: Unpack[models.PutMetadataRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1293,7 +1293,7 @@ class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationR
         output=schema.StartViewerSessionRevocationResponse,
     )
 
-    def __init__(self, input: StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[StartViewerSessionRevocationParams]) -> None:
+    def __init__(self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.StartViewerSessionRevocationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1321,7 +1321,7 @@ class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
         output=schema.StopStreamResponse,
     )
 
-    def __init__(self, input: StopStreamRequest | None = None, /, **members: Unpack[StopStreamParams]) -> None:
+    def __init__(self, input: models.StopStreamRequest | None = None, /, **members: Unpack[models.StopStreamRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1350,7 +1350,7 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
         output=schema.TagResourceResponse,
     )
 
-    def __init__(self, input: TagResourceRequest | None = None, /, **members: Unpack[TagResourceParams]) -> None:
+    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1379,7 +1379,7 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
         output=schema.UntagResourceResponse,
     )
 
-    def __init__(self, input: UntagResourceRequest | None = None, /, **members: Unpack[UntagResourceParams]) -> None:
+    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1410,7 +1410,7 @@ class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "Upda
         output=schema.UpdateAdConfigurationResponse,
     )
 
-    def __init__(self, input: UpdateAdConfigurationRequest | None = None, /, **members: Unpack[UpdateAdConfigurationParams]) -> None:
+    def __init__(self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Unpack[models.UpdateAdConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1450,7 +1450,7 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
         output=schema.UpdateChannelResponse,
     )
 
-    def __init__(self, input: UpdateChannelRequest | None = None, /, **members: Unpack[UpdateChannelParams]) -> None:
+    def __init__(self, input: models.UpdateChannelRequest | None = None, /, **members: Unpack[models.UpdateChannelRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1482,7 +1482,7 @@ class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfig
         output=schema.UpdateFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[UpdateFailoverSlateConfigurationParams]) -> None:
+    def __init__(self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.UpdateFailoverSlateConfigurationRequestDict]) -> None:
         super().__init__(input, **members)
 
 
@@ -1514,7 +1514,7 @@ class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionP
         output=schema.UpdatePlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[UpdatePlaybackRestrictionPolicyParams]) -> None:
+    def __init__(self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.UpdatePlaybackRestrictionPolicyRequestDict]) -> None:
         super().__init__(input, **members)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import typing
 
 import attrs
 import pytest
@@ -67,3 +68,13 @@ def test_the_indexes_refuse_a_look_alike_class() -> None:
     assert GetChannelRequest not in STRUCTURES
     assert WRITERS.get(GetChannelRequest) is None
     assert models.GetChannelRequest in STRUCTURES
+
+
+def test_runtime_introspection_resolves_lazy_names() -> None:
+    from ivs_async import Ivs
+    from ivs_async.commands import ListStreamKeysCommand
+
+    hints = typing.get_type_hints(ListStreamKeysCommand.__init__)
+    assert hints["input"] == models.ListStreamKeysRequest | None
+    assert typing.get_type_hints(Ivs.list_stream_keys)["return"] is models.ListStreamKeysResponse
+    assert typing.get_type_hints(models.ListStreamKeysRequest)["channel_arn"] is str
