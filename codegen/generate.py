@@ -446,10 +446,10 @@ def gen_models(model: Model) -> dict[str, str]:
         'used (``__getattr__`` below): importing every one would cost a client\'s import 25 ms."""\n\n',
         "from __future__ import annotations\n\n",
         "import enum\n",
-        "import importlib\n",
         "from datetime import datetime\n",
-        "from typing import TYPE_CHECKING, Any, Literal, Required, TypeAlias, TypedDict\n\n",
+        "from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict\n\n",
         "import attrs\n\n",
+        "from ivs_async._lazy import lazy_attributes\n",
         "{base}",
     ]
     names = list(model.enums) + list(model.structures)
@@ -488,14 +488,10 @@ def gen_models(model: Model) -> dict[str, str]:
         out.append(f'    "{name}": "{lazy[name]}",\n')
     out.append("}\n")
     out.append(
-        "\nif not TYPE_CHECKING:  # for type checkers the names above are plain imports\n\n"
-        "    def __getattr__(name: str) -> Any:\n"
-        "        module = LAZY.get(name)\n"
-        "        if module is None:\n"
-        '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
-        '        value = getattr(importlib.import_module(f"ivs_async._generated.operations.{module}"), name)\n'
-        "        globals()[name] = value  # later lookups are plain attribute reads\n"
-        "        return value\n"
+        "\nif not TYPE_CHECKING:  # for type checkers the names above are plain imports\n"
+        "    __getattr__, __dir__ = lazy_attributes(\n"
+        '        __name__, {name: f"ivs_async._generated.operations.{module}" for name, module in LAZY.items()}\n'
+        "    )\n"
     )
     out.append("\n\n" + dunder_all(names))
     text = "".join(out)
@@ -546,7 +542,8 @@ def gen_readers(model: Model) -> str:
         HEADER,
         '"""Response readers, specialised per shape: a wire dict in, the model out.\n\n'
         "Each member costs a dict lookup, a type check and a store into its slot (the model's frozen\n"
-        "__init__ is bypassed: the members are already checked), and nothing is built at run time. The rules\n"
+        "__init__ is bypassed: the members are already checked; an operation's output, whose class loads\n"
+        "on first use, goes through __init__), and nothing is built at run time. The rules\n"
         "are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay\n"
         "strings, a value of the wrong JSON type raises; the caller then asks the detailed converter\n"
         'where (``_protocol.response_parser``)."""\n\n',
@@ -814,9 +811,10 @@ def gen_commands(model: Model) -> str:
         HEADER,
         '"""One command per IVS operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import TYPE_CHECKING, Any, TypeAlias, Unpack\n\n",
+        "from typing import TYPE_CHECKING, TypeAlias, Unpack\n\n",
         "from ivs_async._command import Command, Operation\n",
         "from ivs_async._generated import models, schema\n",
+        "from ivs_async._lazy import lazy_attributes\n",
     ]
     lazy = lazy_models(model)
     used: set[str] = set()
@@ -879,14 +877,10 @@ def gen_commands(model: Model) -> str:
         out.append(f'    "{alias}": "{params[alias]}",\n')
     out.append("}\n")
     out.append(
-        "\nif not TYPE_CHECKING:  # for type checkers the aliases above are plain\n\n"
-        "    def __getattr__(name: str) -> Any:\n"
-        "        target = LAZY.get(name)\n"
-        "        if target is None:\n"
-        '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
-        "        value = getattr(models, target)\n"
-        "        globals()[name] = value\n"
-        "        return value\n"
+        "\nif not TYPE_CHECKING:  # for type checkers the aliases above are plain\n"
+        "    __getattr__, __dir__ = lazy_attributes(\n"
+        '        __name__, {alias: f"{models.__name__}:{name}" for alias, name in LAZY.items()}\n'
+        "    )\n"
     )
     out.append("\n" + dunder_all(names))
     return "".join(out)

@@ -18,8 +18,6 @@ class Operation:
     """What the protocol needs to know about one operation; built once per command class."""
 
     __slots__ = (
-        "_input_cls",
-        "_output_cls",
         "header_members",
         "input",
         "member_names",
@@ -42,9 +40,6 @@ class Operation:
         self.output = output
         if input.kind is not Kind.STRUCTURE or output.kind is not Kind.STRUCTURE:
             raise TypeError(f"{name}: input and output shapes must be structures")
-        # The model classes load when first used (most operations' models are never used).
-        self._input_cls: type[Any] | None = None
-        self._output_cls: type[Any] | None = None
         self.member_names = frozenset(m.name for m in input.members)
         # Members a call must name; the input class has no default for these.
         self.required_names = frozenset(m.name for m in input.members if m.required)
@@ -52,21 +47,15 @@ class Operation:
         self.query_members: tuple[Member, ...] = tuple(m for m in input.members if m.location is Location.QUERYSTRING)
         self.header_members: tuple[Member, ...] = tuple(m for m in output.members if m.location is Location.HEADER)
 
+    # The model classes load when first used (most operations' models are never used); the
+    # shapes, checked to be structures above, keep them once loaded.
     @property
     def input_cls(self) -> type[Any]:
-        cls = self._input_cls
-        if cls is None:
-            cls = self._input_cls = self.input.cls
-            assert cls is not None
-        return cls
+        return self.input.cls  # type: ignore[return-value]
 
     @property
     def output_cls(self) -> type[Any]:
-        cls = self._output_cls
-        if cls is None:
-            cls = self._output_cls = self.output.cls
-            assert cls is not None
-        return cls
+        return self.output.cls  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"Operation({self.name}: {self.method} {self.uri})"

@@ -11,14 +11,16 @@ def lazy_attributes(
     package: str, homes: Mapping[str, str], *, public: bool = False
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for ``package``, whose names live in the modules ``homes``
-    maps them to. ``public``: a class from a private module takes ``package`` as its home."""
+    maps them to (``"module:other"``: the module's ``other``, for an alias under another name).
+    ``public``: a class from a private module takes ``package`` as its home."""
     namespace = importlib.import_module(package).__dict__
 
     def getattr_(name: str) -> Any:
         home = homes.get(name)
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(home), name)
+        module, _, attribute = home.partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         if public and isinstance(value, type) and "._" in value.__module__:
             value.__module__ = package  # its public home, in tracebacks and reprs
         namespace[name] = value  # later lookups are plain attribute reads

@@ -89,9 +89,7 @@ class Shape:
         """The structure's model class (an operation's input or output: loaded now if need be)."""
         cls = self._cls
         if cls is None and self._class_name is not None:
-            from ivs_async._generated import models  # imports this module: not at the top
-
-            cls = self._cls = getattr(models, self._class_name)
+            cls = self._cls = _model_class(self._class_name)
         return cls
 
     def __repr__(self) -> str:

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias, Unpack
+from typing import TYPE_CHECKING, TypeAlias, Unpack
 
 from ivs_async._command import Command, Operation
 from ivs_async._generated import models, schema
+from ivs_async._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ivs_async._generated.models import (
@@ -1618,14 +1619,9 @@ LAZY = {
 }
 
 if not TYPE_CHECKING:  # for type checkers the aliases above are plain
-
-    def __getattr__(name: str) -> Any:
-        target = LAZY.get(name)
-        if target is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(models, target)
-        globals()[name] = value
-        return value
+    __getattr__, __dir__ = lazy_attributes(
+        __name__, {alias: f"{models.__name__}:{name}" for alias, name in LAZY.items()}
+    )
 
 __all__ = [
     "BatchGetChannelCommand",

@@ -7,12 +7,12 @@ used (``__getattr__`` below): importing every one would cost a client's import 2
 from __future__ import annotations
 
 import enum
-import importlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Required, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
 import attrs
 
+from ivs_async._lazy import lazy_attributes
 from ivs_async._model import Model, from_typed_dict, mask_secret
 
 
@@ -1347,14 +1347,9 @@ LAZY: dict[str, str] = {
 }
 
 if not TYPE_CHECKING:  # for type checkers the names above are plain imports
-
-    def __getattr__(name: str) -> Any:
-        module = LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"ivs_async._generated.operations.{module}"), name)
-        globals()[name] = value  # later lookups are plain attribute reads
-        return value
+    __getattr__, __dir__ = lazy_attributes(
+        __name__, {name: f"ivs_async._generated.operations.{module}" for name, module in LAZY.items()}
+    )
 
 
 __all__ = [

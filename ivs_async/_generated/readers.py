@@ -2,7 +2,8 @@
 """Response readers, specialised per shape: a wire dict in, the model out.
 
 Each member costs a dict lookup, a type check and a store into its slot (the model's frozen
-__init__ is bypassed: the members are already checked), and nothing is built at run time. The rules
+__init__ is bypassed: the members are already checked; an operation's output, whose class loads
+on first use, goes through __init__), and nothing is built at run time. The rules
 are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay
 strings, a value of the wrong JSON type raises; the caller then asks the detailed converter
 where (``_protocol.response_parser``)."""

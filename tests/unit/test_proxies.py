@@ -64,8 +64,8 @@ async def test_calls_go_through_the_proxy_read_once_from_the_environment(
     assert {r.headers["Host"] for r in server.received} == {"ivs.example.invalid:8080"}
 
 
-async def test_no_proxy_and_loopback_endpoints_connect_directly(server: LoopbackServer, tmp_path: Path) -> None:
-    # A proxy on a port nothing listens on: a call that used it would fail.
+async def test_a_loopback_endpoint_connects_directly_despite_a_proxy(server: LoopbackServer, tmp_path: Path) -> None:
+    # A proxy on a port nothing listens on: a call that used it would fail. (no_proxy: below.)
     env = environ(tmp_path, http_proxy="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
     async with IvsClient(
         region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, environ=env
