@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote, unquote
 
 from aws_requests_auth import aws_auth
@@ -32,6 +32,9 @@ UNSIGNED_HEADERS = frozenset({"user-agent", "expect", "transfer-encoding", "x-am
 _ALREADY_CANONICAL = re.compile(r"(/[A-Za-z0-9_.~-]+)+/?|/")
 _DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
 _MAX_CACHED_KEYS = 16
+_MAX_CACHED_PLANS = 64  # header-name sets and paths a signer has seen: few per operation
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def amz_date(now: datetime) -> str:
@@ -124,15 +127,33 @@ class Signature:
         return f"Signature({self.signature[:8]}...)"
 
 
-class SigV4Signer:
-    """Signs for one region and service; caches derived keys per secret and day (one per client)."""
+class _HeaderPlan:
+    """How to canonicalize one set of header names: which to sign, in which order. Names that
+    differ only in case must be joined into one line: such a set has no ``order`` and goes the
+    general way."""
 
-    __slots__ = ("_keys", "region", "service")
+    __slots__ = ("order", "signed")
+
+    def __init__(self, names: tuple[str, ...], unsigned: frozenset[str]) -> None:
+        pairs = sorted((name.lower(), name) for name in names if name.lower() not in unsigned)
+        lowered = [lower for lower, _ in pairs]
+        self.order = tuple((name, lower + ":") for lower, name in pairs) if len(set(lowered)) == len(pairs) else None
+        self.signed = ";".join(lowered)
+
+
+class SigV4Signer:
+    """Signs for one region and service (one per client): derived keys are cached per secret and
+    day, and the canonical form of each header-name set and path is worked out once."""
+
+    __slots__ = ("_keys", "_paths", "_plans", "_scope", "region", "service")
 
     def __init__(self, region: str, service: str) -> None:
         self.region = region
         self.service = service
         self._keys: dict[tuple[str, str], bytes] = {}
+        self._plans: dict[tuple[str, ...], _HeaderPlan] = {}  # by header names, in order
+        self._paths: dict[str, str] = {}
+        self._scope = ("", "")  # (datestamp, credential scope)
 
     def _signing_key(self, secret: str, datestamp: str) -> bytes:
         cache_key = (secret, datestamp)
@@ -142,6 +163,13 @@ class SigV4Signer:
                 self._keys.clear()
             key = self._keys[cache_key] = _derive_key(secret, datestamp, self.region, self.service)
         return key
+
+    def _scope_of(self, datestamp: str) -> str:
+        day, scope = self._scope
+        if day != datestamp:
+            scope = f"{datestamp}/{self.region}/{self.service}/aws4_request"
+            self._scope = (datestamp, scope)
+        return scope
 
     def sign(
         self,
@@ -161,14 +189,49 @@ class SigV4Signer:
         """
         block, signed = canonical_headers(headers, unsigned)
         creq = f"{method}\n{canonical_uri}\n{canonical_query}\n{block}\n{signed}\n{payload_hash}"
+        sts, signature = self._signature(creq, credentials, date)
+        return Signature(creq, sts, signature, self._authorization(credentials, date, signed, signature))
+
+    def authorization(
+        self, request: HttpRequest, headers: Mapping[str, str], credentials: Credentials, date: str
+    ) -> str:
+        """The Authorization header of ``request`` carrying ``headers``: :meth:`sign`'s, done
+        with what this signer has already worked out for the same header names and path."""
+        names = tuple(headers)
+        plan = self._plans.get(names) or self._remember(self._plans, names, _HeaderPlan(names, UNSIGNED_HEADERS))
+        if plan.order is None:
+            block, signed = canonical_headers(headers.items())
+        else:
+            lines = []
+            for name, prefix in plan.order:
+                lines.append(prefix + " ".join(headers[name].split()))
+            block, signed = "\n".join(lines) + "\n", plan.signed
+        path = self._paths.get(request.path)
+        if path is None:
+            path = self._remember(self._paths, request.path, canonical_uri(request.path))
+        payload_hash = hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256
+        query = canonical_query(request.query) if request.query else ""
+        creq = f"{request.method}\n{path}\n{query}\n{block}\n{signed}\n{payload_hash}"
+        signature = self._signature(creq, credentials, date)[1]
+        return self._authorization(credentials, date, signed, signature)
+
+    def _signature(self, creq: str, credentials: Credentials, date: str) -> tuple[str, str]:
         datestamp = date[:8]
-        scope = f"{datestamp}/{self.region}/{self.service}/aws4_request"
-        sts = f"{ALGORITHM}\n{date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
-        signature = _hmac_sha256(self._signing_key(credentials.secret_access_key, datestamp), sts).hex()
-        authorization = (
-            f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, SignedHeaders={signed}, Signature={signature}"
+        sts = f"{ALGORITHM}\n{date}\n{self._scope_of(datestamp)}\n{hashlib.sha256(creq.encode()).hexdigest()}"
+        return sts, _hmac_sha256(self._signing_key(credentials.secret_access_key, datestamp), sts).hex()
+
+    def _authorization(self, credentials: Credentials, date: str, signed: str, signature: str) -> str:
+        return (
+            f"{ALGORITHM} Credential={credentials.access_key_id}/{self._scope_of(date[:8])}, "
+            f"SignedHeaders={signed}, Signature={signature}"
         )
-        return Signature(creq, sts, signature, authorization)
+
+    @staticmethod
+    def _remember(cache: dict[_K, _V], key: _K, value: _V) -> _V:
+        if len(cache) >= _MAX_CACHED_PLANS:
+            cache.clear()  # a caller sending ever-new header names or paths: stay bounded
+        cache[key] = value
+        return value
 
 
 def signed_headers(signer: SigV4Signer, request: HttpRequest, credentials: Credentials, date: str) -> dict[str, str]:
@@ -177,14 +240,5 @@ def signed_headers(signer: SigV4Signer, request: HttpRequest, credentials: Crede
     headers["X-Amz-Date"] = date
     if credentials.session_token:
         headers["X-Amz-Security-Token"] = credentials.session_token
-    signature = signer.sign(
-        method=request.method,
-        canonical_uri=canonical_uri(request.path),
-        canonical_query=canonical_query(request.query),
-        headers=headers.items(),
-        payload_hash=hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256,
-        credentials=credentials,
-        date=date,
-    )
-    headers["Authorization"] = signature.authorization
+    headers["Authorization"] = signer.authorization(request, headers, credentials, date)
     return headers

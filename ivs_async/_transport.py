@@ -8,6 +8,7 @@ the pool at once, even when the caller is cancelled afterwards.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import Protocol, runtime_checkable
 
 import aiohttp
@@ -71,7 +72,7 @@ class AiohttpTransport:
         self._loop: asyncio.AbstractEventLoop | None = None
         # Requests in flight never exceed the pool, so aiohttp's connector never queues them:
         # its queue does not hand freed connections out in arrival order; this one does.
-        self._slots: asyncio.Semaphore | None = None
+        self._slots = FifoSlots(max_connections)
         self._closed = False
         # Per URL we send, built once (most operations have a fixed URL): the yarl.URL, and the
         # proxy and its credentials.
@@ -81,7 +82,6 @@ class AiohttpTransport:
         if self._closed:
             raise ClientClosedError("the client is closed")
         self._loop = asyncio.get_running_loop()
-        self._slots = asyncio.Semaphore(self._max_connections)
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=0,
@@ -152,25 +152,22 @@ class AiohttpTransport:
                 connect_timeout if connect_timeout is not None else timeout.sock_connect,
                 read_timeout if read_timeout is not None else timeout.sock_read,
             )
-        slots = self._slots
-        assert slots is not None
         url, proxy, proxy_headers, proxy_auth = self._target(request.url)
         headers = request.headers if proxy_auth is None else {**request.headers, **proxy_auth}
+        slots = self._slots
+        if not slots.take_free():
+            await slots.wait()  # FIFO, bounded by the call's deadline, never by connect_timeout
         try:
-            # FIFO: a call waits here (bounded by its deadline) until a connection is free.
-            async with (
-                slots,
-                session.request(
-                    request.method,
-                    url,
-                    data=request.body or None,
-                    headers=headers,
-                    allow_redirects=False,
-                    timeout=timeout,
-                    proxy=proxy,
-                    proxy_headers=proxy_headers,
-                ) as response,
-            ):
+            async with session.request(
+                request.method,
+                url,
+                data=request.body or None,
+                headers=headers,
+                allow_redirects=False,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+            ) as response:
                 limit = self._max_response_bytes
                 length = response.content_length
                 if length is not None and length <= limit and "Content-Encoding" not in response.headers:
@@ -186,6 +183,8 @@ class AiohttpTransport:
             raise ConnectionFailedError(f"connection failed: {exc or type(exc).__name__}") from exc
         except aiohttp.ClientError as exc:
             raise TransportError(f"HTTP exchange failed: {exc or type(exc).__name__}") from exc
+        finally:
+            slots.give_back()
 
     async def close(self) -> None:
         self._closed = True
@@ -196,6 +195,52 @@ class AiohttpTransport:
             await session.close()
             # Let the event loop finish closing the sockets before the loop itself closes.
             await asyncio.sleep(0)
+
+
+class FifoSlots:
+    """At most ``size`` holders at a time; waiters get freed slots in arrival order.
+
+    asyncio.Semaphore would do, at a coroutine and a generator per call even when a slot is
+    free (the common case); here that case is two attribute updates.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def take_free(self) -> bool:
+        """Take a slot if one is free and nobody queues for it; False means: call wait()."""
+        if self._free and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def wait(self) -> None:
+        """Queue for a slot. A waiter cancelled after being handed one passes it on."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give_back()  # handed a slot, cancelled before using it
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def give_back(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot goes to the longest waiter, never back to the pool
+                return
+        self._free += 1
+
+    @property
+    def free(self) -> int:
+        return self._free
 
 
 def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:

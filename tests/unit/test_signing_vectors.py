@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ivs_async._http import HttpRequest
 from ivs_async._signing import SigV4Signer, amz_date, canonical_query, canonical_uri
 from ivs_async.credentials import Credentials
 
@@ -150,3 +153,38 @@ def test_signing_key_cache_is_per_signer() -> None:
 
     assert sign(a) == sign(b)
     assert a._keys and a._keys is not b._keys
+
+
+_header_names = st.sampled_from(
+    ["Host", "host", "HOST", "Content-Type", "X-Amz-Date", "x-amz-date", "User-Agent", "a", "B"]
+)
+_header_values = st.text(alphabet=" \t\nabc=;:,/-", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.dictionaries(_header_names, _header_values, max_size=6),
+    second=st.dictionaries(_header_names, _header_values, max_size=6),
+    path=st.sampled_from(["/GetChannel", "/tags/arn%3Aaws%3Aivs%3Ax", "/a/./b/../c", ""]),
+    query=st.sampled_from(["", "tagKeys=b%20c&tagKeys=a+b&A=1"]),
+    body=st.binary(max_size=8),
+)
+def test_authorization_matches_the_general_signature(
+    first: dict[str, str], second: dict[str, str], path: str, query: str, body: bytes
+) -> None:
+    # authorization() reuses its plan per header-name set and its canonical paths: whatever the
+    # names' case, repeats or values, it must sign exactly as sign() does from scratch.
+    signer = SigV4Signer("us-west-2", "ivs")
+    creds = Credentials(KEY_ID, SECRET)
+    for headers in (first, second, {n: v + " x" for n, v in first.items()}):
+        request = HttpRequest("POST", "http://h" + path, path, query, headers, body)
+        expected = SigV4Signer("us-west-2", "ivs").sign(
+            method="POST",
+            canonical_uri=canonical_uri(path),
+            canonical_query=canonical_query(query),
+            headers=headers.items(),
+            payload_hash=hashlib.sha256(body).hexdigest(),
+            credentials=creds,
+            date=DATE,
+        )
+        assert signer.authorization(request, headers, creds, DATE) == expected.authorization
