@@ -542,8 +542,7 @@ def gen_readers(model: Model) -> str:
         HEADER,
         '"""Response readers, specialised per shape: a wire dict in, the model out.\n\n'
         "Each member costs a dict lookup, a type check and a store into its slot (the model's frozen\n"
-        "__init__ is bypassed: the members are already checked; an operation's output, whose class loads\n"
-        "on first use, goes through __init__), and nothing is built at run time. The rules\n"
+        "__init__ is bypassed: the members are already checked), and nothing is built at run time. The rules\n"
         "are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay\n"
         "strings, a value of the wrong JSON type raises; the caller then asks the detailed converter\n"
         'where (``_protocol.response_parser``)."""\n\n',
@@ -551,7 +550,7 @@ def gen_readers(model: Model) -> str:
         "from collections.abc import Callable, Mapping\n",
         "from typing import Any\n\n",
         "from ivs_async._generated import models as _m\n",
-        "{metadata_import}",
+        "from ivs_async._model import ResponseMetadata as _ResponseMetadata\n",
         "from ivs_async._schema import ModelIndex\n",
         "from ivs_async._wire import parse_timestamp as _timestamp\n",
     ]
@@ -651,8 +650,12 @@ def gen_readers(model: Model) -> str:
                 out.extend(check(members[wire]["shape"], var, "        "))
             arguments.append((snake(wire), var))
         if name in lazy:
-            # An operation's output: its class loads on first use, so no slots are bound here.
-            out.append(f"    return _m.{name}({', '.join(f'{a}={v}' for a, v in arguments)})\n")
+            # An operation's output: its class loads on first use, so no slot setters are bound
+            # at import; object.__setattr__ stores past the frozen __setattr__ all the same.
+            out.append(f"    o = _new(_m.{name})\n")
+            for attr, var in arguments:
+                out.append(f'    _set(o, "{attr}", {var})\n')
+            out.append('    _set(o, "metadata", _ResponseMetadata())\n    return o\n')
             continue
         # Built without __init__: the members are known to be of their types (checked above),
         # so each goes straight into its slot (a third cheaper than the frozen __init__).
@@ -663,7 +666,7 @@ def gen_readers(model: Model) -> str:
             out.append(f"    _{name}__metadata(o, _ResponseMetadata())\n")
         out.append("    return o\n")
         setters.append((name, [a for a, _ in arguments] + (["metadata"] if name in model.outputs else [])))
-    setter_lines = ["\n\n_new = object.__new__\n"]
+    setter_lines = ["\n\n_new = object.__new__\n_set = object.__setattr__\n"]
     for name, attrs_ in setters:
         for attr in attrs_:
             setter_lines.append(f"_{name}__{attr} = _m.{name}.__dict__[{json.dumps(attr)}].__set__\n")
@@ -672,9 +675,7 @@ def gen_readers(model: Model) -> str:
     for name in structures:
         out.append(f'    "{name}": _read_{name},\n')
     out.append("})\n")
-    eager_outputs = any(n in model.outputs and n not in lazy for n in structures)
-    metadata_import = "from ivs_async._model import ResponseMetadata as _ResponseMetadata\n" if eager_outputs else ""
-    return "".join(out).replace("{metadata_import}", metadata_import, 1)
+    return "".join(out)
 
 
 def gen_writers(model: Model) -> str:

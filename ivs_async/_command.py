@@ -70,7 +70,9 @@ class Command(Generic[InputT, OutputT]):
     def __init__(self, input: InputT | None = None, /, **members: Any) -> None:
         op = self.operation
         if input is None:
-            input = self._build_input(members)
+            if not (op.member_names.issuperset(members) and op.required_names.issubset(members)):
+                raise _invalid_members(op, members)
+            input = op.input_cls(**members)
         elif members:
             raise ParamValidationError(
                 op.name, [Violation("<input>", "arguments", "pass an input model or keyword arguments, not both")]
@@ -81,17 +83,6 @@ class Command(Generic[InputT, OutputT]):
                 [Violation("<input>", "type", f"expected {op.input.name}, got {type(input).__name__}")],
             )
         self.input: InputT = input
-
-    @classmethod
-    def _build_input(cls, members: Mapping[str, object]) -> Any:
-        op = cls.operation
-        if op.member_names.issuperset(members) and op.required_names.issubset(members):
-            return op.input_cls(**members)
-        unknown = members.keys() - op.member_names
-        missing = op.required_names - members.keys()
-        violations = [Violation(n, "unknown", _no_such_member(op, n)) for n in sorted(unknown)]
-        violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
-        raise ParamValidationError(op.name, violations)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -114,6 +105,14 @@ class Command(Generic[InputT, OutputT]):
         return isinstance(other, Command) and type(other) is type(self) and other.input == self.input
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _invalid_members(op: Operation, members: Mapping[str, object]) -> ParamValidationError:
+    unknown = members.keys() - op.member_names
+    missing = op.required_names - members.keys()
+    violations = [Violation(n, "unknown", _no_such_member(op, n)) for n in sorted(unknown)]
+    violations += [Violation(n, "required", "required member is missing") for n in sorted(missing)]
+    return ParamValidationError(op.name, violations)
 
 
 def _no_such_member(op: Operation, name: str) -> str:

@@ -1,4 +1,5 @@
-"""Reading JSON from outside the process: responses, events, credential documents, emulator input.
+"""JSON: reading what comes from outside the process (responses, events, credential documents,
+emulator input), and writing request bodies.
 
 The standard decoder accepts what RFC 8259 forbids (NaN, Infinity), turns 1e999 into inf, builds
 integers of thousands of digits and raises RecursionError on deep nesting. ``loads`` refuses all
@@ -49,13 +50,28 @@ def _float(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_int, parse_float=_float)
 
 
-def _load_orjson() -> tuple[Callable[[bytes | str], Any], type[Exception]] | None:
-    """orjson's decoder when the ``speedups`` extra is installed: 2 to 3 times faster."""
+# Built once, as _DECODER: compact, and UTF-8 text as it is (what orjson writes too).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class _Orjson:
+    """orjson's functions, when the ``speedups`` extra is installed: 2 to 3 times faster."""
+
+    __slots__ = ("dumps", "dumps_error", "loads", "loads_error")
+
+    def __init__(self, module: Any) -> None:
+        self.loads: Callable[[bytes | str], Any] = module.loads
+        self.loads_error: type[Exception] = module.JSONDecodeError
+        self.dumps: Callable[[Any], bytes] = module.dumps
+        self.dumps_error: type[Exception] = module.JSONEncodeError
+
+
+def _load_orjson() -> _Orjson | None:
     try:
         import orjson
     except ImportError:
         return None
-    return orjson.loads, orjson.JSONDecodeError
+    return _Orjson(orjson)
 
 
 # Chosen once, when this module loads. orjson refuses NaN, Infinity, out-of-range doubles and
@@ -80,12 +96,25 @@ def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
         value = _standard(data)
     else:
         try:
-            value = fast[0](data)
-        except fast[1]:
+            value = fast.loads(data)
+        except fast.loads_error:
             value = _standard(data)  # the standard decoder's verdict, and its reason
     if max_depth is not None and depth_exceeds(value, max_depth):
         raise JsonError(f"nested deeper than {max_depth} levels")
     return value
+
+
+def dumps(value: Any) -> bytes:
+    """A request body: ``value`` (strings, integers, booleans, and lists and dicts of them, as
+    the writers make) as compact UTF-8 JSON. What orjson cannot write (an integer beyond 64
+    bits) the standard encoder writes, and what neither can (a lone surrogate) raises as before."""
+    fast = _FAST
+    if fast is not None:
+        try:
+            return fast.dumps(value)
+        except fast.dumps_error:
+            pass
+    return _ENCODE(value).encode()
 
 
 def _standard(data: bytes | str) -> Any:

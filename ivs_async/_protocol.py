@@ -6,7 +6,6 @@ compiled converters) and return the small function that runs per call.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +21,7 @@ from ivs_async._generated.readers import READERS
 from ivs_async._generated.schema import STRUCTURES
 from ivs_async._generated.writers import WRITERS
 from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._json import JsonError, loads
+from ivs_async._json import JsonError, dumps, loads
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
 from ivs_async._schema import Location
@@ -35,7 +34,6 @@ MAX_ERROR_MESSAGE_CHARS = 2048
 MAX_ERROR_CODE_CHARS = 128
 _MAX_ID_CHARS = 256
 _MESSAGE_KEYS = ("exceptionMessage", "message", "Message", "errorMessage")
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # "value": "sk_..." of every sensitive member, closed or cut off, so snippets never show secrets.
 _SENSITIVE_KEYS = sorted({m.wire for shape in STRUCTURES.values() for m in shape.members if m.shape.sensitive})
 _SENSITIVE_VALUE = re.compile(
@@ -93,7 +91,7 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
         url = endpoint.origin + path
 
         def build(value: Any) -> HttpRequest:
-            body = _dumps(unstructure(value)).encode()
+            body = dumps(unstructure(value))
             return HttpRequest(method, url, path, "", dict(static_headers), body)
 
         return build
@@ -113,7 +111,7 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
                 params.append(f"{name}={encode_query_value(str(element))}")
         query = "&".join(params)
         url = endpoint.origin + path + ("?" + query if query else "")
-        body = _dumps(data).encode() if has_body else b""
+        body = dumps(data) if has_body else b""
         return HttpRequest(method, url, path, query, dict(static_headers), body)
 
     return build_bound
@@ -122,15 +120,17 @@ def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any],
 def fill_metadata(md: ResponseMetadata, response: HttpResponse) -> ResponseMetadata:
     h = response.headers
     md.http_status_code = response.status
-    md.request_id = _header_id(h.get("x-amzn-RequestId") or h.get("x-amz-request-id"))
-    md.extended_request_id = _header_id(h.get("x-amz-id-2"))
-    md.cf_id = _header_id(h.get("x-amz-cf-id"))
-    return md
-
-
-def _header_id(value: str | None) -> str | None:
     # Ids end up in messages and logs: printable, and no longer than any AWS id.
-    return None if value is None else printable(value, _MAX_ID_CHARS)
+    request_id = h.get("x-amzn-RequestId") or h.get("x-amz-request-id")
+    if request_id is not None:
+        md.request_id = printable(request_id, _MAX_ID_CHARS)
+    extended = h.get("x-amz-id-2")
+    if extended is not None:
+        md.extended_request_id = printable(extended, _MAX_ID_CHARS)
+    cf_id = h.get("x-amz-cf-id")
+    if cf_id is not None:
+        md.cf_id = printable(cf_id, _MAX_ID_CHARS)
+    return md
 
 
 def response_metadata(response: HttpResponse) -> ResponseMetadata:

@@ -1,8 +1,11 @@
 """AWS Signature Version 4 for header-signed requests.
 
-aws-requests-auth does the cryptography (key derivation and HMAC); this module builds the
+aws-requests-auth derives the signing key (once a day per secret); this module builds the
 canonical request itself, because aws-requests-auth reads the clock on its own and assumes an
-already-canonical URL. The time is always passed in, so each client can correct its own skew.
+already-canonical URL. The request's HMAC-SHA256 (RFC 2104) starts from the key's two padded
+hash states, hashed once per key: each signature then costs two hash copies, not a key setup
+(and OpenSSL's look-up of the digest by name) per request. The time is always passed in, so
+each client can correct its own skew.
 """
 
 from __future__ import annotations
@@ -19,11 +22,16 @@ from aws_requests_auth import aws_auth
 from ivs_async._http import HttpRequest
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from ivs_async.credentials import Credentials
 
-# aws-requests-auth ships no type hints; these are its two functions we rely on.
+# aws-requests-auth ships no type hints; this is its function we rely on.
 _derive_key: Callable[[str, str, str, str], bytes] = aws_auth.getSignatureKey
-_hmac_sha256: Callable[[bytes, str], bytes] = aws_auth.sign
+_sha256 = hashlib.sha256
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))  # RFC 2104 ipad and opad, as translate() tables
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
+_BLOCK = _sha256().block_size
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -145,31 +153,27 @@ class SigV4Signer:
     """Signs for one region and service (one per client): derived keys are cached per secret and
     day, and the canonical form of each header-name set and path is worked out once."""
 
-    __slots__ = ("_keys", "_paths", "_plans", "_scope", "region", "service")
+    __slots__ = ("_day", "_keys", "_paths", "_plans", "_scope", "region", "service")
 
     def __init__(self, region: str, service: str) -> None:
         self.region = region
         self.service = service
-        self._keys: dict[tuple[str, str], bytes] = {}
+        # (secret, day) -> the signing key's HMAC inner and outer hash states
+        self._keys: dict[tuple[str, str], tuple[_Hash, _Hash]] = {}
         self._plans: dict[tuple[str, ...], _HeaderPlan] = {}  # by header names, in order
         self._paths: dict[str, str] = {}
-        self._scope = ("", "")  # (datestamp, credential scope)
+        self._day = ""  # the datestamp of the credential scope below
+        self._scope = ""
 
-    def _signing_key(self, secret: str, datestamp: str) -> bytes:
+    def _signing_key(self, secret: str, datestamp: str) -> tuple[_Hash, _Hash]:
         cache_key = (secret, datestamp)
-        key = self._keys.get(cache_key)
-        if key is None:
+        states = self._keys.get(cache_key)
+        if states is None:
             if len(self._keys) >= _MAX_CACHED_KEYS:
                 self._keys.clear()
-            key = self._keys[cache_key] = _derive_key(secret, datestamp, self.region, self.service)
-        return key
-
-    def _scope_of(self, datestamp: str) -> str:
-        day, scope = self._scope
-        if day != datestamp:
-            scope = f"{datestamp}/{self.region}/{self.service}/aws4_request"
-            self._scope = (datestamp, scope)
-        return scope
+            key = _derive_key(secret, datestamp, self.region, self.service).ljust(_BLOCK, b"\0")  # 32 bytes
+            states = self._keys[cache_key] = (_sha256(key.translate(_INNER_PAD)), _sha256(key.translate(_OUTER_PAD)))
+        return states
 
     def sign(
         self,
@@ -189,8 +193,7 @@ class SigV4Signer:
         """
         block, signed = canonical_headers(headers, unsigned)
         creq = f"{method}\n{canonical_uri}\n{canonical_query}\n{block}\n{signed}\n{payload_hash}"
-        sts, signature = self._signature(creq, credentials, date)
-        return Signature(creq, sts, signature, self._authorization(credentials, date, signed, signature))
+        return self._finish(creq, signed, credentials, date)
 
     def authorization(
         self, request: HttpRequest, headers: Mapping[str, str], credentials: Credentials, date: str
@@ -209,22 +212,29 @@ class SigV4Signer:
         path = self._paths.get(request.path)
         if path is None:
             path = self._remember(self._paths, request.path, canonical_uri(request.path))
-        payload_hash = hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256
+        payload_hash = _sha256(request.body).hexdigest() if request.body else EMPTY_SHA256
         query = canonical_query(request.query) if request.query else ""
         creq = f"{request.method}\n{path}\n{query}\n{block}\n{signed}\n{payload_hash}"
-        signature = self._signature(creq, credentials, date)[1]
-        return self._authorization(credentials, date, signed, signature)
+        return self._finish(creq, signed, credentials, date).authorization
 
-    def _signature(self, creq: str, credentials: Credentials, date: str) -> tuple[str, str]:
-        datestamp = date[:8]
-        sts = f"{ALGORITHM}\n{date}\n{self._scope_of(datestamp)}\n{hashlib.sha256(creq.encode()).hexdigest()}"
-        return sts, _hmac_sha256(self._signing_key(credentials.secret_access_key, datestamp), sts).hex()
-
-    def _authorization(self, credentials: Credentials, date: str, signed: str, signature: str) -> str:
-        return (
-            f"{ALGORITHM} Credential={credentials.access_key_id}/{self._scope_of(date[:8])}, "
-            f"SignedHeaders={signed}, Signature={signature}"
+    def _finish(self, creq: str, signed: str, credentials: Credentials, date: str) -> Signature:
+        """Sign the canonical request ``creq``: string to sign, HMAC, Authorization."""
+        day = date[:8]
+        if day != self._day:
+            self._day, self._scope = day, f"{day}/{self.region}/{self.service}/aws4_request"
+        scope = self._scope
+        secret = credentials.secret_access_key
+        inner, outer = self._keys.get((secret, day)) or self._signing_key(secret, day)
+        sts = f"{ALGORITHM}\n{date}\n{scope}\n{_sha256(creq.encode()).hexdigest()}"
+        inner = inner.copy()
+        inner.update(sts.encode())
+        outer = outer.copy()
+        outer.update(inner.digest())
+        signature = outer.hexdigest()
+        authorization = (
+            f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, SignedHeaders={signed}, Signature={signature}"
         )
+        return Signature(creq, sts, signature, authorization)
 
     @staticmethod
     def _remember(cache: dict[_K, _V], key: _K, value: _V) -> _V:

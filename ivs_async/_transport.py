@@ -24,6 +24,7 @@ from ivs_async._exceptions import (
     WrongEventLoopError,
 )
 from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._loop import running_loop
 from ivs_async._proxies import ProxySettings
 
 _MAX_CACHED_URLS = 256
@@ -141,7 +142,7 @@ class AiohttpTransport:
         self, request: HttpRequest, *, connect_timeout: float | None = None, read_timeout: float | None = None
     ) -> HttpResponse:
         session = self._session or self._open()
-        if asyncio.get_running_loop() is not self._loop:
+        if running_loop(self._loop) is not self._loop:
             raise WrongEventLoopError(
                 "this client's connections belong to the event loop it was first used on; "
                 "make one client per event loop (per thread, per asyncio.run)"

@@ -2,8 +2,7 @@
 """Response readers, specialised per shape: a wire dict in, the model out.
 
 Each member costs a dict lookup, a type check and a store into its slot (the model's frozen
-__init__ is bypassed: the members are already checked; an operation's output, whose class loads
-on first use, goes through __init__), and nothing is built at run time. The rules
+__init__ is bypassed: the members are already checked), and nothing is built at run time. The rules
 are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay
 strings, a value of the wrong JSON type raises; the caller then asks the detailed converter
 where (``_protocol.response_parser``)."""
@@ -14,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivs_async._generated import models as _m
+from ivs_async._model import ResponseMetadata as _ResponseMetadata
 from ivs_async._schema import ModelIndex
 from ivs_async._wire import parse_timestamp as _timestamp
 
@@ -182,6 +182,7 @@ def _read_VideoConfigurationList(v: Any) -> Any:
 
 
 _new = object.__new__
+_set = object.__setattr__
 _AdConfiguration__arn = _m.AdConfiguration.__dict__["arn"].__set__
 _AdConfiguration__media_tailor_playback_configurations = _m.AdConfiguration.__dict__["media_tailor_playback_configurations"].__set__
 _AdConfiguration__name = _m.AdConfiguration.__dict__["name"].__set__
@@ -479,7 +480,18 @@ def _read_BatchGetChannelResponse(d: Any, _: Any = None) -> _m.BatchGetChannelRe
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    return _m.BatchGetChannelResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, channels=m_channels, content_security_policy=m_content_security_policy, errors=m_errors, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
+    o = _new(_m.BatchGetChannelResponse)
+    _set(o, "access_control_allow_origin", m_access_control_allow_origin)
+    _set(o, "access_control_expose_headers", m_access_control_expose_headers)
+    _set(o, "cache_control", m_cache_control)
+    _set(o, "channels", m_channels)
+    _set(o, "content_security_policy", m_content_security_policy)
+    _set(o, "errors", m_errors)
+    _set(o, "strict_transport_security", m_strict_transport_security)
+    _set(o, "x_content_type_options", m_x_content_type_options)
+    _set(o, "x_frame_options", m_x_frame_options)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamKeyResponse:
@@ -512,7 +524,18 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    return _m.BatchGetStreamKeyResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, content_security_policy=m_content_security_policy, errors=m_errors, stream_keys=m_stream_keys, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
+    o = _new(_m.BatchGetStreamKeyResponse)
+    _set(o, "access_control_allow_origin", m_access_control_allow_origin)
+    _set(o, "access_control_expose_headers", m_access_control_expose_headers)
+    _set(o, "cache_control", m_cache_control)
+    _set(o, "content_security_policy", m_content_security_policy)
+    _set(o, "errors", m_errors)
+    _set(o, "stream_keys", m_stream_keys)
+    _set(o, "strict_transport_security", m_strict_transport_security)
+    _set(o, "x_content_type_options", m_x_content_type_options)
+    _set(o, "x_frame_options", m_x_frame_options)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.BatchStartViewerSessionRevocationError:
@@ -565,7 +588,17 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
     m_x_frame_options = d.get("xFrameOptions")
     if m_x_frame_options is not None and type(m_x_frame_options) is not str:
         raise TypeError
-    return _m.BatchStartViewerSessionRevocationResponse(access_control_allow_origin=m_access_control_allow_origin, access_control_expose_headers=m_access_control_expose_headers, cache_control=m_cache_control, content_security_policy=m_content_security_policy, errors=m_errors, strict_transport_security=m_strict_transport_security, x_content_type_options=m_x_content_type_options, x_frame_options=m_x_frame_options)
+    o = _new(_m.BatchStartViewerSessionRevocationResponse)
+    _set(o, "access_control_allow_origin", m_access_control_allow_origin)
+    _set(o, "access_control_expose_headers", m_access_control_expose_headers)
+    _set(o, "cache_control", m_cache_control)
+    _set(o, "content_security_policy", m_content_security_policy)
+    _set(o, "errors", m_errors)
+    _set(o, "strict_transport_security", m_strict_transport_security)
+    _set(o, "x_content_type_options", m_x_content_type_options)
+    _set(o, "x_frame_options", m_x_frame_options)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
@@ -718,7 +751,10 @@ def _read_CreateAdConfigurationResponse(d: Any, _: Any = None) -> _m.CreateAdCon
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    return _m.CreateAdConfigurationResponse(ad_configuration=m_ad_configuration)
+    o = _new(_m.CreateAdConfigurationResponse)
+    _set(o, "ad_configuration", m_ad_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_CreateChannelResponse(d: Any, _: Any = None) -> _m.CreateChannelResponse:
@@ -730,7 +766,11 @@ def _read_CreateChannelResponse(d: Any, _: Any = None) -> _m.CreateChannelRespon
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    return _m.CreateChannelResponse(channel=m_channel, stream_key=m_stream_key)
+    o = _new(_m.CreateChannelResponse)
+    _set(o, "channel", m_channel)
+    _set(o, "stream_key", m_stream_key)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_CreateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.CreateFailoverSlateConfigurationResponse:
@@ -739,7 +779,10 @@ def _read_CreateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    return _m.CreateFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
+    o = _new(_m.CreateFailoverSlateConfigurationResponse)
+    _set(o, "failover_slate_configuration", m_failover_slate_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_CreatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.CreatePlaybackRestrictionPolicyResponse:
@@ -748,7 +791,10 @@ def _read_CreatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.C
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    return _m.CreatePlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
+    o = _new(_m.CreatePlaybackRestrictionPolicyResponse)
+    _set(o, "playback_restriction_policy", m_playback_restriction_policy)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_CreateRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.CreateRecordingConfigurationResponse:
@@ -757,7 +803,10 @@ def _read_CreateRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.Crea
     m_recording_configuration = d.get("recordingConfiguration")
     if m_recording_configuration is not None:
         m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    return _m.CreateRecordingConfigurationResponse(recording_configuration=m_recording_configuration)
+    o = _new(_m.CreateRecordingConfigurationResponse)
+    _set(o, "recording_configuration", m_recording_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_CreateStreamKeyResponse(d: Any, _: Any = None) -> _m.CreateStreamKeyResponse:
@@ -766,49 +815,66 @@ def _read_CreateStreamKeyResponse(d: Any, _: Any = None) -> _m.CreateStreamKeyRe
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    return _m.CreateStreamKeyResponse(stream_key=m_stream_key)
+    o = _new(_m.CreateStreamKeyResponse)
+    _set(o, "stream_key", m_stream_key)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeleteAdConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteAdConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeleteAdConfigurationResponse()
+    o = _new(_m.DeleteAdConfigurationResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeleteChannelResponse(d: Any, _: Any = None) -> _m.DeleteChannelResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeleteChannelResponse()
+    o = _new(_m.DeleteChannelResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeleteFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteFailoverSlateConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeleteFailoverSlateConfigurationResponse()
+    o = _new(_m.DeleteFailoverSlateConfigurationResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeletePlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.DeletePlaybackKeyPairResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeletePlaybackKeyPairResponse()
+    o = _new(_m.DeletePlaybackKeyPairResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeletePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.DeletePlaybackRestrictionPolicyResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeletePlaybackRestrictionPolicyResponse()
+    o = _new(_m.DeletePlaybackRestrictionPolicyResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeleteRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.DeleteRecordingConfigurationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeleteRecordingConfigurationResponse()
+    o = _new(_m.DeleteRecordingConfigurationResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DeleteStreamKeyResponse(d: Any, _: Any = None) -> _m.DeleteStreamKeyResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.DeleteStreamKeyResponse()
+    o = _new(_m.DeleteStreamKeyResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfiguration:
@@ -902,7 +968,10 @@ def _read_GetAdConfigurationResponse(d: Any, _: Any = None) -> _m.GetAdConfigura
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    return _m.GetAdConfigurationResponse(ad_configuration=m_ad_configuration)
+    o = _new(_m.GetAdConfigurationResponse)
+    _set(o, "ad_configuration", m_ad_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetChannelResponse(d: Any, _: Any = None) -> _m.GetChannelResponse:
@@ -911,7 +980,10 @@ def _read_GetChannelResponse(d: Any, _: Any = None) -> _m.GetChannelResponse:
     m_channel = d.get("channel")
     if m_channel is not None:
         m_channel = _read_Channel(m_channel)
-    return _m.GetChannelResponse(channel=m_channel)
+    o = _new(_m.GetChannelResponse)
+    _set(o, "channel", m_channel)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.GetFailoverSlateConfigurationResponse:
@@ -920,7 +992,10 @@ def _read_GetFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.Get
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    return _m.GetFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
+    o = _new(_m.GetFailoverSlateConfigurationResponse)
+    _set(o, "failover_slate_configuration", m_failover_slate_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.GetPlaybackKeyPairResponse:
@@ -929,7 +1004,10 @@ def _read_GetPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.GetPlaybackKey
     m_key_pair = d.get("keyPair")
     if m_key_pair is not None:
         m_key_pair = _read_PlaybackKeyPair(m_key_pair)
-    return _m.GetPlaybackKeyPairResponse(key_pair=m_key_pair)
+    o = _new(_m.GetPlaybackKeyPairResponse)
+    _set(o, "key_pair", m_key_pair)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetPlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.GetPlaybackRestrictionPolicyResponse:
@@ -938,7 +1016,10 @@ def _read_GetPlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.GetP
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    return _m.GetPlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
+    o = _new(_m.GetPlaybackRestrictionPolicyResponse)
+    _set(o, "playback_restriction_policy", m_playback_restriction_policy)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.GetRecordingConfigurationResponse:
@@ -947,7 +1028,10 @@ def _read_GetRecordingConfigurationResponse(d: Any, _: Any = None) -> _m.GetReco
     m_recording_configuration = d.get("recordingConfiguration")
     if m_recording_configuration is not None:
         m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    return _m.GetRecordingConfigurationResponse(recording_configuration=m_recording_configuration)
+    o = _new(_m.GetRecordingConfigurationResponse)
+    _set(o, "recording_configuration", m_recording_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetStreamKeyResponse(d: Any, _: Any = None) -> _m.GetStreamKeyResponse:
@@ -956,7 +1040,10 @@ def _read_GetStreamKeyResponse(d: Any, _: Any = None) -> _m.GetStreamKeyResponse
     m_stream_key = d.get("streamKey")
     if m_stream_key is not None:
         m_stream_key = _read_StreamKey(m_stream_key)
-    return _m.GetStreamKeyResponse(stream_key=m_stream_key)
+    o = _new(_m.GetStreamKeyResponse)
+    _set(o, "stream_key", m_stream_key)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetStreamResponse(d: Any, _: Any = None) -> _m.GetStreamResponse:
@@ -965,7 +1052,10 @@ def _read_GetStreamResponse(d: Any, _: Any = None) -> _m.GetStreamResponse:
     m_stream = d.get("stream")
     if m_stream is not None:
         m_stream = _read_Stream(m_stream)
-    return _m.GetStreamResponse(stream=m_stream)
+    o = _new(_m.GetStreamResponse)
+    _set(o, "stream", m_stream)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_GetStreamSessionResponse(d: Any, _: Any = None) -> _m.GetStreamSessionResponse:
@@ -974,7 +1064,10 @@ def _read_GetStreamSessionResponse(d: Any, _: Any = None) -> _m.GetStreamSession
     m_stream_session = d.get("streamSession")
     if m_stream_session is not None:
         m_stream_session = _read_StreamSession(m_stream_session)
-    return _m.GetStreamSessionResponse(stream_session=m_stream_session)
+    o = _new(_m.GetStreamSessionResponse)
+    _set(o, "stream_session", m_stream_session)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlaybackKeyPairResponse:
@@ -983,7 +1076,10 @@ def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlayb
     m_key_pair = d.get("keyPair")
     if m_key_pair is not None:
         m_key_pair = _read_PlaybackKeyPair(m_key_pair)
-    return _m.ImportPlaybackKeyPairResponse(key_pair=m_key_pair)
+    o = _new(_m.ImportPlaybackKeyPairResponse)
+    _set(o, "key_pair", m_key_pair)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
@@ -1025,7 +1121,11 @@ def _read_InsertAdBreakResponse(d: Any, _: Any = None) -> _m.InsertAdBreakRespon
     m_target_start_at = d.get("targetStartAt")
     if m_target_start_at is not None:
         m_target_start_at = _timestamp(m_target_start_at)
-    return _m.InsertAdBreakResponse(ad_break_id=m_ad_break_id, target_start_at=m_target_start_at)
+    o = _new(_m.InsertAdBreakResponse)
+    _set(o, "ad_break_id", m_ad_break_id)
+    _set(o, "target_start_at", m_target_start_at)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfigurationsResponse:
@@ -1037,7 +1137,11 @@ def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfig
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    return _m.ListAdConfigurationsResponse(ad_configurations=m_ad_configurations, next_token=m_next_token)
+    o = _new(_m.ListAdConfigurationsResponse)
+    _set(o, "ad_configurations", m_ad_configurations)
+    _set(o, "next_token", m_next_token)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse:
@@ -1049,7 +1153,11 @@ def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    return _m.ListChannelsResponse(channels=m_channels, next_token=m_next_token)
+    o = _new(_m.ListChannelsResponse)
+    _set(o, "channels", m_channels)
+    _set(o, "next_token", m_next_token)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.ListFailoverSlateConfigurationsResponse:
@@ -1061,7 +1169,11 @@ def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.L
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    return _m.ListFailoverSlateConfigurationsResponse(failover_slate_configurations=m_failover_slate_configurations, next_token=m_next_token)
+    o = _new(_m.ListFailoverSlateConfigurationsResponse)
+    _set(o, "failover_slate_configurations", m_failover_slate_configurations)
+    _set(o, "next_token", m_next_token)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlaybackKeyPairsResponse:
@@ -1073,7 +1185,11 @@ def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlayback
     m_next_token = d.get("nextToken")
     if m_next_token is not None and type(m_next_token) is not str:
         raise TypeError
-    return _m.ListPlaybackKeyPairsResponse(key_pairs=m_key_pairs, next_token=m_next_token)
+    o = _new(_m.ListPlaybackKeyPairsResponse)
+    _set(o, "key_pairs", m_key_pairs)
+    _set(o, "next_token", m_next_token)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.ListPlaybackRestrictionPoliciesResponse:
@@ -1085,7 +1201,11 @@ def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.L
     m_playback_restriction_policies = d.get("playbackRestrictionPolicies")
     if m_playback_restriction_policies is not None:
         m_playback_restriction_policies = _read_PlaybackRestrictionPolicyList(m_playback_restriction_policies)
-    return _m.ListPlaybackRestrictionPoliciesResponse(next_token=m_next_token, playback_restriction_policies=m_playback_restriction_policies)
+    o = _new(_m.ListPlaybackRestrictionPoliciesResponse)
+    _set(o, "next_token", m_next_token)
+    _set(o, "playback_restriction_policies", m_playback_restriction_policies)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListRecordingConfigurationsResponse:
@@ -1097,7 +1217,11 @@ def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListR
     m_recording_configurations = d.get("recordingConfigurations")
     if m_recording_configurations is not None:
         m_recording_configurations = _read_RecordingConfigurationList(m_recording_configurations)
-    return _m.ListRecordingConfigurationsResponse(next_token=m_next_token, recording_configurations=m_recording_configurations)
+    o = _new(_m.ListRecordingConfigurationsResponse)
+    _set(o, "next_token", m_next_token)
+    _set(o, "recording_configurations", m_recording_configurations)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResponse:
@@ -1109,7 +1233,11 @@ def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResp
     m_stream_keys = d.get("streamKeys")
     if m_stream_keys is not None:
         m_stream_keys = _read_StreamKeyList(m_stream_keys)
-    return _m.ListStreamKeysResponse(next_token=m_next_token, stream_keys=m_stream_keys)
+    o = _new(_m.ListStreamKeysResponse)
+    _set(o, "next_token", m_next_token)
+    _set(o, "stream_keys", m_stream_keys)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSessionsResponse:
@@ -1121,7 +1249,11 @@ def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSess
     m_stream_sessions = d.get("streamSessions")
     if m_stream_sessions is not None:
         m_stream_sessions = _read_StreamSessionList(m_stream_sessions)
-    return _m.ListStreamSessionsResponse(next_token=m_next_token, stream_sessions=m_stream_sessions)
+    o = _new(_m.ListStreamSessionsResponse)
+    _set(o, "next_token", m_next_token)
+    _set(o, "stream_sessions", m_stream_sessions)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
@@ -1133,7 +1265,11 @@ def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
     m_streams = d.get("streams")
     if m_streams is not None:
         m_streams = _read_StreamList(m_streams)
-    return _m.ListStreamsResponse(next_token=m_next_token, streams=m_streams)
+    o = _new(_m.ListStreamsResponse)
+    _set(o, "next_token", m_next_token)
+    _set(o, "streams", m_streams)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForResourceResponse:
@@ -1142,7 +1278,10 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
     m_tags = d.get("tags")
     if m_tags is not None:
         m_tags = _read_Tags(m_tags)
-    return _m.ListTagsForResourceResponse(tags=m_tags)
+    o = _new(_m.ListTagsForResourceResponse)
+    _set(o, "tags", m_tags)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTailorPlaybackConfiguration:
@@ -1301,7 +1440,9 @@ def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfigurati
 def _read_PutMetadataResponse(d: Any, _: Any = None) -> _m.PutMetadataResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.PutMetadataResponse()
+    o = _new(_m.PutMetadataResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfiguration:
@@ -1420,13 +1561,17 @@ def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
 def _read_StartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m.StartViewerSessionRevocationResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.StartViewerSessionRevocationResponse()
+    o = _new(_m.StartViewerSessionRevocationResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_StopStreamResponse(d: Any, _: Any = None) -> _m.StopStreamResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.StopStreamResponse()
+    o = _new(_m.StopStreamResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
@@ -1637,7 +1782,9 @@ def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
 def _read_TagResourceResponse(d: Any, _: Any = None) -> _m.TagResourceResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.TagResourceResponse()
+    o = _new(_m.TagResourceResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfiguration:
@@ -1670,7 +1817,9 @@ def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfigura
 def _read_UntagResourceResponse(d: Any, _: Any = None) -> _m.UntagResourceResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    return _m.UntagResourceResponse()
+    o = _new(_m.UntagResourceResponse)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_UpdateAdConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateAdConfigurationResponse:
@@ -1679,7 +1828,10 @@ def _read_UpdateAdConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateAdCon
     m_ad_configuration = d.get("adConfiguration")
     if m_ad_configuration is not None:
         m_ad_configuration = _read_AdConfiguration(m_ad_configuration)
-    return _m.UpdateAdConfigurationResponse(ad_configuration=m_ad_configuration)
+    o = _new(_m.UpdateAdConfigurationResponse)
+    _set(o, "ad_configuration", m_ad_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_UpdateChannelResponse(d: Any, _: Any = None) -> _m.UpdateChannelResponse:
@@ -1688,7 +1840,10 @@ def _read_UpdateChannelResponse(d: Any, _: Any = None) -> _m.UpdateChannelRespon
     m_channel = d.get("channel")
     if m_channel is not None:
         m_channel = _read_Channel(m_channel)
-    return _m.UpdateChannelResponse(channel=m_channel)
+    o = _new(_m.UpdateChannelResponse)
+    _set(o, "channel", m_channel)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_UpdateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.UpdateFailoverSlateConfigurationResponse:
@@ -1697,7 +1852,10 @@ def _read_UpdateFailoverSlateConfigurationResponse(d: Any, _: Any = None) -> _m.
     m_failover_slate_configuration = d.get("failoverSlateConfiguration")
     if m_failover_slate_configuration is not None:
         m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    return _m.UpdateFailoverSlateConfigurationResponse(failover_slate_configuration=m_failover_slate_configuration)
+    o = _new(_m.UpdateFailoverSlateConfigurationResponse)
+    _set(o, "failover_slate_configuration", m_failover_slate_configuration)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.UpdatePlaybackRestrictionPolicyResponse:
@@ -1706,7 +1864,10 @@ def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.U
     m_playback_restriction_policy = d.get("playbackRestrictionPolicy")
     if m_playback_restriction_policy is not None:
         m_playback_restriction_policy = _read_PlaybackRestrictionPolicy(m_playback_restriction_policy)
-    return _m.UpdatePlaybackRestrictionPolicyResponse(playback_restriction_policy=m_playback_restriction_policy)
+    o = _new(_m.UpdatePlaybackRestrictionPolicyResponse)
+    _set(o, "playback_restriction_policy", m_playback_restriction_policy)
+    _set(o, "metadata", _ResponseMetadata())
+    return o
 
 
 def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import random
 
 import attrs
 
 from ivs_async._context import Call, HandlerContext
 from ivs_async._deadline import DeadlineKeeper
 from ivs_async._exceptions import DeadlineExceededError, IvsError
+from ivs_async._loop import running_loop
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import ErrorKind, RateLimitingStrategy, classify
 from ivs_async._stack import Handler
@@ -26,16 +27,20 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
     operation = context.operation.name
     logger = context.logger
     deadlines = DeadlineKeeper()
+    known_loop: asyncio.AbstractEventLoop | None = None
 
     async def retry(call: Call) -> object:
+        nonlocal known_loop
         timeout = call.options.timeout or default_timeout
-        loop = asyncio.get_running_loop()
+        loop = known_loop = running_loop(known_loop)
         deadline = loop.time() + timeout
         token = strategy.acquire_token()
         assert call.request is not None
         headers = call.request.headers
         headers["amz-sdk-invocation-id"] = invocation_id()
         last_error: IvsError | None = None
+        recorder = call.telemetry  # set by the telemetry entry, before this one
+        started = 0.0
         call.attempt = 0  # attempts made; the token's count is the strategy's own bookkeeping
         watch = deadlines.watch(loop, deadline)
         try:
@@ -44,14 +49,14 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                 headers["amz-sdk-request"] = f"attempt={call.attempt}; max={strategy.max_attempts}"
                 if limiter is not None:
                     await limiter.before_attempt()
-                started = loop.time()
+                if recorder is not None:
+                    started = loop.time()
                 try:
                     result = await next_handler(call)
                 except IvsError as exc:
                     last_error = exc
                     if limiter is not None:
                         limiter.after_attempt(exc)
-                    recorder = call.telemetry
                     if recorder is not None:
                         throttled = classify(exc) is ErrorKind.THROTTLING
                         recorder.attempt(loop.time() - started, exc, throttled)
@@ -75,8 +80,8 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
                     token.total_delay += delay
                     await asyncio.sleep(delay)
                     continue
-                if call.telemetry is not None:
-                    call.telemetry.attempt(loop.time() - started, None, False)
+                if recorder is not None:
+                    recorder.attempt(loop.time() - started, None, False)
                 if limiter is not None:
                     limiter.after_attempt(None)
                 strategy.record_success(token)
@@ -114,7 +119,13 @@ def _final(error: IvsError, attempts: int, total_delay: float) -> IvsError:
 
 
 def invocation_id() -> str:
-    """A random (version 4) UUID for ``amz-sdk-invocation-id``, in a third of uuid4()'s time.
-    From os.urandom: forked workers never repeat each other's ids."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    """A random (version 4) UUID for ``amz-sdk-invocation-id``. From the random module's own
+    generator, which a forked child reseeds: no system call per call, as os.urandom would make,
+    and forked workers never repeat each other's ids."""
+    h = f"{_random_bits(128) & _UUID4_MASK | _UUID4_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_random_bits = random.getrandbits
+_UUID4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)  # version and variant bits cleared
+_UUID4_BITS = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant

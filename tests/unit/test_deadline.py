@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import multiprocessing.queues
 import time
 import uuid
 
@@ -82,3 +84,19 @@ def test_invocation_ids_are_random_version_4_uuids() -> None:
     for value in list(ids)[:200]:
         parsed = uuid.UUID(value)
         assert str(parsed) == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def _child_ids(queue: multiprocessing.queues.Queue[list[str]]) -> None:
+    queue.put([invocation_id() for _ in range(5)])
+
+
+def test_a_forked_worker_never_repeats_the_parents_invocation_ids() -> None:
+    invocation_id()  # the generator's state exists before the fork
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.queues.Queue[list[str]] = context.Queue()
+    child = context.Process(target=_child_ids, args=(queue,))
+    child.start()
+    theirs = queue.get(timeout=30)
+    child.join(30)
+    ours = [invocation_id() for _ in range(5)]
+    assert not set(theirs) & set(ours)

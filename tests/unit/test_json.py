@@ -96,3 +96,31 @@ async def test_the_client_reads_responses_with_either_decoder(which: str, monkey
         page = await client.send(ListChannelsCommand())
     assert got.channel == created.channel
     assert [c.arn for c in page.channels or []] == [created.channel.arn]
+
+
+# What the writers produce: no floats (the IVS model has none), integers of any size.
+REQUEST_VALUES = st.recursive(
+    st.booleans() | st.integers() | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@given(value=REQUEST_VALUES)
+def test_both_encoders_write_the_same_bytes(value: Any) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _json._FAST is not None, "orjson is installed for the tests: the fast path must be on"
+        fast = _json.dumps(value)
+        monkeypatch.setattr(_json, "_FAST", None)
+        standard = _json.dumps(value)
+    assert fast == standard
+    assert json.loads(fast) == value
+
+
+@pytest.mark.parametrize("which", DECODERS)
+def test_what_orjson_cannot_write_is_written_or_refused_as_before(which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if which == "standard":
+        monkeypatch.setattr(_json, "_FAST", None)
+    assert _json.dumps({"big": 2**70}) == b'{"big":1180591620717411303424}'
+    with pytest.raises(UnicodeEncodeError):
+        _json.dumps({"k": "\ud800"})
