@@ -96,8 +96,8 @@ class AiohttpTransport:
             # Proxies come from the client's configuration, read once: aiohttp's trust_env would
             # read the environment and ~/.netrc at every request.
             trust_env=False,
-            # Our User-Agent is set by middleware; aiohttp must not add its own.
-            skip_auto_headers=("User-Agent",),
+            # No skip_auto_headers: it costs every request a header copy, and aiohttp adds its
+            # User-Agent only where a request has none (ours always has, from middleware).
         )
         return self._session
 

@@ -18,6 +18,7 @@ class Received:
     raw_path: str  # path and query exactly as sent (still percent-encoded)
     headers: dict[str, str]
     body: bytes
+    header_lines: list[tuple[str, str]] = attrs.Factory(list)  # every header line, repeats too
 
     @property
     def url(self) -> str:
@@ -51,7 +52,9 @@ class LoopbackServer:
         self.replies.extend(replies)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        received = Received(request.method, request.raw_path, dict(request.headers), await request.read())
+        received = Received(
+            request.method, request.raw_path, dict(request.headers), await request.read(), list(request.headers.items())
+        )
         self.received.append(received)
         if self.handler is not None:
             reply = await self.handler(received)
