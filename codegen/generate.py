@@ -581,9 +581,24 @@ def gen_readers(model: Model) -> str:
             return [f"{indent}if type({var}) is not {simple[kind]}:\n", f"{indent}    raise TypeError\n"]
         if kind == "timestamp":
             return [f"{indent}{var} = _timestamp({var})\n"]
+        if strings_only(shape_name):
+            # Strings kept as they are (tags, most often): checked here, one call fewer per item.
+            values = var if kind == "list" else f"{var}.values()"
+            return [
+                f"{indent}if type({var}) is not {kind if kind == 'list' else 'dict'}:\n",
+                f"{indent}    raise TypeError\n",
+                f'{indent}"".join({values})  # raises TypeError on any non-string, at C speed\n',
+            ]
         if kind in ("structure", "list", "map"):
             return [f"{indent}{var} = _read_{shape_name}({var})\n"]
         raise SystemExit(f"no reader for shape type {kind} ({shape_name})")
+
+    def strings_only(shape_name: str) -> bool:
+        """A list of plain strings, or a map of them by plain string keys."""
+        shape = model.shapes[shape_name]
+        if shape["type"] == "list":
+            return plain(shape["member"]["shape"]) == "str"
+        return shape["type"] == "map" and plain(shape["key"]["shape"]) == plain(shape["value"]["shape"]) == "str"
 
     def plain(shape_name: str) -> str | None:
         """The Python type of a scalar that is kept as it is, else None."""
@@ -593,8 +608,14 @@ def gen_readers(model: Model) -> str:
         return {"string": "str", "integer": "int", "long": "int", "boolean": "bool"}.get(shape["type"])
 
     containers = sorted(n for n in model.output_closure if model.shapes[n]["type"] in ("list", "map"))
+    items_of = {
+        model.shapes[n]["member"]["shape"] if model.shapes[n]["type"] == "list" else model.shapes[n]["value"]["shape"]
+        for n in containers
+    }
     for name in containers:
         shape = model.shapes[name]
+        if name not in items_of and strings_only(name):
+            continue  # checked inline by the structures holding it: no function of its own
         out.append(f"\n\ndef _read_{name}(v: Any) -> Any:\n")
         if shape["type"] == "list":
             item = shape["member"]["shape"]

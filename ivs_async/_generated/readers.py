@@ -88,20 +88,6 @@ def _read_PlaybackKeyPairList(v: Any) -> Any:
     return [_read_PlaybackKeyPairSummary(x) for x in v]
 
 
-def _read_PlaybackRestrictionPolicyAllowedCountryList(v: Any) -> Any:
-    if type(v) is not list:
-        raise TypeError
-    "".join(v)  # raises TypeError on any non-string, at C speed
-    return v
-
-
-def _read_PlaybackRestrictionPolicyAllowedOriginList(v: Any) -> Any:
-    if type(v) is not list:
-        raise TypeError
-    "".join(v)  # raises TypeError on any non-string, at C speed
-    return v
-
-
 def _read_PlaybackRestrictionPolicyList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
@@ -154,13 +140,6 @@ def _read_StreamSessionList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
     return [_read_StreamSessionSummary(x) for x in v]
-
-
-def _read_Tags(v: Any) -> Any:
-    if type(v) is not dict:
-        raise TypeError
-    "".join(v.values())  # raises TypeError on any non-string, at C speed
-    return v
 
 
 def _read_ThumbnailConfigurationStorageList(v: Any) -> Any:
@@ -367,7 +346,9 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
         m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.AdConfiguration)
     _AdConfiguration__arn(o, m_arn)
     _AdConfiguration__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
@@ -394,7 +375,9 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
         m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.AdConfigurationSummary)
     _AdConfigurationSummary__arn(o, m_arn)
     _AdConfigurationSummary__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
@@ -657,7 +640,9 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
         m_srt = _read_Srt(m_srt)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     m_type = d.get("type")
     if m_type is not None:
         if type(m_type) is not str:
@@ -723,7 +708,9 @@ def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     m_type = d.get("type")
     if m_type is not None:
         if type(m_type) is not str:
@@ -913,7 +900,9 @@ def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateC
         m_state = _FailoverSlateConfigurationState(m_state, m_state)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.FailoverSlateConfiguration)
     _FailoverSlateConfiguration__activation_threshold_seconds(o, m_activation_threshold_seconds)
     _FailoverSlateConfiguration__arn(o, m_arn)
@@ -950,7 +939,9 @@ def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.Failove
         m_state = _FailoverSlateConfigurationState(m_state, m_state)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.FailoverSlateConfigurationSummary)
     _FailoverSlateConfigurationSummary__activation_threshold_seconds(o, m_activation_threshold_seconds)
     _FailoverSlateConfigurationSummary__arn(o, m_arn)
@@ -1277,7 +1268,9 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.ListTagsForResourceResponse)
     _set(o, "tags", m_tags)
     _set(o, "metadata", _ResponseMetadata())
@@ -1332,7 +1325,9 @@ def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.PlaybackKeyPair)
     _PlaybackKeyPair__arn(o, m_arn)
     _PlaybackKeyPair__fingerprint(o, m_fingerprint)
@@ -1352,7 +1347,9 @@ def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSum
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.PlaybackKeyPairSummary)
     _PlaybackKeyPairSummary__arn(o, m_arn)
     _PlaybackKeyPairSummary__name(o, m_name)
@@ -1365,10 +1362,14 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
         raise TypeError
     m_allowed_countries = d.get("allowedCountries")
     if m_allowed_countries is not None:
-        m_allowed_countries = _read_PlaybackRestrictionPolicyAllowedCountryList(m_allowed_countries)
+        if type(m_allowed_countries) is not list:
+            raise TypeError
+        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
     m_allowed_origins = d.get("allowedOrigins")
     if m_allowed_origins is not None:
-        m_allowed_origins = _read_PlaybackRestrictionPolicyAllowedOriginList(m_allowed_origins)
+        if type(m_allowed_origins) is not list:
+            raise TypeError
+        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
     m_arn = d.get("arn")
     if m_arn is not None and type(m_arn) is not str:
         raise TypeError
@@ -1380,7 +1381,9 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.PlaybackRestrictionPolicy)
     _PlaybackRestrictionPolicy__allowed_countries(o, m_allowed_countries)
     _PlaybackRestrictionPolicy__allowed_origins(o, m_allowed_origins)
@@ -1396,10 +1399,14 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
         raise TypeError
     m_allowed_countries = d.get("allowedCountries")
     if m_allowed_countries is not None:
-        m_allowed_countries = _read_PlaybackRestrictionPolicyAllowedCountryList(m_allowed_countries)
+        if type(m_allowed_countries) is not list:
+            raise TypeError
+        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
     m_allowed_origins = d.get("allowedOrigins")
     if m_allowed_origins is not None:
-        m_allowed_origins = _read_PlaybackRestrictionPolicyAllowedOriginList(m_allowed_origins)
+        if type(m_allowed_origins) is not list:
+            raise TypeError
+        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
     m_arn = d.get("arn")
     if m_arn is not None and type(m_arn) is not str:
         raise TypeError
@@ -1411,7 +1418,9 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.PlaybackRestrictionPolicySummary)
     _PlaybackRestrictionPolicySummary__allowed_countries(o, m_allowed_countries)
     _PlaybackRestrictionPolicySummary__allowed_origins(o, m_allowed_origins)
@@ -1470,7 +1479,9 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
         m_state = _RecordingConfigurationState(m_state, m_state)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     m_thumbnail_configuration = d.get("thumbnailConfiguration")
     if m_thumbnail_configuration is not None:
         m_thumbnail_configuration = _read_ThumbnailConfiguration(m_thumbnail_configuration)
@@ -1505,7 +1516,9 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
         m_state = _RecordingConfigurationState(m_state, m_state)
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.RecordingConfigurationSummary)
     _RecordingConfigurationSummary__arn(o, m_arn)
     _RecordingConfigurationSummary__destination_configuration(o, m_destination_configuration)
@@ -1647,7 +1660,9 @@ def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     m_value = d.get("value")
     if m_value is not None and type(m_value) is not str:
         raise TypeError
@@ -1670,7 +1685,9 @@ def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
         raise TypeError
     m_tags = d.get("tags")
     if m_tags is not None:
-        m_tags = _read_Tags(m_tags)
+        if type(m_tags) is not dict:
+            raise TypeError
+        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
     o = _new(_m.StreamKeySummary)
     _StreamKeySummary__arn(o, m_arn)
     _StreamKeySummary__channel_arn(o, m_channel_arn)
