@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import IvsError
@@ -17,9 +18,12 @@ def logging_middleware(next_handler: Handler, context: HandlerContext) -> Handle
     logger = context.logger
     op = context.operation.name
 
-    async def log(call: Call) -> object:
+    def log(call: Call) -> Awaitable[object]:
         if not logger.isEnabledFor(logging.DEBUG):
-            return await next_handler(call)
+            return next_handler(call)
+        return logged(call)
+
+    async def logged(call: Call) -> object:
         start = time.perf_counter()
         try:
             result = await next_handler(call)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ivs_async._context import Call, HandlerContext
 from ivs_async._protocol import request_builder
 from ivs_async._stack import Handler
@@ -12,8 +14,8 @@ NAME = "serializer"
 def serializer_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
     build = request_builder(context.operation, context.config.require_region()[1])
 
-    async def serialize(call: Call) -> object:
+    def serialize(call: Call) -> Awaitable[object]:
         call.request = build(call.input)
-        return await next_handler(call)
+        return next_handler(call)
 
     return serialize

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ivs_async._context import Call, HandlerContext
 from ivs_async._stack import Handler
 
@@ -11,9 +13,9 @@ NAME = "user-agent"
 def user_agent_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
     agent = context.config.user_agent
 
-    async def user_agent(call: Call) -> object:
+    def user_agent(call: Call) -> Awaitable[object]:
         assert call.request is not None
         call.request.headers["User-Agent"] = agent
-        return await next_handler(call)
+        return next_handler(call)
 
     return user_agent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ivs_async._context import Call, HandlerContext
 from ivs_async._stack import Handler
 from ivs_async._validation import compile_validator
@@ -13,8 +15,8 @@ def validation_middleware(next_handler: Handler, context: HandlerContext) -> Han
     op = context.operation
     validate = compile_validator(op.input, op.name)
 
-    async def validation(call: Call) -> object:
+    def validation(call: Call) -> Awaitable[object]:
         validate(call.input)
-        return await next_handler(call)
+        return next_handler(call)
 
     return validation
