@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 import aiohttp
 from yarl import URL
 
+from ivs_async._deadline import DeadlineKeeper
 from ivs_async._exceptions import (
     ClientClosedError,
     ConfigurationError,
@@ -64,7 +65,11 @@ class AiohttpTransport:
         # No total: the client's per-call deadline bounds the whole call, retries included. And
         # no `connect`: in aiohttp it includes the wait for a free pool slot, which is not a
         # connect and must not fail a call that merely queued; sock_connect bounds the connect.
-        self._timeout = _timeout(connect_timeout, read_timeout)
+        # No sock_read either: aiohttp re-arms a timer at every read (two timers per call, in
+        # the loop's heap for 30 s each); one keeper here bounds every answer (see send()).
+        self._timeout = _timeout(connect_timeout)
+        self._read_timeout = read_timeout
+        self._answers = DeadlineKeeper()
         self._max_response_bytes = max_response_bytes
         self._max_connections = max_connections
         self._keepalive_timeout = keepalive_timeout
@@ -147,17 +152,19 @@ class AiohttpTransport:
                 "this client's connections belong to the event loop it was first used on; "
                 "make one client per event loop (per thread, per asyncio.run)"
             )
-        timeout = self._timeout
-        if connect_timeout is not None or read_timeout is not None:
-            timeout = _timeout(
-                connect_timeout if connect_timeout is not None else timeout.sock_connect,
-                read_timeout if read_timeout is not None else timeout.sock_read,
-            )
+        timeout = self._timeout if connect_timeout is None else _timeout(connect_timeout)
+        if read_timeout is None:
+            read_timeout = self._read_timeout
         url, proxy, proxy_headers, proxy_auth = self._target(request.url)
         headers = request.headers if proxy_auth is None else {**request.headers, **proxy_auth}
         slots = self._slots
         if not slots.take_free():
             await slots.wait()  # FIFO, bounded by the call's deadline, never by connect_timeout
+        loop = self._loop
+        assert loop is not None
+        # From here to the answer's last byte: read_timeout (a new connection's connect, bounded
+        # by connect_timeout too, counts in it).
+        answer = self._answers.watch(loop, loop.time() + read_timeout)
         try:
             async with session.request(
                 request.method,
@@ -176,6 +183,10 @@ class AiohttpTransport:
                 else:
                     body = await _read_bounded(response, limit, request.url)
                 return HttpResponse(response.status, response.headers, body)
+        except asyncio.CancelledError:
+            if self._answers.release(answer):
+                raise RequestTimeoutError(f"no complete answer within the read timeout ({read_timeout:g} s)") from None
+            raise
         except TimeoutError as exc:
             raise RequestTimeoutError(f"timed out: {exc or type(exc).__name__}") from exc
         except aiohttp.InvalidURL as exc:
@@ -185,6 +196,7 @@ class AiohttpTransport:
         except aiohttp.ClientError as exc:
             raise TransportError(f"HTTP exchange failed: {exc or type(exc).__name__}") from exc
         finally:
+            self._answers.release(answer)
             slots.give_back()
 
     async def close(self) -> None:
@@ -244,8 +256,8 @@ class FifoSlots:
         return self._free
 
 
-def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+def _timeout(connect: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=None)
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:

@@ -128,6 +128,67 @@ async def test_read_timeout_per_call_overrides_the_clients(slow: LoopbackServer)
             await client.send(GetChannelCommand(arn=ARN), read_timeout=0.1)
 
 
+class Trickle:
+    """Answers with a Content-Length of 200 and then one byte every 20 ms: always sending,
+    never done within a short read timeout."""
+
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
+            for _ in range(199):
+                await asyncio.sleep(0.02)
+                writer.write(b" ")
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+async def test_read_timeout_bounds_the_whole_answer_even_while_bytes_arrive() -> None:
+    # aiohttp's sock_read would wait as long as some byte comes every read_timeout; the client's
+    # read_timeout bounds each attempt's answer as a whole.
+    loop = asyncio.get_running_loop()
+    async with Trickle() as endpoint, client_for(endpoint, read_timeout=0.3, max_attempts=1) as client:
+        started = loop.time()
+        with pytest.raises(RequestTimeoutError, match="read timeout"):
+            await client.send(GetChannelCommand(arn=ARN))
+        assert 0.25 < loop.time() - started < 2
+        assert client.transport.connections() == (0, 0)  # type: ignore[attr-defined]  # the cut one is closed
+
+
+async def test_the_call_deadline_wins_over_a_longer_read_timeout() -> None:
+    from ivs_async.errors import DeadlineExceededError
+
+    async with Trickle() as endpoint, client_for(endpoint, read_timeout=5) as client:
+        with pytest.raises(DeadlineExceededError):
+            await client.send(GetChannelCommand(arn=ARN), timeout=0.3)
+
+
+async def test_cancelling_a_call_while_it_reads_is_a_cancellation_not_a_timeout() -> None:
+    async with Trickle() as endpoint, client_for(endpoint, read_timeout=0.5) as client:
+        task = asyncio.create_task(client.send(GetChannelCommand(arn=ARN)))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.5)  # past the read timeout: nothing fires on a call that is gone
+        assert client.transport.connections()[0] == 0  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("option", ["timeout", "connect_timeout", "read_timeout"])
 async def test_per_call_timeouts_are_checked(server: LoopbackServer, option: str) -> None:
     from ivs_async.errors import ConfigurationError
