@@ -111,7 +111,9 @@ def dumps(value: Any) -> bytes:
     fast = _FAST
     if fast is not None:
         try:
-            return fast.dumps(value)
+            # Copied to its own size: orjson's bytes keep the 4 KB block they were written into,
+            # and a body lives as long as its call (10,000 queued calls: 40 MB more at peak).
+            return memoryview(fast.dumps(value)).tobytes()
         except fast.dumps_error:
             pass
     return _ENCODE(value).encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -124,3 +125,16 @@ def test_what_orjson_cannot_write_is_written_or_refused_as_before(which: str, mo
     assert _json.dumps({"big": 2**70}) == b'{"big":1180591620717411303424}'
     with pytest.raises(UnicodeEncodeError):
         _json.dumps({"k": "\ud800"})
+
+
+def test_request_bodies_hold_no_more_memory_than_their_bytes() -> None:
+    # A body lives as long as its call; thousands of queued calls must not each keep a buffer.
+    bodies = []
+    tracemalloc.start()
+    try:
+        for n in range(2000):
+            bodies.append(_json.dumps({"arn": f"arn:aws:ivs:us-west-2:123456789012:channel/{n:012d}"}))
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2000 * 200, held  # about 100 bytes each, not kilobytes
