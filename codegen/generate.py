@@ -399,7 +399,9 @@ def model_class_text(model: Model, name: str, converters: dict[str, str], *, hom
     required = set(model.required(name))
     strict = model.input_only(name)
     caller_writes = name in model.input_closure
-    out = ["\n\n@attrs.frozen(kw_only=True, repr=False)\n", f"class {name}(Model):\n"]
+    # eq=False: Model's __eq__ and __hash__ serve every model; attrs would compile two methods
+    # per class at import (a third of building the class).
+    out = ["\n\n@attrs.frozen(kw_only=True, repr=False, eq=False)\n", f"class {name}(Model):\n"]
     doc = struct_doc(model, name) + members_doc(model, name, "Members", inputs=caller_writes)
     out.append(docstring(doc, "    "))
     if members or name in model.outputs or home is not None:

@@ -1,9 +1,9 @@
-"""The running event loop without a system call: asyncio.get_running_loop() makes one.
+"""The running event loop, looked up without asyncio.get_running_loop()'s system call.
 
 On Python 3.11 each get_running_loop() calls getpid() (a guard against a loop inherited through
-fork). A system call costs far more than its own time on machines with speculative-execution
-mitigations: what runs after it runs cold. asyncio's own loops record the thread running them,
-which answers the same question exactly and for free; other loops (uvloop) are asked as before.
+fork), and the send path asked twice per call. asyncio's own loops record the thread running
+them, which answers the same question exactly and without a system call; other loops (uvloop)
+are asked as before.
 """
 
 from __future__ import annotations

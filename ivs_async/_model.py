@@ -40,6 +40,17 @@ class Model:
     if TYPE_CHECKING:  # for type checkers only: get_type_hints() must resolve in ivs_async.models
         __attrs_attrs__: ClassVar[tuple[Any, ...]]
 
+    # Equality and hashing by value, as attrs would generate them (members compared in order,
+    # `metadata` left out), written once here rather than compiled per class at import.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = _compared(type(self))
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+    def __hash__(self) -> int:
+        return hash((type(self), *(getattr(self, n) for n in _compared(type(self)))))
+
     def __repr__(self) -> str:
         # Only the members that are set, as a service response shows them; sensitive ones masked.
         parts = []
@@ -69,6 +80,17 @@ class Model:
         from ivs_async import _converter
 
         return _converter.from_wire(data, cls)
+
+
+def _compared(cls: type[Any]) -> tuple[str, ...]:
+    """The members ``cls`` compares and hashes by (derived from the class, kept per class)."""
+    names = _COMPARED.get(cls)
+    if names is None:
+        names = _COMPARED[cls] = tuple(field.name for field in cls.__attrs_attrs__ if field.eq)
+    return names
+
+
+_COMPARED: dict[type[Any], tuple[str, ...]] = {}
 
 
 M = TypeVar("M")

@@ -296,7 +296,7 @@ def _list_of_MediaTailorPlaybackConfiguration_or_none(value: list[MediaTailorPla
     return None if value is None else [from_typed_dict(MediaTailorPlaybackConfiguration, v) for v in value]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AdConfiguration(Model):
     r"""An ad configuration.
 
@@ -316,7 +316,7 @@ class AdConfiguration(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AdConfigurationSummary(Model):
     r"""An ad configuration as listed.
 
@@ -336,7 +336,7 @@ class AdConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AudioConfiguration(Model):
     r"""Audio properties of an ingested track.
 
@@ -356,7 +356,7 @@ class AudioConfiguration(Model):
     track: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchError(Model):
     r"""One ARN that a batch get could not return, with the reason.
 
@@ -372,7 +372,7 @@ class BatchError(Model):
     message: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchStartViewerSessionRevocationError(Model):
     r"""One revocation of a batch that failed, with the reason.
 
@@ -390,7 +390,7 @@ class BatchStartViewerSessionRevocationError(Model):
     viewer_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchStartViewerSessionRevocationViewerSession(Model):
     r"""One viewer session to revoke in a batch.
 
@@ -406,7 +406,7 @@ class BatchStartViewerSessionRevocationViewerSession(Model):
     viewer_session_versions_less_than_or_equal_to: int | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Channel(Model):
     r"""A channel: ingest and playback endpoints and its settings.
 
@@ -450,7 +450,7 @@ class Channel(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ChannelSummary(Model):
     r"""A channel as listed.
 
@@ -484,7 +484,7 @@ class ChannelSummary(Model):
     type: ChannelType | str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DestinationConfiguration(Model):
     r"""Where a recording configuration stores recordings.
 
@@ -496,7 +496,7 @@ class DestinationConfiguration(Model):
     s3: S3DestinationConfiguration | None = attrs.field(default=None, converter=_S3DestinationConfiguration_or_none)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class FailoverSlateConfiguration(Model):
     r"""A failover slate configuration.
 
@@ -520,7 +520,7 @@ class FailoverSlateConfiguration(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class FailoverSlateConfigurationSummary(Model):
     r"""A failover slate configuration as listed.
 
@@ -544,7 +544,7 @@ class FailoverSlateConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class IngestConfiguration(Model):
     r"""Audio and video properties of a single-track broadcast.
 
@@ -558,7 +558,7 @@ class IngestConfiguration(Model):
     video: VideoConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class IngestConfigurations(Model):
     r"""Audio and video properties of every track of a broadcast.
 
@@ -572,7 +572,7 @@ class IngestConfigurations(Model):
     video_configurations: list[VideoConfiguration] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class MediaTailorPlaybackConfiguration(Model):
     r"""A MediaTailor playback configuration used for ads.
 
@@ -584,7 +584,7 @@ class MediaTailorPlaybackConfiguration(Model):
     playback_configuration_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class MultitrackInputConfiguration(Model):
     r"""Multitrack ingest settings of a channel.
 
@@ -600,7 +600,7 @@ class MultitrackInputConfiguration(Model):
     policy: MultitrackPolicy | MultitrackPolicyValue | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PlaybackKeyPair(Model):
     r"""A playback key pair (public key only).
 
@@ -618,7 +618,7 @@ class PlaybackKeyPair(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PlaybackKeyPairSummary(Model):
     r"""A playback key pair as listed.
 
@@ -634,7 +634,7 @@ class PlaybackKeyPairSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PlaybackRestrictionPolicy(Model):
     r"""A playback restriction policy.
 
@@ -656,7 +656,7 @@ class PlaybackRestrictionPolicy(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PlaybackRestrictionPolicySummary(Model):
     r"""A playback restriction policy as listed.
 
@@ -678,7 +678,7 @@ class PlaybackRestrictionPolicySummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostRollConfiguration(Model):
     r"""Post-roll ad settings of an ad configuration.
 
@@ -692,7 +692,7 @@ class PostRollConfiguration(Model):
     enabled: bool | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RecordingConfiguration(Model):
     r"""A recording configuration.
 
@@ -718,7 +718,7 @@ class RecordingConfiguration(Model):
     thumbnail_configuration: ThumbnailConfiguration | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RecordingConfigurationSummary(Model):
     r"""A recording configuration as listed.
 
@@ -738,7 +738,7 @@ class RecordingConfigurationSummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RenditionConfiguration(Model):
     r"""Which renditions a recording keeps.
 
@@ -752,7 +752,7 @@ class RenditionConfiguration(Model):
     renditions: list[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class S3DestinationConfiguration(Model):
     r"""The S3 bucket that receives recordings.
 
@@ -764,7 +764,7 @@ class S3DestinationConfiguration(Model):
     bucket_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Srt(Model):
     r"""SRT ingest endpoint and passphrase of a channel.
 
@@ -778,7 +778,7 @@ class Srt(Model):
     passphrase: str | None = attrs.field(default=None, repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Stream(Model):
     r"""A live stream.
 
@@ -802,7 +802,7 @@ class Stream(Model):
     viewer_count: int | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamEvent(Model):
     r"""An event of a broadcast session.
 
@@ -820,7 +820,7 @@ class StreamEvent(Model):
     type: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamFilters(Model):
     r"""Filters for ListStreams.
 
@@ -832,7 +832,7 @@ class StreamFilters(Model):
     health: StreamHealth | StreamHealthValue | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamKey(Model):
     r"""A stream key, value included.
 
@@ -850,7 +850,7 @@ class StreamKey(Model):
     value: str | None = attrs.field(default=None, repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamKeySummary(Model):
     r"""A stream key as listed (no value).
 
@@ -866,7 +866,7 @@ class StreamKeySummary(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamSession(Model):
     r"""One broadcast session of a channel with its configuration at the time.
 
@@ -894,7 +894,7 @@ class StreamSession(Model):
     truncated_events: list[StreamEvent] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamSessionSummary(Model):
     r"""A broadcast session as listed.
 
@@ -912,7 +912,7 @@ class StreamSessionSummary(Model):
     stream_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StreamSummary(Model):
     r"""A live stream as listed.
 
@@ -934,7 +934,7 @@ class StreamSummary(Model):
     viewer_count: int | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThumbnailConfiguration(Model):
     r"""How a recording captures thumbnails.
 
@@ -952,7 +952,7 @@ class ThumbnailConfiguration(Model):
     target_interval_seconds: int | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VideoConfiguration(Model):
     r"""Video properties of an ingested track.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import pytest
 
@@ -33,3 +34,29 @@ async def test_debug_logs_one_line_per_attempt(caplog: pytest.LogCaptureFixture)
         "ivs ListChannels failed: ConnectionFailedError (no response, request id -, 3 attempts)"
     )
     assert not any("HTTP 0" in line or "1 attempts" in line for line in lines)
+
+
+def test_the_known_loop_is_used_only_while_it_runs_in_this_thread() -> None:
+    from ivs_async._loop import running_loop
+
+    async def here(known: asyncio.AbstractEventLoop | None) -> tuple[asyncio.AbstractEventLoop, ...]:
+        return running_loop(known), asyncio.get_running_loop()
+
+    first = asyncio.new_event_loop()
+    try:
+        found, actual = first.run_until_complete(here(None))
+        assert found is actual is first
+        assert first.run_until_complete(here(first))[0] is first
+        # `first` running in another thread at the same time: never the answer here.
+        worker = threading.Thread(target=first.run_forever)
+        worker.start()
+        try:
+            found, actual = asyncio.run(here(first))
+            assert found is actual and found is not first
+        finally:
+            first.call_soon_threadsafe(first.stop)
+            worker.join(10)
+        found, actual = asyncio.run(here(first))  # stopped: not the answer either
+        assert found is actual and found is not first
+    finally:
+        first.close()

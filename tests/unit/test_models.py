@@ -189,3 +189,21 @@ def test_unknown_keyword_suggests_the_member_meant() -> None:
 def test_a_known_member_of_the_wrong_type_is_a_typed_error() -> None:
     with pytest.raises(ParamValidationError, match="Srt"):
         GetChannelResponse.from_dict({"channel": {"arn": ARN, "srt": []}})
+
+
+@given(arn=st.text(max_size=8), other_arn=st.text(max_size=8), tags=st.dictionaries(st.text(), st.text(), max_size=3))
+def test_models_compare_and_hash_by_value(arn: str, other_arn: str, tags: dict[str, str]) -> None:
+    a, b = models.Channel(arn=arn, name="n"), models.Channel(arn=arn, name="n")
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert (a != b) is False
+    assert (a == models.Channel(arn=other_arn, name="n")) is (arn == other_arn)
+    assert a != models.ChannelSummary(arn=arn, name="n")  # another class, the same members
+    assert a != arn
+    assert models.Channel(arn=arn, tags=tags) == models.Channel(arn=arn, tags=dict(tags))
+    with pytest.raises(TypeError):
+        hash(models.Channel(tags=tags))  # a dict member is unhashable, as with attrs' own hash
+    # Outputs compare by their members, never by the metadata of the response they came from.
+    first, second = GetChannelResponse(channel=a), GetChannelResponse(channel=b)
+    second.metadata.request_id = "another"
+    assert first == second and hash(first) == hash(second)
+    assert attrs.evolve(a, name="x") != a

@@ -18,7 +18,7 @@ class BatchGetChannelRequestDict(TypedDict, total=False):
     arns: Required[list[str]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchGetChannelRequest(Model):
     r"""Input of `BatchGetChannelCommand`.
 
@@ -31,7 +31,7 @@ class BatchGetChannelRequest(Model):
     arns: list[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchGetChannelResponse(Model):
     r"""Output of `BatchGetChannelCommand`.
 

@@ -18,7 +18,7 @@ class BatchGetStreamKeyRequestDict(TypedDict, total=False):
     arns: Required[list[str]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchGetStreamKeyRequest(Model):
     r"""Input of `BatchGetStreamKeyCommand`.
 
@@ -31,7 +31,7 @@ class BatchGetStreamKeyRequest(Model):
     arns: list[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchGetStreamKeyResponse(Model):
     r"""Output of `BatchGetStreamKeyCommand`.
 

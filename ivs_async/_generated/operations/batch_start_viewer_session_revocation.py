@@ -23,7 +23,7 @@ class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):
     viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchStartViewerSessionRevocationRequest(Model):
     r"""Input of `BatchStartViewerSessionRevocationCommand`.
 
@@ -36,7 +36,7 @@ class BatchStartViewerSessionRevocationRequest(Model):
     viewer_sessions: list[BatchStartViewerSessionRevocationViewerSession] = attrs.field(converter=_list_of_BatchStartViewerSessionRevocationViewerSession)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BatchStartViewerSessionRevocationResponse(Model):
     r"""Output of `BatchStartViewerSessionRevocationCommand`.
 

@@ -29,7 +29,7 @@ class CreateAdConfigurationRequestDict(TypedDict, total=False):
     tags: dict[str, str] | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateAdConfigurationRequest(Model):
     r"""Input of `CreateAdConfigurationCommand`.
 
@@ -48,7 +48,7 @@ class CreateAdConfigurationRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateAdConfigurationResponse(Model):
     r"""Output of `CreateAdConfigurationCommand`.
 

@@ -44,7 +44,7 @@ class CreateChannelRequestDict(TypedDict, total=False):
     type: ChannelType | ChannelTypeValue | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateChannelRequest(Model):
     r"""Input of `CreateChannelCommand`.
 
@@ -81,7 +81,7 @@ class CreateChannelRequest(Model):
     type: ChannelType | ChannelTypeValue | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateChannelResponse(Model):
     r"""Output of `CreateChannelCommand`.
 

@@ -22,7 +22,7 @@ class CreateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
     tags: dict[str, str] | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateFailoverSlateConfigurationRequest(Model):
     r"""Input of `CreateFailoverSlateConfigurationCommand`.
 
@@ -43,7 +43,7 @@ class CreateFailoverSlateConfigurationRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateFailoverSlateConfigurationResponse(Model):
     r"""Output of `CreateFailoverSlateConfigurationCommand`.
 

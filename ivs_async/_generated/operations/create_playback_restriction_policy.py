@@ -22,7 +22,7 @@ class CreatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
     tags: dict[str, str] | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreatePlaybackRestrictionPolicyRequest(Model):
     r"""Input of `CreatePlaybackRestrictionPolicyCommand`.
 
@@ -43,7 +43,7 @@ class CreatePlaybackRestrictionPolicyRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreatePlaybackRestrictionPolicyResponse(Model):
     r"""Output of `CreatePlaybackRestrictionPolicyCommand`.
 

@@ -34,7 +34,7 @@ class CreateRecordingConfigurationRequestDict(TypedDict, total=False):
     thumbnail_configuration: ThumbnailConfiguration | ThumbnailConfigurationDict | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateRecordingConfigurationRequest(Model):
     r"""Input of `CreateRecordingConfigurationCommand`.
 
@@ -57,7 +57,7 @@ class CreateRecordingConfigurationRequest(Model):
     thumbnail_configuration: ThumbnailConfiguration | None = attrs.field(default=None, converter=_ThumbnailConfiguration_or_none)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateRecordingConfigurationResponse(Model):
     r"""Output of `CreateRecordingConfigurationCommand`.
 

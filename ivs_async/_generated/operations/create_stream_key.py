@@ -19,7 +19,7 @@ class CreateStreamKeyRequestDict(TypedDict, total=False):
     tags: dict[str, str] | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateStreamKeyRequest(Model):
     r"""Input of `CreateStreamKeyCommand`.
 
@@ -34,7 +34,7 @@ class CreateStreamKeyRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateStreamKeyResponse(Model):
     r"""Output of `CreateStreamKeyCommand`.
 

@@ -17,7 +17,7 @@ class DeleteAdConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteAdConfigurationRequest(Model):
     r"""Input of `DeleteAdConfigurationCommand`.
 
@@ -30,7 +30,7 @@ class DeleteAdConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteAdConfigurationResponse(Model):
     r"""Output of `DeleteAdConfigurationCommand`."""
 

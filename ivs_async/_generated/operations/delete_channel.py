@@ -17,7 +17,7 @@ class DeleteChannelRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteChannelRequest(Model):
     r"""Input of `DeleteChannelCommand`.
 
@@ -30,7 +30,7 @@ class DeleteChannelRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteChannelResponse(Model):
     r"""Output of `DeleteChannelCommand`."""
 

@@ -17,7 +17,7 @@ class DeleteFailoverSlateConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteFailoverSlateConfigurationRequest(Model):
     r"""Input of `DeleteFailoverSlateConfigurationCommand`.
 
@@ -30,7 +30,7 @@ class DeleteFailoverSlateConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteFailoverSlateConfigurationResponse(Model):
     r"""Output of `DeleteFailoverSlateConfigurationCommand`."""
 

@@ -17,7 +17,7 @@ class DeletePlaybackKeyPairRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeletePlaybackKeyPairRequest(Model):
     r"""Input of `DeletePlaybackKeyPairCommand`.
 
@@ -30,7 +30,7 @@ class DeletePlaybackKeyPairRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeletePlaybackKeyPairResponse(Model):
     r"""Output of `DeletePlaybackKeyPairCommand`."""
 

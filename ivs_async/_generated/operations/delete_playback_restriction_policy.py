@@ -17,7 +17,7 @@ class DeletePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeletePlaybackRestrictionPolicyRequest(Model):
     r"""Input of `DeletePlaybackRestrictionPolicyCommand`.
 
@@ -30,7 +30,7 @@ class DeletePlaybackRestrictionPolicyRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeletePlaybackRestrictionPolicyResponse(Model):
     r"""Output of `DeletePlaybackRestrictionPolicyCommand`."""
 

@@ -17,7 +17,7 @@ class DeleteRecordingConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteRecordingConfigurationRequest(Model):
     r"""Input of `DeleteRecordingConfigurationCommand`.
 
@@ -30,7 +30,7 @@ class DeleteRecordingConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteRecordingConfigurationResponse(Model):
     r"""Output of `DeleteRecordingConfigurationCommand`."""
 

@@ -17,7 +17,7 @@ class DeleteStreamKeyRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteStreamKeyRequest(Model):
     r"""Input of `DeleteStreamKeyCommand`.
 
@@ -30,7 +30,7 @@ class DeleteStreamKeyRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteStreamKeyResponse(Model):
     r"""Output of `DeleteStreamKeyCommand`."""
 

@@ -18,7 +18,7 @@ class GetAdConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetAdConfigurationRequest(Model):
     r"""Input of `GetAdConfigurationCommand`.
 
@@ -31,7 +31,7 @@ class GetAdConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetAdConfigurationResponse(Model):
     r"""Output of `GetAdConfigurationCommand`.
 

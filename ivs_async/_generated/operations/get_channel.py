@@ -18,7 +18,7 @@ class GetChannelRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetChannelRequest(Model):
     r"""Input of `GetChannelCommand`.
 
@@ -31,7 +31,7 @@ class GetChannelRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetChannelResponse(Model):
     r"""Output of `GetChannelCommand`.
 

@@ -18,7 +18,7 @@ class GetFailoverSlateConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetFailoverSlateConfigurationRequest(Model):
     r"""Input of `GetFailoverSlateConfigurationCommand`.
 
@@ -31,7 +31,7 @@ class GetFailoverSlateConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetFailoverSlateConfigurationResponse(Model):
     r"""Output of `GetFailoverSlateConfigurationCommand`.
 

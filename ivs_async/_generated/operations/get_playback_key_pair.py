@@ -18,7 +18,7 @@ class GetPlaybackKeyPairRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetPlaybackKeyPairRequest(Model):
     r"""Input of `GetPlaybackKeyPairCommand`.
 
@@ -31,7 +31,7 @@ class GetPlaybackKeyPairRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetPlaybackKeyPairResponse(Model):
     r"""Output of `GetPlaybackKeyPairCommand`.
 

@@ -18,7 +18,7 @@ class GetPlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetPlaybackRestrictionPolicyRequest(Model):
     r"""Input of `GetPlaybackRestrictionPolicyCommand`.
 
@@ -31,7 +31,7 @@ class GetPlaybackRestrictionPolicyRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetPlaybackRestrictionPolicyResponse(Model):
     r"""Output of `GetPlaybackRestrictionPolicyCommand`.
 

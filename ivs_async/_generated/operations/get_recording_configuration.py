@@ -18,7 +18,7 @@ class GetRecordingConfigurationRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetRecordingConfigurationRequest(Model):
     r"""Input of `GetRecordingConfigurationCommand`.
 
@@ -31,7 +31,7 @@ class GetRecordingConfigurationRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetRecordingConfigurationResponse(Model):
     r"""Output of `GetRecordingConfigurationCommand`.
 

@@ -18,7 +18,7 @@ class GetStreamRequestDict(TypedDict, total=False):
     channel_arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamRequest(Model):
     r"""Input of `GetStreamCommand`.
 
@@ -31,7 +31,7 @@ class GetStreamRequest(Model):
     channel_arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamResponse(Model):
     r"""Output of `GetStreamCommand`.
 

@@ -18,7 +18,7 @@ class GetStreamKeyRequestDict(TypedDict, total=False):
     arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamKeyRequest(Model):
     r"""Input of `GetStreamKeyCommand`.
 
@@ -31,7 +31,7 @@ class GetStreamKeyRequest(Model):
     arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamKeyResponse(Model):
     r"""Output of `GetStreamKeyCommand`.
 

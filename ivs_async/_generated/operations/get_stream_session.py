@@ -19,7 +19,7 @@ class GetStreamSessionRequestDict(TypedDict, total=False):
     stream_id: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamSessionRequest(Model):
     r"""Input of `GetStreamSessionCommand`.
 
@@ -34,7 +34,7 @@ class GetStreamSessionRequest(Model):
     stream_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetStreamSessionResponse(Model):
     r"""Output of `GetStreamSessionCommand`.
 

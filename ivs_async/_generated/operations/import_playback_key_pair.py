@@ -20,7 +20,7 @@ class ImportPlaybackKeyPairRequestDict(TypedDict, total=False):
     tags: dict[str, str] | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ImportPlaybackKeyPairRequest(Model):
     r"""Input of `ImportPlaybackKeyPairCommand`.
 
@@ -37,7 +37,7 @@ class ImportPlaybackKeyPairRequest(Model):
     tags: dict[str, str] | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ImportPlaybackKeyPairResponse(Model):
     r"""Output of `ImportPlaybackKeyPairCommand`.
 

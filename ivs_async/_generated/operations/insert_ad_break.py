@@ -21,7 +21,7 @@ class InsertAdBreakRequestDict(TypedDict, total=False):
     target_start_at: datetime | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InsertAdBreakRequest(Model):
     r"""Input of `InsertAdBreakCommand`.
 
@@ -40,7 +40,7 @@ class InsertAdBreakRequest(Model):
     target_start_at: datetime | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InsertAdBreakResponse(Model):
     r"""Output of `InsertAdBreakCommand`.
 

@@ -19,7 +19,7 @@ class ListAdConfigurationsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListAdConfigurationsRequest(Model):
     r"""Input of `ListAdConfigurationsCommand`.
 
@@ -34,7 +34,7 @@ class ListAdConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListAdConfigurationsResponse(Model):
     r"""Output of `ListAdConfigurationsCommand`.
 

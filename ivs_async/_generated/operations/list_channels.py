@@ -24,7 +24,7 @@ class ListChannelsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListChannelsRequest(Model):
     r"""Input of `ListChannelsCommand`.
 
@@ -49,7 +49,7 @@ class ListChannelsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListChannelsResponse(Model):
     r"""Output of `ListChannelsCommand`.
 

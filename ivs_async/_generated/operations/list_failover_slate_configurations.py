@@ -19,7 +19,7 @@ class ListFailoverSlateConfigurationsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListFailoverSlateConfigurationsRequest(Model):
     r"""Input of `ListFailoverSlateConfigurationsCommand`.
 
@@ -34,7 +34,7 @@ class ListFailoverSlateConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListFailoverSlateConfigurationsResponse(Model):
     r"""Output of `ListFailoverSlateConfigurationsCommand`.
 

@@ -19,7 +19,7 @@ class ListPlaybackKeyPairsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListPlaybackKeyPairsRequest(Model):
     r"""Input of `ListPlaybackKeyPairsCommand`.
 
@@ -34,7 +34,7 @@ class ListPlaybackKeyPairsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListPlaybackKeyPairsResponse(Model):
     r"""Output of `ListPlaybackKeyPairsCommand`.
 

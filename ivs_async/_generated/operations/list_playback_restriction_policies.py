@@ -19,7 +19,7 @@ class ListPlaybackRestrictionPoliciesRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListPlaybackRestrictionPoliciesRequest(Model):
     r"""Input of `ListPlaybackRestrictionPoliciesCommand`.
 
@@ -34,7 +34,7 @@ class ListPlaybackRestrictionPoliciesRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListPlaybackRestrictionPoliciesResponse(Model):
     r"""Output of `ListPlaybackRestrictionPoliciesCommand`.
 

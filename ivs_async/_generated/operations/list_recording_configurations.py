@@ -19,7 +19,7 @@ class ListRecordingConfigurationsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListRecordingConfigurationsRequest(Model):
     r"""Input of `ListRecordingConfigurationsCommand`.
 
@@ -34,7 +34,7 @@ class ListRecordingConfigurationsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListRecordingConfigurationsResponse(Model):
     r"""Output of `ListRecordingConfigurationsCommand`.
 

@@ -20,7 +20,7 @@ class ListStreamKeysRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamKeysRequest(Model):
     r"""Input of `ListStreamKeysCommand`.
 
@@ -37,7 +37,7 @@ class ListStreamKeysRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamKeysResponse(Model):
     r"""Output of `ListStreamKeysCommand`.
 

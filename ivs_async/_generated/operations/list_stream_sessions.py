@@ -20,7 +20,7 @@ class ListStreamSessionsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamSessionsRequest(Model):
     r"""Input of `ListStreamSessionsCommand`.
 
@@ -37,7 +37,7 @@ class ListStreamSessionsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamSessionsResponse(Model):
     r"""Output of `ListStreamSessionsCommand`.
 

@@ -20,7 +20,7 @@ class ListStreamsRequestDict(TypedDict, total=False):
     next_token: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamsRequest(Model):
     r"""Input of `ListStreamsCommand`.
 
@@ -37,7 +37,7 @@ class ListStreamsRequest(Model):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListStreamsResponse(Model):
     r"""Output of `ListStreamsCommand`.
 

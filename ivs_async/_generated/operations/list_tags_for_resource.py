@@ -17,7 +17,7 @@ class ListTagsForResourceRequestDict(TypedDict, total=False):
     resource_arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListTagsForResourceRequest(Model):
     r"""Input of `ListTagsForResourceCommand`.
 
@@ -30,7 +30,7 @@ class ListTagsForResourceRequest(Model):
     resource_arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ListTagsForResourceResponse(Model):
     r"""Output of `ListTagsForResourceCommand`.
 

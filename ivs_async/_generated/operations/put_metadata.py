@@ -18,7 +18,7 @@ class PutMetadataRequestDict(TypedDict, total=False):
     metadata: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PutMetadataRequest(Model):
     r"""Input of `PutMetadataCommand`.
 
@@ -33,7 +33,7 @@ class PutMetadataRequest(Model):
     metadata: str = attrs.field(repr=mask_secret)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PutMetadataResponse(Model):
     r"""Output of `PutMetadataCommand`."""
 

@@ -19,7 +19,7 @@ class StartViewerSessionRevocationRequestDict(TypedDict, total=False):
     viewer_session_versions_less_than_or_equal_to: int | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StartViewerSessionRevocationRequest(Model):
     r"""Input of `StartViewerSessionRevocationCommand`.
 
@@ -36,7 +36,7 @@ class StartViewerSessionRevocationRequest(Model):
     viewer_session_versions_less_than_or_equal_to: int | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StartViewerSessionRevocationResponse(Model):
     r"""Output of `StartViewerSessionRevocationCommand`."""
 

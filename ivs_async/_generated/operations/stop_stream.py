@@ -17,7 +17,7 @@ class StopStreamRequestDict(TypedDict, total=False):
     channel_arn: Required[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StopStreamRequest(Model):
     r"""Input of `StopStreamCommand`.
 
@@ -30,7 +30,7 @@ class StopStreamRequest(Model):
     channel_arn: str
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StopStreamResponse(Model):
     r"""Output of `StopStreamCommand`."""
 

@@ -18,7 +18,7 @@ class TagResourceRequestDict(TypedDict, total=False):
     tags: Required[dict[str, str]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TagResourceRequest(Model):
     r"""Input of `TagResourceCommand`.
 
@@ -33,7 +33,7 @@ class TagResourceRequest(Model):
     tags: dict[str, str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TagResourceResponse(Model):
     r"""Output of `TagResourceCommand`."""
 

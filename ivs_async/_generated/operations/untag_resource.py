@@ -18,7 +18,7 @@ class UntagResourceRequestDict(TypedDict, total=False):
     tag_keys: Required[list[str]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UntagResourceRequest(Model):
     r"""Input of `UntagResourceCommand`.
 
@@ -33,7 +33,7 @@ class UntagResourceRequest(Model):
     tag_keys: list[str]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UntagResourceResponse(Model):
     r"""Output of `UntagResourceCommand`."""
 

@@ -29,7 +29,7 @@ class UpdateAdConfigurationRequestDict(TypedDict, total=False):
     post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateAdConfigurationRequest(Model):
     r"""Input of `UpdateAdConfigurationCommand`.
 
@@ -48,7 +48,7 @@ class UpdateAdConfigurationRequest(Model):
     post_roll_configuration: PostRollConfiguration | None = attrs.field(default=None, converter=_PostRollConfiguration_or_none)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateAdConfigurationResponse(Model):
     r"""Output of `UpdateAdConfigurationCommand`.
 

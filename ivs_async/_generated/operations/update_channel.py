@@ -43,7 +43,7 @@ class UpdateChannelRequestDict(TypedDict, total=False):
     type: ChannelType | ChannelTypeValue | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateChannelRequest(Model):
     r"""Input of `UpdateChannelCommand`.
 
@@ -80,7 +80,7 @@ class UpdateChannelRequest(Model):
     type: ChannelType | ChannelTypeValue | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateChannelResponse(Model):
     r"""Output of `UpdateChannelCommand`.
 

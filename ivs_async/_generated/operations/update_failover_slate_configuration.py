@@ -22,7 +22,7 @@ class UpdateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
     name: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateFailoverSlateConfigurationRequest(Model):
     r"""Input of `UpdateFailoverSlateConfigurationCommand`.
 
@@ -43,7 +43,7 @@ class UpdateFailoverSlateConfigurationRequest(Model):
     name: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateFailoverSlateConfigurationResponse(Model):
     r"""Output of `UpdateFailoverSlateConfigurationCommand`.
 

@@ -22,7 +22,7 @@ class UpdatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
     name: str | None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdatePlaybackRestrictionPolicyRequest(Model):
     r"""Input of `UpdatePlaybackRestrictionPolicyCommand`.
 
@@ -43,7 +43,7 @@ class UpdatePlaybackRestrictionPolicyRequest(Model):
     name: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdatePlaybackRestrictionPolicyResponse(Model):
     r"""Output of `UpdatePlaybackRestrictionPolicyCommand`.
 
