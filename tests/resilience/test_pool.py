@@ -51,7 +51,25 @@ async def test_pool_settings(server: LoopbackServer) -> None:
         assert client.config.max_connections >= 64
 
 
-class StaleAfterOneAnswer:
+class RawServer:
+    """A hand-written HTTP/1.1 server on 127.0.0.1, for answers aiohttp's server will not give."""
+
+    _server: asyncio.Server | None = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+class StaleAfterOneAnswer(RawServer):
     """A raw HTTP/1.1 server that answers the first request of each connection with keep-alive,
     then closes the connection when a second request arrives on it: a kept-alive socket the far
     end has dropped, seen at the worst moment."""
@@ -59,7 +77,6 @@ class StaleAfterOneAnswer:
     def __init__(self) -> None:
         self.connections = 0
         self.answered = 0
-        self._server: asyncio.Server | None = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -90,16 +107,6 @@ class StaleAfterOneAnswer:
         finally:
             writer.close()
 
-    async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
 
 async def test_a_stale_kept_alive_socket_is_retried_on_a_new_connection() -> None:
     stale = StaleAfterOneAnswer()
@@ -128,12 +135,9 @@ async def test_read_timeout_per_call_overrides_the_clients(slow: LoopbackServer)
             await client.send(GetChannelCommand(arn=ARN), read_timeout=0.1)
 
 
-class Trickle:
+class Trickle(RawServer):
     """Answers with a Content-Length of 200 and then one byte every 20 ms: always sending,
     never done within a short read timeout."""
-
-    def __init__(self) -> None:
-        self._server: asyncio.Server | None = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -147,15 +151,6 @@ class Trickle:
             pass
         finally:
             writer.close()
-
-    async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
 
 
 async def test_read_timeout_bounds_the_whole_answer_even_while_bytes_arrive() -> None:
