@@ -164,7 +164,11 @@ class AiohttpTransport:
         assert loop is not None
         # From here to the answer's last byte: read_timeout (a new connection's connect, bounded
         # by connect_timeout too, counts in it).
-        answer = self._answers.watch(loop, loop.time() + read_timeout)
+        try:
+            answer = self._answers.watch(loop, loop.time() + read_timeout)
+        except BaseException:
+            slots.give_back()  # never keep a slot for a call that did not start
+            raise
         try:
             async with session.request(
                 request.method,

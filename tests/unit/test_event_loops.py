@@ -16,9 +16,14 @@ from ivs_async.testing import LocalIvs
 def test_a_second_event_loop_is_a_typed_error() -> None:
     with LocalIvs() as ivs:
         client = ivs.client()
-        asyncio.run(client.send(ListChannelsCommand()))
-        with pytest.raises(WrongEventLoopError, match="one client per event loop"):
-            asyncio.run(client.send(ListChannelsCommand()))
+        first = asyncio.new_event_loop()
+        try:
+            first.run_until_complete(client.send(ListChannelsCommand()))
+            with pytest.raises(WrongEventLoopError, match="one client per event loop"):
+                asyncio.run(client.send(ListChannelsCommand()))
+            first.run_until_complete(client.close())  # on its own loop, the pool closes
+        finally:
+            first.close()
 
 
 async def test_debug_logs_one_line_per_attempt(caplog: pytest.LogCaptureFixture) -> None:
