@@ -11,6 +11,8 @@ import ipaddress
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
+from yarl import URL
+
 from ivs_async._endpoints import is_loopback
 from ivs_async._exceptions import ConfigurationError
 
@@ -130,6 +132,11 @@ def _parse(name: str, value: str) -> Proxy:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc += f":{port}"
+    url = f"{parts.scheme}://{netloc}"
+    try:
+        URL(url)  # as the transport will read it: a host IDNA cannot encode fails here, not at a call
+    except (ValueError, UnicodeError):
+        raise ConfigurationError(problem) from None
     user = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
-    return Proxy(f"{parts.scheme}://{netloc}", user, password)
+    return Proxy(url, user, password)

@@ -153,6 +153,8 @@ PASSWORD = "hunter2-Qz7"
 @given(value=st.text(max_size=200), rest=st.text(max_size=60))
 @example(value="http://[::1", rest="[::1")
 @example(value="proxy.example:3128", rest="p.example:1/x")
+@example(value="", rest="0\u0641")  # hosts IDNA cannot encode (BIDI rules, empty labels): found by
+@example(value="", rest=".\u00a1")  # this test; the transport's URL() raised UnicodeError at a call
 def test_any_proxy_value_is_a_proxy_or_a_configuration_error(value: str, rest: str) -> None:
     assume(PASSWORD not in value + rest)
     try:
