@@ -14,7 +14,7 @@ from ivs_async._exceptions import ConfigurationError, MissingRegionError
 from ivs_async._profiles import SharedConfig, load_shared_config
 from ivs_async._proxies import ProxySettings, proxies_from_environ
 from ivs_async._version import __version__
-from ivs_async.credentials import Credentials, CredentialsProvider, Provider, default_chain
+from ivs_async.credentials import Credentials, CredentialsProvider, Provider
 
 SERVICE = "ivs"
 DEFAULT_MAX_ATTEMPTS = 3
@@ -131,9 +131,7 @@ def resolve_config(
         endpoint=resolve_endpoint(
             region, endpoint_url, use_fips=fips, use_dualstack=dualstack, endpoint_source=endpoint_source
         ),
-        credentials=credentials
-        if credentials is not None
-        else default_chain(env, shared, region, profile_argument=profile is not None),
+        credentials=credentials if credentials is not None else _default_chain(env, shared, region, profile),
         max_attempts=_positive_int("max_attempts", attempts, DEFAULT_MAX_ATTEMPTS),
         # "legacy" (boto3's old default) runs as standard, as in the JS and Go SDKs that never had it.
         retry_mode="standard" if mode == "legacy" else mode,
@@ -239,3 +237,10 @@ def _user_agent(extra: str | None) -> str:
     py = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
     agent = f"ivs-async/{__version__} ua/2.1 os/{platform.system().lower()} lang/python#{py}"
     return f"{agent} {extra}" if extra else agent
+
+
+def _default_chain(env: Mapping[str, str], shared: SharedConfig, region: str | None, profile: str | None) -> Provider:
+    # The providers load here, for the clients that need them: not at import.
+    from ivs_async.credentials._profile import default_chain
+
+    return default_chain(env, shared, region, profile_argument=profile is not None)

@@ -8,6 +8,9 @@ identity from the environment (EKS IRSA), container credentials (ECS, EKS Pod Id
 EC2 instance metadata (IMDSv2). Temporary credentials are refreshed before they expire.
 """
 
+from typing import TYPE_CHECKING
+
+from ivs_async._lazy import lazy_attributes
 from ivs_async._public import rehome
 from ivs_async.credentials._base import (
     CredentialChain,
@@ -17,13 +20,32 @@ from ivs_async.credentials._base import (
     Provider,
     StaticCredentials,
 )
-from ivs_async.credentials._container import ContainerCredentials
-from ivs_async.credentials._env import EnvironmentCredentials
-from ivs_async.credentials._imds import InstanceMetadataCredentials
-from ivs_async.credentials._profile import ProfileCredentials, default_chain
-from ivs_async.credentials._refresh import RefreshingCredentials
-from ivs_async.credentials._sso import SsoCredentials
-from ivs_async.credentials._sts import AssumeRoleCredentials, WebIdentityCredentials
+
+if TYPE_CHECKING:
+    from ivs_async.credentials._container import ContainerCredentials
+    from ivs_async.credentials._env import EnvironmentCredentials
+    from ivs_async.credentials._imds import InstanceMetadataCredentials
+    from ivs_async.credentials._profile import ProfileCredentials, default_chain
+    from ivs_async.credentials._refresh import RefreshingCredentials
+    from ivs_async.credentials._sso import SsoCredentials
+    from ivs_async.credentials._sts import AssumeRoleCredentials, WebIdentityCredentials
+else:
+    # The providers load when first used (a client given credentials never needs them); each
+    # names this package as its home itself, however it is reached.
+    __getattr__, __dir__ = lazy_attributes(
+        __name__,
+        {
+            "AssumeRoleCredentials": "ivs_async.credentials._sts",
+            "ContainerCredentials": "ivs_async.credentials._container",
+            "EnvironmentCredentials": "ivs_async.credentials._env",
+            "InstanceMetadataCredentials": "ivs_async.credentials._imds",
+            "ProfileCredentials": "ivs_async.credentials._profile",
+            "RefreshingCredentials": "ivs_async.credentials._refresh",
+            "SsoCredentials": "ivs_async.credentials._sso",
+            "WebIdentityCredentials": "ivs_async.credentials._sts",
+            "default_chain": "ivs_async.credentials._profile",
+        },
+    )
 
 __all__ = [
     "AssumeRoleCredentials",

@@ -33,6 +33,8 @@ class ContainerCredentials(Provider):
     """``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`` (ECS), or ``..._FULL_URI`` with
     ``AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)`` (EKS Pod Identity)."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     name = "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI)"
 
     def __init__(

@@ -13,6 +13,8 @@ class EnvironmentCredentials(Provider):
     """``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_SESSION_TOKEN``, read once found
     (as boto3 does: a client does not follow later changes to its process's environment)."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     name = "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:

@@ -30,6 +30,8 @@ class InstanceMetadataCredentials(Provider):
     ``AWS_EC2_METADATA_SERVICE_ENDPOINT``, timeouts and attempts ``AWS_METADATA_SERVICE_TIMEOUT`` and
     ``AWS_METADATA_SERVICE_NUM_ATTEMPTS`` (1 s and 2 by default)."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     name = "EC2 instance metadata (IMDSv2)"
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:

@@ -32,6 +32,8 @@ class ProfileCredentials(Provider):
     ``web_identity_token_file``, ``source_profile`` or ``credential_source``), an SSO login,
     static keys, ``credential_process``."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     def __init__(self, shared: SharedConfig, *, environ: Mapping[str, str], region: str | None) -> None:
         self._shared = shared
         self._environ = environ
@@ -230,3 +232,6 @@ def default_chain(
     providers.append(ContainerCredentials(environ))
     providers.append(InstanceMetadataCredentials(environ))
     return CredentialChain(providers, looked_in=shared.where())
+
+
+default_chain.__module__ = "ivs_async.credentials"

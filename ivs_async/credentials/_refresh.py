@@ -34,6 +34,8 @@ def _utc_now() -> datetime:
 class RefreshingCredentials(Provider):
     """Wraps ``fetch`` (which gets new credentials from their source) with caching and refresh."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     def __init__(
         self,
         fetch: Callable[[], Awaitable[Credentials]],

@@ -25,6 +25,8 @@ _TIMEOUT = 10.0
 class SsoCredentials(RefreshingCredentials):
     """Role credentials from the SSO portal, with the token ``aws sso login`` cached."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     def __init__(
         self,
         *,

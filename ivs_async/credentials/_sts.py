@@ -118,6 +118,8 @@ def _text(root: ElementTree.Element, local: str) -> str:
 class AssumeRoleCredentials(RefreshingCredentials):
     """Temporary credentials for ``role_arn``, assumed with ``source``'s credentials."""
 
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
+
     def __init__(
         self,
         *,
@@ -153,6 +155,8 @@ class AssumeRoleCredentials(RefreshingCredentials):
 
 class WebIdentityCredentials(RefreshingCredentials):
     """Temporary credentials for ``role_arn`` in exchange for the OIDC token in ``token_file`` (EKS IRSA)."""
+
+    __module__ = "ivs_async.credentials"  # its public home, however it is loaded
 
     def __init__(
         self,

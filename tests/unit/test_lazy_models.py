@@ -78,3 +78,18 @@ def test_runtime_introspection_resolves_lazy_names() -> None:
     assert hints["input"] == models.ListStreamKeysRequest | None
     assert typing.get_type_hints(Ivs.list_stream_keys)["return"] is models.ListStreamKeysResponse
     assert typing.get_type_hints(models.ListStreamKeysRequest)["channel_arn"] is str
+
+
+def test_credential_providers_load_only_for_a_client_that_needs_them() -> None:
+    loaded = "sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('ivs_async.credentials._'))"
+    code = (
+        "import sys\n"
+        "from ivs_async import IvsClient, StaticCredentials\n"
+        "IvsClient(region='us-west-2', credentials=StaticCredentials('AKID', 'SECRET'), environ={})\n"
+        f"given = {loaded}\n"
+        "IvsClient(region='us-west-2', environ={})  # the default chain\n"
+        "from ivs_async.credentials import ContainerCredentials, default_chain\n"
+        f"print(given, 'ivs_async.credentials._imds' in sys.modules, ContainerCredentials.__module__, "
+        "default_chain.__module__)\n"
+    )
+    assert run(code) == "['_base'] True ivs_async.credentials ivs_async.credentials"
