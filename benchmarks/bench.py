@@ -30,13 +30,20 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aws_requests_auth.aws_auth import getSignatureKey
 
 HERE = Path(__file__).resolve().parent
 REGION, KEY, SECRET = "us-west-2", "AKIDBENCH", "bench/secret"
 ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
 Call = Callable[[], Awaitable[Any]]
 BASELINE = "raw aiohttp + SigV4"
+
+
+def signing_key(day: str) -> bytes:
+    """The SigV4 key derivation, by hand (aws-requests-auth's would import requests)."""
+    key = ("AWS4" + SECRET).encode()
+    for part in (day, REGION, "ivs", "aws4_request"):
+        key = hmac.digest(key, part.encode(), "sha256")
+    return key
 
 
 class RawClient:
@@ -59,7 +66,7 @@ class RawClient:
         )
         scope = f"{day}/{REGION}/ivs/aws4_request"
         sts = f"AWS4-HMAC-SHA256\n{amz}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
-        key = self._keys.get(day) or self._keys.setdefault(day, getSignatureKey(SECRET, day, REGION, "ivs"))
+        key = self._keys.get(day) or self._keys.setdefault(day, signing_key(day))
         signature = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
         headers = {
             "Content-Type": "application/json",
@@ -184,7 +191,7 @@ def construction_and_import() -> dict[str, dict[str, float]]:
     raw_setup = "import aiohttp"
     raw_first = "s = aiohttp.ClientSession()"
     imports = {
-        BASELINE: "aiohttp, aws_requests_auth.aws_auth",
+        BASELINE: "aiohttp, hashlib, hmac, json",
         "ivs_async": "ivs_async._client, ivs_async.commands",
         "aiobotocore": "aiobotocore.session",
     }

@@ -1,8 +1,9 @@
 """AWS Signature Version 4 for header-signed requests.
 
-aws-requests-auth derives the signing key (once a day per secret); this module builds the
-canonical request itself, because aws-requests-auth reads the clock on its own and assumes an
-already-canonical URL. The request's HMAC-SHA256 (RFC 2104) starts from the key's two padded
+The signing key is derived here (four HMACs, once a day per secret), not by aws-requests-auth:
+its module imports ``requests``, which a client would pay for at import. The emulator's checker
+derives its keys with aws-requests-auth instead, so the two sides do not share that code. The
+request's HMAC-SHA256 (RFC 2104) starts from the key's two padded
 hash states, hashed once per key: each signature then costs two hash copies, not a key setup
 (and OpenSSL's look-up of the digest by name) per request. The time is always passed in, so
 each client can correct its own skew.
@@ -11,13 +12,12 @@ each client can correct its own skew.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote, unquote
-
-from aws_requests_auth import aws_auth
 
 from ivs_async._http import HttpRequest
 
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 
     from ivs_async.credentials import Credentials
 
-# aws-requests-auth ships no type hints; this is its function we rely on.
-_derive_key: Callable[[str, str, str, str], bytes] = aws_auth.getSignatureKey
+KeyDerivation = Callable[[str, str, str, str], bytes]
 _sha256 = hashlib.sha256
 _INNER_PAD = bytes(x ^ 0x36 for x in range(256))  # RFC 2104 ipad and opad, as translate() tables
 _OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
@@ -43,6 +42,14 @@ _MAX_CACHED_KEYS = 16
 _MAX_CACHED_PLANS = 64  # header-name sets and paths a signer has seen: few per operation
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+
+
+def derive_signing_key(secret: str, datestamp: str, region: str, service: str) -> bytes:
+    """The SigV4 signing key: HMAC-SHA256 chained over the date, region, service and terminator."""
+    key = ("AWS4" + secret).encode()
+    for part in (datestamp, region, service, "aws4_request"):
+        key = hmac.digest(key, part.encode(), "sha256")
+    return key
 
 
 def amz_date(now: datetime) -> str:
@@ -153,11 +160,12 @@ class SigV4Signer:
     """Signs for one region and service (one per client): derived keys are cached per secret and
     day, and the canonical form of each header-name set and path is worked out once."""
 
-    __slots__ = ("_day", "_keys", "_paths", "_plans", "_scope", "region", "service")
+    __slots__ = ("_day", "_derive_key", "_keys", "_paths", "_plans", "_scope", "region", "service")
 
-    def __init__(self, region: str, service: str) -> None:
+    def __init__(self, region: str, service: str, derive_key: KeyDerivation = derive_signing_key) -> None:
         self.region = region
         self.service = service
+        self._derive_key = derive_key
         # (secret, day) -> the signing key's HMAC inner and outer hash states
         self._keys: dict[tuple[str, str], tuple[_Hash, _Hash]] = {}
         self._plans: dict[tuple[str, ...], _HeaderPlan] = {}  # by header names, in order
@@ -171,7 +179,7 @@ class SigV4Signer:
         if states is None:
             if len(self._keys) >= _MAX_CACHED_KEYS:
                 self._keys.clear()
-            key = _derive_key(secret, datestamp, self.region, self.service).ljust(_BLOCK, b"\0")  # 32 bytes
+            key = self._derive_key(secret, datestamp, self.region, self.service).ljust(_BLOCK, b"\0")  # 32 bytes
             states = self._keys[cache_key] = (_sha256(key.translate(_INNER_PAD)), _sha256(key.translate(_OUTER_PAD)))
         return states
 

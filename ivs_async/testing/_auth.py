@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from aws_requests_auth import aws_auth
+
 from ivs_async._signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
 from ivs_async.credentials import Credentials
 
@@ -42,7 +44,9 @@ class SignatureChecker:
         self.region = region
         self.service = service
         self.clock = clock
-        self._signer = SigV4Signer(region, service)
+        # Keys derived by aws-requests-auth, not by the client's code: a mistake there cannot
+        # agree with itself here.
+        self._signer = SigV4Signer(region, service, aws_auth.getSignatureKey)
 
     def check(
         self,

@@ -1,4 +1,5 @@
-"""Each operation's models load when first used; to the user they are ordinary ivs_async.models."""
+"""What loads when: each operation's models and the credential providers when first used (to the
+user they are ordinary ivs_async names), and a call never loads ``requests``."""
 
 from __future__ import annotations
 
@@ -93,3 +94,34 @@ def test_credential_providers_load_only_for_a_client_that_needs_them() -> None:
         "default_chain.__module__)\n"
     )
     assert run(code) == "['_base'] True ivs_async.credentials ivs_async.credentials"
+
+
+def test_a_signed_call_never_loads_requests() -> None:
+    # aws-requests-auth imports requests; only the emulator's checker uses it.
+    code = (
+        "import asyncio, json, sys\n"
+        "from ivs_async import IvsClient, StaticCredentials\n"
+        "from ivs_async.commands import GetChannelCommand\n"
+        "seen = []\n"
+        "async def answer(reader, writer):\n"
+        "    head = await reader.readuntil(b'\\r\\n\\r\\n')\n"
+        "    seen.append(b'authorization: aws4-hmac-sha256 credential=akid/' in head.lower())\n"
+        "    length = int(head.lower().split(b'content-length:')[1].split(b'\\r\\n')[0])\n"
+        "    await reader.readexactly(length)\n"
+        "    body = json.dumps({'channel': {'name': 'x'}}).encode()\n"
+        "    writer.write(b'HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n'\n"
+        "                 b'Content-Length: %d\\r\\n\\r\\n%s' % (len(body), body))\n"
+        "    await writer.drain()\n"
+        "    writer.close()\n"
+        "async def main():\n"
+        "    server = await asyncio.start_server(answer, '127.0.0.1', 0)\n"
+        "    port = server.sockets[0].getsockname()[1]\n"
+        "    async with IvsClient(region='us-west-2', endpoint=f'http://127.0.0.1:{port}', environ={},\n"
+        "                         credentials=StaticCredentials('AKID', 'SECRET')) as client:\n"
+        f"        output = await client.send(GetChannelCommand(arn={ARN!r}))\n"
+        "    server.close()\n"
+        "    return output.channel.name\n"
+        "name = asyncio.run(main())\n"
+        "print(name, seen, [m for m in ('requests', 'aws_requests_auth') if m in sys.modules])\n"
+    )
+    assert run(code) == "x [True] []"

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aws_requests_auth import aws_auth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivs_async._http import HttpRequest
-from ivs_async._signing import SigV4Signer, amz_date, canonical_query, canonical_uri
+from ivs_async._signing import SigV4Signer, amz_date, canonical_query, canonical_uri, derive_signing_key
 from ivs_async.credentials import Credentials
 
 DATA = Path(__file__).parent.parent / "data" / "sigv4"
@@ -134,6 +135,21 @@ def test_ivs_tag_path_is_encoded_twice() -> None:
 
 def test_query_values_use_percent_20_and_sort() -> None:
     assert canonical_query("tagKeys=b%20c&tagKeys=a+b&A=1") == "A=1&tagKeys=a%2Bb&tagKeys=b%20c"
+
+
+@settings(max_examples=200)
+@given(st.text(), st.text(max_size=12), st.text(max_size=20), st.text(max_size=12))
+def test_the_client_derives_the_key_aws_requests_auth_derives(
+    secret: str, datestamp: str, region: str, service: str
+) -> None:
+    # The emulator verifies with aws-requests-auth's derivation; the client signs with its own.
+    try:
+        expected = aws_auth.getSignatureKey(secret, datestamp, region, service)
+    except UnicodeEncodeError:  # lone surrogates: neither side can encode them
+        with pytest.raises(UnicodeEncodeError):
+            derive_signing_key(secret, datestamp, region, service)
+        return
+    assert derive_signing_key(secret, datestamp, region, service) == expected
 
 
 def test_signing_key_cache_is_per_signer() -> None:
