@@ -836,7 +836,7 @@ def gen_commands(model: Model) -> str:
         '"""One command per IVS operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
         "from typing import TYPE_CHECKING, TypeAlias, Unpack\n\n",
-        "from ivs_async._command import Command, Operation\n",
+        "from ivs_async._command import Command, Operation, init_command\n",
         "from ivs_async._generated import models, schema\n",
         "from ivs_async._lazy import lazy_attributes\n",
     ]
@@ -889,7 +889,7 @@ def gen_commands(model: Model) -> str:
         given = f"models.{inp}" if inp in lazy else inp
         kwargs = f"models.{inp}Dict" if f"{inp}Dict" in lazy else params_name(op)
         out.append(f"    def __init__(self, input: {given} | None = None, /, **members: Unpack[{kwargs}]) -> None:\n")
-        out.append("        super().__init__(input, **members)\n")
+        out.append("        init_command(self, input, members)\n")
     # Every operation by name, for code that serves the API rather than calls it (the emulator).
     out.append("\n\nOPERATIONS: dict[str, Operation] = {\n")
     for op in model.operations:

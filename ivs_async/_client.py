@@ -177,7 +177,9 @@ class IvsClient:
             clock=self._clock,
             telemetry=self._telemetry,
         )
-        handler = self.middleware_stack.resolve(self._send_request, context)
+        # Our own transport is the terminal handler itself; another goes through _send_request.
+        own = self._transport if type(self._transport) is AiohttpTransport else None
+        handler = self.middleware_stack.resolve(own.handle if own is not None else self._send_request, context)
         self._handlers[command_cls] = handler
         return handler
 

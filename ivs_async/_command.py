@@ -61,28 +61,35 @@ class Operation:
         return f"Operation({self.name}: {self.method} {self.uri})"
 
 
+def init_command(command: Command[Any, Any], input: Any, members: Mapping[str, Any]) -> None:
+    """``Command.__init__``'s work, given the keyword arguments as the dict they arrived in: each
+    generated command's typed ``__init__`` hands them on without packing them again."""
+    op = command.operation
+    if input is None:
+        if not (op.member_names.issuperset(members) and op.required_names.issubset(members)):
+            raise _invalid_members(op, members)
+        input = op.input_cls(**members)
+    elif members:
+        raise ParamValidationError(
+            op.name, [Violation("<input>", "arguments", "pass an input model or keyword arguments, not both")]
+        )
+    elif not isinstance(input, op.input_cls):
+        raise ParamValidationError(
+            op.name,
+            [Violation("<input>", "type", f"expected {op.input.name}, got {type(input).__name__}")],
+        )
+    command.input = input
+
+
 class Command(Generic[InputT, OutputT]):
     """One call of one operation: ``GetChannelCommand(arn=...)`` or ``GetChannelCommand(GetChannelRequest(...))``."""
 
     __slots__ = ("input",)
     operation: ClassVar[Operation]
+    input: InputT
 
     def __init__(self, input: InputT | None = None, /, **members: Any) -> None:
-        op = self.operation
-        if input is None:
-            if not (op.member_names.issuperset(members) and op.required_names.issubset(members)):
-                raise _invalid_members(op, members)
-            input = op.input_cls(**members)
-        elif members:
-            raise ParamValidationError(
-                op.name, [Violation("<input>", "arguments", "pass an input model or keyword arguments, not both")]
-            )
-        elif not isinstance(input, op.input_cls):
-            raise ParamValidationError(
-                op.name,
-                [Violation("<input>", "type", f"expected {op.input.name}, got {type(input).__name__}")],
-            )
-        self.input: InputT = input
+        init_command(self, input, members)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Protocol, runtime_checkable
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import aiohttp
 from yarl import URL
@@ -27,6 +28,9 @@ from ivs_async._exceptions import (
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._loop import running_loop
 from ivs_async._proxies import ProxySettings
+
+if TYPE_CHECKING:
+    from ivs_async._context import Call
 
 _MAX_CACHED_URLS = 256
 DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups
@@ -143,8 +147,20 @@ class AiohttpTransport:
         idle = sum(len(conns) for conns in getattr(connector, "_conns", {}).values())
         return in_use, idle
 
-    async def send(
+    def send(
         self, request: HttpRequest, *, connect_timeout: float | None = None, read_timeout: float | None = None
+    ) -> Coroutine[Any, Any, HttpResponse]:
+        return self._exchange(request, connect_timeout, read_timeout, None)
+
+    def handle(self, call: Call) -> Coroutine[Any, Any, HttpResponse]:
+        """The client's terminal handler: the exchange, with its response stored on ``call``.
+        A handler awaiting send() would put one more coroutine frame on every call's path."""
+        request, options = call.request, call.options
+        assert request is not None
+        return self._exchange(request, options.connect_timeout, options.read_timeout, call)
+
+    async def _exchange(
+        self, request: HttpRequest, connect_timeout: float | None, read_timeout: float | None, call: Call | None
     ) -> HttpResponse:
         session = self._session or self._open()
         if running_loop(self._loop) is not self._loop:
@@ -170,23 +186,33 @@ class AiohttpTransport:
             slots.give_back()  # never keep a slot for a call that did not start
             raise
         try:
-            async with session.request(
-                request.method,
-                url,
-                data=request.body or None,
-                headers=headers,
-                allow_redirects=False,
-                timeout=timeout,
-                proxy=proxy,
-                proxy_headers=proxy_headers,
-            ) as response:
+            if proxy is None and timeout is self._timeout:
+                # The common case; each keyword given costs aiohttp a dict entry and an argument.
+                exchange = session.request(
+                    request.method, url, data=request.body or None, headers=headers, allow_redirects=False
+                )
+            else:
+                exchange = session.request(
+                    request.method,
+                    url,
+                    data=request.body or None,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=timeout,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
+                )
+            async with exchange as response:
                 limit = self._max_response_bytes
                 length = response.content_length
                 if length is not None and length <= limit and "Content-Encoding" not in response.headers:
                     body = await response.read()  # the common case: a known, acceptable length
                 else:
                     body = await _read_bounded(response, limit, request.url)
-                return HttpResponse(response.status, response.headers, body)
+                answered = HttpResponse(response.status, response.headers, body)
+                if call is not None:
+                    call.response = answered
+                return answered
         except asyncio.CancelledError:
             if self._answers.release(answer):
                 raise RequestTimeoutError(f"no complete answer within the read timeout ({read_timeout:g} s)") from None

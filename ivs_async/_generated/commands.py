@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias, Unpack
 
-from ivs_async._command import Command, Operation
+from ivs_async._command import Command, Operation, init_command
 from ivs_async._generated import models, schema
 from ivs_async._lazy import lazy_attributes
 
@@ -176,7 +176,7 @@ class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelR
     )
 
     def __init__(self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[models.BatchGetChannelRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStre
     )
 
     def __init__(self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Unpack[models.BatchGetStreamKeyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionR
     )
 
     def __init__(self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.BatchStartViewerSessionRevocationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "Crea
     )
 
     def __init__(self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Unpack[models.CreateAdConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelRespons
     )
 
     def __init__(self, input: models.CreateChannelRequest | None = None, /, **members: Unpack[models.CreateChannelRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -335,7 +335,7 @@ class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfig
     )
 
     def __init__(self, input: models.CreateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.CreateFailoverSlateConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -367,7 +367,7 @@ class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionP
     )
 
     def __init__(self, input: models.CreatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.CreatePlaybackRestrictionPolicyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -400,7 +400,7 @@ class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationR
     )
 
     def __init__(self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[models.CreateRecordingConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -429,7 +429,7 @@ class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyR
     )
 
     def __init__(self, input: models.CreateStreamKeyRequest | None = None, /, **members: Unpack[models.CreateStreamKeyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -457,7 +457,7 @@ class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "Dele
     )
 
     def __init__(self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Unpack[models.DeleteAdConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -485,7 +485,7 @@ class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelRespons
     )
 
     def __init__(self, input: models.DeleteChannelRequest | None = None, /, **members: Unpack[models.DeleteChannelRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -513,7 +513,7 @@ class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfig
     )
 
     def __init__(self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.DeleteFailoverSlateConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -541,7 +541,7 @@ class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "Dele
     )
 
     def __init__(self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[models.DeletePlaybackKeyPairRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -569,7 +569,7 @@ class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionP
     )
 
     def __init__(self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.DeletePlaybackRestrictionPolicyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -597,7 +597,7 @@ class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationR
     )
 
     def __init__(self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[models.DeleteRecordingConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -625,7 +625,7 @@ class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyR
     )
 
     def __init__(self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Unpack[models.DeleteStreamKeyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -653,7 +653,7 @@ class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfi
     )
 
     def __init__(self, input: models.GetAdConfigurationRequest | None = None, /, **members: Unpack[models.GetAdConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -681,7 +681,7 @@ class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
     )
 
     def __init__(self, input: models.GetChannelRequest | None = None, /, **members: Unpack[models.GetChannelRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -709,7 +709,7 @@ class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfiguratio
     )
 
     def __init__(self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.GetFailoverSlateConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -737,7 +737,7 @@ class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybac
     )
 
     def __init__(self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.GetPlaybackKeyPairRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -765,7 +765,7 @@ class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyR
     )
 
     def __init__(self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.GetPlaybackRestrictionPolicyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -793,7 +793,7 @@ class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest
     )
 
     def __init__(self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Unpack[models.GetRecordingConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -821,7 +821,7 @@ class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
     )
 
     def __init__(self, input: models.GetStreamRequest | None = None, /, **members: Unpack[models.GetStreamRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -849,7 +849,7 @@ class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]
     )
 
     def __init__(self, input: models.GetStreamKeyRequest | None = None, /, **members: Unpack[models.GetStreamKeyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -878,7 +878,7 @@ class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessi
     )
 
     def __init__(self, input: models.GetStreamSessionRequest | None = None, /, **members: Unpack[models.GetStreamSessionRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -908,7 +908,7 @@ class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "Impo
     )
 
     def __init__(self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.ImportPlaybackKeyPairRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -939,7 +939,7 @@ class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakRespons
     )
 
     def __init__(self, input: models.InsertAdBreakRequest | None = None, /, **members: Unpack[models.InsertAdBreakRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -968,7 +968,7 @@ class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAd
     )
 
     def __init__(self, input: models.ListAdConfigurationsRequest | None = None, /, **members: Unpack[models.ListAdConfigurationsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1002,7 +1002,7 @@ class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]
     )
 
     def __init__(self, input: models.ListChannelsRequest | None = None, /, **members: Unpack[models.ListChannelsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1031,7 +1031,7 @@ class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigura
     )
 
     def __init__(self, input: models.ListFailoverSlateConfigurationsRequest | None = None, /, **members: Unpack[models.ListFailoverSlateConfigurationsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1060,7 +1060,7 @@ class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPl
     )
 
     def __init__(self, input: models.ListPlaybackKeyPairsRequest | None = None, /, **members: Unpack[models.ListPlaybackKeyPairsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1089,7 +1089,7 @@ class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPol
     )
 
     def __init__(self, input: models.ListPlaybackRestrictionPoliciesRequest | None = None, /, **members: Unpack[models.ListPlaybackRestrictionPoliciesRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1118,7 +1118,7 @@ class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsReq
     )
 
     def __init__(self, input: models.ListRecordingConfigurationsRequest | None = None, /, **members: Unpack[models.ListRecordingConfigurationsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1148,7 +1148,7 @@ class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResp
     )
 
     def __init__(self, input: models.ListStreamKeysRequest | None = None, /, **members: Unpack[models.ListStreamKeysRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1178,7 +1178,7 @@ class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStream
     )
 
     def __init__(self, input: models.ListStreamSessionsRequest | None = None, /, **members: Unpack[models.ListStreamSessionsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1208,7 +1208,7 @@ class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
     )
 
     def __init__(self, input: models.ListStreamsRequest | None = None, /, **members: Unpack[models.ListStreamsRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1236,7 +1236,7 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
     )
 
     def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1265,7 +1265,7 @@ class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
     )
 
     def __init__(self, input: models.PutMetadataRequest | None = None, /, **members: Unpack[models.PutMetadataRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1295,7 +1295,7 @@ class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationR
     )
 
     def __init__(self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.StartViewerSessionRevocationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1323,7 +1323,7 @@ class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
     )
 
     def __init__(self, input: models.StopStreamRequest | None = None, /, **members: Unpack[models.StopStreamRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1352,7 +1352,7 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
     )
 
     def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1381,7 +1381,7 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
     )
 
     def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1412,7 +1412,7 @@ class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "Upda
     )
 
     def __init__(self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Unpack[models.UpdateAdConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1452,7 +1452,7 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
     )
 
     def __init__(self, input: models.UpdateChannelRequest | None = None, /, **members: Unpack[models.UpdateChannelRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1484,7 +1484,7 @@ class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfig
     )
 
     def __init__(self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.UpdateFailoverSlateConfigurationRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 if TYPE_CHECKING:
@@ -1516,7 +1516,7 @@ class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionP
     )
 
     def __init__(self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.UpdatePlaybackRestrictionPolicyRequestDict]) -> None:
-        super().__init__(input, **members)
+        init_command(self, input, members)
 
 
 OPERATIONS: dict[str, Operation] = {

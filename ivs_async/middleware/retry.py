@@ -122,7 +122,7 @@ def invocation_id() -> str:
     """A random (version 4) UUID for ``amz-sdk-invocation-id``. From the random module's own
     generator, which a forked child reseeds: no system call per call, as os.urandom would make,
     and forked workers never repeat each other's ids."""
-    h = f"{_random_bits(128) & _UUID4_MASK | _UUID4_BITS:032x}"
+    h = (_random_bits(128) & _UUID4_MASK | _UUID4_BITS).to_bytes(16).hex()  # faster than f"{:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 

@@ -120,6 +120,31 @@ async def test_user_middleware_runs_in_place_and_sees_signed_request(server: Loo
     assert server.received[0].headers["X-Custom"] == "1"
 
 
+async def test_middleware_under_the_deserializer_sees_the_http_response(
+    server: LoopbackServer, client: IvsClient
+) -> None:
+    # The default transport is the terminal handler itself: it must still leave the response
+    # on the call for whatever sits between it and the deserializer.
+    seen: list[tuple[int, str | None, bytes]] = []
+
+    def peek(next_handler: Handler, context: HandlerContext) -> Handler:
+        async def handler(call: Call) -> object:
+            call.response = None
+            result = await next_handler(call)
+            assert call.response is not None
+            seen.append((call.response.status, call.response.headers.get("x-amzn-RequestId"), call.response.body))
+            return result
+
+        return handler
+
+    client.middleware_stack.add(peek, step="deserialize", priority="low")
+    assert names(client.middleware_stack)[-2:] == ["deserializer", "peek"]
+    server.queue(Reply(200, {"channel": {"arn": ARN}}, headers={"x-amzn-RequestId": "req-1"}))
+    out = await client.send(GetChannelCommand(arn=ARN))
+    assert out.channel is not None and out.channel.arn == ARN
+    assert seen == [(200, "req-1", b'{"channel": {"arn": "%s"}}' % ARN.encode())]
+
+
 async def test_changing_the_stack_recomposes_cached_handlers(server: LoopbackServer, client: IvsClient) -> None:
     trail: list[str] = []
     await client.send(GetChannelCommand(arn=ARN))
