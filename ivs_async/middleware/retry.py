@@ -35,8 +35,9 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
         loop = known_loop = running_loop(known_loop)
         deadline = loop.time() + timeout
         token = strategy.acquire_token()
-        assert call.request is not None
-        headers = call.request.headers
+        request = call.request
+        assert request is not None
+        headers = request.headers
         headers["amz-sdk-invocation-id"] = invocation_id()
         last_error: IvsError | None = None
         recorder = call.telemetry  # set by the telemetry entry, before this one
@@ -46,6 +47,7 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
         try:
             while True:
                 call.attempt += 1
+                call.request = request  # each attempt is signed afresh, from the request as it came
                 headers["amz-sdk-request"] = f"attempt={call.attempt}; max={strategy.max_attempts}"
                 if limiter is not None:
                     await limiter.before_attempt()
@@ -99,6 +101,7 @@ def retry_middleware(next_handler: Handler, context: HandlerContext) -> Handler:
             raise _final(error, call.attempt, token.total_delay) from last_error
         finally:
             deadlines.release(watch)
+            call.request = request
 
     return retry
 

@@ -1,11 +1,15 @@
-"""finalize (after retry): sign every attempt afresh with SigV4, on the clock IVS's answers set."""
+"""finalize (after retry): sign each attempt's request with SigV4, on the clock IVS's answers set.
+
+Retry hands every attempt the request as it reached retry, so each is signed afresh; the
+deserializer corrects the clock from the answers' ``Date``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 from ivs_async._context import Call, HandlerContext
-from ivs_async._exceptions import IvsError
 from ivs_async._signing import amz_date, signed_headers
 from ivs_async._stack import Handler
 from ivs_async.credentials import Credentials
@@ -21,26 +25,25 @@ def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handle
 
     last_second, last_date = -1, ""
 
-    async def sign(call: Call) -> object:
+    def sign_with(call: Call, credentials: Credentials) -> None:
         nonlocal last_second, last_date
-        credentials = fixed or await provider.resolve()
         unsigned = call.request
         assert unsigned is not None
         now = clock.now()
         if int(now) != last_second:  # X-Amz-Date has a one-second resolution: format it once a second
             last_second, last_date = int(now), amz_date(datetime.fromtimestamp(now, UTC))
         call.request = unsigned.with_headers(signed_headers(signer, unsigned, credentials, last_date))
-        call.response = None
-        try:
-            result = await next_handler(call)
-        except IvsError as exc:
-            if call.response is not None and clock.observe(call.response.headers.get("Date")) and exc.metadata:
-                exc.metadata.clock_skew_corrected = True  # the retry strategy may retry at once
-            raise
-        finally:
-            call.request = unsigned  # the next attempt signs the unsigned request again
-        if call.response is not None:
-            clock.observe(call.response.headers.get("Date"))
-        return result
+
+    # A plain function, not a coroutine: with credentials at hand, signing needs no await, and
+    # every coroutine between the caller and the transport costs each call a frame to resume.
+    def sign(call: Call) -> Awaitable[object]:
+        if fixed is None:
+            return resolve_and_sign(call)
+        sign_with(call, fixed)
+        return next_handler(call)
+
+    async def resolve_and_sign(call: Call) -> object:
+        sign_with(call, await provider.resolve())
+        return await next_handler(call)
 
     return sign

@@ -125,6 +125,30 @@ async def test_custom_credentials_provider(server: LoopbackServer) -> None:
     ] == [True, True]
 
 
+async def test_each_attempt_is_signed_afresh_from_the_unsigned_request(server: LoopbackServer) -> None:
+    # The first attempt's credentials carry a session token, the retry's do not: the retry must
+    # not carry the first attempt's token, date or signature along.
+    class Rotating:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def resolve(self) -> Credentials:
+            self.calls += 1
+            return Credentials(f"AKID{self.calls}", SECRET, session_token="first-token" if self.calls == 1 else None)
+
+    server.queue(Reply(500, {"__type": "InternalServerException", "message": "try again"}))
+    server.queue(Reply(200, {"channel": {"arn": ARN}}))
+    async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=Rotating()) as client:
+        out = await client.send(GetChannelCommand(arn=ARN))
+    assert out.metadata.attempts == 2
+    first, second = (r.headers for r in server.received)
+    assert first["X-Amz-Security-Token"] == "first-token" and "Credential=AKID1/" in first["Authorization"]
+    assert "X-Amz-Security-Token" not in second and "x-amz-security-token" not in second["Authorization"]
+    assert "Credential=AKID2/" in second["Authorization"]
+    assert second["amz-sdk-request"].startswith("attempt=2;")
+    assert first["amz-sdk-invocation-id"] == second["amz-sdk-invocation-id"]
+
+
 async def test_plain_credentials_value_is_accepted(server: LoopbackServer) -> None:
     async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=Credentials("AKIDPLAIN", SECRET)) as c:
         await c.send(GetChannelCommand(arn=ARN))
