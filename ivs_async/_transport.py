@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 _MAX_CACHED_URLS = 256
 DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups
 _CHUNK = 64 * 1024
-# URL, proxy, Proxy-Authorization for the CONNECT of a tunnel, and for a plain request
-_Target = tuple[URL, URL | None, dict[str, str] | None, dict[str, str] | None]
+# URL, aiohttp's proxy keywords (none without a proxy: each keyword given costs aiohttp a dict
+# entry and an argument per request), and Proxy-Authorization for a plain request
+_Target = tuple[URL, dict[str, Any], dict[str, str] | None]
 
 
 @runtime_checkable
@@ -126,7 +127,7 @@ class AiohttpTransport:
             if self._proxies is not None and parsed.host is not None:
                 proxy = self._proxies.proxy_for(parsed.scheme, parsed.host, parsed.explicit_port)
             if proxy is None:
-                target = self._urls[url] = (parsed, None, None, None)
+                target = self._urls[url] = (parsed, {}, None)
             else:
                 auth = None
                 if proxy.user is not None:
@@ -134,7 +135,8 @@ class AiohttpTransport:
                 # aiohttp sends proxy_headers on the CONNECT of an https URL only: a plain http
                 # request carries Proxy-Authorization itself.
                 tunnel = parsed.scheme == "https"
-                target = self._urls[url] = (parsed, URL(proxy.url), auth if tunnel else None, None if tunnel else auth)
+                keywords = {"proxy": URL(proxy.url), "proxy_headers": auth if tunnel else None}
+                target = self._urls[url] = (parsed, keywords, None if tunnel else auth)
         return target
 
     def connections(self) -> tuple[int, int]:
@@ -168,10 +170,11 @@ class AiohttpTransport:
                 "this client's connections belong to the event loop it was first used on; "
                 "make one client per event loop (per thread, per asyncio.run)"
             )
-        timeout = self._timeout if connect_timeout is None else _timeout(connect_timeout)
         if read_timeout is None:
             read_timeout = self._read_timeout
-        url, proxy, proxy_headers, proxy_auth = self._target(request.url)
+        url, keywords, proxy_auth = self._target(request.url)
+        if connect_timeout is not None:
+            keywords = {**keywords, "timeout": _timeout(connect_timeout)}  # else the session's
         headers = request.headers if proxy_auth is None else {**request.headers, **proxy_auth}
         slots = self._slots
         if not slots.take_free():
@@ -186,22 +189,9 @@ class AiohttpTransport:
             slots.give_back()  # never keep a slot for a call that did not start
             raise
         try:
-            if proxy is None and timeout is self._timeout:
-                # The common case; each keyword given costs aiohttp a dict entry and an argument.
-                exchange = session.request(
-                    request.method, url, data=request.body or None, headers=headers, allow_redirects=False
-                )
-            else:
-                exchange = session.request(
-                    request.method,
-                    url,
-                    data=request.body or None,
-                    headers=headers,
-                    allow_redirects=False,
-                    timeout=timeout,
-                    proxy=proxy,
-                    proxy_headers=proxy_headers,
-                )
+            exchange = session.request(
+                request.method, url, data=request.body or None, headers=headers, allow_redirects=False, **keywords
+            )
             async with exchange as response:
                 limit = self._max_response_bytes
                 length = response.content_length
