@@ -137,11 +137,13 @@ async def concurrent(call: Call, calls: int, workers: int = 64) -> dict[str, flo
             await call()
             latencies.append(time.perf_counter() - t)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(calls // workers) for _ in range(workers)))
     wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     latencies.sort()
     return {
+        "cpu": cpu / len(latencies),
         "per_s": len(latencies) / wall,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
@@ -248,6 +250,10 @@ async def run(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
             # Ratios are taken round by round (same minute, same machine state), then the median.
             "get_ratio": statistics.median(a / b for a, b in zip(r["get"], base["get"], strict=True)),
             "list_ratio": statistics.median(a / b for a, b in zip(r["list"], base["list"], strict=True)),
+            "concurrent_us": statistics.median(c["cpu"] for c in r["concurrent"]) * 1e6,
+            "concurrent_ratio": statistics.median(
+                a["cpu"] / b["cpu"] for a, b in zip(r["concurrent"], base["concurrent"], strict=True)
+            ),
             **best_concurrent,
         }
     return summary
@@ -265,17 +271,18 @@ def report(summary: dict[str, Any], static: dict[str, dict[str, float]], args: a
         f"aiohttp {aiohttp.__version__}, {'uvloop' if args.uvloop else 'asyncio'} loop, "
         f"ivs_async decoding with {_decoder()}; "
         f"{args.calls} calls x {args.rounds} rounds; CPU: median of rounds, "
-        "ratio: median of per-round ratios; 64 concurrent: best round.",
+        "ratio: median of per-round ratios (64 concurrent too); calls/s and latencies: best round.",
         "",
-        "| client | GetChannel CPU/call | ratio | ListChannels(50) CPU/call | ratio | 64 concurrent: calls/s "
-        "| p50 / p99 / max latency | import | first client | later clients |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| client | GetChannel CPU/call | ratio | ListChannels(50) CPU/call | ratio | 64 concurrent: CPU/call "
+        "| ratio | calls/s | p50 / p99 / max latency | import | first client | later clients |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base_later = static["later client"][BASELINE]
     for name, s in summary.items():
         lines.append(
             f"| {name} | {s['get_us']:.0f} us | {s['get_ratio']:.2f}x | {s['list_us']:.0f} us "
-            f"| {s['list_ratio']:.2f}x | {s['per_s']:.0f} | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} / "
+            f"| {s['list_ratio']:.2f}x | {s['concurrent_us']:.0f} us | {s['concurrent_ratio']:.2f}x "
+            f"| {s['per_s']:.0f} | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} / "
             f"{s['max_ms']:.1f} ms | {static['import'][name] * 1000:.0f} ms "
             f"| {static['first client'][name] * 1000:.2f} ms "
             f"| {static['later client'][name] * 1e6:.0f} us ({static['later client'][name] / base_later:.1f}x) |"
