@@ -1,4 +1,6 @@
-"""finalize (high): the call's deadline, its attempt headers and its retries, per the strategy."""
+"""finalize (high): the call's deadline, its attempt headers and its retries, per the strategy.
+Each attempt starts from the request as it reached this entry, so the entries after it (signing)
+work on it afresh."""
 
 from __future__ import annotations
 
