@@ -106,15 +106,19 @@ async def test_credentials_from_environment(server: LoopbackServer, monkeypatch:
     assert "x-amz-security-token" in headers["Authorization"]
 
 
+class Rotating:
+    """A provider of new credentials at each resolve: AKID1, AKID2 ... (the first with ``first_token``)."""
+
+    def __init__(self, first_token: str | None = None) -> None:
+        self.calls = 0
+        self.first_token = first_token
+
+    async def resolve(self) -> Credentials:
+        self.calls += 1
+        return Credentials(f"AKID{self.calls}", SECRET, session_token=self.first_token if self.calls == 1 else None)
+
+
 async def test_custom_credentials_provider(server: LoopbackServer) -> None:
-    class Rotating:
-        def __init__(self) -> None:
-            self.calls = 0
-
-        async def resolve(self) -> Credentials:
-            self.calls += 1
-            return Credentials(f"AKID{self.calls}", SECRET)
-
     provider = Rotating()
     async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=provider) as client:
         await client.send(GetChannelCommand(arn=ARN))
@@ -128,17 +132,10 @@ async def test_custom_credentials_provider(server: LoopbackServer) -> None:
 async def test_each_attempt_is_signed_afresh_from_the_unsigned_request(server: LoopbackServer) -> None:
     # The first attempt's credentials carry a session token, the retry's do not: the retry must
     # not carry the first attempt's token, date or signature along.
-    class Rotating:
-        def __init__(self) -> None:
-            self.calls = 0
-
-        async def resolve(self) -> Credentials:
-            self.calls += 1
-            return Credentials(f"AKID{self.calls}", SECRET, session_token="first-token" if self.calls == 1 else None)
-
     server.queue(Reply(500, {"__type": "InternalServerException", "message": "try again"}))
     server.queue(Reply(200, {"channel": {"arn": ARN}}))
-    async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=Rotating()) as client:
+    provider = Rotating(first_token="first-token")
+    async with IvsClient(region=REGION, endpoint=server.endpoint, credentials=provider) as client:
         out = await client.send(GetChannelCommand(arn=ARN))
     assert out.metadata.attempts == 2
     first, second = (r.headers for r in server.received)
