@@ -3,10 +3,10 @@
 The signing key is derived here (four HMACs, once a day per secret), not by aws-requests-auth:
 its module imports ``requests``, which a client would pay for at import. The emulator's checker
 derives its keys with aws-requests-auth instead, so the two sides do not share that code. The
-request's HMAC-SHA256 (RFC 2104) starts from the key's two padded
-hash states, hashed once per key: each signature then costs two hash copies, not a key setup
-(and OpenSSL's look-up of the digest by name) per request. The time is always passed in, so
-each client can correct its own skew.
+request's HMAC-SHA256 (RFC 2104) starts from the key's two padded hash states, hashed once per
+key: each signature then costs two hash copies, not a key setup (and OpenSSL's look-up of the
+digest by name) per request. The time is always passed in, so each client can correct its own
+skew.
 """
 
 from __future__ import annotations
