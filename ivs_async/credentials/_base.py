@@ -59,9 +59,27 @@ class Provider:
     (no such variables, no such file); it raises CredentialRefreshError when it is but fails."""
 
     name: str = "provider"
+    # Whether _cached() speaks for this class's load() and resolve() (see __init_subclass__).
+    _cache_trusted = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+
+        # A subclass that overrides load() or resolve() below the class defining _cached() (a
+        # user's subclass of one of ours) is always asked through resolve().
+        def owner(name: str) -> type:
+            return next(k for k in cls.__mro__ if name in k.__dict__)
+
+        cached = owner("_cached")
+        cls._cache_trusted = issubclass(cached, owner("load")) and issubclass(cached, owner("resolve"))
 
     async def load(self) -> Credentials | None:
         raise NotImplementedError
+
+    def _cached(self) -> Credentials | None:
+        """What ``resolve()`` would return now without waiting for anything; None when it would
+        wait, look or fail (then await ``resolve()``). Signing calls this first on every call."""
+        return None
 
     async def resolve(self) -> Credentials:
         found = await self.load()
@@ -83,6 +101,11 @@ class Provider:
         return f"{type(self).__name__}()"
 
 
+def cached_credentials(provider: Provider) -> Credentials | None:
+    """``provider._cached()`` where that speaks for the provider's class, else None."""
+    return provider._cached() if provider._cache_trusted else None
+
+
 class CredentialChain(Provider):
     """Tries its providers in order; the first that yields credentials is used from then on."""
 
@@ -102,6 +125,10 @@ class CredentialChain(Provider):
                 self._chosen = provider
                 return found
         return None
+
+    def _cached(self) -> Credentials | None:
+        chosen = self._chosen
+        return None if chosen is None else cached_credentials(chosen)
 
     async def resolve(self) -> Credentials:
         found = await self.load()

@@ -53,6 +53,9 @@ class ContainerCredentials(Provider):
             self._refreshing = RefreshingCredentials(lambda: self._fetch(url), name=self.name)
         return await self._refreshing.load()
 
+    def _cached(self) -> Credentials | None:
+        return None if self._refreshing is None else self._refreshing._cached()
+
     def _inner(self) -> tuple[Provider, ...]:
         return (self._refreshing,) if self._refreshing is not None else ()
 

@@ -21,6 +21,9 @@ class EnvironmentCredentials(Provider):
         self._environ = os.environ if environ is None else environ
         self._found: Credentials | None = None
 
+    def _cached(self) -> Credentials | None:
+        return self._found
+
     async def load(self) -> Credentials | None:
         if self._found is not None:
             return self._found  # the signing hot path: nothing to read again

@@ -55,6 +55,9 @@ class InstanceMetadataCredentials(Provider):
         self._found = True
         return credentials
 
+    def _cached(self) -> Credentials | None:
+        return self._refreshing._cached() if self._found else None
+
     def _inner(self) -> tuple[Provider, ...]:
         return (self._refreshing,)
 

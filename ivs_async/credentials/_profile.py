@@ -8,7 +8,7 @@ from pathlib import Path
 from ivs_async._endpoints import dns_suffix
 from ivs_async._exceptions import ConfigurationError, PartialCredentialsError
 from ivs_async._profiles import SharedConfig
-from ivs_async.credentials._base import CredentialChain, Credentials, Provider
+from ivs_async.credentials._base import CredentialChain, Credentials, Provider, cached_credentials
 from ivs_async.credentials._container import ContainerCredentials
 from ivs_async.credentials._env import EnvironmentCredentials
 from ivs_async.credentials._imds import InstanceMetadataCredentials
@@ -24,6 +24,9 @@ class _Fixed(Provider):
         self.name = name
 
     async def load(self) -> Credentials:
+        return self._credentials
+
+    def _cached(self) -> Credentials | None:
         return self._credentials
 
 
@@ -48,6 +51,9 @@ class ProfileCredentials(Provider):
                 return None
             self._provider = provider
         return await self._provider.load()
+
+    def _cached(self) -> Credentials | None:
+        return None if self._provider is None else cached_credentials(self._provider)
 
     def _inner(self) -> tuple[Provider, ...]:
         return (self._provider,) if self._provider is not None else ()

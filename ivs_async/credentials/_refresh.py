@@ -58,13 +58,23 @@ class RefreshingCredentials(Provider):
         self.refreshes = 0  # how many fetches ran (for tests and metrics)
 
     async def load(self) -> Credentials:
+        ready = self._cached()
+        if ready is not None:
+            return ready
+        return await self._wait_for_refresh(self._current, self._clock())
+
+    def _cached(self) -> Credentials | None:
+        """The current credentials unless they are missing or inside the mandatory window; inside
+        the advisory window a background refresh starts."""
         current = self._current
-        if current is not None and current.expiration is None:
+        if current is None:
+            return None
+        if current.expiration is None:
             return current  # not temporary: never refreshed
-        now = self._clock()
-        if current is None or current.expiration is None or current.expiration - now <= self._mandatory:
-            return await self._wait_for_refresh(current, now)
-        if current.expiration - now <= self._advisory and self._task is None:
+        remaining = current.expiration - self._clock()
+        if remaining <= self._mandatory:
+            return None
+        if remaining <= self._advisory and self._task is None:
             self._start().add_done_callback(self._log_background_failure)
         return current
 

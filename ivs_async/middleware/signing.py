@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from ivs_async._context import Call, HandlerContext
 from ivs_async._signing import amz_date, signed_headers
 from ivs_async._stack import Handler
-from ivs_async.credentials import Credentials
+from ivs_async.credentials import Credentials, Provider
 
 NAME = "signing"
 
@@ -22,6 +22,8 @@ def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handle
     clock = context.clock
     provider = context.config.credentials
     fixed = provider if isinstance(provider, Credentials) else None
+    # Our providers answer from what they hold without a coroutine; others are awaited.
+    ours = provider if isinstance(provider, Provider) and provider._cache_trusted else None
 
     last_second, last_date = -1, ""
 
@@ -37,9 +39,10 @@ def signing_middleware(next_handler: Handler, context: HandlerContext) -> Handle
     # A plain function, not a coroutine: with credentials at hand, signing needs no await, and
     # every coroutine between the caller and the transport costs each call a frame to resume.
     def sign(call: Call) -> Awaitable[object]:
-        if fixed is None:
-            return resolve_and_sign(call)
-        sign_with(call, fixed)
+        credentials = fixed or (ours._cached() if ours is not None else None)
+        if credentials is None:
+            return resolve_and_sign(call)  # a first load, a refresh, or a provider of the user's
+        sign_with(call, credentials)
         return next_handler(call)
 
     async def resolve_and_sign(call: Call) -> object:

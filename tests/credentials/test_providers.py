@@ -465,3 +465,34 @@ async def test_environment_expiration_and_sts_endpoints(aws_dir: Path) -> None:
     assert sts_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, shared, "eu-west-1") == "http://127.0.0.1:1"
     override = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:2"}
     assert sts_endpoint(override, shared, "eu-west-1") == "http://127.0.0.1:2"
+
+
+async def test_each_source_signs_from_what_it_holds_once_loaded(
+    container: CredentialsServer, imds: Imds, aws_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # _cached() is what signing asks first at every call: nothing before the first load, then
+    # exactly what resolve() returns, whichever source the chain chose.
+    (aws_dir / "credentials").write_text("[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n")
+    for setup in ("profile", "imds", "container", "environment"):
+        if setup == "container":
+            monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.server.endpoint + "/creds")
+        elif setup == "environment":
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+        elif setup == "imds":
+            (aws_dir / "credentials").write_text("")
+        client = IvsClient(region="us-west-2")
+        chain = client.config.credentials
+        assert isinstance(chain, CredentialChain)
+        assert chain._cached() is None
+        found = await chain.resolve()
+        assert chain._cached() is found, setup
+        expected = {
+            "profile": "AKIDPROFILE",
+            "imds": "ASIAIMDS",
+            "container": "ASIACONTAINER",
+            "environment": "AKIDENV",
+        }
+        assert found.access_key_id == expected[setup]
+        assert chain.chosen is not None and chain.chosen._cached() is found
+        await client.close()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from ivs_async.commands import ListChannelsCommand
@@ -134,3 +135,66 @@ async def test_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
     for secret in (FIRST.secret_access_key, FIRST.session_token or ""):
         assert secret not in text
         assert secret not in caplog.text
+
+
+async def test_held_credentials_sign_without_asking_the_provider_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads = 0
+    original = RefreshingCredentials.load
+
+    async def counting(self: RefreshingCredentials) -> Credentials:
+        nonlocal loads
+        loads += 1
+        return await original(self)
+
+    monkeypatch.setattr(RefreshingCredentials, "load", counting)
+
+    async def fetch() -> Credentials:
+        return attrs.evolve(FIRST, expiration=datetime.now(UTC) + timedelta(hours=1))
+
+    provider = RefreshingCredentials(fetch, name="held")
+    async with LocalIvs(credentials=[FIRST]) as emulator, emulator.client(credentials=provider) as client:
+        for _ in range(3):
+            await client.send(ListChannelsCommand())
+    assert (loads, provider.refreshes) == (1, 1)  # the first call loads; the others sign with what is held
+
+
+async def test_the_advisory_window_never_holds_a_call() -> None:
+    clock = Clock()
+    issued = iter([FIRST, SECOND])
+    release = asyncio.Event()
+
+    async def fetch() -> Credentials:
+        credentials = next(issued)
+        if credentials is SECOND:
+            await release.wait()  # the refresh is slow: no call may wait for it
+        return attrs.evolve(credentials, expiration=clock.now + timedelta(minutes=60))
+
+    provider = RefreshingCredentials(fetch, name="bg", clock=clock)
+    async with LocalIvs(credentials=[FIRST, SECOND]) as emulator, emulator.client(credentials=provider) as client:
+        await client.send(ListChannelsCommand())
+        clock.now += timedelta(minutes=48)  # 12 minutes left: advisory, not mandatory
+        for _ in range(3):
+            await asyncio.wait_for(client.send(ListChannelsCommand()), 5)
+        assert provider.refreshes == 2  # one background refresh for the three calls
+        release.set()
+        await asyncio.sleep(0.01)
+        await client.send(ListChannelsCommand())
+    assert (await provider.resolve()).access_key_id == SECOND.access_key_id
+
+
+async def test_a_subclass_that_overrides_load_is_asked_at_every_call() -> None:
+    class Audited(RefreshingCredentials):
+        loads = 0
+
+        async def load(self) -> Credentials:
+            type(self).loads += 1
+            return await super().load()
+
+    async def fetch() -> Credentials:
+        return FIRST
+
+    provider = Audited(fetch, name="audited")
+    async with LocalIvs(credentials=[FIRST]) as emulator, emulator.client(credentials=provider) as client:
+        for _ in range(3):
+            await client.send(ListChannelsCommand())
+    assert Audited.loads == 3
