@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ from yarl import URL
 from ivs_async import IvsClient, StaticCredentials
 from ivs_async._proxies import proxies_from_environ
 from ivs_async.commands import GetChannelCommand
-from ivs_async.errors import ConfigurationError
+from ivs_async.errors import ConfigurationError, ConnectionFailedError
 from tests.conftest import KEY, REGION, SECRET
 from tests.support.loopback import LoopbackServer
 
@@ -184,3 +185,37 @@ def test_any_no_proxy_list_answers_for_any_host(no_proxy: str, host: str, port: 
     assert settings is not None
     found = settings.proxy_for("https", host, port)
     assert found is None or found.url == "http://p.example:1"
+
+
+async def test_an_https_call_tunnels_through_the_proxy_with_its_credentials(tmp_path: Path) -> None:
+    # The proxy answers the CONNECT, then hangs up before any TLS: the call fails as a typed
+    # connection error, and the CONNECT is what the proxy saw, credentials included.
+    heads: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = environ(tmp_path, HTTPS_PROXY=f"http://tunnel%20user:s3cret@127.0.0.1:{port}")
+    try:
+        async with IvsClient(
+            region=REGION,
+            credentials=StaticCredentials(KEY, SECRET),
+            endpoint="https://ivs.example.invalid",
+            environ=env,
+            max_attempts=1,
+        ) as client:
+            with pytest.raises(ConnectionFailedError):
+                await client.send(GetChannelCommand(arn=ARN))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert len(heads) == 1
+    lines = heads[0].decode().split("\r\n")
+    assert lines[0] == "CONNECT ivs.example.invalid:443 HTTP/1.1"
+    credentials = base64.b64encode(b"tunnel user:s3cret").decode()
+    assert f"Proxy-Authorization: Basic {credentials}" in lines
