@@ -4,8 +4,8 @@ A middleware is ``middleware(next_handler, context) -> handler``; a handler is
 ``async handler(call) -> result``. ``context`` is built once per client and command class and
 ``call`` once per send(), so a middleware prepares what it can when it is composed. A handler
 with nothing to do after the next one may be a plain function returning ``next_handler(call)``
-unawaited, as the built-in initialize, serialize and build entries are: no coroutine of its own
-for every suspension of the call to pass through.
+unawaited, as the built-in initialize, serialize and build entries are (and signing, with the
+credentials at hand): no coroutine of its own for every suspension of the call to pass through.
 
 Order: initialize -> serialize -> build -> finalize -> deserialize -> transport. Inside a step,
 priority high -> normal -> low, then the order of adding. ``add_relative_to`` places an entry
