@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=int, default=4566, help="port to listen on, 0 for any free one (default: %(default)s)"
     )
+    parser.add_argument(
+        "--advertise-host",
+        default=os.environ.get("IVS_LOCAL_ADVERTISE_HOST") or None,
+        help="the host every URL names (endpoint, playback URLs, ingest endpoints): how clients reach this "
+        "emulator, e.g. a Docker service name (default: $IVS_LOCAL_ADVERTISE_HOST, else the listening "
+        "address, 127.0.0.1 for 0.0.0.0)",
+    )
     parser.add_argument("--region", default="us-west-2", help="region of the emulated account (default: %(default)s)")
     parser.add_argument("--account-id", default="123456789012", help="12-digit account id in ARNs")
     parser.add_argument("--access-key-id", default=DEFAULT_CREDENTIALS.access_key_id, help="access key to accept")
@@ -88,6 +95,7 @@ async def _serve(args: argparse.Namespace) -> None:
         events_url=args.events_url,
         recordings_dir=args.recordings_dir,
         events_secret=args.events_secret,
+        advertise_host=args.advertise_host,
     )
     if args.load:
         emulator.load(args.load.read_text())

@@ -15,6 +15,7 @@ from ivs_async._client import IvsClient
 from ivs_async._endpoints import check_region
 from ivs_async._generated.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
+from ivs_async.testing._addresses import bracketed, checked_host, reachable_host
 from ivs_async.testing._auth import SignatureChecker
 from ivs_async.testing._backend import (
     AdBreakRecord,
@@ -78,6 +79,7 @@ class LocalIvs:
         events_url: str | None = None,
         events_secret: str | None = None,
         recordings_dir: Path | str | None = None,
+        advertise_host: str | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -87,6 +89,10 @@ class LocalIvs:
             raise ValueError("the emulator needs at least one pair of credentials to accept")
         self.host = host
         self.port = port
+        # The host every URL the emulator gives out names (endpoint, playback URLs, ingest
+        # endpoints): where clients reach it, which a wildcard listening address is not.
+        self.advertise_host = reachable_host(host) if advertise_host is None else checked_host(advertise_host)
+        self._endpoint = ""
         self.verify_signatures = verify_signatures
         self._credentials = accepted
         self._clock = clock or _utc_now
@@ -129,17 +135,17 @@ class LocalIvs:
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        where = self._server.endpoint or "not running"
+        where = self._endpoint or "not running"
         return f"LocalIvs({where}, region={self.region!r}, account_id={self.account_id!r})"
 
     # -- configuration --------------------------------------------------------------------------
 
     @property
     def endpoint(self) -> str:
-        """``http://127.0.0.1:PORT`` while serving."""
-        if not self._server.endpoint:
+        """``http://HOST:PORT`` while serving: the advertised host (127.0.0.1 by default) and the port."""
+        if not self._endpoint:
             raise RuntimeError("LocalIvs is not running: use 'async with LocalIvs()' or 'with LocalIvs()'")
-        return self._server.endpoint
+        return self._endpoint
 
     @property
     def region(self) -> str:
@@ -201,7 +207,10 @@ class LocalIvs:
 
     async def start(self) -> str:
         """Serve in the running event loop; returns the endpoint."""
-        endpoint = await self._server.start(self.host, self.port)
+        port = await self._server.start(self.host, self.port)
+        shown = bracketed(self.advertise_host)
+        self._endpoint = endpoint = f"http://{shown}:{port}"
+        self._backend.origin, self._backend.ingest_host = endpoint, shown
         if self._forwarder is not None:
             self._forwarder.start()
             self._backend.events.subscribe(self._forwarder.deliver)
@@ -218,7 +227,7 @@ class LocalIvs:
             self._rtmp = RtmpIngest(hooks)
             self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
         if self.rtmps_port is not None:
-            tls, self.rtmps_certificate = self_signed_context(self.host)
+            tls, self.rtmps_certificate = self_signed_context(self.advertise_host)
             self._rtmps = RtmpIngest(hooks)
             self.rtmps_port = await self._rtmps.start(self.host, self.rtmps_port, tls=tls)
         return endpoint
@@ -228,16 +237,14 @@ class LocalIvs:
         """``rtmp://HOST:PORT/app/``: an encoder publishes to this plus a stream key's value."""
         if self._rtmp is None:
             raise RuntimeError("RTMP ingest is off: LocalIvs(rtmp_port=0) turns it on")
-        shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"rtmp://{shown}:{self.rtmp_port}/app/"
+        return f"rtmp://{bracketed(self.advertise_host)}:{self.rtmp_port}/app/"
 
     @property
     def rtmps_url(self) -> str:
         """``rtmps://HOST:PORT/app/``: the RTMPS ingest (self-signed: see ``rtmps_certificate``)."""
         if self._rtmps is None:
             raise RuntimeError("RTMPS ingest is off: LocalIvs(rtmps_port=0) turns it on")
-        shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"rtmps://{shown}:{self.rtmps_port}/app/"
+        return f"rtmps://{bracketed(self.advertise_host)}:{self.rtmps_port}/app/"
 
     def _start_ingest(self, channel_arn: str, metadata: dict[str, Any]) -> str:
         ingest = ingest_configuration(metadata, default_ingest_configuration())
@@ -297,7 +304,7 @@ class LocalIvs:
         if self._hls_tasks:
             await asyncio.gather(*self._hls_tasks, return_exceptions=True)
         await self._server.stop()
-        self._server.endpoint = ""
+        self._endpoint = ""
 
     async def __aenter__(self) -> Self:
         await self.start()

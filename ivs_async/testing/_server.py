@@ -88,7 +88,6 @@ class EmulatorServer:
             else:
                 self._fixed[(operation.method, operation.uri)] = route
         self._runner: web.AppRunner | None = None
-        self.endpoint = ""
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
@@ -97,7 +96,8 @@ class EmulatorServer:
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
 
-    async def start(self, host: str, port: int) -> str:
+    async def start(self, host: str, port: int) -> int:
+        """Listen on ``host``:``port`` (0: any free port); returns the port."""
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         app.on_response_prepare.append(self._date_header)
@@ -109,11 +109,8 @@ class EmulatorServer:
         server = site._server
         assert server is not None
         sockets = getattr(server, "sockets", None) or []
-        bound_port = sockets[0].getsockname()[1]
-        shown = f"[{host}]" if ":" in host else host
-        self.endpoint = f"http://{shown}:{bound_port}"
-        self.backend.playback_origin = self.endpoint
-        return self.endpoint
+        bound: int = sockets[0].getsockname()[1]
+        return bound
 
     async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
         # The emulator's clock, not the host's: a client learns its skew from this header.

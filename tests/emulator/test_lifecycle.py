@@ -113,7 +113,7 @@ def serve_from_command_line(*args: str) -> tuple[subprocess.Popen[str], str, lis
     )
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(6)]
-    endpoint = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+    endpoint = re.search(r"http://[^ ]+:\d+", lines[0])
     assert endpoint is not None, lines
     return process, endpoint.group(0), lines[1:]
 

@@ -65,12 +65,13 @@ async def test_create_channel_defaults_and_its_stream_key(ivs: Ivs, ivs_emulator
     assert (channel.name, channel.latency_mode, channel.type, channel.preset) == ("demo", "LOW", "STANDARD", "")
     assert (channel.authorized, channel.insecure_ingest, channel.container_format) == (False, False, "TS")
     assert channel.recording_configuration_arn == "" and channel.playback_restriction_policy_arn == ""
-    assert re.fullmatch(r"[0-9a-f]{12}\.global-contribute\.live-video\.net", channel.ingest_endpoint or "")
+    # Every address names the emulator (never an AWS host an encoder would be sent to).
+    assert channel.ingest_endpoint == "127.0.0.1"
     channel_id = (channel.arn or "").rsplit("/", 1)[1]
     assert channel.playback_url == (
         f"{ivs_emulator.endpoint}/api/video/v1/us-west-2.{ACCOUNT}.channel.{channel_id}.m3u8"
     )
-    assert channel.srt is not None and channel.srt.endpoint and len(channel.srt.passphrase or "") == 32
+    assert channel.srt is not None and channel.srt.endpoint == "127.0.0.1" and len(channel.srt.passphrase or "") == 32
     assert channel.multitrack_input_configuration == MultitrackInputConfiguration(
         enabled=False, maximum_resolution="FULL_HD", policy="ALLOW"
     )

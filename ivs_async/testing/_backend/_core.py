@@ -189,8 +189,10 @@ class BackendCore:
         self.account_id = account_id
         self.quotas = quotas
         self.clock = clock
-        # Where playback URLs point; the server sets its own origin once it listens.
-        self.playback_origin = "http://127.0.0.1"
+        # Where clients reach the emulator, as its answers name it (playback URLs, ingest endpoints):
+        # set by LocalIvs once it listens. Kept out of the state: a restart on another port moves them.
+        self.origin = "http://127.0.0.1"
+        self.ingest_host = "127.0.0.1"
         self.lock = threading.RLock()
         self._random = random.Random(seed)
         self._handlers: dict[str, Callable[[Json], Json]] = {
@@ -338,6 +340,18 @@ class BackendCore:
                 "ServiceQuotaExceededException",
                 f"Request would exceed the quota of {limit} {name.replace('_', ' ')} in {self.region}",
             )
+
+    def _public_channel(self, channel: Json) -> Json:
+        """A channel as answers show it: its URLs name the emulator where clients reach it now."""
+        shown = dict(channel)
+        shown["ingestEndpoint"] = self.ingest_host
+        shown["playbackUrl"] = self.playback_url(channel["arn"])
+        shown["srt"] = {"endpoint": self.ingest_host, "passphrase": channel["srt"]["passphrase"]}
+        return shown
+
+    def playback_url(self, channel_arn: str) -> str:
+        channel_id = channel_arn.rsplit("/", 1)[1]
+        return f"{self.origin}/api/video/v1/{self.region}.{self.account_id}.channel.{channel_id}.m3u8"
 
     def _add(self, kind: str, resource: Json) -> Json:
         self._resources(kind)[resource["arn"]] = resource

@@ -56,33 +56,30 @@ class ChannelsMixin(BackendCore):
 
     def _create_channel(self, request: Json) -> Json:
         self._check_quota(CHANNEL)
-        channel_id = self._token(12)
-        ingest = self._token(12, "0123456789abcdef")
         channel: Json = {
-            "arn": self._arn(CHANNEL, channel_id),
+            "arn": self._arn(CHANNEL, self._token(12)),
             "name": "",
             "latencyMode": "LOW",
             "type": "STANDARD",
             "authorized": False,
             "insecureIngest": False,
             "containerFormat": "TS",
-            "ingestEndpoint": f"{ingest}.global-contribute.live-video.net",
-            "playbackUrl": (
-                f"{self.playback_origin}/api/video/v1/{self.region}.{self.account_id}.channel.{channel_id}.m3u8"
-            ),
-            "srt": {"endpoint": f"{ingest}.srt.live-video.net", "passphrase": self._token(32)},
+            # ingestEndpoint, playbackUrl and srt.endpoint are added as each answer is made.
+            "srt": {"passphrase": self._token(32)},
         }
         self._apply_channel_settings(channel, request)
         channel["tags"] = self._new_tags(request.get("tags"))
         self._add(CHANNEL, channel)
         stream_key = self._new_stream_key(channel["arn"], {})
-        return {"channel": channel, "streamKey": stream_key}
+        return {"channel": self._public_channel(channel), "streamKey": stream_key}
 
     def _get_channel(self, request: Json) -> Json:
-        return {"channel": self._get(CHANNEL, request["arn"])}
+        return {"channel": self._public_channel(self._get(CHANNEL, request["arn"]))}
 
     def _batch_get_channel(self, request: Json) -> Json:
-        return self._batch(CHANNEL, request["arns"], "channels")
+        found = self._batch(CHANNEL, request["arns"], "channels")
+        found["channels"] = [self._public_channel(channel) for channel in found["channels"]]
+        return found
 
     def _update_channel(self, request: Json) -> Json:
         arn = request["arn"]
@@ -90,7 +87,7 @@ class ChannelsMixin(BackendCore):
         if arn in self._state["live"]:
             raise ServiceError("ConflictException", f"Channel is live and cannot be updated: {arn}")
         self._apply_channel_settings(channel, request)
-        return {"channel": self._add(CHANNEL, channel)}
+        return {"channel": self._public_channel(self._add(CHANNEL, channel))}
 
     def _delete_channel(self, request: Json) -> Json:
         arn = request["arn"]

@@ -61,7 +61,6 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 "health": health,
                 "viewerCount": viewer_count,
                 "startTime": wire_time(now),
-                "playbackUrl": channel["playbackUrl"],
             }
             session: Json = {
                 "streamId": stream_id,
@@ -168,7 +167,8 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
         self._metadata_times.pop(live["channelArn"], None)
 
     def _get_stream(self, request: Json) -> Json:
-        return {"stream": self._live(request["channelArn"])}
+        stream = self._live(request["channelArn"])
+        return {"stream": {**stream, "playbackUrl": self.playback_url(stream["channelArn"])}}
 
     def _list_streams(self, request: Json) -> Json:
         health = (request.get("filterBy") or {}).get("health")
@@ -196,11 +196,14 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
         if stream_id is None:
             if not sessions:
                 raise ServiceError("ResourceNotFoundException", f"Channel has no stream sessions: {channel_arn}")
-            return {"streamSession": sessions[-1]}
+            return {"streamSession": self._public_session(sessions[-1])}
         for session in sessions:
             if session["streamId"] == stream_id:
-                return {"streamSession": session}
+                return {"streamSession": self._public_session(session)}
         raise ServiceError("ResourceNotFoundException", f"Stream session not found: {stream_id}")
+
+    def _public_session(self, session: Json) -> Json:
+        return {**session, "channel": self._public_channel(session["channel"])}
 
     def _put_metadata(self, request: Json) -> Json:
         channel_arn = request["channelArn"]
