@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,9 @@ from aws_requests_auth import aws_auth
 from ivs_async._signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
 from ivs_async.credentials import Credentials
 
+_log = logging.getLogger("ivs_async.testing")
 MAX_SKEW = timedelta(minutes=5)
+_HINTED_KEYS = 100  # access keys the refusal hint is logged for, once each
 _AUTHORIZATION = re.compile(
     ALGORITHM + r" Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/([^/,\s]+),\s*"
     r"SignedHeaders=([a-z0-9;!#$%&'*+.^_`|~-]+),\s*Signature=([0-9a-f]{64})"
@@ -38,9 +41,19 @@ class SignatureChecker:
     """Checks header-signed requests against the credentials the emulator accepts."""
 
     def __init__(
-        self, credentials: Sequence[Credentials], region: str, clock: Callable[[], datetime], service: str = "ivs"
+        self,
+        credentials: Sequence[Credentials],
+        region: str,
+        clock: Callable[[], datetime],
+        service: str = "ivs",
+        *,
+        any_credentials: Callable[[], bool] = lambda: False,
     ) -> None:
         self._by_key = {c.access_key_id: c for c in credentials}
+        # Any access key passes (what moto and LocalStack do); the signature cannot be checked then,
+        # since the emulator does not know the secret, but its form, scope and clock still are.
+        self._any_credentials = any_credentials
+        self._hinted: set[str] = set()
         self.region = region
         self.service = service
         self.clock = clock
@@ -74,7 +87,8 @@ class SignatureChecker:
             )
         key_id, datestamp, region, service, terminator, signed, signature = match.groups()
         credentials = self._by_key.get(key_id)
-        if credentials is None:
+        if credentials is None and not self._any_credentials():
+            self._hint(key_id)
             raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
         if region != self.region:
             raise AuthError(
@@ -109,7 +123,7 @@ class SignatureChecker:
                 f"({amz_date(now)} + 5 min.)",
             )
         token = headers.get("X-Amz-Security-Token")
-        if token != credentials.session_token:
+        if credentials is not None and token != credentials.session_token:
             raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
         names = signed.split(";")
         if "host" not in names:
@@ -126,6 +140,8 @@ class SignatureChecker:
     ) -> None:
         """The signature itself, over the whole request."""
         credentials, date, pairs, signature, token = signed
+        if credentials is None:
+            return  # any credentials are accepted: there is no secret to check the signature with
         path, _, query = raw_path.partition("?")
         payload_hash = hashlib.sha256(body).hexdigest()
         sent_hash = headers.get("X-Amz-Content-Sha256")
@@ -153,8 +169,21 @@ class SignatureChecker:
             )
 
 
+    def _hint(self, key_id: str) -> None:
+        """Say once per key why it is refused: dummy keys that moto and LocalStack take are not taken here."""
+        if key_id in self._hinted or len(self._hinted) >= _HINTED_KEYS:
+            return
+        self._hinted.add(key_id)
+        shown = key_id[:4] + "..." + key_id[-4:] if len(key_id) > 12 else "****"
+        _log.warning(
+            "ivs-local refused access key %s: it accepts only the keys its banner prints "
+            "(LocalIvs.credentials); accept_any_credentials=True or --accept-any-credentials takes any",
+            shown,
+        )
+
+
 class _Signed(NamedTuple):
-    credentials: Credentials
+    credentials: Credentials | None
     date: str
     pairs: list[tuple[str, str]]
     signature: str

@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--account-id", default="123456789012", help="12-digit account id in ARNs")
     parser.add_argument("--access-key-id", default=DEFAULT_CREDENTIALS.access_key_id, help="access key to accept")
     parser.add_argument("--secret-access-key", default=DEFAULT_CREDENTIALS.secret_access_key, help="its secret")
+    parser.add_argument(
+        "--accept-any-credentials",
+        action="store_true",
+        help="accept any access key (as moto and LocalStack do): requests must be SigV4-signed for the region, "
+        "but the signature is not checked",
+    )
     parser.add_argument("--no-verify-signatures", action="store_true", help="accept requests without checking SigV4")
     parser.add_argument("--load", type=Path, help="start from a snapshot written by --save or LocalIvs.snapshot()")
     parser.add_argument("--save", type=Path, help="write a snapshot of the state here on exit")
@@ -87,6 +93,7 @@ async def _serve(args: argparse.Namespace) -> None:
         account_id=args.account_id,
         credentials=StaticCredentials(args.access_key_id, args.secret_access_key),
         verify_signatures=not args.no_verify_signatures,
+        accept_any_credentials=args.accept_any_credentials,
         quotas=Quotas(channels=args.max_channels, enforce_api_rates=args.enforce_api_rates),
         seed=args.seed,
         state_dir=args.state_dir,
@@ -120,6 +127,10 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  AWS_DEFAULT_REGION={emulator.region}")  # the only one the AWS CLI v1 reads
         print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
         print(f"  AWS_SECRET_ACCESS_KEY={emulator.credentials.secret_access_key}")
+        if args.accept_any_credentials:
+            print("Any access key is accepted (--accept-any-credentials); the signature is not checked.")
+        else:
+            print("Only these keys are accepted; --accept-any-credentials takes any (dummy keys as for moto).")
         print(f"Control API (simulated streams, faults, events): {emulator.endpoint}/_ivs_local/health")
         if args.rtmp_port >= 0:
             print(f"RTMP ingest: {emulator.rtmp_url} + a stream key's value")

@@ -54,6 +54,9 @@ class LocalIvs:
     serves from a thread of its own (for synchronous code, or a client in another loop). Then
     ``ivs.client()`` is an IvsClient configured for it, and ``ivs.endpoint``, ``ivs.region`` and
     ``ivs.credentials`` configure any other client (boto3, aiobotocore, the AWS CLI).
+    ``accept_any_credentials=True`` takes any access key (the dummy keys moto and LocalStack
+    take): requests must still be SigV4-signed for this region and within 5 minutes of its clock,
+    but the signature itself is not checked, since the emulator does not know the secret.
 
     Whatever a client sends gets a 2xx or a 4xx in IVS's error form (403 for refused playback):
     bodies over 1 MB are refused, a body not received within ``body_timeout`` seconds gets 408,
@@ -69,6 +72,7 @@ class LocalIvs:
         account_id: str = "123456789012",
         credentials: Credentials | Sequence[Credentials] = DEFAULT_CREDENTIALS,
         verify_signatures: bool = True,
+        accept_any_credentials: bool = False,
         quotas: Quotas | None = None,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
@@ -94,6 +98,7 @@ class LocalIvs:
         self.advertise_host = reachable_host(host) if advertise_host is None else checked_host(advertise_host)
         self._endpoint = ""
         self.verify_signatures = verify_signatures
+        self.accept_any_credentials = accept_any_credentials
         self._credentials = accepted
         self._clock = clock or _utc_now
         self._backend = IvsBackend(
@@ -102,7 +107,7 @@ class LocalIvs:
         self.faults = FaultPlan(seed)
         self._server = EmulatorServer(
             self._backend,
-            SignatureChecker(accepted, region, self._clock),
+            SignatureChecker(accepted, region, self._clock, any_credentials=lambda: self.accept_any_credentials),
             self.faults,
             verify_signatures=lambda: self.verify_signatures,
             body_timeout=body_timeout,

@@ -35,11 +35,11 @@ def ivs_emulator_session() -> Iterator[LocalIvs]:
 def ivs_emulator(ivs_emulator_session: LocalIvs) -> Iterator[LocalIvs]:
     """A running LocalIvs with no resources, no faults and default settings."""
     emulator = ivs_emulator_session
-    defaults = (emulator.quotas, emulator.verify_signatures)
+    defaults = (emulator.quotas, emulator.verify_signatures, emulator.accept_any_credentials)
     emulator.reset()
     yield emulator
     emulator.reset()
-    emulator.quotas, emulator.verify_signatures = defaults
+    emulator.quotas, emulator.verify_signatures, emulator.accept_any_credentials = defaults
 
 
 if importlib.util.find_spec("pytest_asyncio") is not None:

@@ -36,9 +36,36 @@ async def test_wrong_secret_is_rejected(ivs_emulator: LocalIvs) -> None:
     assert "POST\n/ListChannels" in error.message  # the canonical request, to debug a signer
 
 
-async def test_unknown_access_key(ivs_emulator: LocalIvs) -> None:
-    error = await rejection(ivs_emulator, credentials=StaticCredentials("AKIAUNKNOWN000000000", "x"))
+async def test_unknown_access_key(ivs_emulator: LocalIvs, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="ivs_async.testing"):
+        error = await rejection(ivs_emulator, credentials=StaticCredentials("AKIAUNKNOWN000000000", "x"))
+        await rejection(ivs_emulator, credentials=StaticCredentials("AKIAUNKNOWN000000000", "x"))
     assert error.code == "UnrecognizedClientException"
+    # The log says what to do, once per key, without the whole key.
+    hints = [r.getMessage() for r in caplog.records if "refused access key" in r.getMessage()]
+    assert len(hints) == 1 and "--accept-any-credentials" in hints[0]
+    assert "AKIAUNKNOWN000000000" not in hints[0]
+
+
+async def test_any_credentials_when_asked_but_still_signed_for_the_region(ivs_emulator: LocalIvs) -> None:
+    dummy = StaticCredentials("testing", "testing", session_token="a-session-token")  # as for moto
+    await rejection(ivs_emulator, credentials=dummy)
+    ivs_emulator.accept_any_credentials = True
+    try:
+        async with ivs_emulator.client(credentials=dummy, max_attempts=1) as client:
+            assert (await client.send(ListChannelsCommand())).channels == []
+        # Still SigV4: a request signed for another region, or not signed at all, is refused.
+        async with IvsClient(
+            region="eu-west-1", endpoint=ivs_emulator.endpoint, credentials=dummy, max_attempts=1
+        ) as other:
+            with pytest.raises(IvsServiceException, match="scoped to a valid region"):
+                await other.send(ListChannelsCommand())
+        async with aiohttp.ClientSession() as http:
+            async with http.post(ivs_emulator.endpoint + "/ListChannels", json={}) as response:
+                assert response.status == 403
+                assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    finally:
+        ivs_emulator.accept_any_credentials = False
 
 
 async def test_wrong_region_in_the_scope(ivs_emulator: LocalIvs) -> None:
