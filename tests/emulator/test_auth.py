@@ -60,10 +60,12 @@ async def test_any_credentials_when_asked_but_still_signed_for_the_region(ivs_em
         ) as other:
             with pytest.raises(IvsServiceException, match="scoped to a valid region"):
                 await other.send(ListChannelsCommand())
-        async with aiohttp.ClientSession() as http:
-            async with http.post(ivs_emulator.endpoint + "/ListChannels", json={}) as response:
-                assert response.status == 403
-                assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(ivs_emulator.endpoint + "/ListChannels", json={}) as response,
+        ):
+            assert response.status == 403
+            assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     finally:
         ivs_emulator.accept_any_credentials = False
 
