@@ -168,7 +168,6 @@ class SignatureChecker:
                 f"{_MISMATCH}\n\nThe Canonical String for this request should have been\n'{shown}'\n",
             )
 
-
     def _hint(self, key_id: str) -> None:
         """Say once per key why it is refused: dummy keys that moto and LocalStack take are not taken here."""
         if key_id in self._hinted or len(self._hinted) >= _HINTED_KEYS:
