@@ -23,13 +23,11 @@ from ivs_async.testing._backend import (
     MetadataRecord,
     Quotas,
     Revocation,
-    default_ingest_configuration,
 )
+from ivs_async.testing._broadcasts import Broadcasts
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
-from ivs_async.testing._hls import HlsPackager, find_ffmpeg
-from ivs_async.testing._recordings import write_ended, write_started
-from ivs_async.testing._rtmp import IngestHooks, RtmpIngest, ingest_configuration
+from ivs_async.testing._rtmp import RtmpIngest
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
 from ivs_async.testing._tls import self_signed_context
@@ -120,13 +118,15 @@ class LocalIvs:
         self.rtmps_port = rtmps_port
         self._rtmps: RtmpIngest | None = None
         self.rtmps_certificate = ""  # PEM, once started with rtmps_port
-        # HLS of RTMP ingests, when ffmpeg can be found (the media extra bundles it).
-        self._ffmpeg = find_ffmpeg() if rtmp_port is not None or rtmps_port is not None else None
-        self._hls: dict[str, HlsPackager] = {}
-        self._backend.metadata_listener = self._timed_metadata
-        self._recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
-        self._hls_tasks: set[asyncio.Future[None]] = set()
-        self._server.hls = self._hls
+        # The media of live streams (HLS of ingests, the test pattern of simulated streams) and the
+        # recordings of ingests, when ffmpeg can be found (the media extra bundles it).
+        self._broadcasts = Broadcasts(
+            self._backend,
+            clock=self._clock,
+            recordings_dir=Path(recordings_dir) if recordings_dir is not None else None,
+            persist=self._persist,
+        )
+        self._server.delivery = self._broadcasts.delivery
         # Events POSTed to a URL, as an EventBridge API destination would.
         self._forwarder = EventForwarder(events_url, secret=events_secret) if events_url else None
         # With a state folder every change is saved, and a new emulator starts where it stopped.
@@ -219,15 +219,8 @@ class LocalIvs:
         if self._forwarder is not None:
             self._forwarder.start()
             self._backend.events.subscribe(self._forwarder.deliver)
-        backend = self._backend
-        hooks = IngestHooks(
-            channel_for_key=backend.channel_for_stream_key,
-            start=self._start_ingest,
-            end=self._end_ingest,
-            current=backend.live_stream_id,
-            describe=self._describe_ingest,
-            media=self._media,
-        )
+        self._broadcasts.start()
+        hooks = self._broadcasts.hooks()
         if self.rtmp_port is not None:
             self._rtmp = RtmpIngest(hooks)
             self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
@@ -251,51 +244,6 @@ class LocalIvs:
             raise RuntimeError("RTMPS ingest is off: LocalIvs(rtmps_port=0) turns it on")
         return f"rtmps://{bracketed(self.advertise_host)}:{self.rtmps_port}/app/"
 
-    def _start_ingest(self, channel_arn: str, metadata: dict[str, Any]) -> str:
-        ingest = ingest_configuration(metadata, default_ingest_configuration())
-        stream_id = self._backend.start_stream(channel_arn, ingest=ingest)
-        self._persist()
-        if self._ffmpeg is not None:
-            record_to = None
-            location = self._backend.recording_location(channel_arn)
-            if location is not None and self._recordings_dir is not None:
-                record_to = self._recordings_dir / location[0] / location[1]
-                write_started(record_to, channel_arn, self._clock())
-            packager = self._hls[channel_arn] = HlsPackager(self._ffmpeg, record_to=record_to)
-            packager.started_at = self._clock()
-            self._hls_tasks.add(asyncio.ensure_future(packager.start()))
-        return stream_id
-
-    def _media(self, channel_arn: str, kind: int, timestamp: int, payload: bytes) -> None:
-        packager = self._hls.get(channel_arn)
-        if packager is not None:
-            packager.media(kind, timestamp, payload)
-
-    def _timed_metadata(self, channel_arn: str, payload: str) -> None:
-        packager = self._hls.get(channel_arn)
-        if packager is not None:
-            packager.timed_metadata(payload)
-
-    def _end_ingest(self, channel_arn: str, stream_id: str) -> None:
-        if self._backend.live_stream_id(channel_arn) == stream_id:
-            self.end_stream(channel_arn)
-        packager = self._hls.pop(channel_arn, None)
-        if packager is not None:
-            task = asyncio.ensure_future(self._finish(channel_arn, packager))
-            self._hls_tasks.add(task)
-            task.add_done_callback(self._hls_tasks.discard)
-
-    async def _finish(self, channel_arn: str, packager: HlsPackager) -> None:
-        ended = self._clock()
-        await packager.stop()  # ffmpeg writes the recording's last segment and its playlist's end
-        if packager.record_to is not None:
-            write_ended(packager.record_to, channel_arn, packager.started_at, ended)
-
-    def _describe_ingest(self, channel_arn: str, stream_id: str, metadata: dict[str, Any]) -> None:
-        ingest = ingest_configuration(metadata, default_ingest_configuration())
-        self._backend.set_ingest(channel_arn, stream_id, ingest)
-        self._persist()
-
     async def stop(self) -> None:
         if self._forwarder is not None:
             await self._forwarder.stop()
@@ -303,11 +251,7 @@ class LocalIvs:
             if ingest is not None:
                 await ingest.stop()
         self._rtmp = self._rtmps = None
-        for packager in list(self._hls.values()):
-            await packager.stop()
-        self._hls.clear()
-        if self._hls_tasks:
-            await asyncio.gather(*self._hls_tasks, return_exceptions=True)
+        await self._broadcasts.stop()
         await self._server.stop()
         self._endpoint = ""
 
@@ -362,6 +306,7 @@ class LocalIvs:
     def reset(self) -> None:
         """Forget every resource, stream and record, disarm every fault, drop event subscribers."""
         self._backend.reset()
+        self._broadcasts.reset()
         self._backend.events.clear()
         if self._forwarder is not None:  # the webhook is configuration, not a subscriber to drop
             self._backend.events.subscribe(self._forwarder.deliver)
@@ -401,12 +346,14 @@ class LocalIvs:
         """Go live on ``channel_arn`` as if an encoder connected; returns the new stream id."""
         stream_id = self._backend.start_stream(channel_arn, health=health, viewer_count=viewer_count)
         self._persist()
+        self._broadcasts.simulated(channel_arn, stream_id)  # its playback URL plays a test pattern
         return stream_id
 
     def end_stream(self, channel_arn: str, *, failure: str | None = None) -> None:
         """End the broadcast; ``failure`` (an error code) records a Stream Failure event first."""
         self._backend.end_stream(channel_arn, failure=failure)
         self._persist()
+        self._broadcasts.ended(channel_arn)
 
     def update_stream(self, channel_arn: str, *, health: str | None = None, viewer_count: int | None = None) -> None:
         """Change a live stream's health or viewer count."""

@@ -1,8 +1,13 @@
-"""The emulator's playback authorization: what IVS checks in a private channel's token.
+"""The emulator's playback authorization: what IVS checks in a private channel's token, on the
+multivariant playlist and then on every variant playlist and segment of the same viewing.
 
 A token passes when it is an ES384 JWT signed by one of the account's imported playback keys,
 for this channel, not expired, from an allowed origin, not yet used if single-use, and not
-revoked for its viewer. Verifying needs ``cryptography`` (the ``playback`` or ``test`` extra).
+revoked for its viewer. It is checked once, on the multivariant playlist (as IVS documents:
+"validated when the viewer initializes playback"); what later requests need of it travels with
+them as a ``Viewing``: its origins when strict origin enforcement is on (then every request must
+come from one), and its viewer, whose revocation stops every later request. Verifying needs
+``cryptography`` (the ``playback`` or ``test`` extra).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import attrs
 
 from ivs_async._json import JsonError, loads
 
@@ -34,6 +41,53 @@ _CLAIM_TYPES: dict[str, tuple[type, ...]] = {
 
 class PlaybackRefused(Exception):
     """The token does not allow playback; the message says why (the emulator answers 403)."""
+
+
+@attrs.frozen
+class Viewing:
+    """One viewer's playback of one live stream: what its variant playlists and segments carry."""
+
+    channel_arn: str
+    stream_id: str
+    rendition: str
+    viewer_id: str | None = None
+    session_version: int = 0
+    origins: tuple[str, ...] = ()  # the token's allowed origins, held to every request when strict
+    strict: bool = False
+    maximum_resolution: str | None = None  # the best rendition the token allows: SD, HD or FULL_HD
+
+    @classmethod
+    def of(cls, channel_arn: str, stream_id: str, claims: Mapping[str, Any] | None) -> Viewing:
+        """The viewing a multivariant request started, with its token's claims (None: public channel)."""
+        claims = claims or {}
+        return cls(
+            channel_arn,
+            stream_id,
+            "",
+            claims.get("aws:viewer-id"),
+            claims.get("aws:viewer-session-version", 0),
+            tuple(o for o in str(claims.get("aws:access-control-allow-origin", "")).split(",") if o),
+            claims.get("aws:strict-origin-enforcement") is True,
+            claims.get("aws:maximum-resolution"),
+        )
+
+
+def check_viewing(viewing: Viewing, origin: str | None, revocations: Iterable[Mapping[str, Any]]) -> None:
+    """PlaybackRefused unless a later request of ``viewing`` may go on: from an allowed origin when
+    its token enforces origins strictly, and its viewer session not revoked since."""
+    if viewing.strict and viewing.origins:
+        if origin is None:
+            raise PlaybackRefused("strict origin enforcement: the request has no Origin header")
+        if not any(_origin_matches(pattern, origin) for pattern in viewing.origins):
+            raise PlaybackRefused(f"origin {origin!r} is not allowed by the token")
+    if viewing.viewer_id is not None:
+        _check_revocations(viewing.viewer_id, viewing.session_version, revocations)
+
+
+def _check_revocations(viewer_id: str, version: int, revocations: Iterable[Mapping[str, Any]]) -> None:
+    for revocation in revocations:
+        if revocation["viewerId"] == viewer_id and version <= revocation["maxVersion"]:
+            raise PlaybackRefused(f"viewer session {viewer_id!r} version {version} was revoked")
 
 
 def verify_token(
@@ -77,10 +131,7 @@ def verify_token(
             raise PlaybackRefused(f"origin {origin!r} is not allowed by the token")
     viewer_id = claims.get("aws:viewer-id")
     if viewer_id is not None:
-        version = claims.get("aws:viewer-session-version", 0)
-        for revocation in revocations:
-            if revocation["viewerId"] == viewer_id and version <= revocation["maxVersion"]:
-                raise PlaybackRefused(f"viewer session {viewer_id!r} version {version} was revoked")
+        _check_revocations(viewer_id, claims.get("aws:viewer-session-version", 0), revocations)
     single_use = claims.get("aws:single-use-uuid")
     if single_use is not None:
         if single_use in used_single_use:
@@ -157,15 +208,20 @@ def _origin_matches(pattern: str, origin: str) -> bool:
     return re.fullmatch(regex, origin) is not None
 
 
-def check_restriction_policy(policy: Mapping[str, Any], origin: str | None, country: str | None) -> None:
+def check_restriction_policy(
+    policy: Mapping[str, Any], origin: str | None, country: str | None, *, first: bool = True
+) -> None:
     """PlaybackRefused unless a playback restriction policy allows this viewer: its country (when
-    known) among ``allowedCountries``, its Origin among ``allowedOrigins`` (required with strict
-    origin enforcement). Empty lists allow everyone."""
+    known) among ``allowedCountries`` on every request, its Origin among ``allowedOrigins`` on the
+    multivariant playlist (``first``) and, with strict origin enforcement, on every request, which
+    must then carry one. Empty lists allow everyone."""
     countries = [c.upper() for c in policy.get("allowedCountries") or []]
     if countries and country is not None and country.upper() not in countries:
         raise PlaybackRefused(f"playback is not allowed from {country.upper()!r} by the channel's restriction policy")
     origins = list(policy.get("allowedOrigins") or [])
     strict = bool(policy.get("enableStrictOriginEnforcement"))
+    if not (first or strict):
+        return
     if origin is None:
         if strict:
             raise PlaybackRefused("strict origin enforcement: the request has no Origin header")

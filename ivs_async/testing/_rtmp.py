@@ -275,6 +275,10 @@ class RtmpIngest:
                     break
                 if live is not None and kind in (AUDIO, VIDEO):
                     self._hooks.media(live[0], kind, timestamp, payload)
+                    seen = "video" if kind == VIDEO else "audio"
+                    if seen not in metadata:  # the first of its kind: the stream carries this track
+                        metadata[seen] = True
+                        self._hooks.describe(live[0], live[1], metadata)
                 if kind == COMMAND_AMF0:
                     values = amf_decode_all(payload)
                     command = values[0] if values else None
@@ -303,6 +307,11 @@ class RtmpIngest:
                 elif kind == VIDEO and len(payload) >= 9 and payload[0] & 0x0F == 7 and payload[1] == 0:
                     # An AVC sequence header: its decoder configuration names profile and level.
                     metadata["avc"] = (payload[6], payload[7], payload[8])
+                    if live is not None:
+                        self._hooks.describe(live[0], live[1], metadata)
+                elif kind == AUDIO and len(payload) >= 3 and payload[0] >> 4 == 10 and payload[1] == 0:
+                    # An AAC sequence header: its AudioSpecificConfig names the object type (2: LC).
+                    metadata["aac"] = payload[2] >> 3
                     if live is not None:
                         self._hooks.describe(live[0], live[1], metadata)
                 elif kind == DATA_AMF0:
@@ -364,8 +373,18 @@ _AVC_PROFILES = {
 }
 
 
+def carried(metadata: dict[str, Any]) -> tuple[bool, bool]:
+    """(video, audio): the tracks a stream carries, as its encoder named them (onMetaData's codec
+    ids) or as its media showed them (``"video"``/``"audio"`` once a message of the kind came)."""
+    video = "videocodecid" in metadata or "avc" in metadata or bool(metadata.get("video"))
+    audio = "audiocodecid" in metadata or "aac" in metadata or bool(metadata.get("audio"))
+    return video, audio
+
+
 def ingest_configuration(metadata: dict[str, Any], default: dict[str, Any]) -> dict[str, Any]:
-    """IVS's ingestConfiguration from an encoder's onMetaData (its own values where it sent them)."""
+    """IVS's ingestConfiguration from an encoder's onMetaData and codec headers: a video and an
+    audio part for the tracks the stream carries only, with the encoder's own values where it
+    sent them (``default``'s otherwise)."""
 
     def number(key: str) -> int | None:
         value = metadata.get(key)
@@ -388,11 +407,14 @@ def ingest_configuration(metadata: dict[str, Any], default: dict[str, Any]) -> d
     if isinstance(avc, tuple) and len(avc) == 3:
         profile, compatibility, level = avc
         video["codec"] = f"avc1.{profile:02X}{compatibility:02X}{level:02X}"
-        video["avcProfile"] = _AVC_PROFILES.get(profile, str(profile))
-        video["avcLevel"] = f"{level // 10}.{level % 10}"
+        video["avcProfile"] = video["profile"] = _AVC_PROFILES.get(profile, str(profile))
+        video["avcLevel"] = video["level"] = f"{level // 10}.{level % 10}"
     encoder = metadata.get("encoder")
     if isinstance(encoder, str):
         video["encoder"] = encoder[:128]
+    aac = metadata.get("aac")
+    if isinstance(aac, int):
+        audio["codec"] = f"mp4a.40.{aac}"
     audio_rate = number("audiodatarate")
     if audio_rate is not None:
         audio["targetBitrate"] = audio_rate * 1000
@@ -404,4 +426,5 @@ def ingest_configuration(metadata: dict[str, Any], default: dict[str, Any]) -> d
     channels = number("audiochannels")
     if channels is not None:
         audio["channels"] = channels
-    return {"video": video, "audio": audio}
+    has_video, has_audio = carried(metadata)
+    return {**({"video": video} if has_video else {}), **({"audio": audio} if has_audio else {})}

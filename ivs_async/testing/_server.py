@@ -22,12 +22,11 @@ from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Location
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
-from ivs_async.testing._backend import CHANNEL, IvsBackend, Json, ServiceError, project
+from ivs_async.testing._backend import IvsBackend, Json, ServiceError, project
 from ivs_async.testing._control import PREFIX as CONTROL_PREFIX
 from ivs_async.testing._control import ControlApi
+from ivs_async.testing._delivery import Delivery
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
-from ivs_async.testing._hls import HlsPackager
-from ivs_async.testing._playback import RESOLUTIONS, PlaybackRefused
 
 _log = logging.getLogger("ivs_async.testing")
 # IVS's largest request (a BatchGetChannel of 100 ARNs, a PutMetadata) is a few kilobytes.
@@ -36,7 +35,6 @@ MAX_BODY_BYTES = 1024 * 1024
 BODY_TIMEOUT = 10.0
 
 _JSON = "application/json"
-_PLAYBACK = re.compile(r"/api/video/v1/([a-z0-9-]+)\.([0-9]+)\.channel\.([a-zA-Z0-9-]+)\.m3u8")
 _HTML = (
     "<html><head><title>{status} Service Temporarily Unavailable</title></head>"
     "<body><center><h1>{status} Service Temporarily Unavailable</h1></center></body></html>"
@@ -91,7 +89,7 @@ class EmulatorServer:
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
-        self.hls: dict[str, HlsPackager] = {}  # channel ARN -> HLS of its RTMP ingest, set by LocalIvs
+        self.delivery: Delivery | None = None  # playback URLs, variant playlists, segments; set by LocalIvs
         self.on_change: Callable[[], None] | None = None  # after an operation that changed the state
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
@@ -143,12 +141,10 @@ class EmulatorServer:
     async def _handle_request(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path
         path = raw_path.partition("?")[0]
-        if path.startswith(_HLS_PREFIX) and request.method == "GET":
-            return self._hls_file(path)
+        if self.delivery is not None and self.delivery.serves(path):
+            return self.delivery.handle(request, path)
         if path.startswith(CONTROL_PREFIX) and self.control is not None:
             return await self.control.handle(request, path)
-        if request.method == "GET" and _PLAYBACK.fullmatch(path):
-            return self._playback(path, request)
         route, labels = self._route(request.method, path)
         if route is None:
             return _error(
@@ -186,16 +182,6 @@ class EmulatorServer:
         if fault is not None and fault.kind in _LATE_FAULTS:
             return await _late_fault(request, fault, response)
         return response
-
-    def _hls_file(self, path: str) -> web.Response:
-        channel_id, _, name = path[len(_HLS_PREFIX) :].partition("/")
-        arn = f"arn:aws:ivs:{self.backend.region}:{self.backend.account_id}:{CHANNEL}/{channel_id}"
-        packager = self.hls.get(arn)
-        data = packager.file(name) if packager is not None else None
-        if data is None:
-            return web.Response(status=404, text="no such HLS file (is the channel live over RTMP?)")
-        kind = "application/vnd.apple.mpegurl" if name.endswith(".m3u8") else "video/mp2t"
-        return web.Response(body=data, content_type=kind)
 
     def _route(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
         route = self._fixed.get((method, path))
@@ -254,43 +240,8 @@ class EmulatorServer:
         payload = json.dumps(project(operation.output, result), separators=(",", ":")).encode()
         return web.Response(status=operation.success_code, body=payload, headers=headers)
 
-    def _playback(self, path: str, request: web.Request) -> web.Response:
-        """A channel's playback URL: 403 when a private channel's token does not allow playback,
-        then a minimal HLS playlist while live (no rendition above the token's maximum
-        resolution), 404 otherwise."""
-        match = _PLAYBACK.fullmatch(path)
-        assert match is not None
-        region, account, channel_id = match.groups()
-        arn = f"arn:aws:ivs:{region}:{account}:{CHANNEL}/{channel_id}"
-        origin = request.headers.get("Origin")
-        try:
-            country = request.headers.get("X-IVS-Local-Viewer-Country")  # simulates where the viewer is
-            claims = self.backend.authorize_playback(arn, request.query.get("token"), origin, country)
-        except PlaybackRefused as exc:
-            return web.Response(status=403, text=f"playback refused: {exc}")
-        if not self.backend.is_live(arn):
-            return web.Response(status=404, text="channel is offline or does not exist")
-        headers = {"Access-Control-Allow-Origin": origin} if claims and origin else {}
-        packager = self.hls.get(arn)
-        if packager is not None and packager.playlist() is not None:
-            # The actual stream, remuxed: one rendition, the source.
-            master = f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=6000000\n{_HLS_PREFIX}{channel_id}/index.m3u8\n"
-            return web.Response(text=master, content_type="application/vnd.apple.mpegurl", headers=headers)
-        limit = RESOLUTIONS.index((claims or {}).get("aws:maximum-resolution") or "FULL_HD")
-        lines = ["#EXTM3U"]
-        for name, bandwidth, resolution in _PLAYLIST[limit:]:
-            lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={resolution},VIDEO="{name}"', f"{name}.m3u8"]
-        return web.Response(
-            status=200, text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl", headers=headers
-        )
-
-
-# Renditions of the playlist, best first (as RESOLUTIONS); a token's maximum resolution drops those above it.
-_PLAYLIST = (("1080p", 6000000, "1920x1080"), ("720p", 3000000, "1280x720"), ("480p", 1200000, "852x480"))
-
 
 _READ_ONLY = ("Get", "List", "BatchGet")
-_HLS_PREFIX = "/_ivs_local/hls/"
 
 _LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)
 

@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import imageio_ffmpeg
 
 from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
+from tests.emulator.viewer import Variant, Viewer
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -79,3 +81,36 @@ def timed_id3_of(data: bytes, folder: Path) -> tuple[list[str], bytes]:
         timeout=30,
     )
     return streams, extracted.stdout
+
+
+async def playable_variant(ivs: LocalIvs, client: Ivs, arn: str, http: aiohttp.ClientSession) -> tuple[Variant, str]:
+    """The channel's best variant and its playlist, once its ingest is live and playable."""
+    await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)), seconds=20)
+    channel = (await client.get_channel(arn=arn)).channel
+    assert channel is not None and channel.playback_url
+    return await Viewer(http).first_variant(channel.playback_url)
+
+
+async def decodes(url: str) -> list[str]:
+    """What ffmpeg, as a player, finds in the stream at ``url``: its streams (it decodes a second)."""
+    probe = await asyncio.create_subprocess_exec(
+        FFMPEG, "-hide_banner", "-i", url, "-t", "1", "-f", "null", "-",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, errors = await asyncio.wait_for(probe.communicate(), 30)
+    text = errors.decode()
+    assert probe.returncode == 0, text[-500:]
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("Stream #0:")]
+
+
+def byte_ranges(playlist: str) -> list[tuple[str, int, int]]:
+    """(file, offset, length) of each part of a byte-range playlist."""
+    found, pending = [], None
+    for line in playlist.splitlines():
+        if line.startswith("#EXT-X-BYTERANGE:"):
+            length, offset = line.split(":", 1)[1].split("@")
+            pending = (int(offset), int(length))
+        elif line and not line.startswith("#") and pending is not None:
+            found.append((line, *pending))
+            pending = None
+    return found

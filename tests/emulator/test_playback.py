@@ -1,4 +1,6 @@
-"""The emulator's playback check for private channels, driven by tokens from ivs_async.playback."""
+"""Playback as players meet it: a private channel's token on the multivariant playlist, the viewing
+it starts checked again on every variant playlist and segment, CORS on every answer, and playlists
+that never name what is not served."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ivs_async import Ivs
 from ivs_async.playback import PlaybackSigner, tokenized_url
 from ivs_async.testing import LocalIvs
+from tests.emulator.viewer import Viewer
 
 
 @attrs.frozen
@@ -21,6 +24,10 @@ class Private:
     arn: str
     playback_url: str
     signer: PlaybackSigner
+
+    def url(self, **claims: object) -> str:
+        claims.setdefault("expires_in", 60)
+        return tokenized_url(self.playback_url, self.signer.create_token(self.arn, **claims))  # type: ignore[arg-type]
 
 
 def _key_pair() -> tuple[ec.EllipticCurvePrivateKey, str]:
@@ -45,23 +52,74 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def fetch(http: aiohttp.ClientSession, url: str, origin: str | None = None) -> tuple[int, str]:
-    headers = {"Origin": origin} if origin else {}
-    async with http.get(url, headers=headers) as response:
-        return response.status, await response.text()
+async def every_request(viewer: Viewer, url: str) -> list[int]:
+    """The statuses of a whole viewing: multivariant, each variant playlist, each listed segment."""
+    multivariant = await viewer.playable(url)
+    statuses = [multivariant.status]
+    for variant in viewer.variants(url, multivariant.text) if multivariant.status == 200 else []:
+        playlist = await viewer.get(variant.url)
+        statuses.append(playlist.status)
+        for segment in viewer.segments(variant.url, playlist.text)[-2:] if playlist.status == 200 else []:
+            statuses.append((await viewer.get(segment)).status)
+    return statuses
 
 
-async def test_a_valid_token_plays_and_no_token_does_not(private: Private, http: aiohttp.ClientSession) -> None:
-    status, text = await fetch(http, private.playback_url)
-    assert status == 403 and "requires a playback token" in text
-    token = private.signer.create_token(private.arn, expires_in=60)
-    status, text = await fetch(http, tokenized_url(private.playback_url, token))
-    assert status == 200 and text.startswith("#EXTM3U")
+async def test_a_valid_token_plays_every_request_and_no_token_none(
+    private: Private, http: aiohttp.ClientSession
+) -> None:
+    viewer = Viewer(http)
+    refused = await viewer.get(private.playback_url)
+    assert refused.status == 403 and "requires a playback token" in refused.text
+    statuses = await every_request(viewer, private.url())
+    assert statuses[0] == 200 and len(statuses) >= 1 + 3 * 3 and set(statuses) == {200}
+
+
+async def test_variant_playlists_and_segments_need_the_viewing_the_token_started(
+    private: Private, http: aiohttp.ClientSession, ivs_emulator: LocalIvs
+) -> None:
+    viewer = Viewer(http)
+    variant, playlist = await viewer.first_variant(private.url())
+    segment = viewer.segments(variant.url, playlist)[-1]
+    assert (await viewer.get(segment)).status == 200
+    base = ivs_emulator.endpoint
+    ticket = variant.url.rsplit("/", 1)[1].removesuffix(".m3u8")
+    body, signature = ticket.split(".")
+    forged = [
+        f"{base}/v1/playlist/{body}.{'A' * len(signature)}.m3u8",  # not signed by the emulator
+        f"{base}/v1/playlist/{body[:-4]}AAAA.{signature}.m3u8",  # another viewing, the same signature
+        segment.replace(signature, "B" * len(signature)),
+    ]
+    for url in forged:
+        answer = await viewer.get(url)
+        assert answer.status == 403 and "not issued by this emulator" in answer.text, url
+    for url in (f"{base}/v1/playlist/nothing.m3u8", f"{base}/v1/segment/{'x' * 3000}.{signature}/1.ts"):
+        assert (await viewer.get(url)).status in (403, 404), url
+
+
+async def test_a_revoked_viewer_is_refused_on_the_next_request(
+    private: Private, http: aiohttp.ClientSession, ivs: Ivs
+) -> None:
+    viewer = Viewer(http)
+    url = private.url(expires_in=300, viewer_id="viewer-1", viewer_session_version=1)
+    variant, playlist = await viewer.first_variant(url)
+    segment = viewer.segments(variant.url, playlist)[-1]
+    await ivs.start_viewer_session_revocation(
+        channel_arn=private.arn, viewer_id="viewer-1", viewer_session_versions_less_than_or_equal_to=1
+    )
+    for later in (variant.url, segment):
+        answer = await viewer.get(later)
+        assert answer.status == 403 and "revoked" in answer.text
+    assert (await viewer.get(url)).status == 403  # and a new start with the same session
+    newer = private.url(expires_in=300, viewer_id="viewer-1", viewer_session_version=2)
+    assert set(await every_request(viewer, newer)) == {200}  # a newer session of the same viewer
+    other = private.url(expires_in=300, viewer_id="viewer-2", viewer_session_version=1)
+    assert set(await every_request(viewer, other)) == {200}  # other viewers are untouched
 
 
 async def test_signature_expiry_and_channel_are_checked(
     private: Private, http: aiohttp.ClientSession, ivs: Ivs
 ) -> None:
+    viewer = Viewer(http)
     stranger = PlaybackSigner(_key_pair()[0])  # a key IVS was never given
     refused = {
         "not signed by an imported key": stranger.create_token(private.arn, expires_in=60),
@@ -71,76 +129,74 @@ async def test_signature_expiry_and_channel_are_checked(
         "not a JWT": "abc.def",
     }
     for reason, token in refused.items():
-        status, text = await fetch(http, tokenized_url(private.playback_url, token))
-        assert status == 403, reason
-        assert text.startswith("playback refused"), reason
+        answer = await viewer.get(tokenized_url(private.playback_url, token))
+        assert answer.status == 403, reason
+        assert answer.text.startswith("playback refused"), reason
     # A second imported key pair is accepted as well.
     other_key, other_public = _key_pair()
     await ivs.import_playback_key_pair(public_key_material=other_public)
     token = PlaybackSigner(other_key).create_token(private.arn, expires_in=60)
-    assert (await fetch(http, tokenized_url(private.playback_url, token)))[0] == 200
+    assert (await viewer.playable(tokenized_url(private.playback_url, token))).status == 200
 
 
-async def test_origins(private: Private, http: aiohttp.ClientSession) -> None:
-    loose = private.signer.create_token(private.arn, expires_in=60, allowed_origins=["https://*.example.com"])
-    url = tokenized_url(private.playback_url, loose)
-    assert (await fetch(http, url, "https://www.example.com"))[0] == 200
-    assert (await fetch(http, url, "https://evil.test"))[0] == 403
-    assert (await fetch(http, url))[0] == 200  # no Origin: not a browser, not held to the list
-    strict = private.signer.create_token(
-        private.arn, expires_in=60, allowed_origins=["https://example.com"], strict_origin_enforcement=True
-    )
-    url = tokenized_url(private.playback_url, strict)
-    assert (await fetch(http, url, "https://example.com"))[0] == 200
-    status, text = await fetch(http, url)
-    assert status == 403 and "no Origin" in text
+async def test_origins_on_the_multivariant_playlist_and_strictly_on_every_request(
+    private: Private, http: aiohttp.ClientSession
+) -> None:
+    loose = private.url(allowed_origins=["https://*.example.com"])
+    assert set(await every_request(Viewer(http, Origin="https://www.example.com"), loose)) == {200}
+    assert await every_request(Viewer(http, Origin="https://evil.test"), loose) == [403]
+    assert set(await every_request(Viewer(http), loose)) == {200}  # no Origin: not a browser, not held to it
+    # Without strict enforcement only the multivariant playlist is held to the origins.
+    variant, _ = await Viewer(http, Origin="https://www.example.com").first_variant(loose)
+    assert (await Viewer(http, Origin="https://evil.test").get(variant.url)).status == 200
+    strict = private.url(allowed_origins=["https://example.com"], strict_origin_enforcement=True)
+    assert set(await every_request(Viewer(http, Origin="https://example.com"), strict)) == {200}
+    answer = await Viewer(http).get(strict)
+    assert answer.status == 403 and "no Origin" in answer.text
+    # Strictly, every later request must come from an allowed origin too.
+    variant, playlist = await Viewer(http, Origin="https://example.com").first_variant(strict)
+    segment = Viewer.segments(variant.url, playlist)[-1]
+    for later in (variant.url, segment):
+        assert (await Viewer(http).get(later)).status == 403
+        assert (await Viewer(http, Origin="https://evil.test").get(later)).status == 403
+        assert (await Viewer(http, Origin="https://example.com").get(later)).status == 200
 
 
 async def test_single_use(private: Private, http: aiohttp.ClientSession) -> None:
-    url = tokenized_url(private.playback_url, private.signer.create_token(private.arn, expires_in=60, single_use=True))
-    assert (await fetch(http, url))[0] == 200
-    status, text = await fetch(http, url)
-    assert status == 403 and "already used" in text
+    viewer = Viewer(http)
+    url = private.url(single_use=True)
+    assert set(await every_request(viewer, url)) == {200}  # one use: the viewing it starts goes on
+    answer = await viewer.get(url)
+    assert answer.status == 403 and "already used" in answer.text
 
 
-async def test_viewer_session_revocation_end_to_end(private: Private, http: aiohttp.ClientSession, ivs: Ivs) -> None:
-    def url(version: int, viewer: str = "viewer-1") -> str:
-        token = private.signer.create_token(
-            private.arn, expires_in=300, viewer_id=viewer, viewer_session_version=version
-        )
-        return tokenized_url(private.playback_url, token)
-
-    assert (await fetch(http, url(1)))[0] == 200
-    await ivs.start_viewer_session_revocation(
-        channel_arn=private.arn, viewer_id="viewer-1", viewer_session_versions_less_than_or_equal_to=1
-    )
-    status, text = await fetch(http, url(1))
-    assert status == 403 and "revoked" in text
-    assert (await fetch(http, url(2)))[0] == 200  # a newer session of the same viewer
-    assert (await fetch(http, url(1, viewer="viewer-2")))[0] == 200  # other viewers are untouched
-
-
-async def test_maximum_resolution_caps_the_playlist(private: Private, http: aiohttp.ClientSession) -> None:
-    for resolution, top in (("SD", "480p"), ("HD", "720p"), ("FULL_HD", "1080p")):
-        token = private.signer.create_token(private.arn, expires_in=60, maximum_resolution=resolution)
-        status, text = await fetch(http, tokenized_url(private.playback_url, token))
-        renditions = [line for line in text.splitlines() if line.endswith(".m3u8")]
-        assert status == 200 and renditions[0] == f"{top}.m3u8"
+async def test_maximum_resolution_caps_the_renditions(private: Private, http: aiohttp.ClientSession) -> None:
+    viewer = Viewer(http)
+    for resolution, heights in (("SD", [480]), ("HD", [720, 480]), ("FULL_HD", [1080, 720, 480])):
+        url = private.url(maximum_resolution=resolution)
+        multivariant = await viewer.playable(url)
+        variants = viewer.variants(url, multivariant.text)
+        assert [int(v.info["RESOLUTION"].split("x")[1]) for v in variants] == heights
+        assert all(v.info["CODECS"].startswith("avc1.") and v.info["VIDEO"] for v in variants)
+        assert (await viewer.get(variants[0].url)).status == 200
 
 
 async def test_public_channels_need_no_token_and_offline_is_404(
     private: Private, http: aiohttp.ClientSession, ivs: Ivs, ivs_emulator: LocalIvs
 ) -> None:
+    viewer = Viewer(http)
     public = await ivs.create_channel(name="open")
     assert public.channel is not None and public.channel.playback_url and public.channel.arn
     ivs_emulator.start_stream(public.channel.arn)
-    assert (await fetch(http, public.channel.playback_url))[0] == 200
+    assert set(await every_request(viewer, public.channel.playback_url)) == {200}
+    variant, playlist = await viewer.first_variant(private.url())
     ivs_emulator.end_stream(private.arn)
-    token = private.signer.create_token(private.arn, expires_in=60)
-    assert (await fetch(http, tokenized_url(private.playback_url, token)))[0] == 404
+    assert (await viewer.get(private.url())).status == 404
+    for later in (variant.url, viewer.segments(variant.url, playlist)[-1]):
+        assert (await viewer.get(later)).status == 404  # the stream ended: its viewing with it
 
 
-async def test_playback_restriction_policies_apply(
+async def test_playback_restriction_policies_apply_to_every_request(
     ivs: Ivs, ivs_emulator: LocalIvs, http: aiohttp.ClientSession
 ) -> None:
     policy = await ivs.create_playback_restriction_policy(
@@ -154,13 +210,61 @@ async def test_playback_restriction_policies_apply(
     )
     assert out.channel is not None and out.channel.arn and out.channel.playback_url
     ivs_emulator.start_stream(out.channel.arn)
+    url = out.channel.playback_url
+    app = Viewer(http, Origin="https://app.example.com")
+    assert set(await every_request(app, url)) == {200}
+    canadian = Viewer(http, Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "ca"})
+    assert set(await every_request(canadian, url)) == {200}
+    assert await every_request(
+        Viewer(http, Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "FR"}), url
+    ) == [403]
+    assert await every_request(Viewer(http, Origin="https://evil.example.com"), url) == [403]
+    assert await every_request(Viewer(http), url) == [403]  # strict origin enforcement: no Origin, no playback
+    variant, playlist = await app.first_variant(url)
+    for later in (variant.url, Viewer.segments(variant.url, playlist)[-1]):
+        assert (await Viewer(http).get(later)).status == 403
+        french = Viewer(http, Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "FR"})
+        assert (await french.get(later)).status == 403
 
-    async def status(**headers: str) -> int:
-        async with http.get(out.channel.playback_url, headers=headers) as response:  # type: ignore[union-attr]
-            return response.status
 
-    assert await status(Origin="https://app.example.com") == 200
-    assert await status(Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "ca"}) == 200
-    assert await status(Origin="https://app.example.com", **{"X-IVS-Local-Viewer-Country": "FR"}) == 403
-    assert await status(Origin="https://evil.example.com") == 403
-    assert await status() == 403  # strict origin enforcement: no Origin, no playback
+async def test_cors_on_every_answer_and_preflight(private: Private, http: aiohttp.ClientSession) -> None:
+    page = "http://localhost:8080"
+    viewer = Viewer(http, Origin=page)
+    refused = await viewer.get(private.playback_url)
+    assert refused.status == 403 and refused.headers["Access-Control-Allow-Origin"] == page  # a player sees the 403
+    multivariant = await viewer.playable(private.url())
+    variant = viewer.variants(private.url(), multivariant.text)[0]
+    playlist = await viewer.get(variant.url)
+    segment = await viewer.get(viewer.segments(variant.url, playlist.text)[-1])
+    for answer in (multivariant, playlist, segment):
+        assert answer.status == 200 and answer.headers["Access-Control-Allow-Origin"] == page
+        assert "Origin" in answer.headers["Vary"]
+    assert (await Viewer(http).get(variant.url)).headers["Access-Control-Allow-Origin"] == "*"
+    segment_url = viewer.segments(variant.url, playlist.text)[-1]
+    for target, asked, allowed in (
+        (variant.url, "range, x-custom", "range, x-custom"),
+        (segment_url, "range, bad header, x-ok", "range, x-ok"),  # what no header can be named is dropped
+    ):
+        headers = {"Origin": page, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": asked}
+        async with http.options(target, headers=headers) as response:
+            assert response.status == 204
+            assert response.headers["Access-Control-Allow-Origin"] == page
+            assert "GET" in response.headers["Access-Control-Allow-Methods"]
+            assert response.headers["Access-Control-Allow-Headers"] == allowed
+
+
+async def test_a_playlist_never_names_what_is_not_served(private: Private, http: aiohttp.ClientSession) -> None:
+    viewer = Viewer(http)
+    url = private.url()
+    variant, _ = await viewer.first_variant(url)
+    deadline = time.monotonic() + 5
+    fetched: set[str] = set()
+    while time.monotonic() < deadline:  # through at least two new segments
+        playlist = await viewer.get(variant.url)
+        assert playlist.status == 200
+        for segment in viewer.segments(variant.url, playlist.text):
+            if segment not in fetched:
+                answer = await viewer.get(segment)
+                assert answer.status == 200 and answer.body[:1] == b"\x47", segment
+                fetched.add(segment)
+    assert len(fetched) >= 5

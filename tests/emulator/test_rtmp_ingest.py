@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from ivs_async import Ivs
 from ivs_async.errors import ChannelNotBroadcasting
 from ivs_async.testing import LocalIvs
-from ivs_async.testing._id3 import id3_tag
 from ivs_async.testing._rtmp import RtmpError, amf_decode_all
-from tests.emulator.media import FFMPEG, described, publish, stop, timed_id3_of, until
+from tests.emulator.media import decodes, described, playable_variant, publish, stop, until
 
 
 async def test_an_encoder_makes_its_channel_live(emulator: tuple[LocalIvs, Ivs]) -> None:
@@ -121,77 +120,67 @@ async def test_garbage_after_the_handshake_closes_the_connection(emulator: tuple
 
 
 async def test_the_playback_url_serves_hls_of_the_ingest_that_ffmpeg_decodes(emulator: tuple[LocalIvs, Ivs]) -> None:
-    import aiohttp
-
     ivs, client = emulator
     created = await client.create_channel(name="watched")
-    assert created.channel is not None and created.channel.arn and created.channel.playback_url
-    assert created.stream_key is not None and created.stream_key.value
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
     encoder = await publish(ivs.rtmp_url + created.stream_key.value)
     try:
         async with aiohttp.ClientSession() as http:
-
-            async def segments() -> bool:
-                async with http.get(created.channel.playback_url) as response:  # type: ignore[union-attr]
-                    master = await response.text()
-                if "/_ivs_local/hls/" not in master:
-                    return False
-                media_url = ivs.endpoint + master.strip().splitlines()[-1]
-                async with http.get(media_url) as response:
-                    return response.status == 200 and ".ts" in await response.text()
-
-            await until(segments, seconds=20)
-            async with http.get(created.channel.playback_url) as response:
-                media_url = ivs.endpoint + (await response.text()).strip().splitlines()[-1]
-        # A standard player's view: ffmpeg reads the playlist over HTTP and decodes the segments.
-        probe = await asyncio.create_subprocess_exec(
-            FFMPEG, "-hide_banner", "-loglevel", "error", "-i", media_url, "-t", "1", "-f", "null", "-",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        _, errors = await asyncio.wait_for(probe.communicate(), 30)
-        assert probe.returncode == 0, errors.decode()[-500:]
+            variant, _ = await playable_variant(ivs, client, created.channel.arn, http)
+        # The source rendition, described as the encoder sent it.
+        assert variant.info["RESOLUTION"] == "640x360" and variant.info["VIDEO"] == "360p25"
+        assert variant.info["CODECS"].startswith("avc1.42") and variant.info["CODECS"].endswith(",mp4a.40.2")
+        streams = await decodes(variant.url)  # a standard player: ffmpeg reads the playlist over HTTP
+        assert any("Video: h264" in s for s in streams) and any("Audio: aac" in s for s in streams)
+        assert any("Data: timed_id3" in s for s in streams)  # declared in every segment, as IVS does
     finally:
         await stop(encoder)
 
 
-async def test_a_recording_lands_in_the_local_layout(tmp_path: Path) -> None:
-    async with LocalIvs(rtmp_port=0, recordings_dir=tmp_path) as ivs, ivs.aggregated_client() as client:
-        recording = await client.create_recording_configuration(
-            destination_configuration={"s3": {"bucket_name": "my-recordings"}},
-            thumbnail_configuration={"recording_mode": "INTERVAL", "target_interval_seconds": 60},
-        )
-        assert recording.recording_configuration is not None and recording.recording_configuration.arn
-        created = await client.create_channel(
-            name="recorded", recording_configuration_arn=recording.recording_configuration.arn
-        )
-        assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
-        arn = created.channel.arn
-        events: list[dict[str, Any]] = []
-        ivs.subscribe(events.append)
-        encoder = await publish(ivs.rtmp_url + created.stream_key.value, seconds=4)
-        try:
-            await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)))
-            await client.put_metadata(channel_arn=arn, metadata="recorded cue")
-            await asyncio.wait_for(encoder.wait(), 30)
-        finally:
-            await stop(encoder)
-        await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)))
-        ended = [e for e in events if e["detail"].get("recording_status") == "Recording End"]
-        await until(lambda: asyncio.sleep(0, result=any(tmp_path.rglob("recording-ended.json"))))
-    (prefix,) = [e["detail"]["recording_s3_key_prefix"] for e in ended]
-    folder = tmp_path / "my-recordings" / prefix
-    channel_id = arn.rsplit("/", 1)[1]
-    assert prefix.startswith(f"ivs/v1/{ivs.account_id}/{channel_id}/")
-    started = json.loads((folder / "events" / "recording-started.json").read_text())
-    finished = json.loads((folder / "events" / "recording-ended.json").read_text())
-    assert started["recording_status"] == "RECORDING_STARTED" and started["channel_arn"] == arn
-    assert finished["recording_status"] == "RECORDING_ENDED" and finished["media"]["hls"]["duration_ms"] > 0
-    playlist = (folder / "media" / "hls" / "playlist.m3u8").read_text()
-    assert "#EXT-X-ENDLIST" in playlist and list((folder / "media" / "hls").glob("*.ts"))
-    assert list((folder / "media" / "thumbnails").glob("*.jpg"))
-    # PutMetadata is in the recording too, as timed ID3 in the segment of its time.
-    payloads = [timed_id3_of(p.read_bytes(), tmp_path)[1] for p in sorted((folder / "media" / "hls").glob("*.ts"))]
-    assert [p for p in payloads if p] == [id3_tag("recorded cue")]
+@pytest.mark.parametrize(("dropped", "kept"), [("-an", "video"), ("-vn", "audio")])
+async def test_an_encoder_with_one_track_plays_and_is_described_as_it_is(
+    emulator: tuple[LocalIvs, Ivs], dropped: str, kept: str
+) -> None:
+    ivs, client = emulator
+    created = await client.create_channel(name=f"{kept}-only")
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn = created.channel.arn
+    encoder = await publish(ivs.rtmp_url + created.stream_key.value, options=(dropped,))
+    try:
+        async with aiohttp.ClientSession() as http:
+            started = asyncio.get_running_loop().time()
+            variant, _ = await playable_variant(ivs, client, arn, http)
+            assert asyncio.get_running_loop().time() - started < 15  # ffmpeg does not wait for a missing track
+        streams = await decodes(variant.url)
+        assert any(f"{kept.title()}:" in s for s in streams)
+        assert not any(f"{'Audio' if kept == 'video' else 'Video'}:" in s for s in streams)
+        assert variant.info["CODECS"] == ("avc1.42C01E" if kept == "video" else "mp4a.40.2")
+        session = (await client.get_stream_session(channel_arn=arn)).stream_session
+        assert session is not None and session.ingest_configuration and session.ingest_configurations
+        single, lists = session.ingest_configuration, session.ingest_configurations
+        if kept == "video":
+            assert single.audio is None and lists.audio_configurations == []
+            assert single.video and single.video.video_width == 640 and len(lists.video_configurations or []) == 1
+        else:
+            assert single.video is None and lists.video_configurations == []
+            assert single.audio and single.audio.sample_rate == 48000 and len(lists.audio_configurations or []) == 1
+    finally:
+        await stop(encoder)
+
+
+async def test_the_local_form_of_the_encoder_url_is_built_from_the_ingest_endpoint(
+    emulator: tuple[LocalIvs, Ivs],
+) -> None:
+    ivs, client = emulator
+    created = await client.create_channel(name="from-the-api")
+    channel, key = created.channel, created.stream_key
+    assert channel is not None and channel.arn and channel.ingest_endpoint and key and key.value
+    # As IVS documents rtmps://{ingestEndpoint}:443/app/, with the port the emulator's ingest serves.
+    encoder = await publish(f"rtmp://{channel.ingest_endpoint}:{ivs.rtmp_port}/app/{key.value}", size="320x180")
+    try:
+        await until(lambda: described(ivs, client, channel.arn or "", width=320))
+    finally:
+        await stop(encoder)
 
 
 async def test_unfinished_messages_are_bounded(emulator: tuple[LocalIvs, Ivs]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
 from ivs_async.testing._id3 import id3_tag, insert_timed_id3
-from tests.emulator.media import FFMPEG, publish, stop, timed_id3_of, until
+from tests.emulator.media import FFMPEG, playable_variant, publish, stop, timed_id3_of
+from tests.emulator.viewer import Viewer
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +58,14 @@ def test_tags_become_a_timed_id3_stream_that_ffmpeg_reads(segment: bytes, tmp_pa
     assert insert_timed_id3(out, [(0.0, first)]) == out  # already has a metadata stream: left alone
 
 
-def test_nothing_to_add_or_not_a_transport_stream_is_left_as_is(segment: bytes) -> None:
-    assert insert_timed_id3(segment, []) == segment
+def test_a_segment_without_tags_declares_the_metadata_stream_all_the_same(segment: bytes, tmp_path: Path) -> None:
+    declared = insert_timed_id3(segment, [])
+    streams, payloads = timed_id3_of(declared, tmp_path)
+    assert any("Data: timed_id3" in s for s in streams) and payloads == b""
+    assert len(declared) == len(segment)  # only the program map changed
+
+
+def test_not_a_transport_stream_is_left_as_is(segment: bytes) -> None:
     assert insert_timed_id3(b"<html>not ts</html>", [(0.0, id3_tag("x"))]) == b"<html>not ts</html>"
     assert insert_timed_id3(segment[:-1], [(0.0, id3_tag("x"))]) == segment[:-1]
 
@@ -79,45 +87,76 @@ def test_any_bytes_never_raise(blob: bytes) -> None:
     assert isinstance(out, bytes)
 
 
-async def test_put_metadata_reaches_the_live_segments(emulator: tuple[LocalIvs, Ivs], tmp_path: Path) -> None:
+class LiveEdgePlayer:
+    """A player at the live edge: it fetches each segment as soon as a playlist lists it, and keeps
+    the timed metadata it finds, by segment."""
+
+    def __init__(self, viewer: Viewer, variant_url: str, folder: Path) -> None:
+        self.viewer, self.variant_url, self.folder = viewer, variant_url, folder
+        self.payloads: dict[int, bytes] = {}  # segment number -> its timed ID3 payloads
+
+    async def follow(self) -> set[int]:
+        """Fetch what the playlist newly lists; the numbers of every segment fetched so far."""
+        playlist = await self.viewer.get(self.variant_url)
+        assert playlist.status == 200, playlist.text
+        first = Viewer.media_sequence(playlist.text)
+        for number, url in enumerate(Viewer.segments(self.variant_url, playlist.text), start=first):
+            if number not in self.payloads:
+                segment = await self.viewer.get(url)
+                assert segment.status == 200, url
+                self.payloads[number] = (await asyncio.to_thread(timed_id3_of, segment.body, self.folder))[1]
+        return set(self.payloads)
+
+
+async def every_cue_once_in_order(
+    player: LiveEdgePlayer, put: Callable[[str], Awaitable[object]], texts: list[str]
+) -> None:
+    """Each PutMetadata lands, once, in a segment no playlist had listed when the call was made, in
+    the order of the calls: what a player at the live edge needs to fire every cue."""
+    listed_before: dict[str, set[int]] = {}
+    for text in texts:
+        listed_before[text] = await player.follow()
+        await put(text)
+        await asyncio.sleep(0.7)
+    for _ in range(100):
+        await player.follow()
+        if all(any(id3_tag(t) in p for p in player.payloads.values()) for t in texts):
+            break
+        await asyncio.sleep(0.1)
+    timeline = b"".join(player.payloads[n] for n in sorted(player.payloads))
+    assert timeline == b"".join(id3_tag(t) for t in texts)  # each once, in order, nothing else
+    for text in texts:
+        (number,) = [n for n, p in player.payloads.items() if id3_tag(text) in p]
+        assert number not in listed_before[text], (text, number, sorted(listed_before[text]))
+
+
+async def test_put_metadata_reaches_a_player_at_the_live_edge_of_an_ingest(
+    emulator: tuple[LocalIvs, Ivs], tmp_path: Path
+) -> None:
     ivs, client = emulator
     created = await client.create_channel(name="with-metadata")
-    assert created.channel is not None and created.channel.arn and created.channel.playback_url
-    assert created.stream_key is not None and created.stream_key.value
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn = created.channel.arn
     encoder = await publish(ivs.rtmp_url + created.stream_key.value)
     try:
         async with aiohttp.ClientSession() as http:
-
-            async def media_playlist() -> str | None:
-                async with http.get(created.channel.playback_url) as response:  # type: ignore[union-attr]
-                    master = await response.text()
-                if "/_ivs_local/hls/" not in master:
-                    return None
-                return ivs.endpoint + master.strip().splitlines()[-1]
-
-            async def live() -> bool:
-                return ivs.is_live(created.channel.arn) and await media_playlist() is not None  # type: ignore[union-attr]
-
-            await until(live, seconds=20)
-            await client.put_metadata(channel_arn=created.channel.arn, metadata="quiz: question 3")
-            found: list[bytes] = []
-
-            async def tagged_segment() -> bool:
-                url = await media_playlist()
-                assert url is not None
-                async with http.get(url) as response:
-                    listed = [line for line in (await response.text()).splitlines() if line.endswith(".ts")]
-                for name in listed:
-                    async with http.get(url.rsplit("/", 1)[0] + "/" + name) as response:
-                        body = await response.read()
-                    streams, payloads = await asyncio.to_thread(timed_id3_of, body, tmp_path)
-                    if payloads:
-                        assert any("Data: timed_id3" in s for s in streams)
-                        found.append(payloads)
-                        return True
-                return False
-
-            await until(tagged_segment, seconds=20)
-        assert found[0] == id3_tag("quiz: question 3")
+            variant, _ = await playable_variant(ivs, client, arn, http)
+            player = LiveEdgePlayer(Viewer(http), variant.url, tmp_path)
+            texts = ["quiz: question 1", '{"question": 2}', "quiz: question 3 ü"]
+            await every_cue_once_in_order(player, lambda t: client.put_metadata(channel_arn=arn, metadata=t), texts)
     finally:
         await stop(encoder)
+
+
+async def test_put_metadata_reaches_a_player_of_a_simulated_stream(
+    ivs: Ivs, ivs_emulator: LocalIvs, tmp_path: Path
+) -> None:
+    created = await ivs.create_channel(name="simulated")
+    assert created.channel is not None and created.channel.arn and created.channel.playback_url
+    arn = created.channel.arn
+    ivs_emulator.start_stream(arn)
+    async with aiohttp.ClientSession() as http:
+        variant, _ = await Viewer(http).first_variant(created.channel.playback_url)
+        player = LiveEdgePlayer(Viewer(http), variant.url, tmp_path)
+        texts = ["first", "second", "third"]
+        await every_cue_once_in_order(player, lambda t: ivs.put_metadata(channel_arn=arn, metadata=t), texts)

@@ -42,8 +42,8 @@ async def app_client(ivs_emulator: LocalIvs) -> AsyncIterator[httpx.AsyncClient]
             yield client
 
 
-async def wait_for(predicate: Any) -> None:
-    for _ in range(250):  # 5 s
+async def wait_for(predicate: Any, seconds: float = 5) -> None:
+    for _ in range(int(seconds / 0.02)):
         if await predicate():
             return
         await asyncio.sleep(0.02)
@@ -83,6 +83,11 @@ async def test_private_channel_story(app_client: httpx.AsyncClient, ivs_emulator
     viewer = {"channel_arn": arn, "viewer_id": "fan-1"}
     url = (await app_client.post("/playback", json=viewer)).json()["url"]
     async with httpx.AsyncClient() as player:  # the viewer's player, straight to the (emulated) IVS
+
+        async def playable() -> bool:  # as IVS, a stream that just went live answers 404 for a moment
+            return (await player.get(url)).status_code != 404
+
+        await wait_for(playable, seconds=60)
         assert (await player.get(url)).status_code == 200
         assert (await player.get(url.split("?")[0])).status_code == 403  # no token, no playback
 

@@ -19,6 +19,7 @@ from ivs_async.testing._backend._core import (
     Revocation,
     ServiceError,
     default_ingest_configuration,
+    parse_time,
     project,
     wire_time,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Revocation",
     "ServiceError",
     "default_ingest_configuration",
+    "parse_time",
     "project",
     "wire_time",
 ]

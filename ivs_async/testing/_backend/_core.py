@@ -69,6 +69,7 @@ _ADVANCED = ("ADVANCED_SD", "ADVANCED_HD")
 MAX_TAGS = 50
 MAX_METADATA_BYTES = 1024
 _SNAPSHOT_FORMAT = "ivs_async.testing/1"
+_ADDED_LATER = {"recordings"}  # state parts a snapshot of an earlier version does not have
 _ALNUM = string.ascii_letters + string.digits
 _ARN = re.compile(r"arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)")
 
@@ -154,7 +155,7 @@ def wire_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse_time(value: str | float) -> datetime:
+def parse_time(value: str | float) -> datetime:
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
@@ -201,14 +202,17 @@ class BackendCore:
         self._metadata_times: dict[str, deque[float]] = {}
         self._account_metadata_times: deque[float] = deque()
         self._api_times: dict[str, deque[float]] = {}
-        # Told of every accepted PutMetadata (channel ARN, payload); set by LocalIvs for HLS.
-        self.metadata_listener: Callable[[str, str], None] | None = None
+        # Told of every accepted PutMetadata (channel ARN, stream id, payload): the live media.
+        self.metadata_listener: Callable[[str, str, str], None] | None = None
         self._used_single_use: set[str] = set()  # single-use playback tokens already played
         # How new recording configurations come up: CREATING for a while, then this outcome.
         self.recording_creating_for = 0.0
         self.recording_outcome = "ACTIVE"
         self.events = EventHub()
         self._outbox: list[Json] = []  # events emitted under the lock, published after it
+        # Told when a recording ends (channel ARN, the recording), after the lock: LocalIvs finishes its files.
+        self.recording_listener: Callable[[str, Json], None] | None = None
+        self._ended_recordings: list[tuple[str, Json]] = []
         self._state: Json = {}
         self.reset()
 
@@ -218,11 +222,15 @@ class BackendCore:
         """Run ``operation`` on a validated wire request; raises ServiceError for IVS errors."""
         try:
             with self.lock:
+                self._settle()
                 if self.quotas.enforce_api_rates:
                     self._check_api_rate(operation)
                 return self._handlers[operation](request)
         finally:
             self._publish()
+
+    def _settle(self) -> None:
+        """Let the time that passed act (a recording's reconnect window); the lock is held."""
 
     def _check_api_rate(self, operation: str) -> None:
         rate = API_RATES.get(operation)
@@ -252,8 +260,13 @@ class BackendCore:
         """Hand the emitted events to subscribers outside the lock: a subscriber may call us back."""
         with self.lock:
             pending, self._outbox = self._outbox, []
+            ended, self._ended_recordings = self._ended_recordings, []
         if pending:
             self.events.publish(pending)
+        listener = self.recording_listener
+        for channel_arn, recording in ended:
+            if listener is not None:
+                listener(channel_arn, recording)
 
     def reset(self) -> None:
         """Forget every resource, stream and record."""
@@ -264,6 +277,7 @@ class BackendCore:
                 "keyMaterial": {},
                 "live": {},
                 "sessions": {},
+                "recordings": {},  # channel ARN -> its open recording
                 "metadata": [],
                 "adBreaks": [],
                 "revocations": [],
@@ -296,9 +310,10 @@ class BackendCore:
         with self.lock:
             self.reset()
             for key in self._state:
-                if key not in data:
+                if key in data:
+                    self._state[key] = data[key]
+                elif key not in _ADDED_LATER:
                     raise EmulatorError(f"snapshot has no {key!r}")
-                self._state[key] = data[key]
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -487,12 +502,29 @@ def _ingest_configuration() -> Json:
             "avcLevel": "4.1",
             "codec": "avc1.4D4029",
             "encoder": "ivs_async.testing",
+            "level": "4.1",
+            "profile": "Main",
             "targetBitrate": 6000000,
             "targetFramerate": 30,
+            "track": "Track0",
             "videoHeight": 1080,
             "videoWidth": 1920,
         },
-        "audio": {"codec": "mp4a.40.2", "targetBitrate": 160000, "sampleRate": 48000, "channels": 2},
+        "audio": {"codec": "mp4a.40.2", "targetBitrate": 160000, "sampleRate": 48000, "channels": 2, "track": "Track0"},
+    }
+
+
+def ingest_forms(ingest: Json) -> Json:
+    """A session's two descriptions of one ingest: ``ingestConfiguration`` (deprecated: one video,
+    one audio, each present only when the stream carries it) and ``ingestConfigurations`` (lists;
+    the video entries without the deprecated avcProfile and avcLevel)."""
+    videos = (
+        [{k: v for k, v in ingest["video"].items() if k not in ("avcProfile", "avcLevel")}] if "video" in ingest else []
+    )
+    audios = [dict(ingest["audio"])] if "audio" in ingest else []
+    return {
+        "ingestConfiguration": ingest,
+        "ingestConfigurations": {"videoConfigurations": videos, "audioConfigurations": audios},
     }
 
 
@@ -503,6 +535,8 @@ def _multitrack_ingest() -> Json:
             {
                 "codec": "avc1.4D4029",
                 "encoder": "ivs_async.testing",
+                "level": "4.1",
+                "profile": "Main",
                 "videoHeight": h,
                 "videoWidth": w,
                 "targetBitrate": bitrate,

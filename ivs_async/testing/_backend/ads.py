@@ -12,7 +12,7 @@ from ivs_async.testing._backend._core import (
     BackendCore,
     Json,
     ServiceError,
-    _parse_time,
+    parse_time,
     wire_time,
 )
 
@@ -28,7 +28,7 @@ class AdsMixin(BackendCore):
                     stream_id=r["streamId"],
                     ad_break_id=r["adBreakId"],
                     duration_seconds=r["durationSeconds"],
-                    target_start_at=_parse_time(r["targetStartAt"]),
+                    target_start_at=parse_time(r["targetStartAt"]),
                 )
                 for r in self._state["adBreaks"]
                 if channel_arn is None or r["channelArn"] == channel_arn
@@ -71,7 +71,7 @@ class AdsMixin(BackendCore):
             raise ServiceError("ConflictException", f"Channel has no ad configuration: {channel_arn}")
         ad_break_id = request.get("adBreakId") or self._token(12)
         start = request.get("targetStartAt")
-        target = wire_time(_parse_time(start) if start is not None else self.clock())
+        target = wire_time(parse_time(start) if start is not None else self.clock())
         self._state["adBreaks"].append(
             {
                 "channelArn": channel_arn,

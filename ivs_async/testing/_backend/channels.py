@@ -10,13 +10,13 @@ from ivs_async.testing._backend._core import (
     _CHANNEL_SETTINGS,
     CHANNEL,
     STREAM_KEY,
-    BackendCore,
     Json,
     ServiceError,
 )
+from ivs_async.testing._backend.recording import RecordingMixin
 
 
-class ChannelsMixin(BackendCore):
+class ChannelsMixin(RecordingMixin):  # deleting a channel ends its recording
     """Channels and their stream keys."""
 
     def channel_for_stream_key(self, value: str) -> str | None:
@@ -94,6 +94,8 @@ class ChannelsMixin(BackendCore):
         self._get(CHANNEL, arn)
         if arn in self._state["live"]:
             raise ServiceError("ConflictException", f"Channel is live and cannot be deleted: {arn}")
+        if arn in self._state["recordings"]:  # in its reconnect window: the recording ends now
+            self._close_recording(arn, self.clock())
         del self._resources(CHANNEL)[arn]
         for key_arn, key in list(self._resources(STREAM_KEY).items()):
             if key["channelArn"] == arn:

@@ -12,11 +12,11 @@ from ivs_async.testing._backend._core import (
     Json,
     Revocation,
     ServiceError,
-    _parse_time,
+    parse_time,
     wire_time,
 )
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
-from ivs_async.testing._playback import check_restriction_policy, verify_token
+from ivs_async.testing._playback import Viewing, check_restriction_policy, check_viewing, verify_token
 
 
 class PlaybackMixin(BackendCore):
@@ -29,7 +29,7 @@ class PlaybackMixin(BackendCore):
                     channel_arn=r["channelArn"],
                     viewer_id=r["viewerId"],
                     max_version=r["maxVersion"],
-                    requested_at=_parse_time(r["requestedAt"]),
+                    requested_at=parse_time(r["requestedAt"]),
                 )
                 for r in self._state["revocations"]
                 if channel_arn is None or r["channelArn"] == channel_arn
@@ -37,31 +37,51 @@ class PlaybackMixin(BackendCore):
 
     def authorize_playback(
         self, channel_arn: str, token: str | None, origin: str | None, country: str | None = None
-    ) -> Json | None:
-        """The token's claims for a private channel, None for a public one (or an unknown one:
-        its playback URL then answers 404); PlaybackRefused when the channel's playback
-        restriction policy or the token does not allow it. ``country`` is the viewer's (ISO 3166
-        alpha-2, from the ``X-IVS-Local-Viewer-Country`` header); None skips the country check."""
+    ) -> Viewing | None:
+        """The viewing a request of the channel's playback URL starts; None when the channel does
+        not exist or is not live (the URL then answers 404); PlaybackRefused when the channel's
+        playback restriction policy or, for a private channel, the token does not allow it.
+        ``country`` is the viewer's (ISO 3166 alpha-2, from the ``X-IVS-Local-Viewer-Country``
+        header); None skips the country check."""
         with self.lock:
             channel = self._resources(CHANNEL).get(channel_arn)
             if channel is None:
                 return None
-            policy_arn = channel.get("playbackRestrictionPolicyArn")
-            if policy_arn:
-                check_restriction_policy(self._resources(POLICY).get(policy_arn) or {}, origin, country)
-            if not channel.get("authorized"):
-                return None
-            return dict(
-                verify_token(
+            self._check_policy(channel, origin, country, first=True)
+            claims = None
+            if channel.get("authorized"):
+                claims = verify_token(
                     token,
                     channel_arn=channel_arn,
                     origin=origin,
                     public_keys=self._state["keyMaterial"].values(),
                     now=self.clock().timestamp(),
                     used_single_use=self._used_single_use,
-                    revocations=[r for r in self._state["revocations"] if r["channelArn"] == channel_arn],
+                    revocations=self._revocations_of(channel_arn),
                 )
-            )
+            live = self._state["live"].get(channel_arn)
+            return Viewing.of(channel_arn, live["streamId"], claims) if live else None
+
+    def authorize_viewing(self, viewing: Viewing, origin: str | None, country: str | None = None) -> bool:
+        """Whether a variant playlist or segment request of ``viewing`` may be answered: False when
+        its stream is no longer live (404), PlaybackRefused when the policy or the viewing's token
+        refuses this request (strict origins, a revoked viewer session)."""
+        with self.lock:
+            channel = self._resources(CHANNEL).get(viewing.channel_arn)
+            live = self._state["live"].get(viewing.channel_arn)
+            if channel is None or live is None or live["streamId"] != viewing.stream_id:
+                return False
+            self._check_policy(channel, origin, country, first=False)
+            check_viewing(viewing, origin, self._revocations_of(viewing.channel_arn))
+            return True
+
+    def _check_policy(self, channel: Json, origin: str | None, country: str | None, *, first: bool) -> None:
+        policy_arn = channel.get("playbackRestrictionPolicyArn")
+        if policy_arn:
+            check_restriction_policy(self._resources(POLICY).get(policy_arn) or {}, origin, country, first=first)
+
+    def _revocations_of(self, channel_arn: str) -> list[Json]:
+        return [r for r in self._state["revocations"] if r["channelArn"] == channel_arn]
 
     def _import_playback_key_pair(self, request: Json) -> Json:
         try:

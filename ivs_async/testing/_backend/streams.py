@@ -17,8 +17,9 @@ from ivs_async.testing._backend._core import (
     _event,
     _ingest_configuration,
     _multitrack_ingest,
-    _parse_time,
     _session_summary,
+    ingest_forms,
+    parse_time,
     wire_time,
 )
 from ivs_async.testing._backend.recording import RecordingMixin
@@ -40,7 +41,9 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
         with self.lock:
             for session in self._state["sessions"].get(channel_arn, []):
                 if session["streamId"] == stream_id:
-                    session["ingestConfiguration"] = ingest
+                    session.update(ingest_forms(ingest))
+                    if session["channel"]["multitrackInputConfiguration"].get("enabled"):
+                        session["ingestConfigurations"] = _multitrack_ingest()
 
     def live_stream_id(self, channel_arn: str) -> str | None:
         with self.lock:
@@ -66,7 +69,7 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 "streamId": stream_id,
                 "startTime": wire_time(now),
                 "channel": copy.deepcopy(channel),
-                "ingestConfiguration": ingest or _ingest_configuration(),
+                **ingest_forms(_ingest_configuration() if ingest is None else ingest),
                 "truncatedEvents": [
                     _event("Session Created", "IVS Stream State Change", now),
                     _event("Stream Start", "IVS Stream State Change", now),
@@ -83,10 +86,9 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                     session[key] = copy.deepcopy(self._resources(_CHANNEL_REFS[member])[ref])
             for name in ("Session Created", "Stream Start"):
                 self._emit("IVS Stream State Change", channel, now, event_name=name, stream_id=stream_id)
-            if "recordingConfiguration" in session:
-                session["truncatedEvents"].append(_event("Recording Start", "IVS Recording State Change", now))
-                self._emit_recording(channel, session, "Recording Start", now)
             self._state["sessions"].setdefault(channel_arn, []).append(session)
+            if "recordingConfiguration" in session:
+                self._record(channel, session, now)
             return stream_id
 
     def end_stream(self, channel_arn: str, *, failure: str | None = None) -> None:
@@ -128,7 +130,7 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                     channel_arn=r["channelArn"],
                     stream_id=r["streamId"],
                     payload=r["payload"],
-                    received_at=_parse_time(r["receivedAt"]),
+                    received_at=parse_time(r["receivedAt"]),
                 )
                 for r in self._state["metadata"]
                 if channel_arn is None or r["channelArn"] == channel_arn
@@ -159,8 +161,7 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
         events.append(_event("Stream End", "IVS Stream State Change", now))
         self._emit("IVS Stream State Change", channel, now, event_name="Stream End", stream_id=stream_id)
         if "recordingConfiguration" in session:
-            events.append(_event("Recording End", "IVS Recording State Change", now))
-            self._emit_recording(channel, session, "Recording End", now)
+            self._stop_recording(channel, session, now)
         events.append(_event("Session Ended", "IVS Stream State Change", now))
         self._emit("IVS Stream State Change", channel, now, event_name="Session Ended", stream_id=stream_id)
         session["endTime"] = wire_time(now)
@@ -242,5 +243,5 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
             }
         )
         if self.metadata_listener is not None:
-            self.metadata_listener(channel_arn, payload)  # into the HLS segments of a real ingest
+            self.metadata_listener(channel_arn, live["streamId"], payload)  # into the live stream's segments
         return {}
