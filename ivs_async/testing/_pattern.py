@@ -8,7 +8,9 @@ numbers of 30 fps frames and of 1024-sample AAC frames at 48 kHz, so the loop ha
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -115,7 +117,8 @@ class TestPattern:
         seconds = LOOP_SEGMENTS * SEGMENT_SECONDS
         scales = "".join(f"[v{i}]scale={w}:{h}[s{i}];" for i, (_, w, h, _) in enumerate(_LADDER))
         graph = f"[0:v]split={len(_LADDER)}" + "".join(f"[v{i}]" for i in range(len(_LADDER))) + ";" + scales
-        with tempfile.TemporaryDirectory(prefix="ivs-local-pattern-") as folder:
+        folder = tempfile.mkdtemp(prefix="ivs-local-pattern-")
+        try:
             outputs: list[str] = []
             for i, (name, _, _, bandwidth) in enumerate(_LADDER):
                 outputs += [
@@ -126,23 +129,40 @@ class TestPattern:
                     "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_list_size", "0",
                     "-hls_segment_filename", f"{folder}/{name}_%d.ts", f"{folder}/{name}.m3u8",
                 ]  # fmt: skip
-            subprocess.run(
+            process = subprocess.Popen(
                 [
-                    self._ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
+                    self._ffmpeg, "-hide_banner", "-loglevel", "quiet", "-nostdin",
                     "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=30:duration={seconds}",
                     "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds - _AAC_PRIMING}",
                     "-filter_complex", graph.rstrip(";"), *outputs,
                 ],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                timeout=_MAKE_TIMEOUT, check=True,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
+
+            def stop_at_exit() -> None:  # a process ending meanwhile leaves no ffmpeg and no folder behind
+                process.kill()
+                shutil.rmtree(folder, ignore_errors=True)
+
+            atexit.register(stop_at_exit)
+            try:
+                code = process.wait(timeout=_MAKE_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise ValueError(f"ffmpeg did not finish in {_MAKE_TIMEOUT:.0f} s") from None
+            finally:
+                atexit.unregister(stop_at_exit)
+            if code:
+                raise ValueError(f"ffmpeg exited with status {code}")
             found: dict[str, list[bytes]] = {}
             for name, *_ in _LADDER:
                 files = [Path(folder) / f"{name}_{i}.ts" for i in range(LOOP_SEGMENTS)]
                 if any(not f.is_file() or f.stat().st_size > _MAX_SEGMENT_BYTES for f in files):
                     raise ValueError(f"ffmpeg did not write {LOOP_SEGMENTS} segments of {name}")
                 found[name] = [f.read_bytes() for f in files]
-        return found
+            return found
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _avc_codec(segment: bytes) -> str | None:

@@ -120,3 +120,32 @@ async def test_any_playback_token_gets_403(emulator: tuple[LocalIvs, aiohttp.Cli
     async with http.get(url, params={"token": token}) as response:
         assert response.status in (400, 403), response.status
     assert ivs.unexpected_errors == 0
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    method=st.sampled_from(["GET", "HEAD", "OPTIONS", "POST"]),
+    ticket=st.text(alphabet="ABCxyz019_-.", max_size=120)
+    | st.binary(max_size=90).map(lambda b: __import__("base64").urlsafe_b64encode(b).decode().rstrip("=") + ".QQ"),
+    kind=st.sampled_from(["playlist", "segment"]),
+    number=st.integers(-5, 10**13),
+    origin=HEADER_VALUE,
+    asked=HEADER_VALUE,
+)
+async def test_any_playback_path_and_header_gets_403_or_404(
+    emulator: tuple[LocalIvs, aiohttp.ClientSession],
+    method: str,
+    ticket: str,
+    kind: str,
+    number: int,
+    origin: str,
+    asked: str,
+) -> None:
+    ivs, http = emulator
+    await private_playback_url(ivs)  # a live stream, so that a forged ticket could name one
+    path = f"/v1/playlist/{ticket}.m3u8" if kind == "playlist" else f"/v1/segment/{ticket}/{number}.ts"
+    headers = {"Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": asked}
+    async with http.request(method, URL(ivs.endpoint + path, encoded=True), headers=headers) as response:
+        assert response.status in (204, 403, 404, 405), (response.status, await response.text())
+        assert response.headers["Access-Control-Allow-Origin"] in (origin.strip(), "*")
+    assert ivs.unexpected_errors == 0
