@@ -252,3 +252,26 @@ def test_rtmps_without_cryptography_is_a_clear_error() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert "RTMPS ingest needs cryptography" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_ivs_documented_encoder_url_works_when_rtmps_has_port_443() -> None:
+    import socket
+
+    probe = socket.socket()
+    try:
+        probe.bind(("127.0.0.1", 443))
+    except OSError as exc:  # not root, or 443 taken: the Docker image's case is not this machine's
+        pytest.skip(f"port 443 cannot be listened on here ({exc.strerror})")
+    finally:
+        probe.close()
+    async with LocalIvs(rtmps_port=443) as ivs, ivs.aggregated_client() as client:
+        created = await client.create_channel(name="documented-form")
+        channel, key = created.channel, created.stream_key
+        assert channel is not None and channel.arn and channel.ingest_endpoint and key and key.value
+        # Exactly what IVS's getting-started guide builds for an encoder.
+        url = f"rtmps://{channel.ingest_endpoint}:443/app/{key.value}"
+        encoder = await publish(url, size="320x180", options=("-tls_verify", "0"))
+        try:
+            await until(lambda: described(ivs, client, channel.arn or "", width=320))
+        finally:
+            await stop(encoder)
