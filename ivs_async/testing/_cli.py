@@ -108,7 +108,8 @@ async def _serve(args: argparse.Namespace) -> None:
         emulator.load(args.load.read_text())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: its terminal closed; every one of them ends it as Ctrl-C does, ffmpeg and folders included.
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(signum, stop.set)
     if not is_loopback(args.host):

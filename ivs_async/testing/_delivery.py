@@ -41,6 +41,7 @@ _SEGMENT_TYPE = "video/mp2t"
 # Renditions a token's aws:maximum-resolution allows, by their height.
 _HEIGHTS = {"FULL_HD": 1080, "HD": 720, "SD": 480}
 _REQUEST_HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_RANGE = re.compile(r"bytes=([0-9]{0,15})-([0-9]{0,15})")
 _MAX_SEGMENT_LAG = 8  # how far behind the window a segment may still be fetched (a slow player)
 
 
@@ -134,11 +135,11 @@ class Delivery:
             if media is None or not first - _MAX_SEGMENT_LAG <= number < first + len(durations):
                 return _text(404, "no such segment (the stream ended, or it left the playlist)")
             found = media.segment(viewing.rendition, number)
-            if found is None:
-                return _text(404, "no such segment")
             if isinstance(found, Path):
-                return _file(found)
-            return web.Response(body=found, content_type=_SEGMENT_TYPE)
+                found = _read(found)
+            if found is None:
+                return _text(404, "no such segment (it left the playlist)")
+            return _segment(found, request.headers.get("Range"))
         return _text(404, "no such playback resource")
 
     def _continued(self, viewing: Viewing, origin: str | None, country: str | None) -> LiveMedia | None:
@@ -233,12 +234,30 @@ def _playlist(lines: list[str]) -> web.Response:
     return response
 
 
-def _file(path: Path) -> web.StreamResponse:
+def _read(path: Path) -> bytes | None:
     try:
-        data = path.read_bytes()  # a finished segment: a few MB at most
+        return path.read_bytes()  # a finished segment: a few MB at most
     except OSError:
-        return _text(404, "no such segment (it left the playlist)")
-    return web.Response(body=data, content_type=_SEGMENT_TYPE)
+        return None
+
+
+def _segment(data: bytes, asked: str | None) -> web.Response:
+    """A segment, or the one byte range ``asked`` (``bytes=first-last``, ``first-``, ``-suffix``)."""
+    headers = {"Accept-Ranges": "bytes"}
+    match = _RANGE.fullmatch(asked.strip()) if asked else None
+    if match is None:  # no Range, or one this answer ignores (several ranges): the whole segment
+        return web.Response(body=data, content_type=_SEGMENT_TYPE, headers=headers)
+    first, last = match.groups()
+    size = len(data)
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:
+        start, end = max(0, size - int(last or 0)), size - 1
+    if start > end or start >= size:
+        headers["Content-Range"] = f"bytes */{size}"
+        return web.Response(status=416, headers=headers)
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return web.Response(status=206, body=data[start : end + 1], content_type=_SEGMENT_TYPE, headers=headers)
 
 
 def _text(status: int, text: str) -> web.Response:

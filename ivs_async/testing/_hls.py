@@ -61,7 +61,7 @@ class HlsPackager:
     def __init__(self, ffmpeg: str, stream_id: str) -> None:
         self.stream_id = stream_id
         self._ffmpeg = ffmpeg
-        self.folder = Path(tempfile.mkdtemp(prefix="ivs-local-hls-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"ivs-local-hls-{os.getpid()}-"))
         # More of ffmpeg's outputs for a stream with video: a recording's thumbnails.
         self.video_outputs: Callable[[], list[str]] | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -80,6 +80,7 @@ class HlsPackager:
         self._segments: deque[tuple[int, float, float, Path, int]] = deque()
         self._next_number = 0
         self._next_start = 0.0
+        self._peak_bps = 0  # the highest bit rate of a finished segment
         self._tags: list[tuple[float, bytes]] = []  # (seconds into the stream, ID3 tag), not yet placed
         # Told of each finished segment (its file, duration and rendition) before it can be deleted:
         # a recording.
@@ -165,7 +166,10 @@ class HlsPackager:
         header = b"FLV\x01" + bytes([flags]) + b"\x00\x00\x00\x09" + bytes(4)  # then PreviousTagSize0
         self._pending.insert(0, header)
         extra = self.video_outputs() if video and self.video_outputs is not None else []
-        self._watcher = asyncio.ensure_future(self._run(extra))
+        # ffmpeg looks for more streams for its whole analysis time unless every declared one has
+        # shown up: with one track, it would wait 5 s for the other before writing anything.
+        probe = [] if video and audio else ["-analyzeduration", "500000"]
+        self._watcher = asyncio.ensure_future(self._run(probe, extra))
 
     def _write(self, data: bytes) -> None:
         process = self._process
@@ -184,12 +188,12 @@ class HlsPackager:
 
     # -- ffmpeg and its segments ----------------------------------------------------------------
 
-    async def _run(self, extra_outputs: list[str]) -> None:
+    async def _run(self, input_options: list[str], extra_outputs: list[str]) -> None:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 self._ffmpeg,
                 "-hide_banner", "-loglevel", "error", "-nostdin",
-                "-f", "flv", "-i", "pipe:0",
+                *input_options, "-f", "flv", "-i", "pipe:0",
                 "-map", "0", "-c", "copy",
                 "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_list_size", "10",
                 "-hls_flags", "independent_segments",
@@ -242,6 +246,8 @@ class HlsPackager:
             return  # gone: players skip it
         if self.on_segment is not None:
             await self.on_segment(path, duration, self._rendition())
+        if duration > 0:
+            self._peak_bps = max(self._peak_bps, int(size * 8 / duration))
         self._segments.append((number, start, duration, path, size))
         while len(self._segments) > _KEPT:
             self._segments.popleft()[3].unlink(missing_ok=True)
@@ -251,8 +257,10 @@ class HlsPackager:
         rate = self.metadata.get("framerate")
         frame_rate = float(rate) if isinstance(rate, int | float) and not isinstance(rate, bool) and rate > 0 else None
         name = f"{height}p{round(frame_rate)}" if height and frame_rate else f"{height}p" if height else "source"
-        recent = list(self._segments)[-_WINDOW:]
-        bandwidth = max((int(size * 8 / duration) for _, _, duration, _, size in recent if duration > 0), default=0)
+        # HLS's BANDWIDTH is the peak rate of any segment: the highest so far, or what the encoder
+        # said it sends (kbit/s in onMetaData), if more.
+        declared = sum(_number(self.metadata.get(key)) or 0 for key in ("videodatarate", "audiodatarate")) * 1000
+        bandwidth = max(self._peak_bps, declared)
         video, audio = self.tracks() or (True, True)
         codecs = []
         avc = self.metadata.get("avc")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -101,10 +102,12 @@ class TestPattern:
             _log.warning("ivs-local could not make the test pattern of simulated streams: %s", exc)
             return
         renditions = []
-        for name, width, height, bandwidth in _LADDER:
+        for name, width, height, _ in _LADDER:
             video = _avc_codec(segments[name][0])
             codecs = f"{video},mp4a.40.2" if video else None
-            renditions.append(Rendition(name, width, height, 30.0, bandwidth, codecs))
+            # The peak rate of its segments, as HLS defines BANDWIDTH (with room for the timed metadata).
+            peak = max(len(segment) * 8 // SEGMENT_SECONDS for segment in segments[name]) * 102 // 100
+            renditions.append(Rendition(name, width, height, 30.0, peak, codecs))
             counts: dict[int, int] = {}
             for segment in segments[name]:
                 for pid, count in _ts.continuity_counts(segment).items():
@@ -117,7 +120,7 @@ class TestPattern:
         seconds = LOOP_SEGMENTS * SEGMENT_SECONDS
         scales = "".join(f"[v{i}]scale={w}:{h}[s{i}];" for i, (_, w, h, _) in enumerate(_LADDER))
         graph = f"[0:v]split={len(_LADDER)}" + "".join(f"[v{i}]" for i in range(len(_LADDER))) + ";" + scales
-        folder = tempfile.mkdtemp(prefix="ivs-local-pattern-")
+        folder = tempfile.mkdtemp(prefix=f"ivs-local-pattern-{os.getpid()}-")
         try:
             outputs: list[str] = []
             for i, (name, _, _, bandwidth) in enumerate(_LADDER):

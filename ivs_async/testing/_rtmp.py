@@ -324,6 +324,8 @@ class RtmpIngest:
                 await writer.drain()
         except (RtmpError, asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
             _log.debug("rtmp connection closed: %s", exc)
+        except asyncio.CancelledError:
+            pass  # the ingest stops: the connection ends here, as if the encoder had gone
         finally:
             self._connections.discard(task)
             if published is not None:

@@ -442,6 +442,8 @@ async def test_put_metadata(ivs: Ivs, ivs_emulator: LocalIvs) -> None:
     arn = await new_channel(ivs)
     with pytest.raises(ChannelNotBroadcasting):
         await ivs.put_metadata(channel_arn=arn, metadata="early")
+    with pytest.raises(ValidationException, match="1024 bytes"):  # the request is checked first
+        await ivs.put_metadata(channel_arn=arn, metadata="é" * 513)
     stream_id = ivs_emulator.start_stream(arn)
     await ivs.put_metadata(channel_arn=arn, metadata='{"poll": 1}')
     await ivs.put_metadata(channel_arn=arn, metadata="é" * 512)  # 1024 bytes: at the limit

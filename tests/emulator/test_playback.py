@@ -268,3 +268,32 @@ async def test_a_playlist_never_names_what_is_not_served(private: Private, http:
                 assert answer.status == 200 and answer.body[:1] == b"\x47", segment
                 fetched.add(segment)
     assert len(fetched) >= 5
+
+
+async def test_segments_answer_byte_ranges_and_bandwidth_is_their_peak(
+    private: Private, http: aiohttp.ClientSession
+) -> None:
+    viewer = Viewer(http)
+    url = private.url()
+    multivariant = await viewer.playable(url)
+    for variant in viewer.variants(url, multivariant.text):
+        playlist = await viewer.get(variant.url)
+        for segment in viewer.segments(variant.url, playlist.text):
+            whole = await viewer.get(segment)
+            # HLS's BANDWIDTH is the peak rate of any segment (they are 2 seconds long here).
+            assert len(whole.body) * 8 / 2 <= int(variant.info["BANDWIDTH"])
+    segment_url = viewer.segments(variant.url, playlist.text)[-1]
+    size = len(whole.body)
+    for asked, status, expected in (
+        ("bytes=0-187", 206, whole.body[:188]),
+        ("bytes=188-", 206, whole.body[188:]),
+        ("bytes=-188", 206, whole.body[-188:]),
+        (f"bytes={size}-", 416, b""),
+        ("bytes=0-1,5-6", 200, whole.body),  # several ranges: the whole segment
+    ):
+        async with http.get(segment_url, headers={"Range": asked}) as response:
+            assert response.status == status, asked
+            assert await response.read() == expected, asked
+            assert response.headers["Accept-Ranges"] == "bytes"
+            if status == 206:
+                assert response.headers["Content-Range"].endswith(f"/{size}")

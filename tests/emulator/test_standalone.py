@@ -119,3 +119,31 @@ def _get(url: str) -> str:
             return text
     except urllib.error.HTTPError:
         return ""
+
+
+def test_a_signal_ends_it_cleanly_with_an_encoder_connected(tmp_path: Path) -> None:
+    import tempfile
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        process, settings = start(tmp_path / f"state-{signum}", "http://127.0.0.1:9/none")
+        try:
+            created = boto(settings).create_channel(name="signalled")
+            encoder = subprocess.Popen(
+                [FFMPEG, "-loglevel", "quiet", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-f", "flv",
+                 settings["RTMP"] + created["streamKey"]["value"]],
+            )  # fmt: skip
+            deadline = time.monotonic() + 20
+            while not boto(settings).list_streams()["streams"] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(2)  # ffmpeg packages HLS meanwhile: a child process and a folder
+            process.send_signal(signum)
+            _, errors = process.communicate(timeout=20)
+        finally:
+            process.kill()
+            encoder.kill()
+            encoder.wait()
+        assert process.returncode == 0, errors
+        assert "Traceback" not in errors and "Exception" not in errors, errors
+        # No ffmpeg folder of that process is left (they are named after it).
+        assert list(Path(tempfile.gettempdir()).glob(f"ivs-local-*-{process.pid}-*")) == []

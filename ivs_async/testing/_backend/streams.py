@@ -208,13 +208,13 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
 
     def _put_metadata(self, request: Json) -> Json:
         channel_arn = request["channelArn"]
-        live = self._live(channel_arn)
         payload: str = request["metadata"]
         size = len(payload.encode())
-        if size > MAX_METADATA_BYTES:
+        if size > MAX_METADATA_BYTES:  # the request is checked before the channel is looked at
             raise ServiceError(
                 "ValidationException", f"metadata must be at most {MAX_METADATA_BYTES} bytes, got {size} bytes"
             )
+        live = self._live(channel_arn)
         now = time.monotonic()
         channel_times = self._metadata_times.setdefault(channel_arn, deque())
         for times in (channel_times, self._account_metadata_times):

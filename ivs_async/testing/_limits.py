@@ -1,0 +1,127 @@
+"""What IVS Local lets its peers do: every bound of every listener (the IVS API and playback over
+HTTP, RTMP and RTMPS ingest), in one place. The listeners take their numbers from here, and the
+README's "Limits and safety" table for IVS Local is checked against it by the tests.
+
+A peer that goes over a bound is disconnected, with one log line; nothing a peer does holds the
+emulator's memory, descriptors or event loop beyond these numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+from collections import Counter
+
+import attrs
+
+_log = logging.getLogger("ivs_async.testing")
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """The bounds of IVS Local's listeners (defaults shown in the README)."""
+
+    # Connections, over every listener and from one address (RTMP, RTMPS and HTTP share them).
+    connections: int = 512
+    connections_per_address: int = 128
+    # Of those, RTMP and RTMPS: encoders use one connection each.
+    rtmp_connections: int = 64
+    rtmp_connections_per_address: int = 16
+    # HTTP: a request's line and headers must arrive within this time of the connection (or of
+    # the previous answer on a kept-alive one); an idle kept-alive connection closes then too.
+    header_seconds: float = 20.0
+    # Any write that has not drained for this long is from a peer that does not read: it is cut.
+    write_stall_seconds: float = 30.0
+    # RTMP: the handshake, then silence between messages.
+    handshake_seconds: float = 10.0
+    rtmp_idle_seconds: float = 30.0
+    # RTMP messages: before a successful publish only commands are expected (connect,
+    # createStream, publish...), which are small; after it, video frames (a 4K keyframe fits).
+    command_bytes: int = 64 * 1024
+    message_bytes: int = 4 * 1024 * 1024
+    chunk_streams: int = 64  # an encoder uses a handful
+    min_chunk_size: int = 128  # RTMP's default; smaller chunks are all overhead
+    # Bytes of unfinished messages a connection may hold, and all connections together.
+    buffered_bytes: int = 8 * 1024 * 1024
+    buffered_bytes_total: int = 128 * 1024 * 1024
+    # Messages a connection may send per second, on average over a second's burst: an encoder
+    # sends about 100 (audio and video frames); a flood of tiny messages is CPU, not media.
+    messages_per_second: int = 2000
+    # Bytes parsed before the ingest lets the event loop serve others.
+    parse_step_bytes: int = 256 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def descriptors_allowed(limits: Limits) -> Limits:
+    """``limits`` lowered, when this process may open few descriptors, so that connections alone
+    can never take them all: at most half the soft RLIMIT_NOFILE for connections."""
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return limits
+    if soft == resource.RLIM_INFINITY or soft // 2 >= limits.connections:
+        return limits
+    total = max(8, soft // 2)
+    return attrs.evolve(
+        limits,
+        connections=total,
+        connections_per_address=min(limits.connections_per_address, total),
+        rtmp_connections=min(limits.rtmp_connections, max(2, total // 4)),
+        rtmp_connections_per_address=min(limits.rtmp_connections_per_address, max(2, total // 4)),
+    )
+
+
+class Peers:
+    """The connections of every listener: taken when a peer connects, given back when it goes.
+
+    ``admit`` says whether one more connection of ``kind`` from ``address`` fits; the caller closes
+    the connection at once when it does not. Buffered bytes are counted the same way.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._all: Counter[str] = Counter()  # address -> connections (every listener)
+        self._rtmp: Counter[str] = Counter()  # address -> RTMP connections
+        self.buffered = 0  # bytes of unfinished RTMP messages, over every connection
+        self.refused = 0
+        self._warned: set[str] = set()
+
+    @property
+    def connections(self) -> int:
+        return sum(self._all.values())
+
+    def admit(self, address: str, *, rtmp: bool) -> bool:
+        limits = self.limits
+        problem = ""
+        if self.connections >= limits.connections:
+            problem = f"{limits.connections} connections in all"
+        elif self._all[address] >= limits.connections_per_address:
+            problem = f"{limits.connections_per_address} connections from one address"
+        elif rtmp and sum(self._rtmp.values()) >= limits.rtmp_connections:
+            problem = f"{limits.rtmp_connections} RTMP connections in all"
+        elif rtmp and self._rtmp[address] >= limits.rtmp_connections_per_address:
+            problem = f"{limits.rtmp_connections_per_address} RTMP connections from one address"
+        if problem:
+            self.refused += 1
+            self.once(f"limit:{problem}", "ivs-local refused a connection from %s: at most %s", address, problem)
+            return False
+        self._all[address] += 1
+        if rtmp:
+            self._rtmp[address] += 1
+        return True
+
+    def release(self, address: str, *, rtmp: bool) -> None:
+        for counter in (self._all, self._rtmp) if rtmp else (self._all,):
+            counter[address] -= 1
+            if counter[address] <= 0:
+                del counter[address]
+
+    def once(self, key: str, message: str, *args: object) -> None:
+        """Log ``message`` at WARNING, the first time for ``key`` (a bound met again and again by
+        a hostile peer must not flood the log)."""
+        if key in self._warned or len(self._warned) >= 1000:
+            return
+        self._warned.add(key)
+        _log.warning(message, *args)
