@@ -41,6 +41,7 @@ _SEGMENT_TYPE = "video/mp2t"
 # Renditions a token's aws:maximum-resolution allows, by their height.
 _HEIGHTS = {"FULL_HD": 1080, "HD": 720, "SD": 480}
 _REQUEST_HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_NOT_YET = "the stream is live but not yet playable; try again in a few seconds"
 _RANGE = re.compile(r"bytes=([0-9]{0,15})-([0-9]{0,15})")
 _MAX_SEGMENT_LAG = 8  # how far behind the window a segment may still be fetched (a slow player)
 
@@ -64,6 +65,10 @@ class LiveMedia(Protocol):
 
     def renditions(self) -> tuple[Rendition, ...]:
         """Best first; empty until the stream has a finished segment."""
+
+    @property
+    def problem(self) -> str:
+        """Why the stream will have no segments (ffmpeg failed), or ""."""
 
     def window(self) -> tuple[int, list[float]]:
         """The number of the first segment a playlist lists now, and the durations of those listed."""
@@ -151,10 +156,11 @@ class Delivery:
 
     def _multivariant(self, viewing: Viewing) -> web.Response:
         media = self._media_of(viewing.channel_arn)
-        renditions = media.renditions() if media is not None and media.stream_id == viewing.stream_id else ()
+        if media is None or media.stream_id != viewing.stream_id:
+            return _text(404, self.no_media_reason or _NOT_YET)
+        renditions = media.renditions()
         if not renditions:
-            reason = self.no_media_reason or "the stream is live but not yet playable; try again in a few seconds"
-            return _text(404, reason)
+            return _text(404, media.problem or _NOT_YET)
         cap = _HEIGHTS.get(viewing.maximum_resolution or "FULL_HD", 1080)
         allowed = [r for r in renditions if r.height is None or r.height <= cap] or [renditions[-1]]
         lines = ["#EXTM3U", "#EXT-X-INDEPENDENT-SEGMENTS"]

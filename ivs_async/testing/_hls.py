@@ -93,6 +93,12 @@ class HlsPackager:
             return ()
         return (self._rendition(),)
 
+    @property
+    def problem(self) -> str:
+        if self._broken and not self._segments:
+            return "the stream is live, but ivs-local's ffmpeg could not package it"
+        return ""
+
     def window(self) -> tuple[int, list[float]]:
         listed = list(self._segments)[-_WINDOW:]
         if not listed:

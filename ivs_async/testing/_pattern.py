@@ -68,7 +68,7 @@ class TestPattern:
         self._ffmpeg = ffmpeg
         self._lock = threading.Lock()
         self._started = False
-        self.failed = False
+        self.problem = ""  # why the pattern could not be made
         self.renditions: tuple[Rendition, ...] = ()
         self._segments: dict[str, list[bytes]] = {}
         self._counts: dict[str, dict[int, int]] = {}  # per rendition: packets per PID in one loop
@@ -98,7 +98,7 @@ class TestPattern:
         try:
             segments = self._run_ffmpeg()
         except (OSError, subprocess.SubprocessError, ValueError) as exc:
-            self.failed = True
+            self.problem = f"the stream is live, but ivs-local could not make its test pattern with ffmpeg ({exc})"
             _log.warning("ivs-local could not make the test pattern of simulated streams: %s", exc)
             return
         renditions = []
@@ -201,6 +201,10 @@ class SimulatedStream:
 
     def renditions(self) -> tuple[Rendition, ...]:
         return self._pattern.renditions
+
+    @property
+    def problem(self) -> str:
+        return self._pattern.problem
 
     def window(self) -> tuple[int, list[float]]:
         """The first listed segment's number and the durations of those listed: the finished ones."""

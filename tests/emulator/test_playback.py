@@ -4,8 +4,10 @@ that never name what is not served."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import attrs
@@ -297,3 +299,36 @@ async def test_segments_answer_byte_ranges_and_bandwidth_is_their_peak(
             assert response.headers["Accept-Ranges"] == "bytes"
             if status == 206:
                 assert response.headers["Content-Range"].endswith(f"/{size}")
+
+
+async def test_without_ffmpeg_a_live_channel_says_why_it_does_not_play(
+    http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivs_async.testing import _broadcasts
+
+    monkeypatch.setattr(_broadcasts, "find_ffmpeg", lambda: None)
+    async with LocalIvs() as emulator, emulator.aggregated_client() as ivs:
+        created = await ivs.create_channel(name="no-media")
+        assert created.channel is not None and created.channel.arn and created.channel.playback_url
+        emulator.start_stream(created.channel.arn)
+        answer = await Viewer(http).get(created.channel.playback_url)
+    assert answer.status == 404 and "without ffmpeg" in answer.text and "ivs-async[media]" in answer.text
+
+
+async def test_when_ffmpeg_fails_a_live_channel_says_why_it_does_not_play(
+    http: aiohttp.ClientSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("IVS_LOCAL_FFMPEG", str(broken))
+    async with LocalIvs() as emulator, emulator.aggregated_client() as ivs:
+        created = await ivs.create_channel(name="broken-media")
+        assert created.channel is not None and created.channel.arn and created.channel.playback_url
+        emulator.start_stream(created.channel.arn)
+        for _ in range(100):
+            answer = await Viewer(http).get(created.channel.playback_url)
+            if "not yet playable" not in answer.text:
+                break
+            await asyncio.sleep(0.05)
+    assert answer.status == 404 and "could not make its test pattern" in answer.text and "status 3" in answer.text

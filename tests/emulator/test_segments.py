@@ -25,7 +25,7 @@ def pattern() -> TestPattern:
     made.start()
     deadline = time.monotonic() + 120
     while not made.ready:
-        assert not made.failed and time.monotonic() < deadline
+        assert not made.problem and time.monotonic() < deadline
         time.sleep(0.05)
     return made
 
