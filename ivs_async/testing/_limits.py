@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import resource
+import time
 from collections import Counter
 
 import attrs
 
 _log = logging.getLogger("ivs_async.testing")
+_LOG_EVERY = 60.0  # seconds between two log lines about the same bound
 
 
 @attrs.frozen(kw_only=True)
@@ -86,7 +88,7 @@ class Peers:
         self._rtmp: Counter[str] = Counter()  # address -> RTMP connections
         self.buffered = 0  # bytes of unfinished RTMP messages, over every connection
         self.refused = 0
-        self._warned: set[str] = set()
+        self._warned: dict[str, float] = {}  # what was logged, and when
 
     @property
     def connections(self) -> int:
@@ -119,9 +121,14 @@ class Peers:
                 del counter[address]
 
     def once(self, key: str, message: str, *args: object) -> None:
-        """Log ``message`` at WARNING, the first time for ``key`` (a bound met again and again by
-        a hostile peer must not flood the log)."""
-        if key in self._warned or len(self._warned) >= 1000:
+        """Log ``message`` at WARNING, once a minute at most for ``key``: a bound met again and again
+        by a hostile peer must not flood the log."""
+        now = time.monotonic()
+        if now - self._warned.get(key, -_LOG_EVERY) < _LOG_EVERY:
             return
-        self._warned.add(key)
+        if len(self._warned) >= 1000:
+            self._warned = {k: t for k, t in self._warned.items() if now - t < _LOG_EVERY}
+            if len(self._warned) >= 1000:
+                return
+        self._warned[key] = now
         _log.warning(message, *args)

@@ -27,6 +27,7 @@ from ivs_async.testing._backend import (
 from ivs_async.testing._broadcasts import Broadcasts
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._faults import FaultPlan
+from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
 from ivs_async.testing._rtmp import RtmpIngest
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
 from ivs_async.testing._state_dir import StateDir
@@ -82,6 +83,7 @@ class LocalIvs:
         events_secret: str | None = None,
         recordings_dir: Path | str | None = None,
         advertise_host: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -103,11 +105,14 @@ class LocalIvs:
             region=region, account_id=account_id, quotas=quotas or Quotas(), clock=self._clock, seed=seed
         )
         self.faults = FaultPlan(seed)
+        # Every listener's peers, within one set of bounds (lowered to fit the descriptors allowed).
+        self._peers = Peers(descriptors_allowed(limits or DEFAULT_LIMITS))
         self._server = EmulatorServer(
             self._backend,
             SignatureChecker(accepted, region, self._clock, any_credentials=lambda: self.accept_any_credentials),
             self.faults,
             verify_signatures=lambda: self.verify_signatures,
+            peers=self._peers,
             body_timeout=body_timeout,
         )
         self._server.control = ControlApi(self)
@@ -222,11 +227,11 @@ class LocalIvs:
         self._broadcasts.start()
         hooks = self._broadcasts.hooks()
         if self.rtmp_port is not None:
-            self._rtmp = RtmpIngest(hooks)
+            self._rtmp = RtmpIngest(hooks, self._peers)
             self.rtmp_port = await self._rtmp.start(self.host, self.rtmp_port)
         if self.rtmps_port is not None:
             tls, self.rtmps_certificate = self_signed_context(self.advertise_host)
-            self._rtmps = RtmpIngest(hooks)
+            self._rtmps = RtmpIngest(hooks, self._peers)
             self.rtmps_port = await self._rtmps.start(self.host, self.rtmps_port, tls=tls)
         return endpoint
 

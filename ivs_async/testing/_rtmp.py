@@ -1,10 +1,15 @@
 """The emulator's RTMP ingest: an encoder (OBS, ffmpeg) publishing to ``rtmp://HOST:PORT/app/<stream
 key>`` makes that key's channel LIVE, with an ingest configuration read from the stream's metadata.
 
-Just enough RTMP for a publisher: the simple handshake, the chunk stream (any chunk size, the four
-header formats, extended timestamps), AMF0 commands (connect, createStream, publish, deleteStream)
-and the ``onMetaData`` the encoder sends. Audio and video are counted, not decoded. Every read is
-bounded: message sizes, the handshake's time, and idle connections.
+Just enough RTMP for a publisher: the simple handshake, the chunk stream (chunk sizes from 128, the
+four header formats, extended timestamps), AMF0 commands (connect, createStream, publish,
+deleteStream) and the ``onMetaData`` the encoder sends. Audio and video are handed on, not decoded.
+
+Every peer is bounded (``_limits.Limits``): connections, the time to handshake, to publish and
+between messages, the size of each message (small until a stream key was accepted), the chunk
+streams, the unfinished bytes it may hold and that all peers together may hold, its message rate,
+and how long a write to it may wait. Parsing yields to the event loop every ``parse_step_bytes``,
+so the IVS API keeps answering while a peer floods the port. A connection publishes once.
 """
 
 from __future__ import annotations
@@ -15,15 +20,15 @@ import logging
 import os
 import ssl
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
+
+from ivs_async.testing._limits import Peers
 
 _log = logging.getLogger("ivs_async.testing")
 
 HANDSHAKE_SIZE = 1536
-MAX_MESSAGE = 4 * 1024 * 1024  # a keyframe of a 4K stream fits; more is not an encoder talking
-HANDSHAKE_TIMEOUT = 10.0
-IDLE_TIMEOUT = 30.0  # an encoder sends many messages a second
 OUR_CHUNK_SIZE = 4096
 
 # Message types.
@@ -130,75 +135,133 @@ def amf_encode(value: Any) -> bytes:
 
 
 class _Chunks:
-    """Reassembles RTMP messages from the chunk stream of one connection."""
+    """Reassembles RTMP messages from the chunk stream of one connection, within its bounds."""
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+    def __init__(self, reader: asyncio.StreamReader, peers: Peers) -> None:
         self._reader = reader
+        self._peers = peers
+        self._limits = peers.limits
         self.chunk_size = 128
+        self.published = False  # before, every message is held to the size of a command
         # csid -> [timestamp, length, type, stream id, extended, delta]: timestamps made absolute.
         self._headers: dict[int, list[int]] = {}
         self._partial: dict[int, bytearray] = {}
-        self._buffered = 0  # bytes of unfinished messages, over every chunk stream
+        self._buffered = 0  # bytes of unfinished messages, over every chunk stream (counted in peers)
+        self._since_yield = 0
+        self._tokens = float(self._limits.messages_per_second)  # the message-rate bucket
+        self._refilled = time.monotonic()
 
-    async def message(self) -> tuple[int, int, int, bytes]:
-        """The next whole message: (type, stream id, timestamp in ms, payload)."""
+    async def message(self, idle: float) -> tuple[int, int, int, bytes]:
+        """The next whole message: (type, stream id, timestamp in ms, payload). RtmpError when the
+        peer breaks the protocol or a bound; TimeoutError after ``idle`` seconds of silence."""
+        limits = self._limits
         while True:
-            first = (await self._read(1))[0]
+            first = (await self._read(1, idle))[0]
             fmt, csid = first >> 6, first & 0x3F
             if csid == 0:
-                csid = 64 + (await self._read(1))[0]
+                csid = 64 + (await self._read(1, idle))[0]
             elif csid == 1:
-                low, high = await self._read(2)
+                low, high = await self._read(2, idle)
                 csid = 64 + low + high * 256
             header = self._headers.get(csid)
             if fmt < 3 or header is None:
                 if header is None and fmt != 0:
                     raise RtmpError(f"chunk stream {csid} starts without a full header")
-                header = self._headers.setdefault(csid, [0, 0, 0, 0, 0, 0])
-                raw = await self._read((11, 7, 3, 0)[fmt])
+                if self._partial.get(csid):
+                    raise RtmpError(f"a new message on chunk stream {csid} before its last one ended")
+                if header is None:
+                    if len(self._headers) >= limits.chunk_streams:
+                        raise RtmpError(f"more than {limits.chunk_streams} chunk streams")
+                    header = self._headers[csid] = [0, 0, 0, 0, 0, 0]
+                raw = await self._read((11, 7, 3, 0)[fmt], idle)
                 timestamp = int.from_bytes(raw[0:3], "big")
                 if fmt <= 1:
                     header[1] = int.from_bytes(raw[3:6], "big")
                     header[2] = raw[6]
-                    if header[1] > MAX_MESSAGE:
-                        raise RtmpError(f"a message of {header[1]} bytes")
+                    allowed = self._allowed(header[2])
+                    if header[1] > allowed:
+                        raise RtmpError(f"a message of {header[1]} bytes (at most {allowed} here)")
                 if fmt == 0:
                     header[3] = int.from_bytes(raw[7:11], "little")
                 header[4] = timestamp == 0xFFFFFF
                 if header[4]:
-                    timestamp = int.from_bytes(await self._read(4), "big")
+                    timestamp = int.from_bytes(await self._read(4, idle), "big")
                 if fmt == 0:
                     header[0], header[5] = timestamp, 0
                 else:  # fmt 1 and 2 carry the delta from the previous message
                     header[0], header[5] = header[0] + timestamp, timestamp
             else:
                 if header[4]:
-                    await self._read(4)  # fmt 3 chunks repeat an extended timestamp
+                    await self._read(4, idle)  # fmt 3 chunks repeat an extended timestamp
                 if not self._partial.get(csid):
                     header[0] += header[5]  # a new message on fmt 3 repeats the last delta
+                    if header[1] > self._allowed(header[2]):  # the limit may have changed since
+                        raise RtmpError(f"a message of {header[1]} bytes")
             buffer = self._partial.setdefault(csid, bytearray())
             take = min(self.chunk_size, header[1] - len(buffer))
-            # Messages may interleave across chunk streams (audio within a video frame), but never
-            # beyond two whole messages' worth: many half-sent messages are not an encoder.
-            self._buffered += take
-            if self._buffered > 2 * MAX_MESSAGE:
-                raise RtmpError("too many unfinished messages")
-            buffer += await self._read(take)
-            if len(buffer) >= header[1]:
-                payload = bytes(buffer)
-                self._buffered -= len(buffer)
-                buffer.clear()
-                if header[2] == SET_CHUNK_SIZE:
-                    size = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
-                    if not 1 <= size <= MAX_MESSAGE:
-                        raise RtmpError(f"chunk size {size}")
-                    self.chunk_size = size
-                    continue
-                return header[2], header[3], header[0] & 0xFFFFFFFF, payload
+            self._hold(take)
+            buffer += await self._read(take, idle)
+            if len(buffer) < header[1]:
+                continue
+            payload = bytes(buffer)
+            self._release(len(buffer))
+            del self._partial[csid]
+            self._count_message()
+            if header[2] == SET_CHUNK_SIZE:
+                size = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+                if not limits.min_chunk_size <= size <= limits.message_bytes:
+                    raise RtmpError(f"chunk size {size} (from {limits.min_chunk_size} to {limits.message_bytes})")
+                self.chunk_size = size
+                continue
+            return header[2], header[3], header[0] & 0xFFFFFFFF, payload
 
-    async def _read(self, count: int) -> bytes:
-        async with asyncio.timeout(IDLE_TIMEOUT):
-            return await self._reader.readexactly(count)
+    def _allowed(self, kind: int) -> int:
+        """The largest message of ``kind`` this peer may send now: media after a publish."""
+        if self.published and kind in (AUDIO, VIDEO):
+            return self._limits.message_bytes
+        return self._limits.command_bytes
+
+    def _hold(self, count: int) -> None:
+        """``count`` more bytes of unfinished messages, within this peer's and everyone's bounds.
+        Messages may interleave across chunk streams (audio within a video frame), but many
+        half-sent messages are not an encoder."""
+        limits = self._limits
+        if self._buffered + count > limits.buffered_bytes:
+            raise RtmpError(f"more than {limits.buffered_bytes} bytes of unfinished messages")
+        if self._peers.buffered + count > limits.buffered_bytes_total:
+            raise RtmpError(f"the ingest holds {limits.buffered_bytes_total} bytes of unfinished messages in all")
+        self._buffered += count
+        self._peers.buffered += count
+
+    def _release(self, count: int) -> None:
+        self._buffered -= count
+        self._peers.buffered -= count
+
+    def _count_message(self) -> None:
+        rate = self._limits.messages_per_second
+        now = time.monotonic()
+        self._tokens = min(float(rate), self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens < 1:
+            raise RtmpError(f"more than {rate} messages a second")
+        self._tokens -= 1
+
+    async def _read(self, count: int, idle: float) -> bytes:
+        if count == 0:
+            return b""
+        async with asyncio.timeout(idle):
+            data = await self._reader.readexactly(count)
+        self._since_yield += count
+        if self._since_yield >= self._limits.parse_step_bytes:
+            self._since_yield = 0
+            await asyncio.sleep(0)  # buffered input never holds the loop: others are served meanwhile
+        return data
+
+    def close(self) -> None:
+        """Forget every unfinished message, and give its bytes back to the ingest's budget."""
+        self._release(self._buffered)
+        self._partial.clear()
+        self._headers.clear()
 
 
 def _message(csid: int, kind: int, stream_id: int, payload: bytes) -> bytes:
@@ -232,16 +295,18 @@ class IngestHooks:
 class RtmpIngest:
     """An RTMP server on its own port, feeding one emulator."""
 
-    def __init__(self, hooks: IngestHooks) -> None:
+    def __init__(self, hooks: IngestHooks, peers: Peers) -> None:
         self._hooks = hooks
+        self._peers = peers
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self.port = 0
 
     async def start(self, host: str, port: int, *, tls: ssl.SSLContext | None = None) -> int:
         """Listen on ``host``:``port`` (0: any free port), with TLS when given (RTMPS)."""
+        handshake = self._peers.limits.handshake_seconds
         self._server = await asyncio.start_server(
-            self._serve, host, port, ssl=tls, ssl_handshake_timeout=HANDSHAKE_TIMEOUT if tls else None
+            self._serve, host, port, ssl=tls, ssl_handshake_timeout=handshake if tls else None
         )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
@@ -257,101 +322,168 @@ class RtmpIngest:
             self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+        if not self._peers.admit(address, rtmp=True):
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
-        live: tuple[str, str] | None = None  # (channel ARN, stream id) while publishing
-        published: tuple[str, str] | None = None
+        connection = _Connection(self._hooks, self._peers, reader, writer)
         try:
-            async with asyncio.timeout(HANDSHAKE_TIMEOUT):
-                await _handshake(reader, writer)
-            chunks = _Chunks(reader)
-            writer.write(_message(2, SET_CHUNK_SIZE, 0, OUR_CHUNK_SIZE.to_bytes(4, "big")))
-            metadata: dict[str, Any] = {}
-            while True:
-                kind, stream_id, timestamp, payload = await chunks.message()
-                if live is not None and self._hooks.current(live[0]) != live[1]:
-                    live = None  # ended from the API (StopStream): disconnect the encoder
-                    break
-                if live is not None and kind in (AUDIO, VIDEO):
-                    self._hooks.media(live[0], kind, timestamp, payload)
-                    seen = "video" if kind == VIDEO else "audio"
-                    if seen not in metadata:  # the first of its kind: the stream carries this track
-                        metadata[seen] = True
-                        self._hooks.describe(live[0], live[1], metadata)
-                if kind == COMMAND_AMF0:
-                    values = amf_decode_all(payload)
-                    command = values[0] if values else None
-                    txn = values[1] if len(values) > 1 else 0
-                    if command == "connect":
-                        writer.write(_message(2, WINDOW_ACK_SIZE, 0, (5_000_000).to_bytes(4, "big")))
-                        writer.write(_message(2, PEER_BANDWIDTH, 0, (5_000_000).to_bytes(4, "big") + b"\x02"))
-                        info = {
-                            "level": "status",
-                            "code": "NetConnection.Connect.Success",
-                            "description": "Connection succeeded.",
-                            "objectEncoding": 0,
-                        }
-                        self._command(writer, 0, "_result", txn, {"fmsVer": "FMS/3,0,1,123", "capabilities": 31}, info)
-                    elif command == "createStream":
-                        self._command(writer, 0, "_result", txn, None, 1)
-                    elif command in ("releaseStream", "FCPublish"):
-                        self._command(writer, 0, "_result", txn, None, None)
-                    elif command == "publish":
-                        key = values[3] if len(values) > 3 and isinstance(values[3], str) else ""
-                        live = published = self._publish(writer, stream_id, key.split("?", 1)[0], metadata)
-                        if live is None:
-                            break
-                    elif command in ("FCUnpublish", "deleteStream", "closeStream"):
-                        break
-                elif kind == VIDEO and len(payload) >= 9 and payload[0] & 0x0F == 7 and payload[1] == 0:
-                    # An AVC sequence header: its decoder configuration names profile and level.
-                    metadata["avc"] = (payload[6], payload[7], payload[8])
-                    if live is not None:
-                        self._hooks.describe(live[0], live[1], metadata)
-                elif kind == AUDIO and len(payload) >= 3 and payload[0] >> 4 == 10 and payload[1] == 0:
-                    # An AAC sequence header: its AudioSpecificConfig names the object type (2: LC).
-                    metadata["aac"] = payload[2] >> 3
-                    if live is not None:
-                        self._hooks.describe(live[0], live[1], metadata)
-                elif kind == DATA_AMF0:
-                    values = amf_decode_all(payload)
-                    found = next((v for v in values if isinstance(v, dict)), None)
-                    if found is not None and "onMetaData" in values:
-                        metadata.update(found)
-                        if live is not None:  # encoders send it right after publishing
-                            self._hooks.describe(live[0], live[1], metadata)
-                await writer.drain()
-        except (RtmpError, asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
-            _log.debug("rtmp connection closed: %s", exc)
+            await connection.run()
+        except (RtmpError, asyncio.IncompleteReadError, ConnectionError, TimeoutError, ssl.SSLError) as exc:
+            if isinstance(exc, RtmpError | TimeoutError):
+                self._peers.once(f"rtmp:{type(exc).__name__}:{exc}", "ivs-local closed an RTMP connection from %s: %s",
+                                 address, str(exc) or "it went silent")  # fmt: skip
+            _log.debug("rtmp connection from %s closed: %s", address, exc)
         except asyncio.CancelledError:
             pass  # the ingest stops: the connection ends here, as if the encoder had gone
         finally:
+            connection.close()
             self._connections.discard(task)
-            if published is not None:
-                self._hooks.end(*published)  # the emulator ends the stream if it is still this one
-            writer.close()
+            self._peers.release(address, rtmp=True)
 
-    def _publish(
-        self, writer: asyncio.StreamWriter, stream_id: int, key: str, metadata: dict[str, Any]
-    ) -> tuple[str, str] | None:
+
+class _Connection:
+    """One peer of the ingest, from its handshake to its end: publishes at most once."""
+
+    def __init__(
+        self, hooks: IngestHooks, peers: Peers, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._hooks = hooks
+        self._limits = peers.limits
+        self._reader: asyncio.StreamReader | None = reader
+        self._writer: asyncio.StreamWriter | None = writer
+        self._chunks = _Chunks(reader, peers)
+        self.published: tuple[str, str] | None = None  # (channel ARN, stream id), once published
+        self._metadata: dict[str, Any] = {}
+
+    async def run(self) -> None:
+        reader, writer, limits = self._reader, self._writer, self._limits
+        assert reader is not None and writer is not None
+        async with asyncio.timeout(limits.handshake_seconds):
+            await _handshake(reader, writer)
+            await self._drained()
+        writer.write(_message(2, SET_CHUNK_SIZE, 0, OUR_CHUNK_SIZE.to_bytes(4, "big")))
+        # Until it publishes, a peer is held to commands, and to the time an encoder needs.
+        publish_by = asyncio.get_running_loop().time() + limits.rtmp_idle_seconds
+        while True:
+            wait = limits.rtmp_idle_seconds
+            if self.published is None:
+                wait = publish_by - asyncio.get_running_loop().time()
+                if wait <= 0:
+                    raise RtmpError(f"no publish within {limits.rtmp_idle_seconds:.0f} s")
+            kind, stream_id, timestamp, payload = await self._chunks.message(wait)
+            if self.published is not None and self._hooks.current(self.published[0]) != self.published[1]:
+                return  # ended from the API (StopStream): disconnect the encoder
+            if not self._handle(kind, stream_id, timestamp, payload):
+                return
+            await self._drained()
+
+    def _handle(self, kind: int, stream_id: int, timestamp: int, payload: bytes) -> bool:
+        """Act on one message; False when the connection is to end."""
+        live, metadata = self.published, self._metadata
+        if live is not None and kind in (AUDIO, VIDEO):
+            self._hooks.media(live[0], kind, timestamp, payload)
+            seen = "video" if kind == VIDEO else "audio"
+            if seen not in metadata:  # the first of its kind: the stream carries this track
+                metadata[seen] = True
+                self._hooks.describe(live[0], live[1], metadata)
+        if kind == COMMAND_AMF0:
+            values = amf_decode_all(payload)
+            command = values[0] if values else None
+            txn = values[1] if len(values) > 1 else 0
+            if command == "connect":
+                self._send(_message(2, WINDOW_ACK_SIZE, 0, (5_000_000).to_bytes(4, "big")))
+                self._send(_message(2, PEER_BANDWIDTH, 0, (5_000_000).to_bytes(4, "big") + b"\x02"))
+                info = {
+                    "level": "status",
+                    "code": "NetConnection.Connect.Success",
+                    "description": "Connection succeeded.",
+                    "objectEncoding": 0,
+                }
+                self._command(0, "_result", txn, {"fmsVer": "FMS/3,0,1,123", "capabilities": 31}, info)
+            elif command == "createStream":
+                self._command(0, "_result", txn, None, 1)
+            elif command in ("releaseStream", "FCPublish"):
+                self._command(0, "_result", txn, None, None)
+            elif command == "publish":
+                key = values[3] if len(values) > 3 and isinstance(values[3], str) else ""
+                return self._publish(stream_id, key.split("?", 1)[0])
+            elif command in ("FCUnpublish", "deleteStream", "closeStream"):
+                return False
+        elif kind == VIDEO and len(payload) >= 9 and payload[0] & 0x0F == 7 and payload[1] == 0:
+            # An AVC sequence header: its decoder configuration names profile and level.
+            metadata["avc"] = (payload[6], payload[7], payload[8])
+            if live is not None:
+                self._hooks.describe(live[0], live[1], metadata)
+        elif kind == AUDIO and len(payload) >= 3 and payload[0] >> 4 == 10 and payload[1] == 0:
+            # An AAC sequence header: its AudioSpecificConfig names the object type (2: LC).
+            metadata["aac"] = payload[2] >> 3
+            if live is not None:
+                self._hooks.describe(live[0], live[1], metadata)
+        elif kind == DATA_AMF0:
+            values = amf_decode_all(payload)
+            found = next((v for v in values if isinstance(v, dict)), None)
+            if found is not None and "onMetaData" in values:
+                metadata.update(found)
+                if live is not None:  # encoders send it right after publishing
+                    self._hooks.describe(live[0], live[1], metadata)
+        return True
+
+    def _publish(self, stream_id: int, key: str) -> bool:
+        """The one publish of this connection: False (it ends) when refused, or when it is another."""
+        if self.published is not None:
+            self._status(stream_id, "error", "NetStream.Publish.BadName", "this connection is publishing already")
+            return False
         channel = self._hooks.channel_for_key(key) if key else None
         if channel is None:
-            self._status(writer, stream_id, "error", "NetStream.Publish.BadName", "unknown stream key")
-            return None
+            self._status(stream_id, "error", "NetStream.Publish.BadName", "unknown stream key")
+            return False
         if self._hooks.current(channel) is not None:
-            self._status(writer, stream_id, "error", "NetStream.Publish.BadName", "the channel is already live")
-            return None
-        started = self._hooks.start(channel, metadata)
-        self._status(writer, stream_id, "status", "NetStream.Publish.Start", "publishing")
-        return channel, started
+            self._status(stream_id, "error", "NetStream.Publish.BadName", "the channel is already live")
+            return False
+        self.published = (channel, self._hooks.start(channel, self._metadata))
+        self._chunks.published = True
+        self._status(stream_id, "status", "NetStream.Publish.Start", "publishing")
+        return True
 
-    def _command(self, writer: asyncio.StreamWriter, stream_id: int, name: str, txn: Any, *args: Any) -> None:
+    def _command(self, stream_id: int, name: str, txn: Any, *args: Any) -> None:
         payload = amf_encode(name) + amf_encode(txn) + b"".join(amf_encode(a) for a in args)
-        writer.write(_message(3, COMMAND_AMF0, stream_id, payload))
+        self._send(_message(3, COMMAND_AMF0, stream_id, payload))
 
-    def _status(self, writer: asyncio.StreamWriter, stream_id: int, level: str, code: str, text: str) -> None:
-        self._command(writer, stream_id, "onStatus", 0, None, {"level": level, "code": code, "description": text})
+    def _status(self, stream_id: int, level: str, code: str, text: str) -> None:
+        self._command(stream_id, "onStatus", 0, None, {"level": level, "code": code, "description": text})
+
+    def _send(self, data: bytes) -> None:
+        if self._writer is not None:
+            self._writer.write(data)
+
+    async def _drained(self) -> None:
+        """What was written has left, in time: a peer that does not read is cut off."""
+        writer = self._writer
+        if writer is not None and writer.transport.get_write_buffer_size():
+            try:
+                async with asyncio.timeout(self._limits.write_stall_seconds):
+                    await writer.drain()
+            except TimeoutError:
+                raise RtmpError(f"it read nothing for {self._limits.write_stall_seconds:.0f} s") from None
+
+    def close(self) -> None:
+        """End the stream it published, give its buffers back, and close (at once if it does not read)."""
+        published, self.published = self.published, None
+        if published is not None:
+            self._hooks.end(*published)  # the emulator ends the stream if it is still this one
+        self._chunks.close()
+        writer, self._writer, self._reader = self._writer, None, None
+        if writer is not None:
+            transport = writer.transport
+            if transport.get_write_buffer_size():
+                transport.abort()  # close() would wait for a peer that may never read
+            else:
+                transport.close()
 
 
 async def _handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -360,7 +492,6 @@ async def _handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         raise RtmpError(f"RTMP version {c0c1[0]}")
     s1 = bytes(8) + os.urandom(HANDSHAKE_SIZE - 8)
     writer.write(b"\x03" + s1 + c0c1[1:])  # S0, S1, S2 (= C1)
-    await writer.drain()
     await reader.readexactly(HANDSHAKE_SIZE)  # C2
 
 

@@ -27,6 +27,8 @@ from ivs_async.testing._control import PREFIX as CONTROL_PREFIX
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._delivery import Delivery
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
+from ivs_async.testing._guard import GuardedConnection
+from ivs_async.testing._limits import Peers
 
 _log = logging.getLogger("ivs_async.testing")
 # IVS's largest request (a BatchGetChannel of 100 ARNs, a PutMetadata) is a few kilobytes.
@@ -70,9 +72,12 @@ class EmulatorServer:
         faults: FaultPlan,
         *,
         verify_signatures: Callable[[], bool],
+        peers: Peers,
         body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.backend = backend
+        self._peers = peers
+        self._guards: dict[Any, GuardedConnection] = {}  # transport -> its bounds
         self.body_timeout = body_timeout
         self.checker = checker
         self.faults = faults
@@ -86,6 +91,7 @@ class EmulatorServer:
             else:
                 self._fixed[(operation.method, operation.uri)] = route
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
@@ -102,12 +108,13 @@ class EmulatorServer:
         # handler_cancellation: a hung answer stops when its client goes away.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        bound: int = sockets[0].getsockname()[1]
+        protocol = self._runner.server
+        assert protocol is not None
+        # aiohttp's protocol for each connection, inside one that keeps it within IVS Local's bounds.
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: GuardedConnection(protocol(), self._peers, self._guards), host, port
+        )
+        bound: int = self._listener.sockets[0].getsockname()[1]
         return bound
 
     async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -115,15 +122,23 @@ class EmulatorServer:
         response.headers["Date"] = formatdate(self.checker.clock().timestamp(), usegmt=True)
 
     async def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if listener is not None:
+            await listener.wait_closed()
 
     # -- one request ------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """One request. Whatever a client sends gets an answer in IVS's form, never a 5xx: a
         failure of the emulator itself is logged in one line and answered 400."""
+        guard = self._guards.get(request.transport)
+        if guard is not None:
+            guard.request_started()
         try:
             return await self._handle_request(request)
         except (asyncio.CancelledError, web.HTTPException):
@@ -137,6 +152,9 @@ class EmulatorServer:
                 type(exc).__name__,
             )
             return _service_error("ValidationException", "The request could not be processed")
+        finally:
+            if guard is not None:
+                guard.request_finished()
 
     async def _handle_request(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path
