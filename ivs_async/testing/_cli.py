@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ivs_async._endpoints import is_loopback
 from ivs_async.credentials import StaticCredentials
-from ivs_async.testing._backend import Quotas
+from ivs_async.testing._backend import MAX_STATE_BYTES, Quotas
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
 from ivs_async.testing._state_dir import StateDir
 
@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _serve(args: argparse.Namespace) -> None:
     if args.reset and args.state_dir is not None:
-        StateDir(args.state_dir).clear()
+        StateDir(args.state_dir, max_bytes=MAX_STATE_BYTES).clear()
     emulator = LocalIvs(
         host=args.host,
         port=args.port,

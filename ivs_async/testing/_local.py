@@ -18,6 +18,7 @@ from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._addresses import bracketed, checked_host, reachable_host
 from ivs_async.testing._auth import SignatureChecker
 from ivs_async.testing._backend import (
+    MAX_STATE_BYTES,
     AdBreakRecord,
     IvsBackend,
     MetadataRecord,
@@ -30,7 +31,7 @@ from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
 from ivs_async.testing._rtmp import RtmpIngest
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
-from ivs_async.testing._state_dir import StateDir
+from ivs_async.testing._state_dir import Persister, StateDir
 from ivs_async.testing._tls import self_signed_context
 from ivs_async.testing._webhook import EventForwarder
 
@@ -134,13 +135,19 @@ class LocalIvs:
         self._server.delivery = self._broadcasts.delivery
         # Events POSTed to a URL, as an EventBridge API destination would.
         self._forwarder = EventForwarder(events_url, secret=events_secret) if events_url else None
-        # With a state folder every change is saved, and a new emulator starts where it stopped.
-        self._state_dir = StateDir(state_dir) if state_dir is not None else None
-        if self._state_dir is not None:
-            saved = self._state_dir.read()
+        # With a state folder every change is saved (an API change before it is answered), and a
+        # new emulator starts where it stopped.
+        self._persister: Persister | None = None
+        if state_dir is not None:
+            folder = StateDir(state_dir, max_bytes=MAX_STATE_BYTES)
+            folder.remove_leftovers()
+            saved = folder.read()
             if saved is not None:
                 self._backend.load(saved)
-            self._server.on_change = self._persist
+            self._persister = Persister(
+                folder, snapshot=self._backend.snapshot, restore=self._backend.load, written=saved or self.snapshot()
+            )
+            self._server.commit = self._persister.commit
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -221,6 +228,8 @@ class LocalIvs:
         shown = bracketed(self.advertise_host)
         self._endpoint = endpoint = f"http://{shown}:{port}"
         self._backend.origin, self._backend.ingest_host = endpoint, shown
+        if self._persister is not None:
+            self._persister.start()
         if self._forwarder is not None:
             self._forwarder.start()
             self._backend.events.subscribe(self._forwarder.deliver)
@@ -258,6 +267,8 @@ class LocalIvs:
         self._rtmp = self._rtmps = None
         await self._broadcasts.stop()
         await self._server.stop()
+        if self._persister is not None:
+            await self._persister.stop()  # what the last changes did is on disk
         self._endpoint = ""
 
     async def __aenter__(self) -> Self:
@@ -321,9 +332,8 @@ class LocalIvs:
         self._persist()
 
     def _persist(self) -> None:
-        if self._state_dir is not None:
-            with self._backend.lock:
-                self._state_dir.write(self._backend.snapshot())
+        if self._persister is not None:
+            self._persister.changed()
 
     def snapshot(self) -> str:
         """The state as JSON text; :meth:`load` restores it (in this or another emulator)."""

@@ -8,7 +8,7 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
@@ -29,6 +29,7 @@ from ivs_async.testing._delivery import Delivery
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
 from ivs_async.testing._guard import GuardedConnection
 from ivs_async.testing._limits import Peers
+from ivs_async.testing._state_dir import StateTooLarge
 
 _log = logging.getLogger("ivs_async.testing")
 # IVS's largest request (a BatchGetChannel of 100 ARNs, a PutMetadata) is a few kilobytes.
@@ -96,7 +97,8 @@ class EmulatorServer:
         self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
         self.delivery: Delivery | None = None  # playback URLs, variant playlists, segments; set by LocalIvs
-        self.on_change: Callable[[], None] | None = None  # after an operation that changed the state
+        # Awaited after an operation that changed the state: returns once it is saved (a state dir).
+        self.commit: Callable[[], Awaitable[None]] | None = None
         # Requests that met an emulator bug: answered 400 and logged once each. Tests check it stays 0.
         self.unexpected_errors = 0
 
@@ -196,7 +198,7 @@ class EmulatorServer:
                 self.checker.check_signature(signed, request.method, raw_path, request.headers, body)
             except AuthError as exc:
                 return _error(403, exc.code, {"message": exc.message})
-        response = self._answer(route, labels, request, body)
+        response = await self._answer(route, labels, request, body)
         if fault is not None and fault.kind in _LATE_FAULTS:
             return await _late_fault(request, fault, response)
         return response
@@ -212,7 +214,7 @@ class EmulatorServer:
                     return candidate, {k: unquote(v) for k, v in match.groupdict().items()}
         return None, {}
 
-    def _answer(self, route: _Route, labels: dict[str, str], request: web.Request, body: bytes) -> web.Response:
+    async def _answer(self, route: _Route, labels: dict[str, str], request: web.Request, body: bytes) -> web.Response:
         operation = route.operation
         data: Any = {}
         if route.has_body and body:
@@ -245,12 +247,15 @@ class EmulatorServer:
             if exc.code == "ThrottlingException":
                 self.throttled[operation.name] += 1
             return _service_error(exc.code, exc.message)
-        if self.on_change is not None and not operation.name.startswith(_READ_ONLY):
+        if self.commit is not None and not operation.name.startswith(_READ_ONLY):
             try:
-                self.on_change()
-            except OSError as exc:  # the emulator's own disk, not the client's input: a server fault
-                _log.warning("ivs-local could not save its state: %s", exc.strerror or exc)
-                return _service_error("InternalServerException", "the emulator could not save its state")
+                await self.commit()
+            except OSError:  # its own disk, not the client's input: a transient fault, and nothing changed
+                return _service_error(
+                    "InternalServerException", "the emulator could not save its state; the request changed nothing"
+                )
+            except StateTooLarge as exc:
+                return _service_error("ServiceQuotaExceededException", f"{exc}; the request changed nothing")
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
         if operation.success_code == 204:
             return web.Response(status=204, headers=headers)

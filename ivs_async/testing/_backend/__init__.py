@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ivs_async.testing._backend._core import (
     CHANNEL,
+    MAX_STATE_BYTES,
     AdBreakRecord,
     BackendCore,
     EmulatorError,
@@ -37,6 +38,7 @@ class IvsBackend(ChannelsMixin, StreamsMixin, RecordingMixin, PlaybackMixin, Ads
 
 __all__ = [
     "CHANNEL",
+    "MAX_STATE_BYTES",
     "AdBreakRecord",
     "EmulatorError",
     "IvsBackend",

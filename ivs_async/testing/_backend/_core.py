@@ -70,6 +70,18 @@ MAX_TAGS = 50
 MAX_METADATA_BYTES = 1024
 _SNAPSHOT_FORMAT = "ivs_async.testing/1"
 _ADDED_LATER = {"recordings"}  # state parts a snapshot of an earlier version does not have
+# The largest state kept, saved or loaded (a snapshot's JSON text).
+MAX_STATE_BYTES = 32 * 1024 * 1024
+# Records kept, newest first: stream sessions (of each channel, and in all; ended ones also no
+# longer than SESSION_DAYS), PutMetadata payloads, ad breaks and viewer-session revocations.
+RECORD_LIMITS = {
+    "sessionsPerChannel": 100,
+    "sessions": 1000,
+    "metadata": 1000,
+    "adBreaks": 1000,
+    "revocations": 10_000,
+}
+SESSION_DAYS = 30
 _ALNUM = string.ascii_letters + string.digits
 _ARN = re.compile(r"arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)")
 
@@ -295,9 +307,14 @@ class BackendCore:
             )
 
     def load(self, snapshot: str) -> None:
-        """Replace the state with one from :meth:`snapshot`."""
+        """Replace the state with one from :meth:`snapshot`, checked first as strictly as the API
+        checks the same values (EmulatorError naming the first problem; the state is unchanged)."""
+        from ivs_async.testing._backend.state import check_state  # it checks what this module makes
+
+        if len(snapshot) > MAX_STATE_BYTES:
+            raise EmulatorError(f"snapshot is larger than {MAX_STATE_BYTES} bytes")
         try:
-            data = loads(snapshot)
+            data = loads(snapshot, max_depth=MAX_DEPTH)
         except JsonError as exc:
             raise EmulatorError(f"snapshot is not JSON: {exc.reason}") from None
         if not isinstance(data, dict) or data.get("format") != _SNAPSHOT_FORMAT:
@@ -307,13 +324,15 @@ class BackendCore:
                 f"snapshot is of {data.get('accountId')} in {data.get('region')}, "
                 f"this emulator is {self.account_id} in {self.region}"
             )
+        for key in self._state:
+            if key not in data and key not in _ADDED_LATER:
+                raise EmulatorError(f"snapshot has no {key!r}")
+        check_state(data, region=self.region, account_id=self.account_id, limits=RECORD_LIMITS)
         with self.lock:
             self.reset()
             for key in self._state:
                 if key in data:
                     self._state[key] = data[key]
-                elif key not in _ADDED_LATER:
-                    raise EmulatorError(f"snapshot has no {key!r}")
 
     # -- helpers ----------------------------------------------------------------------------------
 
