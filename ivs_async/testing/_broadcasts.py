@@ -18,9 +18,9 @@ from typing import Any
 
 from ivs_async.testing._backend import IvsBackend, Json, default_ingest_configuration, parse_time
 from ivs_async.testing._delivery import Delivery, LiveMedia, Rendition
-from ivs_async.testing._hls import HlsPackager, find_ffmpeg
+from ivs_async.testing._hls import HlsPackager, find_ffmpeg, remove_stale_folders
 from ivs_async.testing._pattern import SimulatedStream, shared_pattern
-from ivs_async.testing._recordings import RecordingWriter
+from ivs_async.testing._recordings import RecordingWriter, finish_abandoned
 from ivs_async.testing._rtmp import IngestHooks, ingest_configuration
 
 _log = logging.getLogger("ivs_async.testing")
@@ -80,9 +80,13 @@ class Broadcasts:
     # -- serving ------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """In the emulator's event loop: recordings whose reconnect window passes are ended on time."""
+        """In the emulator's event loop: recordings whose reconnect window passes are ended on time;
+        what an earlier run left (its encoders' streams, ffmpeg's folders) is ended and removed."""
         self._loop = asyncio.get_running_loop()
         self._settler = asyncio.ensure_future(self._settle_forever())
+        remove_stale_folders()
+        if self._backend.end_abandoned_ingests():
+            self._persist()
 
     async def _settle_forever(self) -> None:
         while True:
@@ -175,10 +179,8 @@ class Broadcasts:
         if writer is not None and writer.folder.name == recording["recordingId"]:
             writer.join()
             return writer
-        root = self._recordings_dir.resolve()
-        folder = (root / recording["bucket"] / recording["prefix"]).resolve()
-        if not folder.is_relative_to(root) or folder == root:
-            _log.warning("ivs-local: a recording outside --recordings-dir is not written (%s)", recording["bucket"])
+        folder = self._folder_of(recording)
+        if folder is None:
             return None
         writer = RecordingWriter(folder, channel_arn, parse_time(recording["startedAt"]), recording["configuration"])
         writer.start()
@@ -187,6 +189,17 @@ class Broadcasts:
             return None
         self._writers[channel_arn] = writer
         return writer
+
+    def _folder_of(self, recording: Json) -> Path | None:
+        """Where a recording's files go: under --recordings-dir, or nowhere."""
+        if self._recordings_dir is None:
+            return None
+        root = self._recordings_dir.resolve()
+        folder: Path = (root / str(recording["bucket"]) / str(recording["prefix"])).resolve()
+        if not folder.is_relative_to(root) or folder == root:
+            _log.warning("ivs-local: a recording outside --recordings-dir is not written (%s)", recording["bucket"])
+            return None
+        return folder
 
     def _ingest_media(self, channel_arn: str, kind: int, timestamp: int, payload: bytes) -> None:
         media = self.media.get(channel_arn)
@@ -232,9 +245,15 @@ class Broadcasts:
     def _finish_soon(self, channel_arn: str, recording: Json) -> None:
         writer = self._writers.get(channel_arn)
         if writer is None or writer.folder.name != recording["recordingId"]:
+            folder = self._folder_of(recording)
+            if folder is not None:  # a recording of an earlier run: its files end as they are
+                self._spawn(self._finish_abandoned(folder))
             return
         del self._writers[channel_arn]
         self._spawn(self._finish_recording(channel_arn, writer, failed=bool(recording.get("failed"))))
+
+    async def _finish_abandoned(self, folder: Path) -> None:
+        await asyncio.to_thread(finish_abandoned, folder, self._clock())
 
     async def _finish_recording(self, channel_arn: str, writer: RecordingWriter, *, failed: bool) -> None:
         stopping = self._stopping.get(channel_arn)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import deque
@@ -40,6 +42,7 @@ _MAX_PENDING_TAGS = 1000
 _ONE_TRACK_AFTER_MS = 2000  # with no word from the encoder, a stream with one kind of media this long has one
 _DEFAULT_BANDWIDTH = 2_000_000
 _AVC_PROFILES = {66, 77, 88, 100, 110, 122, 244}
+_STALE = re.compile(r"ivs-local-(?:hls|pattern)-([0-9]{1,10})-[A-Za-z0-9_]+")
 
 
 def find_ffmpeg() -> str | None:
@@ -302,6 +305,31 @@ class HlsPackager:
         """Forget the segments on disk (after stop, once nothing serves or records them)."""
         with contextlib.suppress(OSError):
             shutil.rmtree(self.folder)
+
+
+def remove_stale_folders() -> int:
+    """Remove the temporary folders (HLS, the test pattern) of emulator processes that are gone, as
+    one that was killed leaves them; how many. Folders carry their process's id in their name."""
+    root = Path(tempfile.gettempdir())
+    removed = 0
+    try:
+        entries = list(itertools.islice(root.iterdir(), 100_000))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _STALE.fullmatch(entry.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            if entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+        except (OSError, ValueError, OverflowError):
+            continue  # alive (another user's), or not ours to judge
+    return removed
 
 
 def _segments_of(playlist: str) -> list[tuple[int, float]]:

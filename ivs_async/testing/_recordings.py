@@ -259,3 +259,56 @@ def _replace(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text)
     os.replace(partial, path)
+
+
+def finish_abandoned(folder: Path, ended_at: datetime) -> bool:
+    """End a recording a previous run of the emulator could not end (it crashed): its playlists
+    close with what they list, a media file they do not list goes, and recording-ended.json is
+    written from recording-started.json. False when there is nothing to finish."""
+    events = folder / "events"
+    try:
+        if (events / "recording-ended.json").exists() or (events / "recording-failed.json").exists():
+            return False
+        started = json.loads((events / "recording-started.json").read_text()[:1_000_000])
+    except (OSError, ValueError):
+        return False
+    if not isinstance(started, dict) or not isinstance(started.get("media"), dict):
+        return False
+    duration = 0.0
+    hls = started["media"].get("hls") if isinstance(started["media"].get("hls"), dict) else {}
+    for entry in hls.get("renditions") or []:
+        name = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
+            continue
+        rendition = folder / "media" / "hls" / name
+        listed: set[str] = set()
+        for playlist in ("playlist.m3u8", "byte-range-variant.m3u8"):
+            try:
+                text = (rendition / playlist).read_text()[:10_000_000]
+            except OSError:
+                continue
+            lines = text.splitlines()
+            listed |= {line for line in lines if line and not line.startswith("#")}
+            if playlist == "playlist.m3u8":
+                duration = max(duration, sum(_extinf(line) for line in lines))
+            if "#EXT-X-ENDLIST" not in lines:
+                _replace(rendition / playlist, "\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n")
+        for media in rendition.glob("*.ts"):
+            if media.name not in listed:
+                media.unlink(missing_ok=True)  # the media file being written when it stopped
+    ended = {k: v for k, v in started.items() if k in ("version", "channel_arn")}
+    ended["recording_ended_at"] = _time(ended_at)
+    ended["recording_started_at"] = started.get("recording_started_at", _time(ended_at))
+    ended["recording_status"] = "RECORDING_ENDED"
+    ended["media"] = {**started["media"], "hls": {"duration_ms": int(duration * 1000), **hls}}
+    _replace(events / "recording-ended.json", json.dumps(ended, indent=2))
+    return True
+
+
+def _extinf(line: str) -> float:
+    if not line.startswith("#EXTINF:"):
+        return 0.0
+    try:
+        return float(line[8:].split(",", 1)[0])
+    except ValueError:
+        return 0.0

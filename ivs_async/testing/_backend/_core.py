@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -365,6 +365,31 @@ class BackendCore:
             raise ServiceError("ChannelNotBroadcasting", f"Channel is not broadcasting: {channel_arn}")
         stream: Json = live
         return stream
+
+    def _keep(self, part: str) -> None:
+        """Drop the oldest records of ``part`` beyond its bound (RECORD_LIMITS)."""
+        records = self._state[part]
+        del records[: max(0, len(records) - RECORD_LIMITS[part])]
+
+    def _keep_sessions(self) -> None:
+        """Stream sessions within their bounds: the newest of each channel, the newest in all, and
+        none ended more than SESSION_DAYS ago (a live session is always kept)."""
+        sessions: dict[str, list[Json]] = self._state["sessions"]
+        oldest = wire_time(self.clock() - timedelta(days=SESSION_DAYS))
+        for arn in list(sessions):
+            kept = [s for s in sessions[arn] if "endTime" not in s or s["endTime"] >= oldest]
+            sessions[arn] = kept[-RECORD_LIMITS["sessionsPerChannel"] :]
+        ended = sorted(
+            ((s["endTime"], arn, id(s)) for arn, listed in sessions.items() for s in listed if "endTime" in s),
+            reverse=True,
+        )
+        live = sum(1 for listed in sessions.values() for s in listed if "endTime" not in s)
+        dropped = {key for _, _, key in ended[max(0, RECORD_LIMITS["sessions"] - live) :]}
+        if dropped:
+            for arn in list(sessions):
+                sessions[arn] = [s for s in sessions[arn] if id(s) not in dropped]
+        for arn in [arn for arn, listed in sessions.items() if not listed]:
+            del sessions[arn]
 
     def _check_quota(self, kind: str) -> None:
         name = _QUOTA_OF[kind]

@@ -81,6 +81,7 @@ class AdsMixin(BackendCore):
                 "targetStartAt": target,
             }
         )
+        self._keep("adBreaks")
         return {"adBreakId": ad_break_id, "targetStartAt": target}
 
     def _create_failover_slate_configuration(self, request: Json) -> Json:

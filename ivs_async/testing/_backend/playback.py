@@ -153,6 +153,7 @@ class PlaybackMixin(BackendCore):
                 "requestedAt": wire_time(self.clock()),
             }
         )
+        self._keep("revocations")
 
     def _start_viewer_session_revocation(self, request: Json) -> Json:
         self._get(CHANNEL, request["channelArn"])

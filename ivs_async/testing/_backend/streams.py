@@ -64,6 +64,8 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 "health": health,
                 "viewerCount": viewer_count,
                 "startTime": wire_time(now),
+                # An encoder's stream ends with its connection, even one the emulator lost in a crash.
+                "source": "simulated" if ingest is None else "ingest",
             }
             session: Json = {
                 "streamId": stream_id,
@@ -87,6 +89,7 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
             for name in ("Session Created", "Stream Start"):
                 self._emit("IVS Stream State Change", channel, now, event_name=name, stream_id=stream_id)
             self._state["sessions"].setdefault(channel_arn, []).append(session)
+            self._keep_sessions()
             if "recordingConfiguration" in session:
                 self._record(channel, session, now)
             return stream_id
@@ -98,6 +101,18 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 if channel_arn not in self._state["live"]:
                     raise EmulatorError(f"{channel_arn} is not live")
                 self._end(channel_arn, failure)
+        finally:
+            self._publish()
+
+    def end_abandoned_ingests(self) -> list[str]:
+        """End the streams of encoders a previous run of the emulator had (their connections are gone:
+        it stopped or crashed); simulated streams go on. The channels whose stream ended."""
+        try:
+            with self.lock:
+                ended = [arn for arn, live in self._state["live"].items() if live.get("source") == "ingest"]
+                for arn in ended:
+                    self._end(arn, None)
+                return ended
         finally:
             self._publish()
 
@@ -242,6 +257,7 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
                 "receivedAt": wire_time(self.clock()),
             }
         )
+        self._keep("metadata")
         if self.metadata_listener is not None:
             self.metadata_listener(channel_arn, live["streamId"], payload)  # into the live stream's segments
         return {}
