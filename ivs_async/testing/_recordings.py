@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ivs_async.testing import _ts
 from ivs_async.testing._delivery import Rendition
+from ivs_async.testing._id3 import MAX_SEGMENT_BYTES
 
 CHUNK_SECONDS = 10.0  # IVS's recorded media files hold about 10 seconds each
 _HEIGHTS = {"LOWEST_RESOLUTION": 160, "SD": 480, "HD": 720, "FULL_HD": 1080}
@@ -282,20 +284,36 @@ def finish_abandoned(folder: Path, ended_at: datetime) -> bool:
             continue
         rendition = folder / "media" / "hls" / name
         listed: set[str] = set()
+        texts: dict[str, list[str]] = {}
         for playlist in ("playlist.m3u8", "byte-range-variant.m3u8"):
             try:
-                text = (rendition / playlist).read_text()[:10_000_000]
+                texts[playlist] = (rendition / playlist).read_text()[:10_000_000].splitlines()
+            except OSError:
+                texts[playlist] = _empty_playlist(playlist)
+            listed |= {line for line in texts[playlist] if line and not line.startswith("#")}
+        # The media file being written when it stopped: whole segments, listed as one part.
+        for media in sorted(rendition.glob("*.ts"), key=lambda p: (len(p.name), p.name))[:1000]:
+            if media.name in listed:
+                continue
+            try:
+                data = media.read_bytes() if media.stat().st_size <= MAX_SEGMENT_BYTES else b""
             except OSError:
                 continue
-            lines = text.splitlines()
-            listed |= {line for line in lines if line and not line.startswith("#")}
+            seconds = _ts.duration(data)
+            if not seconds:
+                media.unlink(missing_ok=True)
+                continue
+            texts["playlist.m3u8"] += [f"#EXTINF:{seconds:.3f},", media.name]
+            texts["byte-range-variant.m3u8"] += [
+                f"#EXTINF:{seconds:.3f},",
+                f"#EXT-X-BYTERANGE:{len(data)}@0",
+                media.name,
+            ]
+        for playlist, lines in texts.items():
+            lines = [line for line in lines if line != "#EXT-X-ENDLIST"] + ["#EXT-X-ENDLIST"]
             if playlist == "playlist.m3u8":
                 duration = max(duration, sum(_extinf(line) for line in lines))
-            if "#EXT-X-ENDLIST" not in lines:
-                _replace(rendition / playlist, "\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n")
-        for media in rendition.glob("*.ts"):
-            if media.name not in listed:
-                media.unlink(missing_ok=True)  # the media file being written when it stopped
+            _replace(rendition / playlist, "\n".join(lines) + "\n")
     ended = {k: v for k, v in started.items() if k in ("version", "channel_arn")}
     ended["recording_ended_at"] = _time(ended_at)
     ended["recording_started_at"] = started.get("recording_started_at", _time(ended_at))
@@ -303,6 +321,12 @@ def finish_abandoned(folder: Path, ended_at: datetime) -> bool:
     ended["media"] = {**started["media"], "hls": {"duration_ms": int(duration * 1000), **hls}}
     _replace(events / "recording-ended.json", json.dumps(ended, indent=2))
     return True
+
+
+def _empty_playlist(name: str) -> list[str]:
+    version = "4" if name.startswith("byte-range") else "3"
+    return ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-PLAYLIST-TYPE:EVENT",
+            f"#EXT-X-TARGETDURATION:{int(CHUNK_SECONDS) + 2}", "#EXT-X-MEDIA-SEQUENCE:0"]  # fmt: skip
 
 
 def _extinf(line: str) -> float:

@@ -174,3 +174,27 @@ def crc32(data: bytes) -> int:
         for _ in range(8):
             crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
     return crc
+
+
+def duration(segment: bytes) -> float | None:
+    """Seconds of media in ``segment``: from its first presentation time to its last, plus the
+    last frame's share (a 25th of a second, about); None when it has no timed media."""
+    packets = split(segment)
+    if packets is None:
+        return None
+    program = pmt_pid(packets)
+    pids: set[int] = set()
+    for packet in packets:
+        if pid(packet) == program:
+            pids = {stream_pid for kind, stream_pid in pmt_streams(packet) or [] if kind != STREAM_TYPE_METADATA}
+            break
+    times = []
+    for packet in packets:
+        if pid(packet) not in pids or not packet[1] & 0x40:
+            continue
+        data = payload(packet)
+        if data is not None and len(data) >= 14 and data[:3] == b"\x00\x00\x01" and data[7] & 0x80:
+            times.append(read_pts(data[9:14]))
+    if not times:
+        return None
+    return ((max(times) - min(times)) % PTS_WRAP) / 90_000 + 0.04
