@@ -1,13 +1,21 @@
 """The emulator's control API under ``/_ivs_local/``: what LocalIvs's Python methods do, over HTTP,
 so tests in any language (and curl) can drive a standalone ``ivs-local``.
 
-JSON in and out, camelCase keys, no signature (the emulator listens on loopback). Bad input is a
-400 with ``{"message": ...}``; an unknown path a 404.
+JSON in and out, camelCase keys, no signature. Bad input is a 400 with ``{"message": ...}``; an
+unknown path a 404.
+
+It has no credentials, so it answers only requests no web page can make for another site (403
+otherwise): the ``Host`` must name the emulator (an IP address, ``localhost`` or its advertised
+host: a page of a DNS-rebinding domain is refused), an ``Origin`` must be the emulator's own, a
+browser's ``Sec-Fetch-Site`` must say the same, and a POST must be ``application/json``, which a page
+of another origin cannot send without the preflight this API never grants. Bodies are bounded: a
+snapshot's size for ``load``, 64 KiB otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -17,14 +25,14 @@ import attrs
 from aiohttp import web
 
 from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async.testing._backend import EmulatorError, wire_time
+from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, wire_time
 from ivs_async.testing._faults import Fault, FaultKind
 
 if TYPE_CHECKING:
     from ivs_async.testing._local import LocalIvs
 
 PREFIX = "/_ivs_local/"
-_MAX_BODY = 64 * 1024 * 1024  # a snapshot to load is the largest thing sent here
+_MAX_BODY = 64 * 1024  # any body but a snapshot's
 _BODY_TIMEOUT = 30.0
 
 
@@ -51,6 +59,9 @@ class ControlApi:
         }
 
     async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
+        refused = self._foreign(request)
+        if refused:
+            return _json({"message": f"refused: {refused}"}, 403)
         route = self._routes.get((request.method, path[len(PREFIX) :].rstrip("/")))
         if route is None:
             known = ", ".join(f"{m} {PREFIX}{p}" for m, p in self._routes)
@@ -60,18 +71,40 @@ class ControlApi:
         except (EmulatorError, ValueError, TypeError) as exc:
             return _json({"message": str(exc)[:1000]}, 400)
 
-    async def _body(self, request: web.Request) -> dict[str, Any]:
+    def _foreign(self, request: web.Request) -> str:
+        """Why a request may come from a web page of another site (DNS rebinding, cross-origin), or ""."""
+        host = request.host
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        if not _names_this_emulator(name, self._local):
+            return (
+                f"the Host header names {name[:100]!r}, which is not this emulator (ivs-local --advertise-host "
+                "names the host other machines reach it at)"
+            )
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"http://{host}":
+            return f"a request from another origin ({origin[:100]!r})"
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return "a browser request from another site"
+        if request.method == "POST" and request.content_type != "application/json":
+            return "a request that changes the emulator must send JSON (Content-Type: application/json)"
+        return ""
+
+    async def _raw(self, request: web.Request, limit: int = _MAX_BODY) -> bytes:
         chunks, size = [], 0
         try:
             async with asyncio.timeout(_BODY_TIMEOUT):
                 while chunk := await request.content.read(65536):
                     size += len(chunk)
-                    if size > _MAX_BODY:
-                        raise ValueError(f"the body is larger than {_MAX_BODY} bytes")
+                    if size > limit:
+                        raise ValueError(f"the body is larger than {limit} bytes")
                     chunks.append(chunk)
         except TimeoutError:
             raise ValueError("the body did not arrive in time") from None
-        raw = b"".join(chunks)
+        return b"".join(chunks)
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        raw = await self._raw(request)
         try:
             data = loads(raw, max_depth=MAX_DEPTH) if raw.strip() else {}
         except JsonError as exc:
@@ -92,7 +125,12 @@ class ControlApi:
         return web.Response(text=self._local.snapshot(), content_type="application/json")
 
     async def _load(self, request: web.Request) -> web.StreamResponse:
-        self._local.load(json.dumps(await self._body(request)))
+        raw = await self._raw(request, MAX_STATE_BYTES)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("the body is not UTF-8") from None
+        await asyncio.to_thread(self._local.load, text)  # checked and taken off the event loop
         return web.Response(status=204)
 
     async def _start(self, request: web.Request) -> web.StreamResponse:
@@ -165,6 +203,15 @@ class ControlApi:
     async def _requests(self, request: web.Request) -> web.StreamResponse:
         server = self._local._server
         return _json({"requests": dict(server.requests), "throttled": dict(server.throttled)})
+
+
+def _names_this_emulator(name: str, local: LocalIvs) -> bool:
+    """An IP address, localhost, or the host the emulator advertises or listens on."""
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return name in ("localhost", local.advertise_host.lower(), local.host.lower())
+    return True
 
 
 def _records(records: list[Any]) -> list[dict[str, Any]]:

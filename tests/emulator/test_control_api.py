@@ -3,11 +3,14 @@ another language would drive it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ivs_async import Ivs
 from ivs_async.errors import InternalServerException
@@ -21,6 +24,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def control(http: aiohttp.ClientSession, emulator: LocalIvs, method: str, path: str, body: Any = None) -> Any:
+    if method == "POST" and body is None:
+        body = {}  # a POST is JSON, as the control API requires
     async with http.request(method, f"{emulator.endpoint}/_ivs_local/{path}", json=body) as response:
         text = await response.text()
         assert response.status < 500, text
@@ -105,3 +110,107 @@ async def test_request_and_throttle_counts(ivs: Ivs, ivs_emulator: LocalIvs, htt
     assert status == 200
     assert counts["requests"]["ListChannels"] == 6 and counts["requests"]["ListTagsForResource"] == 4
     assert counts["throttled"] == {"ListChannels": 1}
+
+
+# -- only the emulator's own pages and non-browser clients ---------------------------------------------
+
+
+async def raw(
+    http: aiohttp.ClientSession, emulator: LocalIvs, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, str]:
+    async with http.request(
+        method, f"{emulator.endpoint}/_ivs_local/{path}", headers=headers, data=body, skip_auto_headers=["Content-Type"]
+    ) as response:
+        return response.status, await response.text()
+
+
+async def test_a_page_of_another_site_cannot_read_or_change_anything(
+    ivs: Ivs, ivs_emulator: LocalIvs, http: aiohttp.ClientSession
+) -> None:
+    created = await ivs.create_channel(name="secret-holder")
+    assert created.stream_key is not None and created.stream_key.value
+    port = ivs_emulator.endpoint.rsplit(":", 1)[1]
+    before = ivs_emulator.snapshot()
+    fault = json.dumps({"kind": "ERROR", "operation": "ListChannels"}).encode()
+    refused = {
+        # DNS rebinding: evil.example resolves to 127.0.0.1; the page's requests name its host.
+        "rebinding": ("GET", "snapshot", {"Host": f"evil.example:{port}"}, b""),
+        "rebinding, from its own page": (
+            "GET", "snapshot", {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}, b""
+        ),
+        "another origin": ("POST", "faults", {"Origin": "http://evil.test", "Content-Type": "application/json"}, fault),
+        "a simple request": ("POST", "faults", {"Content-Type": "text/plain"}, fault),
+        "a form": ("POST", "reset", {"Content-Type": "application/x-www-form-urlencoded"}, b"a=1"),
+        "no content type": ("POST", "reset", {}, b""),
+        "cross-site, says the browser": ("GET", "snapshot", {"Sec-Fetch-Site": "cross-site"}, b""),
+        "an opaque origin": ("GET", "events", {"Origin": "null"}, b""),
+    }  # fmt: skip
+    for reason, (method, path, headers, body) in refused.items():
+        status, text = await raw(http, ivs_emulator, method, path, headers, body)
+        assert status == 403, reason
+        assert created.stream_key.value not in text, reason
+    assert ivs_emulator.faults.pending == [] and ivs_emulator.snapshot() == before  # nothing changed
+    allowed = {
+        "curl": ("GET", "health", {}),
+        "its own page": ("GET", "health", {"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}),
+        "localhost": ("GET", "health", {"Host": f"localhost:{port}"}),
+        "an address": ("GET", "health", {"Host": f"192.0.2.10:{port}"}),
+        "typed into the address bar": ("GET", "health", {"Sec-Fetch-Site": "none"}),
+    }
+    for reason, (method, path, headers) in allowed.items():
+        assert (await raw(http, ivs_emulator, method, path, headers))[0] == 200, reason
+
+
+async def test_the_advertised_host_is_one_of_its_names(http: aiohttp.ClientSession) -> None:
+    async with LocalIvs(advertise_host="ivs-local") as emulator:
+        port = emulator.endpoint.rsplit(":", 1)[1]
+        url = f"http://127.0.0.1:{port}/_ivs_local/health"
+        async with http.get(url, headers={"Host": f"ivs-local:{port}"}) as response:
+            assert response.status == 200
+        async with http.get(url, headers={"Host": f"other-name:{port}"}) as response:
+            assert response.status == 403 and "--advertise-host" in (await response.json())["message"]
+
+
+async def test_bodies_are_bounded(ivs_emulator: LocalIvs, http: aiohttp.ClientSession) -> None:
+    status, body = await control(http, ivs_emulator, "POST", "streams/start", {"channelArn": "x" * 100_000})
+    assert status == 400 and "larger than" in body["message"]
+    huge = b'{"format": "' + b"x" * (33 * 1024 * 1024) + b'"}'
+    status, text = await raw(http, ivs_emulator, "POST", "load", {"Content-Type": "application/json"}, huge)
+    assert status == 400 and "larger than" in text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["GET", "POST", "DELETE", "PUT", "OPTIONS"]),
+    path=st.sampled_from(["health", "reset", "snapshot", "load", "streams/start", "faults", "events", "nope"]),
+    host=st.sampled_from(["", "evil.example", "localhost", "127.0.0.1", "[::1]", "a" * 300]),
+    origin=st.sampled_from([None, "null", "http://evil.test", "same"]),
+    site=st.sampled_from([None, "cross-site", "same-site", "same-origin", "none"]),
+    kind=st.sampled_from([None, "application/json", "text/plain", "application/json; charset=utf-8"]),
+    body=st.binary(max_size=300) | st.just(b"{}") | st.just(b'{"channelArn": 7}'),
+)
+async def test_any_request_to_the_control_api_gets_an_answer_and_changes_nothing_when_refused(
+    ivs_emulator: LocalIvs,
+    http: aiohttp.ClientSession,
+    method: str,
+    path: str,
+    host: str,
+    origin: str | None,
+    site: str | None,
+    kind: str | None,
+    body: bytes,
+) -> None:
+    port = ivs_emulator.endpoint.rsplit(":", 1)[1]
+    headers = {"Host": f"{host}:{port}" if host else f"127.0.0.1:{port}"}
+    if origin is not None:
+        headers["Origin"] = f"http://{headers['Host']}" if origin == "same" else origin
+    if site is not None:
+        headers["Sec-Fetch-Site"] = site
+    if kind is not None:
+        headers["Content-Type"] = kind
+    before = (ivs_emulator.snapshot(), ivs_emulator.faults.pending)
+    status, _ = await raw(http, ivs_emulator, method, path, headers, body)
+    assert status < 500
+    if status == 403:
+        assert (ivs_emulator.snapshot(), ivs_emulator.faults.pending) == before
+    assert ivs_emulator.unexpected_errors == 0

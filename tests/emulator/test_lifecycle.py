@@ -19,6 +19,7 @@ from ivs_async import Ivs
 from ivs_async.commands import CreateChannelCommand, ListChannelsCommand
 from ivs_async.errors import ServiceQuotaExceededException
 from ivs_async.testing import EmulatorError, LocalIvs, Quotas
+from tests.emulator.viewer import Viewer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,9 +76,8 @@ async def test_playback_url_answers_while_live(ivs: Ivs, ivs_emulator: LocalIvs)
         async with http.get(channel.playback_url) as response:
             assert response.status == 404
         ivs_emulator.start_stream(channel.arn)
-        async with http.get(channel.playback_url) as response:
-            assert response.status == 200
-            assert (await response.text()).startswith("#EXTM3U")
+        answer = await Viewer(http).playable(channel.playback_url)  # the first stream of a process waits
+        assert answer.status == 200 and answer.text.startswith("#EXTM3U")
 
 
 def test_thread_mode_serves_synchronous_code_and_other_loops() -> None:
