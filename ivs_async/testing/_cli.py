@@ -16,6 +16,7 @@ from ivs_async.credentials import StaticCredentials
 from ivs_async.testing._backend import MAX_STATE_BYTES, Quotas
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
 from ivs_async.testing._state_dir import StateDir
+from ivs_async.testing._webhook import shown_url
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,6 +138,8 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"RTMP ingest: {emulator.rtmp_url} + a stream key's value")
         if args.rtmps_port >= 0:
             print(f"RTMPS ingest: {emulator.rtmps_url} + a stream key's value (self-signed certificate)")
+        if args.events_url:
+            print(f"IVS events: POSTed to {shown_url(args.events_url)}")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()
         if args.save:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import math
 import random
+import re
 import threading
 from collections.abc import Mapping
 
@@ -45,14 +47,53 @@ class Fault:
     probability: float = 1.0
 
     def __attrs_post_init__(self) -> None:
-        if self.operation is not None and self.operation not in OPERATIONS:
+        """Checked when armed: a rule that cannot shape an answer is a ValueError, not a broken connection."""
+        if not isinstance(self.kind, FaultKind):
+            raise ValueError(f"kind must be a FaultKind, got {self.kind!r}")
+        if self.operation is not None and (not isinstance(self.operation, str) or self.operation not in OPERATIONS):
             raise ValueError(f"unknown IVS operation {self.operation!r}")
-        if self.times is not None and self.times < 1:
-            raise ValueError("times must be at least 1 (or None for every call)")
-        if not 0.0 < self.probability <= 1.0:
-            raise ValueError("probability must be in (0, 1]")
-        if self.delay < 0:
-            raise ValueError("delay must not be negative")
+        if self.times is not None and (not _is_int(self.times) or self.times < 1):
+            raise ValueError("times must be an integer of at least 1 (or None for every call)")
+        if self.status is not None and (not _is_int(self.status) or not 200 <= self.status <= 599):
+            raise ValueError(f"status must be an HTTP status from 200 to 599, got {self.status!r}")
+        if self.error_code is not None and (
+            not isinstance(self.error_code, str) or not _CODE.fullmatch(self.error_code)
+        ):
+            raise ValueError(
+                "error_code must be an error name: letters, digits, '.', ':', '_' or '-', 1 to 128 of them"
+            )
+        if not isinstance(self.message, str) or len(self.message) > 1024:
+            raise ValueError("message must be a string of at most 1024 characters")
+        if not isinstance(self.headers, Mapping) or len(self.headers) > 32:
+            raise ValueError("headers must map at most 32 names to values")
+        for name, value in self.headers.items():
+            if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name) or name.lower() in _FRAMING:
+                raise ValueError(
+                    f"header name {str(name)[:64]!r} cannot be sent (a token, and not one that frames the answer)"
+                )
+            if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+                raise ValueError(
+                    f"header {name} must be printable text of at most 1024 characters, without line breaks"
+                )
+        if not _is_number(self.probability) or not 0.0 < self.probability <= 1.0:
+            raise ValueError("probability must be a number in (0, 1]")
+        if not _is_number(self.delay) or not 0 <= self.delay <= 3600:
+            raise ValueError("delay must be a number of seconds from 0 to 3600")
+
+
+_CODE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]{0,1024}")
+# Headers that frame an answer (its length, its encoding, the connection): a rule cannot set them.
+_FRAMING = {"content-length", "transfer-encoding", "connection", "upgrade", "keep-alive", "te", "trailer", "host"}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @attrs.define

@@ -1,5 +1,10 @@
 """The emulator's EventBridge stand-in: each IVS event POSTed to a URL (``ivs-local --events-url``),
-in order, retried with backoff, with an optional shared secret in ``X-Webhook-Secret``."""
+in order, retried with backoff, with an optional shared secret in ``X-Webhook-Secret``.
+
+A redirect is never followed (it would carry the event and its secret to another address, or turn
+the POST into a GET): it is a failed delivery, retried, then counted lost. The URL is shown without
+its user, password and query string, which may hold credentials.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import logging
 from typing import Any
 
 import aiohttp
+import yarl
 
 _log = logging.getLogger("ivs_async.testing")
 MAX_PENDING = 10_000  # events waiting for delivery; beyond it the oldest are dropped (logged)
@@ -31,6 +37,7 @@ class EventForwarder:
         if not url.startswith(("http://", "https://")):
             raise ValueError("the events URL must be http:// or https://")
         self.url = url
+        self.shown = shown_url(url)
         self._secret = secret
         self._attempts = attempts
         self._base_delay = base_delay
@@ -57,7 +64,7 @@ class EventForwarder:
         if self._queue.full():
             self._queue.get_nowait()
             self.failed += 1
-            _log.warning("ivs-local: %d events wait for %s; the oldest is dropped", MAX_PENDING, self.url)
+            _log.warning("ivs-local: %d events wait for %s; the oldest is dropped", MAX_PENDING, self.shown)
         self._queue.put_nowait(event)
 
     async def _run(self) -> None:
@@ -81,15 +88,17 @@ class EventForwarder:
                 await asyncio.sleep(min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))
             try:
                 # The answer's body is never read: only its status matters, and it could be anything.
-                async with session.post(self.url, data=body, headers=headers) as response:
+                async with session.post(self.url, data=body, headers=headers, allow_redirects=False) as response:
                     if response.status < 300:
                         return True
                     problem = f"HTTP {response.status}"
+                    if 300 <= response.status < 400:
+                        problem += " (a redirect, not followed)"
                     if 400 <= response.status < 500 and response.status not in (408, 429):
                         break  # the receiver refuses it: retrying would not change its mind
             except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = type(exc).__name__
-        _log.warning("ivs-local: event %s not delivered to %s (%s)", event.get("id"), self.url, problem)
+        _log.warning("ivs-local: event %s not delivered to %s (%s)", event.get("id"), self.shown, problem)
         return False
 
     async def stop(self) -> None:
@@ -98,3 +107,15 @@ class EventForwarder:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def shown_url(url: str) -> str:
+    """``url`` as logs and banners show it: scheme, host, port and path (no user, password, query)."""
+    try:
+        parsed = yarl.URL(url)
+        host = parsed.raw_host or ""
+    except (ValueError, TypeError):
+        return "(an unreadable URL)"
+    port = f":{parsed.explicit_port}" if parsed.explicit_port is not None else ""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parsed.scheme}://{shown}{port}{parsed.raw_path}"

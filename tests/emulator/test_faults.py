@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ivs_async import IvsClient, IvsServiceException
 from ivs_async._exceptions import ConnectionFailedError, RequestTimeoutError, ResponseParseError
@@ -171,3 +174,52 @@ async def test_every_documented_error_reaches_our_client_typed(
         with pytest.raises(MODELED_ERRORS[code], match=f"{code} injected") as caught:
             await client.send(command_cls(full_valid(op.input)))
     assert caught.value.metadata.http_status_code == MODELED_STATUS[code]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"headers": {"Retry-After": "1\r\nX-Injected: yes"}}, "Retry-After"),
+        ({"headers": {"Retry-After": 5}}, "Retry-After"),
+        ({"headers": {"Bad Name": "x"}}, "Bad Name"),
+        ({"headers": {"Content-Length": "0"}}, "Content-Length"),
+        ({"status": 99}, "status"),
+        ({"status": 999}, "status"),
+        ({"status": True}, "status"),
+        ({"error_code": "Throttling\r\nX: y"}, "error_code"),
+        ({"delay": float("nan")}, "delay"),
+        ({"delay": 10**9}, "delay"),
+        ({"times": 0}, "times"),
+        ({"probability": 2}, "probability"),
+        ({"message": "m" * 2000}, "message"),
+    ],
+)
+def test_a_rule_that_cannot_shape_an_answer_is_refused_when_armed(options: dict[str, object], named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        Fault(**options)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rule=st.dictionaries(
+    st.sampled_from(["kind", "operation", "times", "status", "errorCode", "message", "headers", "delay",
+                     "probability"]),
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats() | st.text(max_size=40)
+    | st.dictionaries(st.text(max_size=20), st.text(max_size=40) | st.integers(), max_size=3),
+))  # fmt: skip
+async def test_any_rule_over_the_control_api_is_armed_whole_or_refused(
+    ivs_emulator: LocalIvs, rule: dict[str, object]
+) -> None:
+    rule.setdefault("operation", "ListChannels")
+    if isinstance(rule.get("delay"), int | float):
+        rule["delay"] = min(abs(rule["delay"]), 0.01) if rule["delay"] == rule["delay"] else rule["delay"]  # type: ignore[operator]
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{ivs_emulator.endpoint}/_ivs_local/faults", json=rule) as response:
+            assert response.status in (204, 400), await response.text()
+            armed = response.status == 204
+        if armed and rule.get("kind") not in ("RESET", "HANG", "RESET_MID_BODY", "SLOW_BODY", "TRUNCATED_JSON"):
+            # An armed rule shapes an answer: the next call gets one, on a connection that holds.
+            async with ivs_emulator.client(max_attempts=1, timeout=5) as client:
+                with contextlib.suppress(IvsServiceException, ResponseParseError):
+                    await client.send(ListChannelsCommand())
+    ivs_emulator.faults.clear()
+    assert ivs_emulator.unexpected_errors == 0
