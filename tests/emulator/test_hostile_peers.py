@@ -310,3 +310,55 @@ def test_connections_never_take_every_descriptor(tmp_path: object) -> None:
         process.terminate()
         process.wait(timeout=20)
     assert os.path.exists(sys.executable)
+
+
+async def test_a_connection_publishes_once_and_leaves_nothing_behind(small: tuple[LocalIvs, Ivs]) -> None:
+    import tempfile
+    from pathlib import Path
+
+    ivs, client = small
+    created = await client.create_channel(name="twice")
+    assert created.channel is not None and created.channel.arn and created.stream_key and created.stream_key.value
+    arn, key = created.channel.arn, created.stream_key.value
+    peer = await RtmpPeer.connect(ivs.rtmp_port or 0)
+    await peer.publish(key)
+    for _ in range(100):
+        if ivs.is_live(arn):
+            break
+        await asyncio.sleep(0.02)
+    assert ivs.is_live(arn)
+    peer.command("publish", 4, None, key, "live", stream_id=1)  # the same key, again, on the same connection
+    await peer.writer.drain()
+    assert await peer.closed_by_server(5)
+    peer.close()
+    for _ in range(100):
+        if not ivs.is_live(arn):
+            break
+        await asyncio.sleep(0.02)
+    assert not ivs.is_live(arn)  # the stream it had ended with it: a new encoder may go live
+    again = await RtmpPeer.connect(ivs.rtmp_port or 0)
+    await again.publish(key)
+    for _ in range(100):
+        if ivs.is_live(arn):
+            break
+        await asyncio.sleep(0.02)
+    assert ivs.is_live(arn)
+    again.close()
+    await asyncio.sleep(0.5)
+    # No HLS folder of this process is left for the streams that ended.
+    assert not ivs.is_live(arn)
+    leftovers = await asyncio.to_thread(
+        lambda: list(Path(tempfile.gettempdir()).glob(f"ivs-local-hls-{os.getpid()}-*"))
+    )
+    assert leftovers == []
+
+
+async def test_large_amf_values_are_refused_before_they_are_decoded(small: tuple[LocalIvs, Ivs]) -> None:
+    ivs, client = small
+    peer = await RtmpPeer.connect(ivs.rtmp_port or 0)
+    await peer.publish(await stream_key(client, "metadata-bomb"))
+    amf = b"\x0c" + (100_000).to_bytes(4, "big") + b"x" * 100_000  # a long string of 100 kB
+    peer.message(5, 18, amf, stream_id=1)  # onMetaData-like data: held to a command's 64 KiB
+    await peer.writer.drain()
+    assert await peer.closed_by_server(5)
+    peer.close()
