@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async.testing._faults import Fault as Fault
     from ivs_async.testing._faults import FaultKind as FaultKind
     from ivs_async.testing._faults import FaultPlan as FaultPlan
+    from ivs_async.testing._limits import Limits as Limits
     from ivs_async.testing._local import DEFAULT_CREDENTIALS as DEFAULT_CREDENTIALS
     from ivs_async.testing._local import LocalIvs as LocalIvs
 
@@ -37,6 +38,7 @@ _HOMES = {
     "Fault": "ivs_async.testing._faults",
     "FaultKind": "ivs_async.testing._faults",
     "FaultPlan": "ivs_async.testing._faults",
+    "Limits": "ivs_async.testing._limits",
     "DEFAULT_CREDENTIALS": "ivs_async.testing._local",
     "LocalIvs": "ivs_async.testing._local",
 }
@@ -48,6 +50,7 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultPlan",
+    "Limits",
     "LocalIvs",
     "MetadataRecord",
     "Quotas",
