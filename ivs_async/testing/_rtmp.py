@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import ssl
 import struct
 import time
@@ -30,6 +31,7 @@ _log = logging.getLogger("ivs_async.testing")
 
 HANDSHAKE_SIZE = 1536
 OUR_CHUNK_SIZE = 4096
+_SEND_BUFFER = 64 * 1024  # bytes the kernel may hold for a peer: the ingest's answers are small
 
 # Message types.
 SET_CHUNK_SIZE, ABORT, ACK, USER_CONTROL, WINDOW_ACK_SIZE, PEER_BANDWIDTH = 1, 2, 3, 4, 5, 6
@@ -327,6 +329,10 @@ class RtmpIngest:
         if not self._peers.admit(address, rtmp=True):
             writer.transport.abort()
             return
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # an ingest sends little: a small kernel buffer, and a stalled reader shows soon
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
@@ -335,8 +341,9 @@ class RtmpIngest:
             await connection.run()
         except (RtmpError, asyncio.IncompleteReadError, ConnectionError, TimeoutError, ssl.SSLError) as exc:
             if isinstance(exc, RtmpError | TimeoutError):
-                self._peers.once(f"rtmp:{type(exc).__name__}:{exc}", "ivs-local closed an RTMP connection from %s: %s",
-                                 address, str(exc) or "it went silent")  # fmt: skip
+                # One line a minute for each address and kind of fault, whatever a peer varies.
+                self._peers.once(f"rtmp:{address}:{type(exc).__name__}", "ivs-local closed an RTMP connection "
+                                 "from %s: %s", address, str(exc) or "it went silent")  # fmt: skip
             _log.debug("rtmp connection from %s closed: %s", address, exc)
         except asyncio.CancelledError:
             pass  # the ingest stops: the connection ends here, as if the encoder had gone

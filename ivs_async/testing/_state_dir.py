@@ -187,7 +187,10 @@ class Persister:
 
     def _roll_back(self, exc: Exception) -> None:
         """The write failed: every change since the last write is undone, and told so."""
-        self._restore(self._durable)
+        try:
+            self._restore(self._durable)
+        except ValueError as problem:  # what it wrote itself: never expected
+            _log.error("ivs-local could not undo the changes it could not save: %s", problem)
         with self._lock:
             through = self._generation  # changes made while writing are undone as well
         self.failures += 1
