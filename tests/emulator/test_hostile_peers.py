@@ -21,6 +21,7 @@ from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
 from ivs_async.testing._limits import Limits
 from ivs_async.testing._rtmp import ACK, VIDEO
+from tests.emulator.media import until
 from tests.emulator.rtmp_peer import RtmpPeer
 
 
@@ -328,27 +329,16 @@ async def test_a_connection_publishes_once_and_leaves_nothing_behind(small: tupl
     arn, key = created.channel.arn, created.stream_key.value
     peer = await RtmpPeer.connect(ivs.rtmp_port or 0)
     await peer.publish(key)
-    for _ in range(100):
-        if ivs.is_live(arn):
-            break
-        await asyncio.sleep(0.02)
-    assert ivs.is_live(arn)
+    await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)), seconds=5)
     peer.command("publish", 4, None, key, "live", stream_id=1)  # the same key, again, on the same connection
     await peer.writer.drain()
     assert await peer.closed_by_server(5)
     peer.close()
-    for _ in range(100):
-        if not ivs.is_live(arn):
-            break
-        await asyncio.sleep(0.02)
-    assert not ivs.is_live(arn)  # the stream it had ended with it: a new encoder may go live
+    # The stream it had ended with it: a new encoder may go live.
+    await until(lambda: asyncio.sleep(0, result=not ivs.is_live(arn)), seconds=5)
     again = await RtmpPeer.connect(ivs.rtmp_port or 0)
     await again.publish(key)
-    for _ in range(100):
-        if ivs.is_live(arn):
-            break
-        await asyncio.sleep(0.02)
-    assert ivs.is_live(arn)
+    await until(lambda: asyncio.sleep(0, result=ivs.is_live(arn)), seconds=5)
     again.close()
     await asyncio.sleep(0.5)
     # No HLS folder of this process is left for the streams that ended.
