@@ -13,11 +13,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ivs_async._generated import COMMAND_NAMES
-from ivs_async._lazy import lazy_attributes
+from ivs_async._generated import COMMAND_NAMES as _COMMAND_NAMES
+from ivs_async._lazy import lazy_attributes as _lazy_attributes
 from ivs_async._version import __version__ as __version__
 
+# The public modules: ``ivs_async.errors`` works after a bare ``import ivs_async``.
+_SUBMODULES = (
+    "commands",
+    "credentials",
+    "errors",
+    "events",
+    "limits",
+    "middleware",
+    "models",
+    "paginators",
+    "playback",
+    "telemetry",
+    "testing",
+    "waiters",
+)
+
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
+    from ivs_async import commands as commands
+    from ivs_async import credentials as credentials
+    from ivs_async import errors as errors
+    from ivs_async import events as events
+    from ivs_async import limits as limits
+    from ivs_async import middleware as middleware
+    from ivs_async import models as models
+    from ivs_async import paginators as paginators
+    from ivs_async import playback as playback
+    from ivs_async import telemetry as telemetry
+    from ivs_async import testing as testing
+    from ivs_async import waiters as waiters
     from ivs_async._client import IvsClient as IvsClient
     from ivs_async._generated.aggregated import Ivs as Ivs
     from ivs_async._model import ResponseMetadata as ResponseMetadata
@@ -113,4 +141,6 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_attributes(__name__, {**_HOMES, **dict.fromkeys(COMMAND_NAMES, "ivs_async.commands")})
+__getattr__, __dir__ = _lazy_attributes(
+    __name__, {**_HOMES, **dict.fromkeys(_COMMAND_NAMES, "ivs_async.commands")}, submodules=_SUBMODULES
+)

@@ -214,6 +214,49 @@ class RedisUnavailableError(IvsSdkError):
         return (type(self), (self.where, self.reason))
 
 
+class EmulatorError(IvsSdkError, ValueError):
+    """A LocalIvs simulation call that makes no sense in the current state (a test's mistake)."""
+
+
+class StackError(ConfigurationError):
+    """A middleware stack operation named an unknown entry, or reused a name."""
+
+
+class CredentialRefreshError(IvsSdkError):
+    """A provider that applies could not produce credentials: ``provider`` names it, the message says why."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        self.provider = provider
+        self.reason = reason
+        super().__init__(f"{provider}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.reason))
+
+
+class WaiterError(IvsSdkError):
+    """A waiter ended without the state it waited for. ``last_output`` is the last answer
+    (None when the last poll answered with an error the waiter accepts), ``attempts`` the polls."""
+
+    def __init__(self, message: str, *, waiter: str, last_output: object, attempts: int) -> None:
+        self.waiter = waiter
+        self.last_output = last_output
+        self.attempts = attempts
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"waiter": self.waiter, "last_output": self.last_output, "attempts": self.attempts}
+        return (_rebuild, (type(self), (str(self),), kwargs))
+
+
+class WaiterTimeoutError(WaiterError):
+    """``max_wait`` passed before the resource reached the state."""
+
+
+class WaiterFailedError(WaiterError):
+    """The resource reached a state from which the one waited for cannot come (CREATE_FAILED)."""
+
+
 class IvsServiceException(IvsError):
     """IVS answered with an error. Modeled codes raise the generated subclasses; others raise this.
 

@@ -18,6 +18,8 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from ivs_async._exceptions import StackError as StackError
+
 if TYPE_CHECKING:
     from ivs_async._context import Call, HandlerContext
 
@@ -42,10 +44,6 @@ class Priority(enum.IntEnum):
 StepName = Step | Literal["initialize", "serialize", "build", "finalize", "deserialize"]
 PriorityName = Priority | Literal["high", "normal", "low"]
 Relation = Literal["before", "after"]
-
-
-class StackError(ValueError):
-    """A stack operation named an unknown entry, or reused a name."""
 
 
 class _Entry:

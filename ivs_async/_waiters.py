@@ -12,7 +12,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ivs_async._exceptions import IvsSdkError
+from ivs_async._exceptions import WaiterFailedError, WaiterTimeoutError
 from ivs_async._generated.commands import GetRecordingConfigurationCommand, GetStreamCommand
 from ivs_async._generated.errors import ChannelNotBroadcasting
 from ivs_async._generated.models import GetRecordingConfigurationResponse, GetStreamResponse
@@ -24,25 +24,6 @@ T = TypeVar("T")
 DEFAULT_MIN_DELAY = 2.0
 DEFAULT_MAX_DELAY = 30.0
 _random = random.SystemRandom()  # OS entropy: waiters in forked workers never poll in lockstep
-
-
-class WaiterError(IvsSdkError):
-    """A waiter ended without the state it waited for. ``last_output`` is the last answer
-    (None when the last poll answered with an error the waiter accepts), ``attempts`` the polls."""
-
-    def __init__(self, message: str, *, waiter: str, last_output: object, attempts: int) -> None:
-        self.waiter = waiter
-        self.last_output = last_output
-        self.attempts = attempts
-        super().__init__(message)
-
-
-class WaiterTimeoutError(WaiterError):
-    """``max_wait`` passed before the resource reached the state."""
-
-
-class WaiterFailedError(WaiterError):
-    """The resource reached a state from which the one waited for cannot come (CREATE_FAILED)."""
 
 
 # What a poll says: keep waiting, done, or failed (with why).

@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING
 
 from ivs_async._command import Command, Operation
 from ivs_async._generated import commands as _generated
-from ivs_async._lazy import lazy_attributes
-from ivs_async._public import rehome
+from ivs_async._lazy import lazy_attributes as _lazy_attributes
+from ivs_async._public import rehome as _rehome
 
 if TYPE_CHECKING:
     from ivs_async._generated.commands import *  # noqa: F403
@@ -15,7 +15,7 @@ __all__ += _generated.__all__
 
 # The Params aliases name the operations' input TypedDicts, which load on first use.
 globals().update({name: getattr(_generated, name) for name in _generated.__all__ if name not in _generated.LAZY})
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)
 
 if not TYPE_CHECKING:  # for type checkers the star import above names everything
-    __getattr__, __dir__ = lazy_attributes(__name__, dict.fromkeys(_generated.LAZY, _generated.__name__))
+    __getattr__, __dir__ = _lazy_attributes(__name__, dict.fromkeys(_generated.LAZY, _generated.__name__))

@@ -4,7 +4,9 @@ from ivs_async._exceptions import (
     ClientClosedError,
     ConfigurationError,
     ConnectionFailedError,
+    CredentialRefreshError,
     DeadlineExceededError,
+    EmulatorError,
     EventParseError,
     IvsError,
     IvsSdkError,
@@ -20,19 +22,25 @@ from ivs_async._exceptions import (
     RequestTimeoutError,
     ResponseParseError,
     ResponseTooLargeError,
+    StackError,
     TransportError,
     Violation,
+    WaiterError,
+    WaiterFailedError,
+    WaiterTimeoutError,
     WrongEventLoopError,
 )
 from ivs_async._generated.errors import *  # noqa: F403
 from ivs_async._generated.errors import __all__ as _modeled
-from ivs_async._public import rehome
+from ivs_async._public import rehome as _rehome
 
 __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConnectionFailedError",
+    "CredentialRefreshError",
     "DeadlineExceededError",
+    "EmulatorError",
     "EventParseError",
     "IvsError",
     "IvsSdkError",
@@ -48,10 +56,14 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseParseError",
     "ResponseTooLargeError",
+    "StackError",
     "TransportError",
     "Violation",
+    "WaiterError",
+    "WaiterFailedError",
+    "WaiterTimeoutError",
     "WrongEventLoopError",
 ]
 __all__ += _modeled
 
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)

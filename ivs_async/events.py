@@ -22,9 +22,9 @@ from typing import Any
 
 import attrs
 
-from ivs_async._exceptions import EventParseError
-from ivs_async._json import MAX_DEPTH, JsonError, depth_exceeds, loads
-from ivs_async._public import rehome
+from ivs_async import _json
+from ivs_async._exceptions import EventParseError as EventParseError
+from ivs_async._public import rehome as _rehome
 from ivs_async._redis_ledger import RedisEventLedger as RedisEventLedger
 
 SOURCE = "aws.ivs"
@@ -155,13 +155,13 @@ def parse_event(data: Mapping[str, Any] | str | bytes) -> IvsEvent:
         if len(data) > MAX_EVENT_BYTES:
             raise EventParseError("<event>", "size", f"larger than {MAX_EVENT_BYTES} bytes, EventBridge's limit")
         try:
-            data = loads(data)
-        except JsonError as exc:
+            data = _json.loads(data)
+        except _json.JsonError as exc:
             raise EventParseError("<event>", "json", f"not valid JSON: {exc.reason}") from None
     if not isinstance(data, Mapping):
         raise EventParseError("<event>", "type", f"expected a JSON object, got {type(data).__name__}")
-    if depth_exceeds(dict(data), MAX_DEPTH):
-        raise EventParseError("<event>", "depth", f"nested deeper than {MAX_DEPTH} levels")
+    if _json.depth_exceeds(dict(data), _json.MAX_DEPTH):
+        raise EventParseError("<event>", "depth", f"nested deeper than {_json.MAX_DEPTH} levels")
     source = _text(data, "source")
     if source != SOURCE:
         raise EventParseError("source", "value", f"not an IVS event: source is {_shown(source)}, expected {SOURCE!r}")
@@ -298,4 +298,4 @@ def _detail_value(detail: Mapping[str, Any], name: str, kind: str) -> Any:
     return tuple(value)
 
 
-rehome(__name__, globals(), ["RedisEventLedger"])
+_rehome(__name__, globals(), ["RedisEventLedger"])

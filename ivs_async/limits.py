@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ivs_async._api_rates import API_RATES, METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
 from ivs_async._limiter import InProcessRateLimiter, Limit, RateLimiter, Reservation
-from ivs_async._public import rehome
+from ivs_async._public import rehome as _rehome
 from ivs_async._redis_limiter import RedisRateLimiter
 
 __all__ = [
@@ -30,4 +30,4 @@ __all__ = [
     "Reservation",
 ]
 
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)

@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 from urllib.parse import quote
 
-from ivs_async._exceptions import PlaybackTokenError
-from ivs_async._generated.models import MultitrackMaximumResolution
+from ivs_async._exceptions import PlaybackTokenError as PlaybackTokenError
+from ivs_async._generated.models import MultitrackMaximumResolution as _Resolution
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MAX_VIEWER_ID_LENGTH = 40
 MAX_SHORT_LIVED_SECONDS = 600  # single-use and viewer-bound tokens expire within 10 minutes
 MAX_STRICT_ORIGINS = 5
-RESOLUTIONS = tuple(r.value for r in MultitrackMaximumResolution)  # SD, HD, FULL_HD
+RESOLUTIONS = tuple(r.value for r in _Resolution)  # SD, HD, FULL_HD
 _COORDINATE_BYTES = 48  # P-384: r and s are 48 bytes each in a JWS signature
 _HEADER = base64.urlsafe_b64encode(b'{"alg":"ES384","typ":"JWT"}').rstrip(b"=").decode()
 _CHANNEL_ARN = re.compile(r"arn:aws[a-z-]*:ivs:[a-z0-9-]+:\d{12}:channel/[a-zA-Z0-9]+")

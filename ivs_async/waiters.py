@@ -8,11 +8,9 @@ most 30 s between polls by default) until the state is reached (it returns the l
 (:class:`WaiterFailedError`). The aggregated client has them as methods.
 """
 
-from ivs_async._public import rehome
+from ivs_async._exceptions import WaiterError, WaiterFailedError, WaiterTimeoutError
+from ivs_async._public import rehome as _rehome
 from ivs_async._waiters import (
-    WaiterError,
-    WaiterFailedError,
-    WaiterTimeoutError,
     wait_until_recording_configuration_active,
     wait_until_stream_live,
     wait_until_stream_offline,
@@ -27,4 +25,4 @@ __all__ = [
     "wait_until_stream_offline",
 ]
 
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)

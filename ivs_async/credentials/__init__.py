@@ -10,8 +10,8 @@ EC2 instance metadata (IMDSv2). Temporary credentials are refreshed before they 
 
 from typing import TYPE_CHECKING
 
-from ivs_async._lazy import lazy_attributes
-from ivs_async._public import rehome
+from ivs_async._lazy import lazy_attributes as _lazy_attributes
+from ivs_async._public import rehome as _rehome
 from ivs_async.credentials._base import (
     CredentialChain,
     CredentialRefreshError,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 else:
     # The providers load when first used (a client given credentials never needs them); each
     # names this package as its home itself, however it is reached.
-    __getattr__, __dir__ = lazy_attributes(
+    __getattr__, __dir__ = _lazy_attributes(
         __name__,
         {
             "AssumeRoleCredentials": "ivs_async.credentials._sts",
@@ -65,4 +65,4 @@ __all__ = [
     "default_chain",
 ]
 
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)

@@ -8,7 +8,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from ivs_async._exceptions import IvsSdkError, NoCredentialsError
+from ivs_async._exceptions import CredentialRefreshError as CredentialRefreshError
+from ivs_async._exceptions import NoCredentialsError
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._model import mask_secret
 
@@ -40,18 +41,6 @@ class CredentialsProvider(Protocol):
 @attrs.frozen(slots=True)
 class StaticCredentials(Credentials):
     """Fixed credentials: ``StaticCredentials("AKID", "SECRET", session_token=None)``."""
-
-
-class CredentialRefreshError(IvsSdkError):
-    """A provider that applies could not produce credentials: ``provider`` names it, the message says why."""
-
-    def __init__(self, provider: str, reason: str) -> None:
-        self.provider = provider
-        self.reason = reason
-        super().__init__(f"{provider}: {reason}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.provider, self.reason))
 
 
 class Provider:

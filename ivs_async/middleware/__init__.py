@@ -9,7 +9,7 @@ from __future__ import annotations
 from ivs_async._context import Call, HandlerContext
 from ivs_async._exceptions import PacingTimeoutError
 from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._public import rehome
+from ivs_async._public import rehome as _rehome
 from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
 from ivs_async.middleware import (
     deserializer,
@@ -77,4 +77,4 @@ __all__ = [
     "validation_middleware",
 ]
 
-rehome(__name__, globals(), __all__)
+_rehome(__name__, globals(), __all__)

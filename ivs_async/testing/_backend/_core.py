@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from ivs_async._api_rates import API_RATES
+from ivs_async._exceptions import EmulatorError as EmulatorError
 from ivs_async._generated.commands import OPERATIONS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Shape
@@ -93,10 +94,6 @@ class ServiceError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-class EmulatorError(ValueError):
-    """A simulation call that makes no sense in the current state (a test's mistake)."""
 
 
 @attrs.frozen(kw_only=True)
