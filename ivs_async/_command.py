@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from ivs_async._exceptions import ParamValidationError, Violation
+from ivs_async._model import typed_dict_violations
 from ivs_async._schema import Kind, Location, Member, Shape
 
 InputT = TypeVar("InputT")
@@ -68,7 +69,10 @@ def init_command(command: Command[Any, Any], input: Any, members: Mapping[str, A
     if input is None:
         if not (op.member_names.issuperset(members) and op.required_names.issubset(members)):
             raise _invalid_members(op, members)
-        input = op.input_cls(**members)
+        try:
+            input = op.input_cls(**members)
+        except ParamValidationError:  # a nested dict: name each violation by its path from here
+            raise ParamValidationError(op.name, typed_dict_violations(op.input_cls, members)) from None
     elif members:
         raise ParamValidationError(
             op.name, [Violation("<input>", "arguments", "pass an input model or keyword arguments, not both")]

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import attrs
 
+if TYPE_CHECKING:
+    from ivs_async._exceptions import Violation
+    from ivs_async._schema import Shape
+
 
 def mask_secret(value: object) -> str:
     """repr() of a sensitive member: shows whether it is set, never what it is."""
@@ -98,11 +102,22 @@ M = TypeVar("M")
 
 def from_typed_dict(cls: type[M], value: M | Mapping[str, Any]) -> M:
     """A nested model from what a caller passed: the model itself, or a dict of its snake_case
-    members (the generated ``...Dict`` TypedDicts). Unknown or missing keys are reported as
-    ParamValidationError, like keyword arguments."""
+    members (the generated ``...Dict`` TypedDicts). Unknown or missing keys, at any depth, are
+    reported as ParamValidationError with their path from here, like keyword arguments."""
     if not isinstance(value, Mapping):
         return value
-    from ivs_async._exceptions import ParamValidationError, Violation
+    violations = typed_dict_violations(cls, value)
+    if violations:
+        from ivs_async._exceptions import ParamValidationError
+
+        raise ParamValidationError(cls.__name__, violations)
+    return cls(**value)
+
+
+def typed_dict_violations(cls: type[Any], value: Mapping[str, Any], prefix: str = "") -> list[Violation]:
+    """Unknown and missing keys of ``value`` as members of ``cls`` and of the dicts nested in it
+    (models, lists and maps of models), each with its path (``destination_configuration.s3.x``)."""
+    from ivs_async._exceptions import Violation
     from ivs_async._generated.schema import STRUCTURES
 
     members = {m.name: m for m in STRUCTURES[cls].members}
@@ -113,10 +128,26 @@ def from_typed_dict(cls: type[M], value: M | Mapping[str, Any]) -> M:
 
             close = difflib.get_close_matches(str(key), list(members), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(sorted(members))}"
-            violations.append(Violation(str(key), "unknown", f"{cls.__name__} has no member {key!r}{hint}"))
+            message = f"{cls.__name__} has no member {key!r}{hint}"
+            violations.append(Violation(f"{prefix}{key}", "unknown", message))
     for name, member in members.items():
         if member.required and value.get(name) is None:
-            violations.append(Violation(name, "required", f"required member of {cls.__name__} is missing"))
-    if violations:
-        raise ParamValidationError(cls.__name__, violations)
-    return cls(**value)
+            violations.append(Violation(f"{prefix}{name}", "required", f"required member of {cls.__name__} is missing"))
+    for name, item in value.items():
+        if name in members:
+            violations += _nested_violations(members[name].shape, item, f"{prefix}{name}")
+    return violations
+
+
+def _nested_violations(shape: Shape, item: object, path: str) -> list[Violation]:
+    kind = shape.kind.value
+    if kind == "structure" and isinstance(item, Mapping) and shape.cls is not None:
+        return typed_dict_violations(shape.cls, item, f"{path}.")
+    found = []
+    if kind == "list" and isinstance(item, list | tuple) and shape.member is not None:
+        for index, element in enumerate(item):
+            found += _nested_violations(shape.member, element, f"{path}[{index}]")
+    elif kind == "map" and isinstance(item, Mapping) and shape.value is not None:
+        for key, element in item.items():
+            found += _nested_violations(shape.value, element, f"{path}[{key!r}]")
+    return found

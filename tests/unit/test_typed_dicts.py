@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from ivs_async.commands import BatchStartViewerSessionRevocationCommand, CreateRecordingConfigurationCommand
 from ivs_async.errors import ParamValidationError
@@ -36,17 +38,54 @@ def test_lists_of_dicts_are_accepted() -> None:
 @pytest.mark.parametrize(
     ("destination", "path", "rule"),
     [
-        ({"s3": {"bucket": "b"}}, "bucket", "unknown"),
-        ({"s3": {}}, "bucket_name", "required"),
-        ({"s4": {}}, "s4", "unknown"),
+        ({"s3": {"bucket": "b"}}, "destination_configuration.s3.bucket", "unknown"),
+        ({"s3": {}}, "destination_configuration.s3.bucket_name", "required"),
+        ({"s4": {}}, "destination_configuration.s4", "unknown"),
     ],
 )
 def test_bad_dicts_are_validation_errors_naming_the_key(destination: object, path: str, rule: str) -> None:
     with pytest.raises(ParamValidationError) as info:
         CreateRecordingConfigurationCommand(destination_configuration=destination)  # type: ignore[arg-type]
-    assert (info.value.field, info.value.rule) == (path, rule)
-    if rule == "unknown" and path == "bucket":
+    assert (info.value.operation, info.value.field, info.value.rule) == ("CreateRecordingConfiguration", path, rule)
+    if path.endswith(".bucket"):
         assert "did you mean 'bucket_name'" in str(info.value)
+
+
+def test_every_bad_key_at_every_depth_is_listed_with_its_path() -> None:
+    arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
+    with pytest.raises(ParamValidationError) as info:
+        BatchStartViewerSessionRevocationCommand(
+            viewer_sessions=[{"channel_arn": arn, "viewer_id": "v1"}, {"channelArn": arn, "viewer_id": "v2"}]  # type: ignore[list-item]
+        )
+    assert [(v.path, v.rule) for v in info.value.violations] == [
+        ("viewer_sessions[1].channelArn", "unknown"),
+        ("viewer_sessions[1].channel_arn", "required"),
+    ]
+    with pytest.raises(ParamValidationError) as info:
+        CreateRecordingConfigurationCommand(
+            destination_configuration={"s3": {"bucketName": "b"}},  # type: ignore[arg-type]
+            thumbnail_configuration={"storage": ["SEQUENTIAL"], "interval": 5},  # type: ignore[arg-type]
+        )
+    assert {v.path for v in info.value.violations} == {
+        "destination_configuration.s3.bucketName",
+        "destination_configuration.s3.bucket_name",
+        "thumbnail_configuration.interval",
+    }
+
+
+@given(
+    st.lists(st.sampled_from(["s3", "x"]), min_size=0, max_size=1),
+    st.from_regex(r"[a-zA-Z][a-zA-Z_]{0,12}", fullmatch=True),
+)
+def test_an_unknown_key_is_named_by_its_full_path(depth: list[str], key: str) -> None:
+    assume(key not in {"s3", "bucket_name"})
+    destination: dict[str, object] = (
+        {"s3": {"bucket_name": "b", key: 1}} if depth else {"s3": {"bucket_name": "b"}, key: 1}
+    )
+    with pytest.raises(ParamValidationError) as info:
+        CreateRecordingConfigurationCommand(destination_configuration=destination)  # type: ignore[arg-type]
+    expected = f"destination_configuration.s3.{key}" if depth else f"destination_configuration.{key}"
+    assert [(v.path, v.rule) for v in info.value.violations] == [(expected, "unknown")]
 
 
 def test_from_dict_suggests_the_wire_name_of_a_snake_case_key() -> None:
