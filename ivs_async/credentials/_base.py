@@ -122,10 +122,12 @@ class CredentialChain(Provider):
     async def resolve(self) -> Credentials:
         found = await self.load()
         if found is None:
-            tried = ", ".join(p.name for p in self.providers)
-            where = f" ({self._looked_in})" if self._looked_in else ""
+            tried = [p.name for p in self.providers]
+            if self._looked_in and not any(self._looked_in in name for name in tried):
+                tried.append(f"(looked in {self._looked_in})")
+            listed = "".join(f"\n  - {name}" for name in tried)
             raise NoCredentialsError(
-                f"no AWS credentials found; pass credentials= to the client or configure one of: {tried}{where}"
+                f"no AWS credentials found; pass credentials= to the client or configure one of:{listed}"
             )
         return found
 

@@ -66,6 +66,16 @@ async def test_nothing_anywhere_lists_where_it_looked(aws_dir: Path) -> None:
     message = str(caught.value)
     for place in ("environment variables", "shared config files", "container", "instance metadata", str(aws_dir)):
         assert place in message
+    # One place per line; the files are named once, in the shared config files' entry.
+    entries = message.split("\n  - ")[1:]
+    assert [e.split(" (")[0] for e in entries] == [
+        "environment variables",
+        "shared config files",
+        "container credentials",
+        "EC2 instance metadata",
+    ]
+    assert [e for e in entries if str(aws_dir) in e] == [entries[1]]
+    assert message.count(str(aws_dir / "config")) == 1
 
 
 async def test_a_named_profile_must_exist(aws_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
