@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
+import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -107,6 +110,8 @@ class IvsClient:
         self._logger = logger or logging.getLogger("ivs_async")
         self._handlers: dict[type[Command[Any, Any]], Handler] = {}
         self._closed = False
+        # Where it was made, for the unclosed-client warning: only under -X dev (a stack costs).
+        self._created_at = traceback.extract_stack(limit=16)[:-1] if sys.flags.dev_mode else None
         self.middleware_stack: MiddlewareStack = default_stack()
         connections = getattr(self._transport, "connections", None)
         if telemetry is not None and connections is not None:
@@ -206,6 +211,19 @@ class IvsClient:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        # Garbage collected with its connection pool open: name this client (aiohttp's own
+        # "Unclosed connector" that follows does not say whose it was).
+        try:
+            if self._closed or getattr(self._transport, "connector", None) is None:
+                return
+            where = ""
+            if self._created_at is not None:
+                where = "; created at (most recent call last):\n" + "".join(traceback.format_list(self._created_at))
+            _warn(f"unclosed {self!r}: use 'async with' or await close(){where}", ResourceWarning, source=self)
+        except Exception:  # at interpreter exit the modules may be gone
+            pass
 
     async def __aenter__(self) -> Self:
         if self._closed:
