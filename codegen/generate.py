@@ -964,19 +964,21 @@ def gen_paginators(model: Model) -> str:
         inp, outp = spec["input"]["shape"], spec["output"]["shape"]
         fn = f"paginate_{snake(op)}"
         names.append(fn)
-        out.append(f"\n\ndef _{snake(result)}(page: {outp}) -> list[{item}]:\n")
-        out.append(f"    return page.{snake(result)} or []\n")
         out.append(f"\n\ndef {fn}(\n")
         out.append("    client: Sender,\n")
         out.append(f"    input: {inp} | None = None,\n")
         out.append("    /,\n")
         out.append("    *,\n")
         out.append("    page_size: int | None = None,\n")
+        out.append("    max_items: int | None = None,\n")
+        out.append("    starting_token: str | None = None,\n")
         out.append(f"    **members: Unpack[commands.{params_name(op)}],\n")
         out.append(f") -> Paginator[{outp}, {item}]:\n")
         out.append(f'    """Iterate over {op} pages; ``.items()`` iterates over each {item}."""\n')
+        out.append(f"    command = commands.{op}Command(input, **members)\n")
         out.append(
-            f"    return Paginator(client, commands.{op}Command(input, **members), page_size, _{snake(result)})\n"
+            f'    return Paginator(client, command, page_size, "{snake(result)}", '
+            "max_items=max_items, starting_token=starting_token)\n"
         )
     out.append("\n\n" + dunder_all(names))
     return "".join(out)

@@ -38,24 +38,19 @@ from ivs_async._generated.models import (
 from ivs_async._paginator import Paginator, Sender
 
 
-def _ad_configurations(page: ListAdConfigurationsResponse) -> list[AdConfigurationSummary]:
-    return page.ad_configurations or []
-
-
 def paginate_list_ad_configurations(
     client: Sender,
     input: ListAdConfigurationsRequest | None = None,
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListAdConfigurationsParams],
 ) -> Paginator[ListAdConfigurationsResponse, AdConfigurationSummary]:
     """Iterate over ListAdConfigurations pages; ``.items()`` iterates over each AdConfigurationSummary."""
-    return Paginator(client, commands.ListAdConfigurationsCommand(input, **members), page_size, _ad_configurations)
-
-
-def _channels(page: ListChannelsResponse) -> list[ChannelSummary]:
-    return page.channels or []
+    command = commands.ListAdConfigurationsCommand(input, **members)
+    return Paginator(client, command, page_size, "ad_configurations", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_channels(
@@ -64,14 +59,13 @@ def paginate_list_channels(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListChannelsParams],
 ) -> Paginator[ListChannelsResponse, ChannelSummary]:
     """Iterate over ListChannels pages; ``.items()`` iterates over each ChannelSummary."""
-    return Paginator(client, commands.ListChannelsCommand(input, **members), page_size, _channels)
-
-
-def _failover_slate_configurations(page: ListFailoverSlateConfigurationsResponse) -> list[FailoverSlateConfigurationSummary]:
-    return page.failover_slate_configurations or []
+    command = commands.ListChannelsCommand(input, **members)
+    return Paginator(client, command, page_size, "channels", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_failover_slate_configurations(
@@ -80,14 +74,13 @@ def paginate_list_failover_slate_configurations(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListFailoverSlateConfigurationsParams],
 ) -> Paginator[ListFailoverSlateConfigurationsResponse, FailoverSlateConfigurationSummary]:
     """Iterate over ListFailoverSlateConfigurations pages; ``.items()`` iterates over each FailoverSlateConfigurationSummary."""
-    return Paginator(client, commands.ListFailoverSlateConfigurationsCommand(input, **members), page_size, _failover_slate_configurations)
-
-
-def _key_pairs(page: ListPlaybackKeyPairsResponse) -> list[PlaybackKeyPairSummary]:
-    return page.key_pairs or []
+    command = commands.ListFailoverSlateConfigurationsCommand(input, **members)
+    return Paginator(client, command, page_size, "failover_slate_configurations", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_playback_key_pairs(
@@ -96,14 +89,13 @@ def paginate_list_playback_key_pairs(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListPlaybackKeyPairsParams],
 ) -> Paginator[ListPlaybackKeyPairsResponse, PlaybackKeyPairSummary]:
     """Iterate over ListPlaybackKeyPairs pages; ``.items()`` iterates over each PlaybackKeyPairSummary."""
-    return Paginator(client, commands.ListPlaybackKeyPairsCommand(input, **members), page_size, _key_pairs)
-
-
-def _playback_restriction_policies(page: ListPlaybackRestrictionPoliciesResponse) -> list[PlaybackRestrictionPolicySummary]:
-    return page.playback_restriction_policies or []
+    command = commands.ListPlaybackKeyPairsCommand(input, **members)
+    return Paginator(client, command, page_size, "key_pairs", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_playback_restriction_policies(
@@ -112,14 +104,13 @@ def paginate_list_playback_restriction_policies(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListPlaybackRestrictionPoliciesParams],
 ) -> Paginator[ListPlaybackRestrictionPoliciesResponse, PlaybackRestrictionPolicySummary]:
     """Iterate over ListPlaybackRestrictionPolicies pages; ``.items()`` iterates over each PlaybackRestrictionPolicySummary."""
-    return Paginator(client, commands.ListPlaybackRestrictionPoliciesCommand(input, **members), page_size, _playback_restriction_policies)
-
-
-def _recording_configurations(page: ListRecordingConfigurationsResponse) -> list[RecordingConfigurationSummary]:
-    return page.recording_configurations or []
+    command = commands.ListPlaybackRestrictionPoliciesCommand(input, **members)
+    return Paginator(client, command, page_size, "playback_restriction_policies", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_recording_configurations(
@@ -128,14 +119,13 @@ def paginate_list_recording_configurations(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListRecordingConfigurationsParams],
 ) -> Paginator[ListRecordingConfigurationsResponse, RecordingConfigurationSummary]:
     """Iterate over ListRecordingConfigurations pages; ``.items()`` iterates over each RecordingConfigurationSummary."""
-    return Paginator(client, commands.ListRecordingConfigurationsCommand(input, **members), page_size, _recording_configurations)
-
-
-def _stream_keys(page: ListStreamKeysResponse) -> list[StreamKeySummary]:
-    return page.stream_keys or []
+    command = commands.ListRecordingConfigurationsCommand(input, **members)
+    return Paginator(client, command, page_size, "recording_configurations", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_stream_keys(
@@ -144,14 +134,13 @@ def paginate_list_stream_keys(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListStreamKeysParams],
 ) -> Paginator[ListStreamKeysResponse, StreamKeySummary]:
     """Iterate over ListStreamKeys pages; ``.items()`` iterates over each StreamKeySummary."""
-    return Paginator(client, commands.ListStreamKeysCommand(input, **members), page_size, _stream_keys)
-
-
-def _stream_sessions(page: ListStreamSessionsResponse) -> list[StreamSessionSummary]:
-    return page.stream_sessions or []
+    command = commands.ListStreamKeysCommand(input, **members)
+    return Paginator(client, command, page_size, "stream_keys", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_stream_sessions(
@@ -160,14 +149,13 @@ def paginate_list_stream_sessions(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListStreamSessionsParams],
 ) -> Paginator[ListStreamSessionsResponse, StreamSessionSummary]:
     """Iterate over ListStreamSessions pages; ``.items()`` iterates over each StreamSessionSummary."""
-    return Paginator(client, commands.ListStreamSessionsCommand(input, **members), page_size, _stream_sessions)
-
-
-def _streams(page: ListStreamsResponse) -> list[StreamSummary]:
-    return page.streams or []
+    command = commands.ListStreamSessionsCommand(input, **members)
+    return Paginator(client, command, page_size, "stream_sessions", max_items=max_items, starting_token=starting_token)
 
 
 def paginate_list_streams(
@@ -176,10 +164,13 @@ def paginate_list_streams(
     /,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
     **members: Unpack[commands.ListStreamsParams],
 ) -> Paginator[ListStreamsResponse, StreamSummary]:
     """Iterate over ListStreams pages; ``.items()`` iterates over each StreamSummary."""
-    return Paginator(client, commands.ListStreamsCommand(input, **members), page_size, _streams)
+    command = commands.ListStreamsCommand(input, **members)
+    return Paginator(client, command, page_size, "streams", max_items=max_items, starting_token=starting_token)
 
 
 __all__ = [

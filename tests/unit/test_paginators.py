@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ivs_async import IvsClient
-from ivs_async.errors import PaginationError
-from ivs_async.models import ListChannelsRequest, StreamFilters
+from ivs_async.commands import CreateChannelCommand
+from ivs_async.errors import PaginationError, ParamValidationError
+from ivs_async.models import ChannelSummary, ListChannelsRequest, ListChannelsResponse, StreamFilters
 from ivs_async.paginators import (
     Paginator,
     paginate_list_channels,
@@ -16,6 +20,7 @@ from ivs_async.paginators import (
     paginate_list_streams,
 )
 from ivs_async.paginators import __all__ as all_paginators
+from ivs_async.testing import LocalIvs
 from tests.support.loopback import LoopbackServer, Received, Reply
 
 CHANNEL = "arn:aws:ivs:us-west-2:123456789012:channel/"
@@ -96,3 +101,126 @@ def test_every_list_operation_with_next_token_has_a_paginator() -> None:
     assert sorted(n for n in all_paginators if n.startswith("paginate_")) == expected
     assert len(expected) >= 8
     assert isinstance(paginate_list_channels(object()), Paginator)  # type: ignore[arg-type]
+
+
+# -- max_items and starting_token ---------------------------------------------------------------
+
+
+class Pages:
+    """A Sender serving `total` channels by page, as IVS does: maxResults, an opaque nextToken."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.requests: list[ListChannelsRequest] = []
+
+    async def send(self, command: Any) -> Any:
+        request = command.input
+        self.requests.append(request)
+        start = int(request.next_token.removeprefix("t")) if request.next_token else 0
+        size = request.max_results or 3
+        end = min(start + size, self.total)
+        channels = [ChannelSummary(arn=f"{CHANNEL}{i}") for i in range(start, end)]
+        return ListChannelsResponse(channels=channels, next_token=f"t{end}" if end < self.total else None)
+
+
+def _arns(n: range) -> list[str]:
+    return [f"{CHANNEL}{i}" for i in n]
+
+
+async def test_max_items_stops_mid_page_and_the_resume_token_goes_on_from_there() -> None:
+    pages = Pages(10)
+    first = paginate_list_channels(pages, page_size=4, max_items=6)
+    assert first.resume_token is None  # not started
+    assert [c.arn async for c in first.items()] == _arns(range(6))
+    assert first.resume_token == "t4~2"  # the second page, two of its items listed
+    second = paginate_list_channels(pages, page_size=4, max_items=6, starting_token=first.resume_token)
+    assert [c.arn async for c in second.items()] == _arns(range(6, 10))
+    assert second.resume_token is None  # everything listed
+    assert [r.next_token for r in pages.requests] == [None, "t4", "t4", "t8"]
+
+
+async def test_pages_are_cut_to_max_items() -> None:
+    pages = Pages(10)
+    paginator = paginate_list_channels(pages, page_size=4, max_items=5)
+    got = [[c.arn for c in page.channels or []] async for page in paginator]
+    assert got == [_arns(range(4)), _arns(range(4, 5))]
+    assert paginator.resume_token == "t4~1"
+    resumed = paginate_list_channels(pages, page_size=4, starting_token=paginator.resume_token)
+    got = [[c.arn for c in page.channels or []] async for page in resumed]
+    assert got == [_arns(range(5, 8)), _arns(range(8, 10))]
+
+
+async def test_a_stop_on_a_page_boundary_resumes_with_the_service_token() -> None:
+    pages = Pages(10)
+    paginator = paginate_list_channels(pages, page_size=4, max_items=4)
+    assert len([c async for c in paginator.items()]) == 4
+    assert paginator.resume_token == "t4"  # a plain IVS token: next_token= takes it too
+    assert len(pages.requests) == 1  # no page fetched beyond what was listed
+
+
+async def test_breaking_out_of_items_leaves_a_resume_token_after_the_last_item_seen() -> None:
+    pages = Pages(7)
+    paginator = paginate_list_channels(pages, page_size=3)
+    seen = []
+    async for channel in paginator.items():
+        seen.append(channel.arn)
+        if len(seen) == 4:
+            break
+    resumed = paginate_list_channels(pages, page_size=3, starting_token=paginator.resume_token)
+    assert seen + [c.arn async for c in resumed.items()] == _arns(range(7))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    total=st.integers(0, 25),
+    page_size=st.integers(1, 7),
+    max_items=st.integers(1, 9),
+    by_page=st.booleans(),
+)
+async def test_resuming_until_the_end_lists_every_item_once_in_order(
+    total: int, page_size: int, max_items: int, by_page: bool
+) -> None:
+    pages = Pages(total)
+    listed: list[str | None] = []
+    token: str | None = None
+    for _ in range(total + 2):
+        paginator = paginate_list_channels(pages, page_size=page_size, max_items=max_items, starting_token=token)
+        if by_page:
+            run = [c.arn async for page in paginator for c in page.channels or []]
+        else:
+            run = [c.arn async for c in paginator.items()]
+        assert len(run) <= max_items
+        listed += run
+        token = paginator.resume_token
+        if token is None:
+            break
+    assert listed == _arns(range(total))
+
+
+@pytest.mark.parametrize(
+    ("keywords", "field", "rule"),
+    [
+        ({"max_items": 0}, "max_items", "range"),
+        ({"max_items": True}, "max_items", "range"),
+        ({"starting_token": "t4~x"}, "starting_token", "format"),
+        ({"starting_token": "a~b~3"}, "starting_token", "format"),
+        ({"starting_token": "x" * 2000}, "starting_token", "format"),
+        ({"starting_token": "t4", "next_token": "t4"}, "starting_token", "arguments"),
+    ],
+)
+def test_bad_pagination_keywords_are_validation_errors(keywords: dict[str, Any], field: str, rule: str) -> None:
+    with pytest.raises(ParamValidationError) as info:
+        paginate_list_channels(Pages(1), **keywords)
+    assert (info.value.operation, info.value.field, info.value.rule) == ("ListChannels", field, rule)
+
+
+async def test_starting_token_and_max_items_against_ivs_local() -> None:
+    async with LocalIvs() as ivs, ivs.client() as client:
+        for n in range(7):
+            await client.send(CreateChannelCommand(name=f"c{n}"))
+        everything = [c.arn async for c in paginate_list_channels(client, page_size=3).items()]
+        first = paginate_list_channels(client, page_size=3, max_items=4)
+        head = [c.arn async for c in first.items()]
+        rest = paginate_list_channels(client, page_size=3, starting_token=first.resume_token)
+        assert head + [c.arn async for c in rest.items()] == everything
+        assert len(everything) == 7 and len(head) == 4
