@@ -14,8 +14,9 @@ from pathlib import Path
 from ivs_async._endpoints import is_loopback
 from ivs_async.credentials import StaticCredentials
 from ivs_async.testing._backend import MAX_STATE_BYTES, Quotas
+from ivs_async.testing._limits import QuietExceptionHandler, raise_descriptor_limit
 from ivs_async.testing._local import DEFAULT_CREDENTIALS, LocalIvs
-from ivs_async.testing._state_dir import StateDir
+from ivs_async.testing._state_dir import StateDir, read_bounded
 from ivs_async.testing._webhook import shown_url
 
 
@@ -105,10 +106,13 @@ async def _serve(args: argparse.Namespace) -> None:
         events_secret=args.events_secret,
         advertise_host=args.advertise_host,
     )
-    if args.load:
-        emulator.load(args.load.read_text())
+    if args.load:  # a regular file of a state's size at most: never /dev/zero or a 300 MB file
+        emulator.load(read_bounded(args.load, MAX_STATE_BYTES))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # This process is the emulator's own: a flood of connections that meets the descriptor limit
+    # (accept() failing with EMFILE) logs once a minute, not once per attempt.
+    loop.set_exception_handler(QuietExceptionHandler())
     # SIGHUP: its terminal closed; every one of them ends it as Ctrl-C does, ffmpeg and folders included.
     for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         with contextlib.suppress(NotImplementedError):  # not on Windows
@@ -149,6 +153,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    raise_descriptor_limit()  # before the limits are computed from it
     try:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:

@@ -33,14 +33,15 @@ if TYPE_CHECKING:
 
 PREFIX = "/_ivs_local/"
 _MAX_BODY = 64 * 1024  # any body but a snapshot's
-_BODY_TIMEOUT = 30.0
 
 
 class ControlApi:
     """Routes ``/_ivs_local/...`` requests to a LocalIvs."""
 
-    def __init__(self, local: LocalIvs) -> None:
+    def __init__(self, local: LocalIvs, *, body_timeout: float) -> None:
         self._local = local
+        self._body_timeout = body_timeout  # the IVS API's: a body must arrive within it
+        self._loading = asyncio.Lock()
         self._routes: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamResponse]]] = {
             ("GET", "health"): self._health,
             ("POST", "reset"): self._reset,
@@ -93,7 +94,7 @@ class ControlApi:
     async def _raw(self, request: web.Request, limit: int = _MAX_BODY) -> bytes:
         chunks, size = [], 0
         try:
-            async with asyncio.timeout(_BODY_TIMEOUT):
+            async with asyncio.timeout(self._body_timeout):
                 while chunk := await request.content.read(65536):
                     size += len(chunk)
                     if size > limit:
@@ -125,6 +126,16 @@ class ControlApi:
         return web.Response(text=self._local.snapshot(), content_type="application/json")
 
     async def _load(self, request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_STATE_BYTES:
+            refused = _json({"message": f"the body is larger than {MAX_STATE_BYTES} bytes"}, 400)
+            refused.force_close()  # its body is not read: the connection cannot carry another request
+            return refused
+        if self._loading.locked():  # each load may hold a state's size in memory: one at a time
+            return _json({"message": "another load is in progress; try again when it is done"}, 409)
+        async with self._loading:
+            return await self._load_one(request)
+
+    async def _load_one(self, request: web.Request) -> web.StreamResponse:
         raw = await self._raw(request, MAX_STATE_BYTES)
         try:
             text = raw.decode("utf-8")

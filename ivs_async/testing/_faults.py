@@ -102,6 +102,9 @@ class _Armed:
     remaining: int | None
 
 
+MAX_RULES = 256  # armed at once: a test needs a few; a loop arming them must not fill the memory
+
+
 class FaultPlan:
     """The emulator's fault rules, matched in the order they were added. Thread-safe."""
 
@@ -112,8 +115,10 @@ class FaultPlan:
         self.fired: dict[str, int] = {}
 
     def add(self, *faults: Fault) -> None:
-        """Arm ``faults``, after the rules already armed."""
+        """Arm ``faults``, after the rules already armed (ValueError past MAX_RULES in all)."""
         with self._lock:
+            if len(self._rules) + len(faults) > MAX_RULES:
+                raise ValueError(f"at most {MAX_RULES} fault rules can be armed at once: clear some first")
             self._rules.extend(_Armed(rule, rule.times) for rule in faults)
 
     def clear(self) -> None:

@@ -8,10 +8,12 @@ emulator's memory, descriptors or event loop beyond these numbers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import resource
 import time
 from collections import Counter
+from typing import Any
 
 import attrs
 
@@ -58,21 +60,72 @@ DEFAULT_LIMITS = Limits()
 
 def descriptors_allowed(limits: Limits) -> Limits:
     """``limits`` lowered, when this process may open few descriptors, so that connections alone
-    can never take them all: at most half the soft RLIMIT_NOFILE for connections."""
+    can never take them all: at most a quarter of the soft RLIMIT_NOFILE for connections (each
+    listener accepts up to ``accept_backlog(...)`` more before it can refuse them), and one address
+    at most half of those, so that a flood from one address leaves room for another."""
     try:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (OSError, ValueError):
         return limits
-    if soft == resource.RLIM_INFINITY or soft // 2 >= limits.connections:
+    if soft == resource.RLIM_INFINITY or soft // 4 >= limits.connections:
         return limits
-    total = max(8, soft // 2)
+    total = max(8, soft // 4)
     return attrs.evolve(
         limits,
         connections=total,
-        connections_per_address=min(limits.connections_per_address, total),
+        connections_per_address=min(limits.connections_per_address, max(4, total // 2)),
         rtmp_connections=min(limits.rtmp_connections, max(2, total // 4)),
-        rtmp_connections_per_address=min(limits.rtmp_connections_per_address, max(2, total // 4)),
+        rtmp_connections_per_address=min(limits.rtmp_connections_per_address, max(2, total // 8)),
     )
+
+
+def accept_backlog(limits: Limits) -> int:
+    """The listen backlog, which is also how many connections asyncio accepts in one go before
+    IVS Local can refuse any: small beside the descriptors the limits leave free."""
+    return max(8, min(100, limits.connections // 4))
+
+
+def raise_descriptor_limit(wanted: int = 65536) -> None:
+    """Raise this process's soft RLIMIT_NOFILE towards its hard limit, as servers do (for the
+    standalone ivs-local only: an in-process LocalIvs leaves its host process's limits alone)."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (OSError, ValueError):
+        pass  # the limit stays; descriptors_allowed() sizes the connections to it
+
+
+class QuietExceptionHandler:
+    """The standalone ivs-local's event loop handler: asyncio's report of a failed accept()
+    (EMFILE under a connection flood) once a minute; everything else as asyncio reports it."""
+
+    def __init__(self) -> None:
+        self._last = -_LOG_EVERY
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not str(context.get("message", "")).startswith("socket.accept() out of system resource"):
+            loop.default_exception_handler(context)
+            return
+        now = time.monotonic()
+        if now - self._last >= _LOG_EVERY:
+            self._last = now
+            _log.warning("ivs-local is out of descriptors: new connections wait (%s)", context.get("exception"))
+
+
+class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A library's logger (aiohttp's server) whose lines come at most once a minute per message:
+    malformed requests from a hostile peer must not flood the log with tracebacks."""
+
+    def __init__(self, logger: logging.Logger, peers: Peers) -> None:
+        super().__init__(logger, {})
+        self._peers = peers
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if level >= logging.INFO and not self._peers.allow(f"log:{self.logger.name}:{msg}"):
+            return
+        super().log(level, msg, *args, **kwargs)
 
 
 class Peers:
@@ -123,12 +176,17 @@ class Peers:
     def once(self, key: str, message: str, *args: object) -> None:
         """Log ``message`` at WARNING, once a minute at most for ``key``: a bound met again and again
         by a hostile peer must not flood the log."""
+        if self.allow(key):
+            _log.warning(message, *args)
+
+    def allow(self, key: str) -> bool:
+        """Whether a line about ``key`` may be logged now (once a minute; 1000 keys at most)."""
         now = time.monotonic()
         if now - self._warned.get(key, -_LOG_EVERY) < _LOG_EVERY:
-            return
+            return False
         if len(self._warned) >= 1000:
             self._warned = {k: t for k, t in self._warned.items() if now - t < _LOG_EVERY}
             if len(self._warned) >= 1000:
-                return
+                return False
         self._warned[key] = now
-        _log.warning(message, *args)
+        return True

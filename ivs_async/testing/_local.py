@@ -116,7 +116,7 @@ class LocalIvs:
             peers=self._peers,
             body_timeout=body_timeout,
         )
-        self._server.control = ControlApi(self)
+        self._server.control = ControlApi(self, body_timeout=body_timeout)
         # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
         self.rtmp_port = rtmp_port
         self._rtmp: RtmpIngest | None = None

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ivs_async.testing._limits import Peers
+from ivs_async.testing._limits import Peers, accept_backlog
 
 _log = logging.getLogger("ivs_async.testing")
 
@@ -115,6 +115,33 @@ def _amf_string(data: bytes, offset: int, width: int) -> tuple[str, int]:
     if offset + length > len(data):
         _short()
     return data[offset : offset + length].decode("utf-8", "replace"), offset + length
+
+
+# What an onMetaData may tell about a stream: kept at most these keys, short scalar values only,
+# so that a peer repeating it holds nothing more than one small dict.
+_METADATA_KEYS = frozenset(
+    {
+        "width", "height", "framerate", "videodatarate", "videocodecid", "audiodatarate", "audiocodecid",
+        "audiosamplerate", "audiosamplesize", "audiochannels", "stereo", "encoder", "duration", "filesize",
+    }
+)  # fmt: skip
+_METADATA_TEXT = 256
+
+
+def _describe(metadata: dict[str, Any], found: dict[str, Any]) -> bool:
+    """Take what ``found`` (an onMetaData object) says of the stream into ``metadata``; whether
+    anything changed."""
+    changed = False
+    for key in _METADATA_KEYS.intersection(found):
+        value = found[key]
+        if isinstance(value, str):
+            value = value[:_METADATA_TEXT]
+        elif not isinstance(value, int | float | bool):
+            continue
+        if metadata.get(key) != value:
+            metadata[key] = value
+            changed = True
+    return changed
 
 
 def amf_encode(value: Any) -> bytes:
@@ -308,7 +335,12 @@ class RtmpIngest:
         """Listen on ``host``:``port`` (0: any free port), with TLS when given (RTMPS)."""
         handshake = self._peers.limits.handshake_seconds
         self._server = await asyncio.start_server(
-            self._serve, host, port, ssl=tls, ssl_handshake_timeout=handshake if tls else None
+            self._serve,
+            host,
+            port,
+            ssl=tls,
+            ssl_handshake_timeout=handshake if tls else None,
+            backlog=accept_backlog(self._peers.limits),
         )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
@@ -347,6 +379,9 @@ class RtmpIngest:
             _log.debug("rtmp connection from %s closed: %s", address, exc)
         except asyncio.CancelledError:
             pass  # the ingest stops: the connection ends here, as if the encoder had gone
+        except Exception as exc:  # an emulator bug a peer found: the connection ends, the ingest goes on
+            self._peers.once(f"rtmp:bug:{type(exc).__name__}", "ivs-local closed an RTMP connection from %s on "
+                             "an unexpected error: %r", address, exc)  # fmt: skip
         finally:
             connection.close()
             self._connections.discard(task)
@@ -401,7 +436,7 @@ class _Connection:
         if kind == COMMAND_AMF0:
             values = amf_decode_all(payload)
             command = values[0] if values else None
-            txn = values[1] if len(values) > 1 else 0
+            txn = values[1] if len(values) > 1 and type(values[1]) in (int, float) else 0
             if command == "connect":
                 self._send(_message(2, WINDOW_ACK_SIZE, 0, (5_000_000).to_bytes(4, "big")))
                 self._send(_message(2, PEER_BANDWIDTH, 0, (5_000_000).to_bytes(4, "big") + b"\x02"))
@@ -434,10 +469,8 @@ class _Connection:
         elif kind == DATA_AMF0:
             values = amf_decode_all(payload)
             found = next((v for v in values if isinstance(v, dict)), None)
-            if found is not None and "onMetaData" in values:
-                metadata.update(found)
-                if live is not None:  # encoders send it right after publishing
-                    self._hooks.describe(live[0], live[1], metadata)
+            if found is not None and "onMetaData" in values and _describe(metadata, found) and live is not None:
+                self._hooks.describe(live[0], live[1], metadata)  # encoders send it right after publishing
         return True
 
     def _publish(self, stream_id: int, key: str) -> bool:

@@ -28,7 +28,7 @@ from ivs_async.testing._control import ControlApi
 from ivs_async.testing._delivery import Delivery
 from ivs_async.testing._faults import Fault, FaultKind, FaultPlan
 from ivs_async.testing._guard import GuardedConnection
-from ivs_async.testing._limits import Peers
+from ivs_async.testing._limits import Peers, QuietLogger, accept_backlog
 from ivs_async.testing._state_dir import StateTooLarge
 
 _log = logging.getLogger("ivs_async.testing")
@@ -108,13 +108,20 @@ class EmulatorServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         app.on_response_prepare.append(self._date_header)
         # handler_cancellation: a hung answer stops when its client goes away.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
+        # aiohttp logs each malformed request with a traceback: once a minute per kind here.
+        quiet = QuietLogger(logging.getLogger("aiohttp.server"), self._peers)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True, logger=quiet
+        )
         await self._runner.setup()
         protocol = self._runner.server
         assert protocol is not None
         # aiohttp's protocol for each connection, inside one that keeps it within IVS Local's bounds.
         self._listener = await asyncio.get_running_loop().create_server(
-            lambda: GuardedConnection(protocol(), self._peers, self._guards), host, port
+            lambda: GuardedConnection(protocol(), self._peers, self._guards),
+            host,
+            port,
+            backlog=accept_backlog(self._peers.limits),
         )
         bound: int = self._listener.sockets[0].getsockname()[1]
         return bound

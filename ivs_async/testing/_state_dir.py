@@ -33,6 +33,29 @@ class StateTooLarge(Exception):
     """The state is larger than the emulator keeps."""
 
 
+def read_bounded(file: Path, max_bytes: int, *, follow: bool = True) -> str:
+    """The UTF-8 text of a regular ``file`` of at most ``max_bytes``: ValueError for anything else
+    (a device, a FIFO, /dev/zero, a symlink unless ``follow``, too large, not UTF-8);
+    FileNotFoundError when there is none."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        descriptor = os.open(file, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"{file} cannot be read as a state ({exc.strerror or exc})") from None
+    with os.fdopen(descriptor, "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            raise ValueError(f"{file} is not a regular file")
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{file} is larger than {max_bytes} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{file} is not UTF-8 text") from None
+
+
 class StateDir:
     """Where one emulator keeps its state between runs."""
 
@@ -46,21 +69,9 @@ class StateDir:
         """The saved state, or None when there is none yet. ValueError for a file that cannot be
         a state: a symlink, not a regular file, too large, not UTF-8."""
         try:
-            descriptor = os.open(self.file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+            return read_bounded(self.file, self.max_bytes, follow=False)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            raise ValueError(f"{self.file} cannot be read as a state ({exc.strerror or exc})") from None
-        with os.fdopen(descriptor, "rb") as source:
-            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-                raise ValueError(f"{self.file} is not a regular file")
-            data = source.read(self.max_bytes + 1)
-        if len(data) > self.max_bytes:
-            raise ValueError(f"{self.file} is larger than {self.max_bytes} bytes")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(f"{self.file} is not UTF-8 text") from None
 
     def write(self, state: str) -> None:
         """Replace the saved state with ``state``, whole (OSError: it was not written)."""

@@ -3,6 +3,7 @@ another language would drive it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -214,3 +215,45 @@ async def test_any_request_to_the_control_api_gets_an_answer_and_changes_nothing
     if status == 403:
         assert (ivs_emulator.snapshot(), ivs_emulator.faults.pending) == before
     assert ivs_emulator.unexpected_errors == 0
+
+
+async def test_fault_rules_are_bounded_in_number(ivs_emulator: LocalIvs, http: aiohttp.ClientSession) -> None:
+    from ivs_async.testing._faults import MAX_RULES
+
+    rule = {"kind": "ERROR", "operation": "GetChannel", "errorCode": "InternalServerException", "times": None}
+    for _ in range(MAX_RULES):
+        assert (await control(http, ivs_emulator, "POST", "faults", rule))[0] == 204
+    status, body = await control(http, ivs_emulator, "POST", "faults", rule)
+    assert status == 400 and f"at most {MAX_RULES}" in body["message"]
+    assert len(ivs_emulator.faults.pending) == MAX_RULES
+    assert (await control(http, ivs_emulator, "DELETE", "faults"))[0] == 204
+    assert (await control(http, ivs_emulator, "POST", "faults", rule))[0] == 204
+
+
+async def test_one_load_at_a_time_and_none_larger_than_a_state(
+    ivs_emulator: LocalIvs, http: aiohttp.ClientSession
+) -> None:
+    from ivs_async.testing._backend import MAX_STATE_BYTES
+
+    url = f"{ivs_emulator.endpoint}/_ivs_local/load"
+    headers = {"Content-Type": "application/json"}
+    # Announced larger than a state: refused before a byte of it is read.
+    announced = {**headers, "Content-Length": str(MAX_STATE_BYTES + 1)}
+    async with http.post(url, data=b"{", headers=announced) as response:
+        assert response.status == 400 and "larger than" in await response.text()
+
+    # A load whose body is still arriving holds the one place: a second one meanwhile gets 409.
+    release = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield b" "
+        await release.wait()
+        yield ivs_emulator.snapshot().encode()
+
+    first = asyncio.create_task(http.post(url, data=slow_body(), headers=headers))
+    await asyncio.sleep(0.3)
+    async with http.post(url, data=ivs_emulator.snapshot(), headers=headers) as second:
+        assert second.status == 409
+    release.set()
+    async with await first as response:
+        assert response.status == 204

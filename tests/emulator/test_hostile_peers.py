@@ -4,9 +4,11 @@ sends over RTMP or HTTP costs bounded memory, descriptors and CPU, and the API k
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -20,7 +22,7 @@ import pytest
 from ivs_async import Ivs
 from ivs_async.testing import LocalIvs
 from ivs_async.testing._limits import Limits
-from ivs_async.testing._rtmp import ACK, VIDEO
+from ivs_async.testing._rtmp import ACK, COMMAND_AMF0, DATA_AMF0, VIDEO, amf_encode
 from tests.emulator.media import until
 from tests.emulator.rtmp_peer import RtmpPeer
 
@@ -176,8 +178,9 @@ async def test_the_api_answers_while_rtmp_peers_flood_the_ingest(small: tuple[Lo
         await asyncio.sleep(0.02)
     stop.set()
     await asyncio.gather(*flooders)
-    # The ingest parsed megabytes meanwhile; the API's answers still came in well under a second.
-    assert slowest < 1.0, slowest
+    # The ingest parsed megabytes meanwhile; the API still answered (unbounded parsing held it for
+    # 7.9 s): a loose bound, as the machine running the suite may be busy with other work.
+    assert slowest < 3.0, slowest
 
 
 async def test_a_peer_that_never_reads_is_cut_off(small: tuple[LocalIvs, Ivs]) -> None:
@@ -358,3 +361,113 @@ async def test_large_amf_values_are_refused_before_they_are_decoded(small: tuple
     await peer.writer.drain()
     assert await peer.closed_by_server(5)
     peer.close()
+
+
+async def test_repeated_on_metadata_holds_one_small_description() -> None:
+    """A peer repeating onMetaData with ever new keys and large values keeps nothing of it but
+    the few keys that describe a stream (a peer with no stream key neither)."""
+    tracemalloc.start()
+    try:
+        async with LocalIvs(rtmp_port=0) as ivs, ivs.aggregated_client() as client:
+            created = await client.create_channel(name="described")
+            assert created.channel and created.channel.arn and created.stream_key and created.stream_key.value
+            peer = await RtmpPeer.connect(ivs.rtmp_port or 0)
+            await peer.publish(created.stream_key.value)
+            await until(lambda: asyncio.sleep(0, result=ivs.is_live(created.channel.arn or "")), seconds=5)
+            described = amf_encode("onMetaData") + amf_encode({"width": 640, "height": 360, "framerate": 30})
+            peer.message(5, DATA_AMF0, described, stream_id=1)
+            peer.message(6, VIDEO, bytes([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1F]), stream_id=1)  # AVC header
+            await peer.writer.drain()
+            await asyncio.sleep(0.3)
+            before = tracemalloc.get_traced_memory()[0]
+            for n in range(300):  # 300 x 60 kB of keys and text nobody reads: 18 MB if kept
+                bloat = amf_encode("onMetaData") + amf_encode({f"k{n}": "x" * 30_000, "encoder": "y" * 30_000})
+                peer.message(5, DATA_AMF0, bloat, stream_id=1)
+                if n % 50 == 0:
+                    await peer.writer.drain()
+                    await asyncio.sleep(0.05)  # under the message rate
+            await peer.writer.drain()
+            await asyncio.sleep(0.5)
+            grown = tracemalloc.get_traced_memory()[0] - before
+            assert ivs.is_live(created.channel.arn)  # still publishing: nothing it sent was refused
+            session = await client.get_stream_session(channel_arn=created.channel.arn)
+            peer.close()
+    finally:
+        tracemalloc.stop()
+    assert grown < 3_000_000, grown
+    assert session.stream_session is not None and session.stream_session.ingest_configuration is not None
+    video = session.stream_session.ingest_configuration.video
+    assert video is not None and (video.video_width, video.video_height) == (640, 360)
+
+
+async def test_a_connect_with_a_strange_transaction_id_is_answered_without_a_traceback(
+    small: tuple[LocalIvs, Ivs], caplog: pytest.LogCaptureFixture
+) -> None:
+    ivs, client = small
+    for _ in range(20):  # a transaction id that is an array, again and again
+        peer = await RtmpPeer.connect(ivs.rtmp_port or 0)
+        peer.chunk_size(64 * 1024)
+        peer.message(3, COMMAND_AMF0, amf_encode("connect") + b"\x0a\x00\x00\x00\x01" + amf_encode("x" * 100))
+        await peer.writer.drain()
+        async with asyncio.timeout(5):
+            assert b"NetConnection.Connect.Success" in await peer.reader.read(4096)
+        peer.close()
+    assert "Traceback" not in caplog.text and "Unhandled exception" not in caplog.text
+    key = await stream_key(client, "after-bad-connects")
+    fine = await RtmpPeer.connect(ivs.rtmp_port or 0)
+    await fine.publish(key)
+
+    async def streaming() -> bool:
+        return bool((await client.list_streams()).streams)
+
+    await until(streaming, seconds=5)  # the ingest still takes encoders
+    fine.close()
+
+
+async def test_malformed_http_requests_are_logged_once_a_minute(
+    small: tuple[LocalIvs, Ivs], caplog: pytest.LogCaptureFixture
+) -> None:
+    ivs, client = small
+    port = int(ivs.endpoint.rsplit(":", 1)[1])
+    for _ in range(30):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /_ivs_local/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        answer = await reader.read(100)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.") and b" 400 " in answer
+    assert caplog.text.count("Error handling request") <= 1
+    assert (await client.list_channels()).channels == []
+
+
+def test_a_connection_flood_from_one_address_leaves_room_for_another() -> None:
+    """Under a 256-descriptor limit: 300 idle connections from 127.0.0.1 to both ports, and a
+    request from 127.0.0.2 is still answered; the log holds no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--rtmp-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)),
+    )
+    sockets = []
+    try:
+        assert process.stdout is not None
+        banner = "".join(process.stdout.readline() for _ in range(10))
+        endpoint = re.search(r"http://127\.0\.0\.1:(\d+)", banner)
+        rtmp = re.search(r"rtmp://127\.0\.0\.1:(\d+)/app/", banner)
+        assert endpoint is not None and rtmp is not None, banner
+        for n in range(300):
+            port = int((rtmp if n % 2 else endpoint).group(1))
+            with contextlib.suppress(OSError):
+                sockets.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(0.5)
+        with socket.create_connection(("127.0.0.1", int(endpoint.group(1))), source_address=("127.0.0.2", 0)) as sock:
+            sock.settimeout(5)
+            sock.sendall(b"GET /_ivs_local/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in sockets:
+            connection.close()
+        process.terminate()
+        _, errors = process.communicate(timeout=20)
+    assert "Traceback" not in errors, errors[-2000:]

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from ivs_async import Ivs, StaticCredentials
 from ivs_async.errors import InternalServerException
 from ivs_async.testing import EmulatorError, LocalIvs
+from ivs_async.testing._backend import MAX_STATE_BYTES
 from ivs_async.testing._state_dir import StateDir
 from tests.emulator.media import publish, stop, until
 
@@ -351,3 +352,23 @@ def test_the_crashed_runs_folders_are_found_by_the_process_id(tmp_path: Path) ->
         assert not stale.exists() and alive.exists()
     finally:
         subprocess.run(["rm", "-rf", str(stale), str(alive)], check=False)
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "big"])
+def test_load_reads_a_regular_file_of_a_state_size_only(tmp_path: Path, source: str) -> None:
+    if source == "big":
+        big = tmp_path / "big.json"
+        with big.open("wb") as out:
+            out.truncate(MAX_STATE_BYTES + 1)  # sparse: costs no disk
+        source = str(big)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "ivs_async.testing", "--port", "0", "--load", source],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert ("not a regular file" in result.stderr) or ("larger than" in result.stderr), result.stderr[-500:]
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 30
