@@ -1,7 +1,8 @@
-"""Our own one-line descriptions for generated docstrings (the vendored model has no prose).
+"""Our own descriptions for generated docstrings (the vendored model has no prose).
 
 Keys are model names. The generator fails when an operation or a non-request/response
 structure has no entry here, so a model update cannot silently ship undocumented code.
+The docstrings are Markdown: the reference site renders them (mkdocstrings), help() shows them.
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ OPERATIONS: dict[str, str] = {
     "StopStream": "Disconnect the broadcaster of a live stream.",
     "TagResource": "Add or overwrite tags on an IVS resource.",
     "UntagResource": "Remove tags from an IVS resource.",
-    "UpdateAdConfiguration": "Change an ad configuration.",
-    "UpdateChannel": "Change a channel's configuration; the channel must be offline.",
-    "UpdateFailoverSlateConfiguration": "Change a failover slate configuration.",
-    "UpdatePlaybackRestrictionPolicy": "Change a playback restriction policy.",
+    "UpdateAdConfiguration": "Change an ad configuration. Members left out keep their values.",
+    "UpdateChannel": (
+        "Change a channel's configuration; the channel must be offline. Members left out keep their values."
+    ),
+    "UpdateFailoverSlateConfiguration": "Change a failover slate configuration. Members left out keep their values.",
+    "UpdatePlaybackRestrictionPolicy": "Change a playback restriction policy. Members left out keep their values.",
 }
 
 STRUCTURES: dict[str, str] = {
@@ -161,11 +164,12 @@ MEMBERS: dict[str, str] = {
     "insecureIngest": "Whether unencrypted RTMP ingest is allowed.",
     "keyPair": "The playback key pair.",
     "keyPairs": "The playback key pairs of this page.",
-    "latencyMode": "Latency mode of playback.",
+    "latencyMode": "Delay between broadcaster and viewers: LOW for interaction in near real time, NORMAL for more.",
     "level": "Level of the track's codec.",
     "maxResults": "Most items to return in one page.",
     "maxSlateDisplaySeconds": "Longest time the failover slate is shown.",
     "maximumResolution": "Highest resolution accepted or played.",
+    "MultitrackInputConfiguration.maximumResolution": "Highest resolution of the tracks; required when enabled.",
     "mediaTailorPlaybackConfigurations": "MediaTailor playback configurations that serve the ads.",
     "message": "What went wrong, in words.",
     "metadata": "Timed metadata to insert (at most 1 KB, UTF-8).",
@@ -179,7 +183,7 @@ MEMBERS: dict[str, str] = {
     "playbackRestrictionPolicy": "The playback restriction policy.",
     "playbackRestrictionPolicyArn": "ARN of the playback restriction policy to use.",
     "playbackUrl": "URL viewers play the channel from.",
-    "policy": "Policy of the multitrack input (allowed or required).",
+    "policy": "Whether multitrack input is allowed or required; required when enabled.",
     "postRollConfiguration": "Post-roll ad settings.",
     "preset": "Transcode preset of an ADVANCED channel.",
     "profile": "Profile of the track's codec.",
@@ -235,4 +239,53 @@ MEMBERS: dict[str, str] = {
     "ChannelSummary.type": "Channel type: what it transcodes and how much it costs.",
     "CreateChannelRequest.type": "Channel type: what it transcodes and how much it costs.",
     "UpdateChannelRequest.type": "Channel type: what it transcodes and how much it costs.",
+}
+
+
+class Prose(str):
+    """A default told in words (which the docstrings show as they are), not a value."""
+
+
+# What IVS applies when a caller leaves a member out ("Structure.member", wire names), from IVS's
+# API reference, in our words. Values are shown as code (`LOW`, `False`, `60`); Prose as written.
+# Only Create* inputs (and structures they carry) have defaults: an Update* keeps what it is not
+# given. tests/docs/test_defaults.py checks the values against what the emulator creates.
+DEFAULTS: dict[str, object] = {
+    "CreateChannelRequest.authorized": False,
+    "CreateChannelRequest.containerFormat": "TS",
+    "CreateChannelRequest.insecureIngest": False,
+    "CreateChannelRequest.latencyMode": "LOW",
+    "CreateChannelRequest.type": "STANDARD",
+    "CreateChannelRequest.preset": Prose(
+        '`HIGHER_BANDWIDTH_DELIVERY` for ADVANCED_SD and ADVANCED_HD channels, none (`""`) for the others'
+    ),
+    "CreateChannelRequest.recordingConfigurationArn": "",
+    "CreateChannelRequest.playbackRestrictionPolicyArn": "",
+    "CreateChannelRequest.adConfigurationArn": "",
+    "CreateChannelRequest.failoverSlateConfigurationArn": "",
+    "MultitrackInputConfiguration.enabled": False,
+    "CreateRecordingConfigurationRequest.recordingReconnectWindowSeconds": 0,
+    "RenditionConfiguration.renditionSelection": "ALL",
+    "ThumbnailConfiguration.recordingMode": "INTERVAL",
+    "ThumbnailConfiguration.targetIntervalSeconds": 60,
+    "ThumbnailConfiguration.storage": ["SEQUENTIAL"],
+    "ThumbnailConfiguration.resolution": Prose("the source's resolution"),
+    "CreatePlaybackRestrictionPolicyRequest.allowedCountries": [],
+    "CreatePlaybackRestrictionPolicyRequest.allowedOrigins": [],
+    "CreatePlaybackRestrictionPolicyRequest.enableStrictOriginEnforcement": False,
+    "CreateFailoverSlateConfigurationRequest.activationThresholdSeconds": 3,
+    "CreateFailoverSlateConfigurationRequest.minSlateDisplaySeconds": 3,
+    "CreateFailoverSlateConfigurationRequest.maxSlateDisplaySeconds": 60,
+    "StartViewerSessionRevocationRequest.viewerSessionVersionsLessThanOrEqualTo": 0,
+    "BatchStartViewerSessionRevocationViewerSession.viewerSessionVersionsLessThanOrEqualTo": 0,
+    "GetStreamSessionRequest.streamId": Prose("the channel's latest session"),
+    "ListChannelsRequest.maxResults": 100,
+    "ListStreamsRequest.maxResults": 100,
+    "ListStreamSessionsRequest.maxResults": 100,
+    "ListStreamKeysRequest.maxResults": 1,
+    "ListPlaybackRestrictionPoliciesRequest.maxResults": 1,
+    "ListPlaybackKeyPairsRequest.maxResults": Prose("100, or the account's quota when lower"),
+    "ListRecordingConfigurationsRequest.maxResults": Prose("100, or the account's quota when lower"),
+    "ListAdConfigurationsRequest.maxResults": Prose("100, or the account's quota when lower"),
+    "ListFailoverSlateConfigurationsRequest.maxResults": Prose("100, or the account's quota when lower"),
 }

@@ -142,6 +142,11 @@ class Model:
         )
         if missing:
             raise SystemExit(f"add descriptions for {missing} to codegen/descriptions.py")
+        unknown = [
+            key for key in descriptions.DEFAULTS if key.partition(".")[2] not in self.members(key.partition(".")[0])
+        ]
+        if unknown:
+            raise SystemExit(f"codegen/descriptions.py DEFAULTS names members the model lacks: {unknown}")
         for name, shape in self.shapes.items():
             if shape["type"] in ("list", "map"):
                 for ref in self.refs(shape):
@@ -246,14 +251,33 @@ class Model:
 def struct_doc(model: Model, name: str) -> str:
     for op in model.operations:
         if model.operations[op]["input"]["shape"] == name:
-            return f"Input of `{op}Command`."
+            return f"Input of {xref(f'{op}Command', 'commands')}."
         if model.output_of(op) == name:
-            return f"Output of `{op}Command`."
+            return f"Output of {xref(f'{op}Command', 'commands')}."
     return descriptions.STRUCTURES[name]
+
+
+def xref(name: str, module: str) -> str:
+    """A cross-reference the reference site renders as a link (mkdocstrings' autorefs syntax): the
+    docstrings are Markdown, and help() shows it as readable text."""
+    return f"[{name}][ivs_async.{module}.{name}]"
+
+
+def article(name: str) -> str:
+    return "an" if name[:1] in "AEIOU" else "a"
 
 
 def member_description(struct: str, wire: str) -> str:
     return descriptions.MEMBERS.get(f"{struct}.{wire}") or descriptions.MEMBERS[wire]
+
+
+def default_text(value: object) -> str:
+    """What IVS applies when the member is left out, as the docstrings show it."""
+    if isinstance(value, descriptions.Prose):
+        return str(value)
+    if isinstance(value, str):
+        return f"`{value}`" if value else '`""` (none)'
+    return f"`{value!r}`"
 
 
 def doc_type(model: Model, shape_name: str) -> str:
@@ -292,6 +316,9 @@ def constraints(model: Model, shape_name: str) -> str:
     return "; ".join(parts)
 
 
+_NO_DEFAULT = object()
+
+
 def members_doc(model: Model, struct: str, title: str, *, inputs: bool) -> str:
     """A Markdown list of a structure's members, for docstrings (help() and the reference)."""
     members = model.members(struct)
@@ -308,6 +335,9 @@ def members_doc(model: Model, struct: str, title: str, *, inputs: bool) -> str:
         extra = constraints(model, ref) if inputs else ""
         if extra:
             text += f" {extra[:1].upper()}{extra[1:]}."
+        default = descriptions.DEFAULTS.get(f"{struct}.{wire}", _NO_DEFAULT) if inputs else _NO_DEFAULT
+        if default is not _NO_DEFAULT:
+            text += f" Default: {default_text(default)}."
         lines.append(f"- `{snake(wire)}` ({', '.join(flags)}): {text}")
     return "\n".join(lines)
 
@@ -382,7 +412,7 @@ def typed_dict_text(model: Model, name: str) -> str:
     members = model.members(name)
     required = set(model.required(name))
     out = [f"\n\nclass {name}Dict(TypedDict, total=False):\n"]
-    out.append(f'    """:class:`{name}` as a dict with snake_case keys, accepted wherever it is."""\n')
+    out.append(f'    """{xref(name, "models")} as a dict with snake_case keys, accepted wherever it is."""\n')
     if members:
         out.append("\n")
     for wire in sorted(members, key=snake):
@@ -444,8 +474,8 @@ def gen_models(model: Model) -> dict[str, str]:
     out = [
         HEADER,
         '"""Typed request, response and data models of the IVS API.\n\n'
-        "Each operation's input and output live in ``operations/<operation>.py``, loaded when first\n"
-        'used (``__getattr__`` below): importing every one would cost a client\'s import 25 ms."""\n\n',
+        "Each operation's input and output live in `operations/<operation>.py`, loaded when first\n"
+        'used (`__getattr__` below): importing every one would cost a client\'s import 25 ms."""\n\n',
         "from __future__ import annotations\n\n",
         "import enum\n",
         "from datetime import datetime\n",
@@ -457,12 +487,12 @@ def gen_models(model: Model) -> dict[str, str]:
     names = list(model.enums) + list(model.structures)
     for name in model.enums:
         out.append(f"\n\nclass {name}(enum.StrEnum):\n")
-        out.append(f'    """Known values of ``{name}``; the service may add more."""\n\n')
+        out.append(f'    """Known values of `{name}`; the service may add more."""\n\n')
         for value in model.shapes[name]["enum"]:
             out.append(f"    {enum_member(value)} = {json.dumps(value)}\n")
         literal = ", ".join(json.dumps(v) for v in model.shapes[name]["enum"])
         out.append(f"\n\n{name}Value: TypeAlias = Literal[{literal}]\n")
-        out.append(f'"""The values of :class:`{name}` as literals: what a caller may write."""\n')
+        out.append(f'"""The values of {xref(name, "models")} as literals: what a caller may write."""\n')
         names.append(f"{name}Value")
     for name in (n for n in model.structures if n in model.input_closure):
         names.append(f"{name}Dict")
@@ -511,7 +541,7 @@ def gen_models(model: Model) -> dict[str, str]:
         op = next(o for o in model.operations if snake(o) == module)
         head = [
             HEADER,
-            f'"""The input and output models of {op}; ``ivs_async.models`` loads this module when\n'
+            f'"""The input and output models of {op}; `ivs_async.models` loads this module when\n'
             'one of them is first used."""\n\n',
             "from __future__ import annotations\n\n",
         ]
@@ -863,17 +893,23 @@ def gen_commands(model: Model) -> str:
         names += [params_name(op), f"{op}Command"]
         # The keyword arguments are the input's members: its TypedDict, under the command's name.
         gap = "\n\n" if names[:-2] else "\n"
+        params_doc = f"Keyword arguments of {xref(f'{op}Command', 'commands')}: {xref(f'{inp}Dict', 'models')}."
         if f"{inp}Dict" in lazy:
             out.append(f"{gap}if TYPE_CHECKING:\n    {params_name(op)}: TypeAlias = {inp}Dict\n")
-            out.append(f'    """Keyword arguments of :class:`{op}Command`."""\n')
+            out.append(f'    """{params_doc}"""\n')
         else:
             out.append(f"{gap}{params_name(op)}: TypeAlias = {inp}Dict\n")
-            out.append(f'"""Keyword arguments of :class:`{op}Command`."""\n')
+            out.append(f'"""{params_doc}"""\n')
         http = spec["http"]
         generic = ", ".join(f'"{n}"' if n in lazy else n for n in (inp, outp))
         out.append(f"\n\nclass {op}Command(Command[{generic}]):\n")
         members_text = members_doc(model, inp, "Keyword arguments (the input's members)", inputs=True)
-        doc = descriptions.OPERATIONS[op] + members_text
+        # Every command links to what it sends and what it answers (the reference site's links).
+        io = (
+            f"\n\nTakes {article(inp)} {xref(inp, 'models')}, or its members as keyword arguments\n"
+            f"({xref(params_name(op), 'commands')});\nanswers {article(outp)} {xref(outp, 'models')}."
+        )
+        doc = descriptions.OPERATIONS[op] + io + members_text
         out.append(docstring(doc, "    ") + "\n")
         out.append('    __module__ = "ivs_async.commands"\n')
         out.append("    __slots__ = ()\n")
@@ -994,7 +1030,8 @@ def gen_aggregated(model: Model) -> str:
         "from ivs_async._generated import commands, models\n",
         "from ivs_async._waiters import WaiterMethods\n",
         "\n\nclass Ivs(IvsClient, WaiterMethods):\n",
-        '    """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""\n\n',
+        '    """An [IvsClient][ivs_async.IvsClient] with one method per operation: '
+        '`await ivs.get_channel(arn=...)`."""\n\n',
         '    __module__ = "ivs_async"\n',
     ]
     for op, spec in model.operations.items():
@@ -1006,7 +1043,7 @@ def gen_aggregated(model: Model) -> str:
             f"        self, input: models.{inp} | None = None, /, **members: Unpack[commands.{params_name(op)}]\n"
         )
         out.append(f"    ) -> models.{outp}:\n")
-        out.append(f'        """{descriptions.OPERATIONS[op]}"""\n')
+        out.append(f'        """{descriptions.OPERATIONS[op]} See {xref(f"{op}Command", "commands")}."""\n')
         out.append(f"        return await self.send(commands.{op}Command(input, **members))\n")
     return "".join(out)
 

@@ -33,7 +33,7 @@ _DEFAULT_OPTIONS = CallOptions()
 class IvsClient:
     """An asyncio client for Amazon IVS: ``await client.send(GetChannelCommand(arn=...))``.
 
-    Use it with ``async with`` or call :meth:`close`. One client can serve any number of
+    Use it with ``async with`` or call [close()][ivs_async.IvsClient.close]. One client can serve any number of
     concurrent calls; its connection pool, credentials and retry quota are its own.
 
     Settings not passed come from ``environ`` (``os.environ`` by default) and the shared config

@@ -38,7 +38,7 @@ class ResponseMetadata:
 
 
 class Model:
-    """Wire (camelCase) conversion for the frozen attrs models in :mod:`ivs_async.models`."""
+    """Wire (camelCase) conversion for the frozen attrs models in [ivs_async.models][ivs_async.models]."""
 
     __slots__ = ()
     if TYPE_CHECKING:  # for type checkers only: get_type_hints() must resolve in ivs_async.models

@@ -150,7 +150,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def retry_after_hint(headers: Mapping[str, str]) -> tuple[float, str] | None:
-    """:func:`retry_after` and the name of the header that said it."""
+    """`retry_after()` and the name of the header that said it."""
     amz = _amz_retry_after(headers)
     if amz is not None:
         return amz, "x-amz-retry-after"

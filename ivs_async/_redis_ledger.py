@@ -43,7 +43,7 @@ return 1
 class RedisEventLedger:
     """Applies each event once across processes: ``if await ledger.accept(event): apply(event)``.
 
-    Same answers as :class:`~ivs_async.events.EventLedger` (duplicates and events older than the
+    Same answers as [EventLedger][ivs_async.events.EventLedger] (duplicates and events older than the
     newest of their key are refused), for every worker sharing ``url`` and ``namespace``.
     ``on_failure="closed"`` (default) raises RedisUnavailableError while Redis is unreachable:
     answer the delivery with an error and EventBridge delivers it again later, so nothing is

@@ -112,7 +112,7 @@ class RetryStrategy(Protocol):
     """Decides, per failed attempt, whether and after how long to retry.
 
     A strategy may also define ``async before_attempt()`` and ``after_attempt(error)`` (see
-    :class:`RateLimitingStrategy`); the client calls them around every attempt.
+    `RateLimitingStrategy`); the client calls them around every attempt.
     """
 
     max_attempts: int

@@ -206,7 +206,7 @@ class SigV4Signer:
     def authorization(
         self, request: HttpRequest, headers: Mapping[str, str], credentials: Credentials, date: str
     ) -> str:
-        """The Authorization header of ``request`` carrying ``headers``: :meth:`sign`'s, done
+        """The Authorization header of ``request`` carrying ``headers``: `sign()`'s, done
         with what this signer has already worked out for the same header names and path."""
         names = tuple(headers)
         plan = self._plans.get(names) or self._remember(self._plans, names, _HeaderPlan(names, UNSIGNED_HEADERS))

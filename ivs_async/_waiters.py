@@ -119,7 +119,7 @@ async def wait_until_recording_configuration_active(
     max_delay: float = DEFAULT_MAX_DELAY,
 ) -> GetRecordingConfigurationResponse:
     """Poll GetRecordingConfiguration until it is ACTIVE; CREATE_FAILED ends the wait at once
-    with :class:`WaiterFailedError`."""
+    with [WaiterFailedError][ivs_async.waiters.WaiterFailedError]."""
 
     async def poll() -> tuple[str, Any, str]:
         out = await client.send(GetRecordingConfigurationCommand(arn=arn))
@@ -144,7 +144,7 @@ class WaiterMethods:
     async def wait_until_stream_live(
         self, *, channel_arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
     ) -> GetStreamResponse:
-        """See :func:`ivs_async.waiters.wait_until_stream_live`."""
+        """See [wait_until_stream_live][ivs_async.waiters.wait_until_stream_live]."""
         return await wait_until_stream_live(
             self._client(), channel_arn=channel_arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
         )
@@ -152,7 +152,7 @@ class WaiterMethods:
     async def wait_until_stream_offline(
         self, *, channel_arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
     ) -> GetStreamResponse | None:
-        """See :func:`ivs_async.waiters.wait_until_stream_offline`."""
+        """See [wait_until_stream_offline][ivs_async.waiters.wait_until_stream_offline]."""
         return await wait_until_stream_offline(
             self._client(), channel_arn=channel_arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
         )
@@ -160,7 +160,8 @@ class WaiterMethods:
     async def wait_until_recording_configuration_active(
         self, *, arn: str, max_wait: float = 300.0, min_delay: float = 2.0, max_delay: float = 30.0
     ) -> GetRecordingConfigurationResponse:
-        """See :func:`ivs_async.waiters.wait_until_recording_configuration_active`."""
+        """See
+        [wait_until_recording_configuration_active][ivs_async.waiters.wait_until_recording_configuration_active]."""
         return await wait_until_recording_configuration_active(
             self._client(), arn=arn, max_wait=max_wait, min_delay=min_delay, max_delay=max_delay
         )

@@ -6,8 +6,9 @@
             live.add(event.channel_arn)
 
 EventBridge delivers at least once, late, possibly out of order: apply each event through one
-:class:`EventLedger`. Unknown detail types parse as :class:`UnknownEvent`; unknown fields are
-kept in ``unknown_detail`` and ``unknown_envelope``; malformed input raises :class:`EventParseError`.
+[EventLedger][ivs_async.events.EventLedger]. Unknown detail types parse as
+[UnknownEvent][ivs_async.events.UnknownEvent]; unknown fields are kept in `unknown_detail` and
+`unknown_envelope`; malformed input raises [EventParseError][ivs_async.errors.EventParseError].
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ _ORIGIN = re.compile(r"(\*|[a-z][a-z0-9+.-]*://(\*\.)?[^\s,/*]+)")
 
 
 class TokenOptions(TypedDict):
-    """What a token says besides its channel; see :func:`playback_claims` for the rules."""
+    """What a token says besides its channel; see [playback_claims][ivs_async.playback.playback_claims]
+    for the rules."""
 
     expires_in: float | timedelta
     allowed_origins: NotRequired[Sequence[str] | None]
@@ -81,8 +82,8 @@ class PlaybackSigner:
 def create_token(
     private_key: str | bytes | EllipticCurvePrivateKey, channel_arn: str, **options: Unpack[TokenOptions]
 ) -> str:
-    """One token (``expires_in=`` seconds, and any of :class:`TokenOptions`); to sign many with
-    one key, build a :class:`PlaybackSigner` once instead."""
+    """One token (`expires_in=` seconds, and any of [TokenOptions][ivs_async.playback.TokenOptions]); to
+    sign many with one key, build a [PlaybackSigner][ivs_async.playback.PlaybackSigner] once instead."""
     _check_options("create_token", options)
     return PlaybackSigner(private_key).create_token(channel_arn, **options)
 
@@ -107,7 +108,8 @@ def playback_claims(
     maximum_resolution: str | None = None,
     now: float | None = None,
 ) -> dict[str, Any]:
-    """The token's claims, every rule checked; what :meth:`PlaybackSigner.create_token` signs."""
+    """The token's claims, every rule checked; what
+    [PlaybackSigner.create_token][ivs_async.playback.PlaybackSigner.create_token] signs."""
     if not isinstance(channel_arn, str) or not _CHANNEL_ARN.fullmatch(channel_arn):
         raise PlaybackTokenError(
             "channel_arn", "pattern", "must be a channel ARN (arn:aws:ivs:REGION:ACCOUNT:channel/ID)"

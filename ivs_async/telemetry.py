@@ -34,7 +34,7 @@ SERVICE = "IVS"
 
 @runtime_checkable
 class CallTelemetry(Protocol):
-    """What one call reports. Made by :meth:`Telemetry.start_call`, ended once."""
+    """What one call reports. Made by [Telemetry.start_call][ivs_async.telemetry.Telemetry.start_call], ended once."""
 
     log_extra: Mapping[str, str]  # added to the call's log records (trace and span ids)
 

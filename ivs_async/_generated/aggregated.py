@@ -11,282 +11,282 @@ from ivs_async._waiters import WaiterMethods
 
 
 class Ivs(IvsClient, WaiterMethods):
-    """An :class:`IvsClient` with one method per operation: ``await ivs.get_channel(arn=...)``."""
+    """An [IvsClient][ivs_async.IvsClient] with one method per operation: `await ivs.get_channel(arn=...)`."""
 
     __module__ = "ivs_async"
 
     async def batch_get_channel(
         self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[commands.BatchGetChannelParams]
     ) -> models.BatchGetChannelResponse:
-        """Get up to 50 channels by ARN in one call; unknown ARNs come back in errors."""
+        """Get up to 50 channels by ARN in one call; unknown ARNs come back in errors. See [BatchGetChannelCommand][ivs_async.commands.BatchGetChannelCommand]."""
         return await self.send(commands.BatchGetChannelCommand(input, **members))
 
     async def batch_get_stream_key(
         self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Unpack[commands.BatchGetStreamKeyParams]
     ) -> models.BatchGetStreamKeyResponse:
-        """Get up to 50 stream keys by ARN in one call, values included."""
+        """Get up to 50 stream keys by ARN in one call, values included. See [BatchGetStreamKeyCommand][ivs_async.commands.BatchGetStreamKeyCommand]."""
         return await self.send(commands.BatchGetStreamKeyCommand(input, **members))
 
     async def batch_start_viewer_session_revocation(
         self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[commands.BatchStartViewerSessionRevocationParams]
     ) -> models.BatchStartViewerSessionRevocationResponse:
-        """Revoke up to 20 viewer sessions at once."""
+        """Revoke up to 20 viewer sessions at once. See [BatchStartViewerSessionRevocationCommand][ivs_async.commands.BatchStartViewerSessionRevocationCommand]."""
         return await self.send(commands.BatchStartViewerSessionRevocationCommand(input, **members))
 
     async def create_ad_configuration(
         self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Unpack[commands.CreateAdConfigurationParams]
     ) -> models.CreateAdConfigurationResponse:
-        """Create an ad configuration that points at MediaTailor playback configurations."""
+        """Create an ad configuration that points at MediaTailor playback configurations. See [CreateAdConfigurationCommand][ivs_async.commands.CreateAdConfigurationCommand]."""
         return await self.send(commands.CreateAdConfigurationCommand(input, **members))
 
     async def create_channel(
         self, input: models.CreateChannelRequest | None = None, /, **members: Unpack[commands.CreateChannelParams]
     ) -> models.CreateChannelResponse:
-        """Create a channel and its first stream key."""
+        """Create a channel and its first stream key. See [CreateChannelCommand][ivs_async.commands.CreateChannelCommand]."""
         return await self.send(commands.CreateChannelCommand(input, **members))
 
     async def create_failover_slate_configuration(
         self, input: models.CreateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.CreateFailoverSlateConfigurationParams]
     ) -> models.CreateFailoverSlateConfigurationResponse:
-        """Create a failover slate configuration for channels."""
+        """Create a failover slate configuration for channels. See [CreateFailoverSlateConfigurationCommand][ivs_async.commands.CreateFailoverSlateConfigurationCommand]."""
         return await self.send(commands.CreateFailoverSlateConfigurationCommand(input, **members))
 
     async def create_playback_restriction_policy(
         self, input: models.CreatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.CreatePlaybackRestrictionPolicyParams]
     ) -> models.CreatePlaybackRestrictionPolicyResponse:
-        """Create a policy that limits playback by country and origin."""
+        """Create a policy that limits playback by country and origin. See [CreatePlaybackRestrictionPolicyCommand][ivs_async.commands.CreatePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.CreatePlaybackRestrictionPolicyCommand(input, **members))
 
     async def create_recording_configuration(
         self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.CreateRecordingConfigurationParams]
     ) -> models.CreateRecordingConfigurationResponse:
-        """Create a configuration that records streams to an S3 bucket."""
+        """Create a configuration that records streams to an S3 bucket. See [CreateRecordingConfigurationCommand][ivs_async.commands.CreateRecordingConfigurationCommand]."""
         return await self.send(commands.CreateRecordingConfigurationCommand(input, **members))
 
     async def create_stream_key(
         self, input: models.CreateStreamKeyRequest | None = None, /, **members: Unpack[commands.CreateStreamKeyParams]
     ) -> models.CreateStreamKeyResponse:
-        """Create a stream key for a channel that has none."""
+        """Create a stream key for a channel that has none. See [CreateStreamKeyCommand][ivs_async.commands.CreateStreamKeyCommand]."""
         return await self.send(commands.CreateStreamKeyCommand(input, **members))
 
     async def delete_ad_configuration(
         self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteAdConfigurationParams]
     ) -> models.DeleteAdConfigurationResponse:
-        """Delete an ad configuration."""
+        """Delete an ad configuration. See [DeleteAdConfigurationCommand][ivs_async.commands.DeleteAdConfigurationCommand]."""
         return await self.send(commands.DeleteAdConfigurationCommand(input, **members))
 
     async def delete_channel(
         self, input: models.DeleteChannelRequest | None = None, /, **members: Unpack[commands.DeleteChannelParams]
     ) -> models.DeleteChannelResponse:
-        """Delete a channel and its stream keys; the channel must be offline."""
+        """Delete a channel and its stream keys; the channel must be offline. See [DeleteChannelCommand][ivs_async.commands.DeleteChannelCommand]."""
         return await self.send(commands.DeleteChannelCommand(input, **members))
 
     async def delete_failover_slate_configuration(
         self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteFailoverSlateConfigurationParams]
     ) -> models.DeleteFailoverSlateConfigurationResponse:
-        """Delete a failover slate configuration."""
+        """Delete a failover slate configuration. See [DeleteFailoverSlateConfigurationCommand][ivs_async.commands.DeleteFailoverSlateConfigurationCommand]."""
         return await self.send(commands.DeleteFailoverSlateConfigurationCommand(input, **members))
 
     async def delete_playback_key_pair(
         self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.DeletePlaybackKeyPairParams]
     ) -> models.DeletePlaybackKeyPairResponse:
-        """Delete a playback key pair; tokens it signed stop working."""
+        """Delete a playback key pair; tokens it signed stop working. See [DeletePlaybackKeyPairCommand][ivs_async.commands.DeletePlaybackKeyPairCommand]."""
         return await self.send(commands.DeletePlaybackKeyPairCommand(input, **members))
 
     async def delete_playback_restriction_policy(
         self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.DeletePlaybackRestrictionPolicyParams]
     ) -> models.DeletePlaybackRestrictionPolicyResponse:
-        """Delete a playback restriction policy."""
+        """Delete a playback restriction policy. See [DeletePlaybackRestrictionPolicyCommand][ivs_async.commands.DeletePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.DeletePlaybackRestrictionPolicyCommand(input, **members))
 
     async def delete_recording_configuration(
         self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteRecordingConfigurationParams]
     ) -> models.DeleteRecordingConfigurationResponse:
-        """Delete a recording configuration that no channel uses."""
+        """Delete a recording configuration that no channel uses. See [DeleteRecordingConfigurationCommand][ivs_async.commands.DeleteRecordingConfigurationCommand]."""
         return await self.send(commands.DeleteRecordingConfigurationCommand(input, **members))
 
     async def delete_stream_key(
         self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Unpack[commands.DeleteStreamKeyParams]
     ) -> models.DeleteStreamKeyResponse:
-        """Delete a stream key; broadcasts using it stop being accepted."""
+        """Delete a stream key; broadcasts using it stop being accepted. See [DeleteStreamKeyCommand][ivs_async.commands.DeleteStreamKeyCommand]."""
         return await self.send(commands.DeleteStreamKeyCommand(input, **members))
 
     async def get_ad_configuration(
         self, input: models.GetAdConfigurationRequest | None = None, /, **members: Unpack[commands.GetAdConfigurationParams]
     ) -> models.GetAdConfigurationResponse:
-        """Get an ad configuration by ARN."""
+        """Get an ad configuration by ARN. See [GetAdConfigurationCommand][ivs_async.commands.GetAdConfigurationCommand]."""
         return await self.send(commands.GetAdConfigurationCommand(input, **members))
 
     async def get_channel(
         self, input: models.GetChannelRequest | None = None, /, **members: Unpack[commands.GetChannelParams]
     ) -> models.GetChannelResponse:
-        """Get a channel's configuration by ARN."""
+        """Get a channel's configuration by ARN. See [GetChannelCommand][ivs_async.commands.GetChannelCommand]."""
         return await self.send(commands.GetChannelCommand(input, **members))
 
     async def get_failover_slate_configuration(
         self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.GetFailoverSlateConfigurationParams]
     ) -> models.GetFailoverSlateConfigurationResponse:
-        """Get a failover slate configuration by ARN."""
+        """Get a failover slate configuration by ARN. See [GetFailoverSlateConfigurationCommand][ivs_async.commands.GetFailoverSlateConfigurationCommand]."""
         return await self.send(commands.GetFailoverSlateConfigurationCommand(input, **members))
 
     async def get_playback_key_pair(
         self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.GetPlaybackKeyPairParams]
     ) -> models.GetPlaybackKeyPairResponse:
-        """Get a playback key pair's name, fingerprint and tags by ARN."""
+        """Get a playback key pair's name, fingerprint and tags by ARN. See [GetPlaybackKeyPairCommand][ivs_async.commands.GetPlaybackKeyPairCommand]."""
         return await self.send(commands.GetPlaybackKeyPairCommand(input, **members))
 
     async def get_playback_restriction_policy(
         self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.GetPlaybackRestrictionPolicyParams]
     ) -> models.GetPlaybackRestrictionPolicyResponse:
-        """Get a playback restriction policy by ARN."""
+        """Get a playback restriction policy by ARN. See [GetPlaybackRestrictionPolicyCommand][ivs_async.commands.GetPlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.GetPlaybackRestrictionPolicyCommand(input, **members))
 
     async def get_recording_configuration(
         self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.GetRecordingConfigurationParams]
     ) -> models.GetRecordingConfigurationResponse:
-        """Get a recording configuration by ARN."""
+        """Get a recording configuration by ARN. See [GetRecordingConfigurationCommand][ivs_async.commands.GetRecordingConfigurationCommand]."""
         return await self.send(commands.GetRecordingConfigurationCommand(input, **members))
 
     async def get_stream(
         self, input: models.GetStreamRequest | None = None, /, **members: Unpack[commands.GetStreamParams]
     ) -> models.GetStreamResponse:
-        """Get the live stream of a channel; fails when the channel is not broadcasting."""
+        """Get the live stream of a channel; fails when the channel is not broadcasting. See [GetStreamCommand][ivs_async.commands.GetStreamCommand]."""
         return await self.send(commands.GetStreamCommand(input, **members))
 
     async def get_stream_key(
         self, input: models.GetStreamKeyRequest | None = None, /, **members: Unpack[commands.GetStreamKeyParams]
     ) -> models.GetStreamKeyResponse:
-        """Get a stream key, value included, by ARN."""
+        """Get a stream key, value included, by ARN. See [GetStreamKeyCommand][ivs_async.commands.GetStreamKeyCommand]."""
         return await self.send(commands.GetStreamKeyCommand(input, **members))
 
     async def get_stream_session(
         self, input: models.GetStreamSessionRequest | None = None, /, **members: Unpack[commands.GetStreamSessionParams]
     ) -> models.GetStreamSessionResponse:
-        """Get one broadcast session of a channel (the latest when no stream id is given)."""
+        """Get one broadcast session of a channel (the latest when no stream id is given). See [GetStreamSessionCommand][ivs_async.commands.GetStreamSessionCommand]."""
         return await self.send(commands.GetStreamSessionCommand(input, **members))
 
     async def import_playback_key_pair(
         self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.ImportPlaybackKeyPairParams]
     ) -> models.ImportPlaybackKeyPairResponse:
-        """Import the public half of a key pair used to sign playback tokens."""
+        """Import the public half of a key pair used to sign playback tokens. See [ImportPlaybackKeyPairCommand][ivs_async.commands.ImportPlaybackKeyPairCommand]."""
         return await self.send(commands.ImportPlaybackKeyPairCommand(input, **members))
 
     async def insert_ad_break(
         self, input: models.InsertAdBreakRequest | None = None, /, **members: Unpack[commands.InsertAdBreakParams]
     ) -> models.InsertAdBreakResponse:
-        """Insert an ad break into a live stream."""
+        """Insert an ad break into a live stream. See [InsertAdBreakCommand][ivs_async.commands.InsertAdBreakCommand]."""
         return await self.send(commands.InsertAdBreakCommand(input, **members))
 
     async def list_ad_configurations(
         self, input: models.ListAdConfigurationsRequest | None = None, /, **members: Unpack[commands.ListAdConfigurationsParams]
     ) -> models.ListAdConfigurationsResponse:
-        """List ad configurations, one page at a time."""
+        """List ad configurations, one page at a time. See [ListAdConfigurationsCommand][ivs_async.commands.ListAdConfigurationsCommand]."""
         return await self.send(commands.ListAdConfigurationsCommand(input, **members))
 
     async def list_channels(
         self, input: models.ListChannelsRequest | None = None, /, **members: Unpack[commands.ListChannelsParams]
     ) -> models.ListChannelsResponse:
-        """List channels, optionally filtered by name or by an attached resource."""
+        """List channels, optionally filtered by name or by an attached resource. See [ListChannelsCommand][ivs_async.commands.ListChannelsCommand]."""
         return await self.send(commands.ListChannelsCommand(input, **members))
 
     async def list_failover_slate_configurations(
         self, input: models.ListFailoverSlateConfigurationsRequest | None = None, /, **members: Unpack[commands.ListFailoverSlateConfigurationsParams]
     ) -> models.ListFailoverSlateConfigurationsResponse:
-        """List failover slate configurations, one page at a time."""
+        """List failover slate configurations, one page at a time. See [ListFailoverSlateConfigurationsCommand][ivs_async.commands.ListFailoverSlateConfigurationsCommand]."""
         return await self.send(commands.ListFailoverSlateConfigurationsCommand(input, **members))
 
     async def list_playback_key_pairs(
         self, input: models.ListPlaybackKeyPairsRequest | None = None, /, **members: Unpack[commands.ListPlaybackKeyPairsParams]
     ) -> models.ListPlaybackKeyPairsResponse:
-        """List playback key pairs, one page at a time."""
+        """List playback key pairs, one page at a time. See [ListPlaybackKeyPairsCommand][ivs_async.commands.ListPlaybackKeyPairsCommand]."""
         return await self.send(commands.ListPlaybackKeyPairsCommand(input, **members))
 
     async def list_playback_restriction_policies(
         self, input: models.ListPlaybackRestrictionPoliciesRequest | None = None, /, **members: Unpack[commands.ListPlaybackRestrictionPoliciesParams]
     ) -> models.ListPlaybackRestrictionPoliciesResponse:
-        """List playback restriction policies, one page at a time."""
+        """List playback restriction policies, one page at a time. See [ListPlaybackRestrictionPoliciesCommand][ivs_async.commands.ListPlaybackRestrictionPoliciesCommand]."""
         return await self.send(commands.ListPlaybackRestrictionPoliciesCommand(input, **members))
 
     async def list_recording_configurations(
         self, input: models.ListRecordingConfigurationsRequest | None = None, /, **members: Unpack[commands.ListRecordingConfigurationsParams]
     ) -> models.ListRecordingConfigurationsResponse:
-        """List recording configurations, one page at a time."""
+        """List recording configurations, one page at a time. See [ListRecordingConfigurationsCommand][ivs_async.commands.ListRecordingConfigurationsCommand]."""
         return await self.send(commands.ListRecordingConfigurationsCommand(input, **members))
 
     async def list_stream_keys(
         self, input: models.ListStreamKeysRequest | None = None, /, **members: Unpack[commands.ListStreamKeysParams]
     ) -> models.ListStreamKeysResponse:
-        """List the stream keys of a channel."""
+        """List the stream keys of a channel. See [ListStreamKeysCommand][ivs_async.commands.ListStreamKeysCommand]."""
         return await self.send(commands.ListStreamKeysCommand(input, **members))
 
     async def list_stream_sessions(
         self, input: models.ListStreamSessionsRequest | None = None, /, **members: Unpack[commands.ListStreamSessionsParams]
     ) -> models.ListStreamSessionsResponse:
-        """List a channel's broadcast sessions, newest first."""
+        """List a channel's broadcast sessions, newest first. See [ListStreamSessionsCommand][ivs_async.commands.ListStreamSessionsCommand]."""
         return await self.send(commands.ListStreamSessionsCommand(input, **members))
 
     async def list_streams(
         self, input: models.ListStreamsRequest | None = None, /, **members: Unpack[commands.ListStreamsParams]
     ) -> models.ListStreamsResponse:
-        """List live streams, optionally filtered by health."""
+        """List live streams, optionally filtered by health. See [ListStreamsCommand][ivs_async.commands.ListStreamsCommand]."""
         return await self.send(commands.ListStreamsCommand(input, **members))
 
     async def list_tags_for_resource(
         self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
     ) -> models.ListTagsForResourceResponse:
-        """List the tags of an IVS resource."""
+        """List the tags of an IVS resource. See [ListTagsForResourceCommand][ivs_async.commands.ListTagsForResourceCommand]."""
         return await self.send(commands.ListTagsForResourceCommand(input, **members))
 
     async def put_metadata(
         self, input: models.PutMetadataRequest | None = None, /, **members: Unpack[commands.PutMetadataParams]
     ) -> models.PutMetadataResponse:
-        """Insert timed metadata into a live stream."""
+        """Insert timed metadata into a live stream. See [PutMetadataCommand][ivs_async.commands.PutMetadataCommand]."""
         return await self.send(commands.PutMetadataCommand(input, **members))
 
     async def start_viewer_session_revocation(
         self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[commands.StartViewerSessionRevocationParams]
     ) -> models.StartViewerSessionRevocationResponse:
-        """Revoke a viewer's playback sessions on a channel."""
+        """Revoke a viewer's playback sessions on a channel. See [StartViewerSessionRevocationCommand][ivs_async.commands.StartViewerSessionRevocationCommand]."""
         return await self.send(commands.StartViewerSessionRevocationCommand(input, **members))
 
     async def stop_stream(
         self, input: models.StopStreamRequest | None = None, /, **members: Unpack[commands.StopStreamParams]
     ) -> models.StopStreamResponse:
-        """Disconnect the broadcaster of a live stream."""
+        """Disconnect the broadcaster of a live stream. See [StopStreamCommand][ivs_async.commands.StopStreamCommand]."""
         return await self.send(commands.StopStreamCommand(input, **members))
 
     async def tag_resource(
         self, input: models.TagResourceRequest | None = None, /, **members: Unpack[commands.TagResourceParams]
     ) -> models.TagResourceResponse:
-        """Add or overwrite tags on an IVS resource."""
+        """Add or overwrite tags on an IVS resource. See [TagResourceCommand][ivs_async.commands.TagResourceCommand]."""
         return await self.send(commands.TagResourceCommand(input, **members))
 
     async def untag_resource(
         self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[commands.UntagResourceParams]
     ) -> models.UntagResourceResponse:
-        """Remove tags from an IVS resource."""
+        """Remove tags from an IVS resource. See [UntagResourceCommand][ivs_async.commands.UntagResourceCommand]."""
         return await self.send(commands.UntagResourceCommand(input, **members))
 
     async def update_ad_configuration(
         self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateAdConfigurationParams]
     ) -> models.UpdateAdConfigurationResponse:
-        """Change an ad configuration."""
+        """Change an ad configuration. Members left out keep their values. See [UpdateAdConfigurationCommand][ivs_async.commands.UpdateAdConfigurationCommand]."""
         return await self.send(commands.UpdateAdConfigurationCommand(input, **members))
 
     async def update_channel(
         self, input: models.UpdateChannelRequest | None = None, /, **members: Unpack[commands.UpdateChannelParams]
     ) -> models.UpdateChannelResponse:
-        """Change a channel's configuration; the channel must be offline."""
+        """Change a channel's configuration; the channel must be offline. Members left out keep their values. See [UpdateChannelCommand][ivs_async.commands.UpdateChannelCommand]."""
         return await self.send(commands.UpdateChannelCommand(input, **members))
 
     async def update_failover_slate_configuration(
         self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateFailoverSlateConfigurationParams]
     ) -> models.UpdateFailoverSlateConfigurationResponse:
-        """Change a failover slate configuration."""
+        """Change a failover slate configuration. Members left out keep their values. See [UpdateFailoverSlateConfigurationCommand][ivs_async.commands.UpdateFailoverSlateConfigurationCommand]."""
         return await self.send(commands.UpdateFailoverSlateConfigurationCommand(input, **members))
 
     async def update_playback_restriction_policy(
         self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.UpdatePlaybackRestrictionPolicyParams]
     ) -> models.UpdatePlaybackRestrictionPolicyResponse:
-        """Change a playback restriction policy."""
+        """Change a playback restriction policy. Members left out keep their values. See [UpdatePlaybackRestrictionPolicyCommand][ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.UpdatePlaybackRestrictionPolicyCommand(input, **members))

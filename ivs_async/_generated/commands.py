@@ -153,11 +153,15 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     BatchGetChannelParams: TypeAlias = BatchGetChannelRequestDict
-    """Keyword arguments of :class:`BatchGetChannelCommand`."""
+    """Keyword arguments of [BatchGetChannelCommand][ivs_async.commands.BatchGetChannelCommand]: [BatchGetChannelRequestDict][ivs_async.models.BatchGetChannelRequestDict]."""
 
 
 class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelResponse"]):
     r"""Get up to 50 channels by ARN in one call; unknown ARNs come back in errors.
+
+    Takes a [BatchGetChannelRequest][ivs_async.models.BatchGetChannelRequest], or its members as keyword arguments
+    ([BatchGetChannelParams][ivs_async.commands.BatchGetChannelParams]);
+    answers a [BatchGetChannelResponse][ivs_async.models.BatchGetChannelResponse].
 
     Keyword arguments (the input's members):
 
@@ -181,11 +185,15 @@ class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelR
 
 if TYPE_CHECKING:
     BatchGetStreamKeyParams: TypeAlias = BatchGetStreamKeyRequestDict
-    """Keyword arguments of :class:`BatchGetStreamKeyCommand`."""
+    """Keyword arguments of [BatchGetStreamKeyCommand][ivs_async.commands.BatchGetStreamKeyCommand]: [BatchGetStreamKeyRequestDict][ivs_async.models.BatchGetStreamKeyRequestDict]."""
 
 
 class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStreamKeyResponse"]):
     r"""Get up to 50 stream keys by ARN in one call, values included.
+
+    Takes a [BatchGetStreamKeyRequest][ivs_async.models.BatchGetStreamKeyRequest], or its members as keyword arguments
+    ([BatchGetStreamKeyParams][ivs_async.commands.BatchGetStreamKeyParams]);
+    answers a [BatchGetStreamKeyResponse][ivs_async.models.BatchGetStreamKeyResponse].
 
     Keyword arguments (the input's members):
 
@@ -209,11 +217,15 @@ class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStre
 
 if TYPE_CHECKING:
     BatchStartViewerSessionRevocationParams: TypeAlias = BatchStartViewerSessionRevocationRequestDict
-    """Keyword arguments of :class:`BatchStartViewerSessionRevocationCommand`."""
+    """Keyword arguments of [BatchStartViewerSessionRevocationCommand][ivs_async.commands.BatchStartViewerSessionRevocationCommand]: [BatchStartViewerSessionRevocationRequestDict][ivs_async.models.BatchStartViewerSessionRevocationRequestDict]."""
 
 
 class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionRevocationRequest", "BatchStartViewerSessionRevocationResponse"]):
     r"""Revoke up to 20 viewer sessions at once.
+
+    Takes a [BatchStartViewerSessionRevocationRequest][ivs_async.models.BatchStartViewerSessionRevocationRequest], or its members as keyword arguments
+    ([BatchStartViewerSessionRevocationParams][ivs_async.commands.BatchStartViewerSessionRevocationParams]);
+    answers a [BatchStartViewerSessionRevocationResponse][ivs_async.models.BatchStartViewerSessionRevocationResponse].
 
     Keyword arguments (the input's members):
 
@@ -237,11 +249,15 @@ class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionR
 
 if TYPE_CHECKING:
     CreateAdConfigurationParams: TypeAlias = CreateAdConfigurationRequestDict
-    """Keyword arguments of :class:`CreateAdConfigurationCommand`."""
+    """Keyword arguments of [CreateAdConfigurationCommand][ivs_async.commands.CreateAdConfigurationCommand]: [CreateAdConfigurationRequestDict][ivs_async.models.CreateAdConfigurationRequestDict]."""
 
 
 class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "CreateAdConfigurationResponse"]):
     r"""Create an ad configuration that points at MediaTailor playback configurations.
+
+    Takes a [CreateAdConfigurationRequest][ivs_async.models.CreateAdConfigurationRequest], or its members as keyword arguments
+    ([CreateAdConfigurationParams][ivs_async.commands.CreateAdConfigurationParams]);
+    answers a [CreateAdConfigurationResponse][ivs_async.models.CreateAdConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -268,27 +284,31 @@ class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "Crea
 
 if TYPE_CHECKING:
     CreateChannelParams: TypeAlias = CreateChannelRequestDict
-    """Keyword arguments of :class:`CreateChannelCommand`."""
+    """Keyword arguments of [CreateChannelCommand][ivs_async.commands.CreateChannelCommand]: [CreateChannelRequestDict][ivs_async.models.CreateChannelRequestDict]."""
 
 
 class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelResponse"]):
     r"""Create a channel and its first stream key.
 
+    Takes a [CreateChannelRequest][ivs_async.models.CreateChannelRequest], or its members as keyword arguments
+    ([CreateChannelParams][ivs_async.commands.CreateChannelParams]);
+    answers a [CreateChannelResponse][ivs_async.models.CreateChannelResponse].
+
     Keyword arguments (the input's members):
 
-    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`.
-    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys.
-    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
-    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
-    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
-    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `ad_configuration_arn` (`str`): ARN of the ad configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$`. Default: `""` (none).
+    - `authorized` (`bool`): Whether playback needs a token signed by one of the account's playback keys. Default: `False`.
+    - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`. Default: `TS`.
+    - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`. Default: `""` (none).
+    - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed. Default: `False`.
+    - `latency_mode` (`ChannelLatencyMode`): Delay between broadcaster and viewers: LOW for interaction in near real time, NORMAL for more. One of `NORMAL`, `LOW`. Default: `LOW`.
     - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
     - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
-    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
-    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`.
-    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
+    - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`. Default: `""` (none).
+    - `preset` (`TranscodePreset`): Transcode preset of an ADVANCED channel. One of `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`. Default: `HIGHER_BANDWIDTH_DELIVERY` for ADVANCED_SD and ADVANCED_HD channels, none (`""`) for the others.
+    - `recording_configuration_arn` (`str`): ARN of the recording configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`. Default: `""` (none).
     - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
-    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`.
+    - `type` (`ChannelType`): Channel type: what it transcodes and how much it costs. One of `BASIC`, `STANDARD`, `ADVANCED_SD`, `ADVANCED_HD`. Default: `STANDARD`.
     """
 
     __module__ = "ivs_async.commands"
@@ -308,17 +328,21 @@ class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelRespons
 
 if TYPE_CHECKING:
     CreateFailoverSlateConfigurationParams: TypeAlias = CreateFailoverSlateConfigurationRequestDict
-    """Keyword arguments of :class:`CreateFailoverSlateConfigurationCommand`."""
+    """Keyword arguments of [CreateFailoverSlateConfigurationCommand][ivs_async.commands.CreateFailoverSlateConfigurationCommand]: [CreateFailoverSlateConfigurationRequestDict][ivs_async.models.CreateFailoverSlateConfigurationRequestDict]."""
 
 
 class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfigurationRequest", "CreateFailoverSlateConfigurationResponse"]):
     r"""Create a failover slate configuration for channels.
 
+    Takes a [CreateFailoverSlateConfigurationRequest][ivs_async.models.CreateFailoverSlateConfigurationRequest], or its members as keyword arguments
+    ([CreateFailoverSlateConfigurationParams][ivs_async.commands.CreateFailoverSlateConfigurationParams]);
+    answers a [CreateFailoverSlateConfigurationResponse][ivs_async.models.CreateFailoverSlateConfigurationResponse].
+
     Keyword arguments (the input's members):
 
-    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5.
-    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180.
-    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10.
+    - `activation_threshold_seconds` (`int`): Seconds without input before the failover slate is shown. Range 3 to 5. Default: `3`.
+    - `max_slate_display_seconds` (`int`): Longest time the failover slate is shown. Range 60 to 180. Default: `60`.
+    - `min_slate_display_seconds` (`int`): Shortest time the failover slate is shown. Range 3 to 10. Default: `3`.
     - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
     - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
     """
@@ -340,17 +364,21 @@ class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfig
 
 if TYPE_CHECKING:
     CreatePlaybackRestrictionPolicyParams: TypeAlias = CreatePlaybackRestrictionPolicyRequestDict
-    """Keyword arguments of :class:`CreatePlaybackRestrictionPolicyCommand`."""
+    """Keyword arguments of [CreatePlaybackRestrictionPolicyCommand][ivs_async.commands.CreatePlaybackRestrictionPolicyCommand]: [CreatePlaybackRestrictionPolicyRequestDict][ivs_async.models.CreatePlaybackRestrictionPolicyRequestDict]."""
 
 
 class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionPolicyRequest", "CreatePlaybackRestrictionPolicyResponse"]):
     r"""Create a policy that limits playback by country and origin.
 
+    Takes a [CreatePlaybackRestrictionPolicyRequest][ivs_async.models.CreatePlaybackRestrictionPolicyRequest], or its members as keyword arguments
+    ([CreatePlaybackRestrictionPolicyParams][ivs_async.commands.CreatePlaybackRestrictionPolicyParams]);
+    answers a [CreatePlaybackRestrictionPolicyResponse][ivs_async.models.CreatePlaybackRestrictionPolicyResponse].
+
     Keyword arguments (the input's members):
 
-    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all).
-    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all).
-    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused.
+    - `allowed_countries` (`list[str]`): ISO 3166-1 alpha-2 codes of the countries where playback is allowed (empty: all). Default: `[]`.
+    - `allowed_origins` (`list[str]`): Origins allowed to play back (empty: all). Default: `[]`.
+    - `enable_strict_origin_enforcement` (`bool`): Whether playback requests without an allowed Origin header are refused. Default: `False`.
     - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
     - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
     """
@@ -372,17 +400,21 @@ class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionP
 
 if TYPE_CHECKING:
     CreateRecordingConfigurationParams: TypeAlias = CreateRecordingConfigurationRequestDict
-    """Keyword arguments of :class:`CreateRecordingConfigurationCommand`."""
+    """Keyword arguments of [CreateRecordingConfigurationCommand][ivs_async.commands.CreateRecordingConfigurationCommand]: [CreateRecordingConfigurationRequestDict][ivs_async.models.CreateRecordingConfigurationRequestDict]."""
 
 
 class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationRequest", "CreateRecordingConfigurationResponse"]):
     r"""Create a configuration that records streams to an S3 bucket.
 
+    Takes a [CreateRecordingConfigurationRequest][ivs_async.models.CreateRecordingConfigurationRequest], or its members as keyword arguments
+    ([CreateRecordingConfigurationParams][ivs_async.commands.CreateRecordingConfigurationParams]);
+    answers a [CreateRecordingConfigurationResponse][ivs_async.models.CreateRecordingConfigurationResponse].
+
     Keyword arguments (the input's members):
 
     - `destination_configuration` (`DestinationConfiguration`, required): Where recordings are stored.
     - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
-    - `recording_reconnect_window_seconds` (`int`): Seconds a reconnecting broadcast still goes to the same recording. Range 0 to 300.
+    - `recording_reconnect_window_seconds` (`int`): Seconds a reconnecting broadcast still goes to the same recording. Range 0 to 300. Default: `0`.
     - `rendition_configuration` (`RenditionConfiguration`): Which renditions are recorded.
     - `tags` (`dict[str, str]`): Tags of the resource (key to value). Length 0 to 50.
     - `thumbnail_configuration` (`ThumbnailConfiguration`): How thumbnails are recorded.
@@ -405,11 +437,15 @@ class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationR
 
 if TYPE_CHECKING:
     CreateStreamKeyParams: TypeAlias = CreateStreamKeyRequestDict
-    """Keyword arguments of :class:`CreateStreamKeyCommand`."""
+    """Keyword arguments of [CreateStreamKeyCommand][ivs_async.commands.CreateStreamKeyCommand]: [CreateStreamKeyRequestDict][ivs_async.models.CreateStreamKeyRequestDict]."""
 
 
 class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyResponse"]):
     r"""Create a stream key for a channel that has none.
+
+    Takes a [CreateStreamKeyRequest][ivs_async.models.CreateStreamKeyRequest], or its members as keyword arguments
+    ([CreateStreamKeyParams][ivs_async.commands.CreateStreamKeyParams]);
+    answers a [CreateStreamKeyResponse][ivs_async.models.CreateStreamKeyResponse].
 
     Keyword arguments (the input's members):
 
@@ -434,11 +470,15 @@ class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyR
 
 if TYPE_CHECKING:
     DeleteAdConfigurationParams: TypeAlias = DeleteAdConfigurationRequestDict
-    """Keyword arguments of :class:`DeleteAdConfigurationCommand`."""
+    """Keyword arguments of [DeleteAdConfigurationCommand][ivs_async.commands.DeleteAdConfigurationCommand]: [DeleteAdConfigurationRequestDict][ivs_async.models.DeleteAdConfigurationRequestDict]."""
 
 
 class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "DeleteAdConfigurationResponse"]):
     r"""Delete an ad configuration.
+
+    Takes a [DeleteAdConfigurationRequest][ivs_async.models.DeleteAdConfigurationRequest], or its members as keyword arguments
+    ([DeleteAdConfigurationParams][ivs_async.commands.DeleteAdConfigurationParams]);
+    answers a [DeleteAdConfigurationResponse][ivs_async.models.DeleteAdConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -462,11 +502,15 @@ class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "Dele
 
 if TYPE_CHECKING:
     DeleteChannelParams: TypeAlias = DeleteChannelRequestDict
-    """Keyword arguments of :class:`DeleteChannelCommand`."""
+    """Keyword arguments of [DeleteChannelCommand][ivs_async.commands.DeleteChannelCommand]: [DeleteChannelRequestDict][ivs_async.models.DeleteChannelRequestDict]."""
 
 
 class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelResponse"]):
     r"""Delete a channel and its stream keys; the channel must be offline.
+
+    Takes a [DeleteChannelRequest][ivs_async.models.DeleteChannelRequest], or its members as keyword arguments
+    ([DeleteChannelParams][ivs_async.commands.DeleteChannelParams]);
+    answers a [DeleteChannelResponse][ivs_async.models.DeleteChannelResponse].
 
     Keyword arguments (the input's members):
 
@@ -490,11 +534,15 @@ class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelRespons
 
 if TYPE_CHECKING:
     DeleteFailoverSlateConfigurationParams: TypeAlias = DeleteFailoverSlateConfigurationRequestDict
-    """Keyword arguments of :class:`DeleteFailoverSlateConfigurationCommand`."""
+    """Keyword arguments of [DeleteFailoverSlateConfigurationCommand][ivs_async.commands.DeleteFailoverSlateConfigurationCommand]: [DeleteFailoverSlateConfigurationRequestDict][ivs_async.models.DeleteFailoverSlateConfigurationRequestDict]."""
 
 
 class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfigurationRequest", "DeleteFailoverSlateConfigurationResponse"]):
     r"""Delete a failover slate configuration.
+
+    Takes a [DeleteFailoverSlateConfigurationRequest][ivs_async.models.DeleteFailoverSlateConfigurationRequest], or its members as keyword arguments
+    ([DeleteFailoverSlateConfigurationParams][ivs_async.commands.DeleteFailoverSlateConfigurationParams]);
+    answers a [DeleteFailoverSlateConfigurationResponse][ivs_async.models.DeleteFailoverSlateConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -518,11 +566,15 @@ class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfig
 
 if TYPE_CHECKING:
     DeletePlaybackKeyPairParams: TypeAlias = DeletePlaybackKeyPairRequestDict
-    """Keyword arguments of :class:`DeletePlaybackKeyPairCommand`."""
+    """Keyword arguments of [DeletePlaybackKeyPairCommand][ivs_async.commands.DeletePlaybackKeyPairCommand]: [DeletePlaybackKeyPairRequestDict][ivs_async.models.DeletePlaybackKeyPairRequestDict]."""
 
 
 class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "DeletePlaybackKeyPairResponse"]):
     r"""Delete a playback key pair; tokens it signed stop working.
+
+    Takes a [DeletePlaybackKeyPairRequest][ivs_async.models.DeletePlaybackKeyPairRequest], or its members as keyword arguments
+    ([DeletePlaybackKeyPairParams][ivs_async.commands.DeletePlaybackKeyPairParams]);
+    answers a [DeletePlaybackKeyPairResponse][ivs_async.models.DeletePlaybackKeyPairResponse].
 
     Keyword arguments (the input's members):
 
@@ -546,11 +598,15 @@ class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "Dele
 
 if TYPE_CHECKING:
     DeletePlaybackRestrictionPolicyParams: TypeAlias = DeletePlaybackRestrictionPolicyRequestDict
-    """Keyword arguments of :class:`DeletePlaybackRestrictionPolicyCommand`."""
+    """Keyword arguments of [DeletePlaybackRestrictionPolicyCommand][ivs_async.commands.DeletePlaybackRestrictionPolicyCommand]: [DeletePlaybackRestrictionPolicyRequestDict][ivs_async.models.DeletePlaybackRestrictionPolicyRequestDict]."""
 
 
 class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionPolicyRequest", "DeletePlaybackRestrictionPolicyResponse"]):
     r"""Delete a playback restriction policy.
+
+    Takes a [DeletePlaybackRestrictionPolicyRequest][ivs_async.models.DeletePlaybackRestrictionPolicyRequest], or its members as keyword arguments
+    ([DeletePlaybackRestrictionPolicyParams][ivs_async.commands.DeletePlaybackRestrictionPolicyParams]);
+    answers a [DeletePlaybackRestrictionPolicyResponse][ivs_async.models.DeletePlaybackRestrictionPolicyResponse].
 
     Keyword arguments (the input's members):
 
@@ -574,11 +630,15 @@ class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionP
 
 if TYPE_CHECKING:
     DeleteRecordingConfigurationParams: TypeAlias = DeleteRecordingConfigurationRequestDict
-    """Keyword arguments of :class:`DeleteRecordingConfigurationCommand`."""
+    """Keyword arguments of [DeleteRecordingConfigurationCommand][ivs_async.commands.DeleteRecordingConfigurationCommand]: [DeleteRecordingConfigurationRequestDict][ivs_async.models.DeleteRecordingConfigurationRequestDict]."""
 
 
 class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationRequest", "DeleteRecordingConfigurationResponse"]):
     r"""Delete a recording configuration that no channel uses.
+
+    Takes a [DeleteRecordingConfigurationRequest][ivs_async.models.DeleteRecordingConfigurationRequest], or its members as keyword arguments
+    ([DeleteRecordingConfigurationParams][ivs_async.commands.DeleteRecordingConfigurationParams]);
+    answers a [DeleteRecordingConfigurationResponse][ivs_async.models.DeleteRecordingConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -602,11 +662,15 @@ class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationR
 
 if TYPE_CHECKING:
     DeleteStreamKeyParams: TypeAlias = DeleteStreamKeyRequestDict
-    """Keyword arguments of :class:`DeleteStreamKeyCommand`."""
+    """Keyword arguments of [DeleteStreamKeyCommand][ivs_async.commands.DeleteStreamKeyCommand]: [DeleteStreamKeyRequestDict][ivs_async.models.DeleteStreamKeyRequestDict]."""
 
 
 class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyResponse"]):
     r"""Delete a stream key; broadcasts using it stop being accepted.
+
+    Takes a [DeleteStreamKeyRequest][ivs_async.models.DeleteStreamKeyRequest], or its members as keyword arguments
+    ([DeleteStreamKeyParams][ivs_async.commands.DeleteStreamKeyParams]);
+    answers a [DeleteStreamKeyResponse][ivs_async.models.DeleteStreamKeyResponse].
 
     Keyword arguments (the input's members):
 
@@ -630,11 +694,15 @@ class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyR
 
 if TYPE_CHECKING:
     GetAdConfigurationParams: TypeAlias = GetAdConfigurationRequestDict
-    """Keyword arguments of :class:`GetAdConfigurationCommand`."""
+    """Keyword arguments of [GetAdConfigurationCommand][ivs_async.commands.GetAdConfigurationCommand]: [GetAdConfigurationRequestDict][ivs_async.models.GetAdConfigurationRequestDict]."""
 
 
 class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfigurationResponse"]):
     r"""Get an ad configuration by ARN.
+
+    Takes a [GetAdConfigurationRequest][ivs_async.models.GetAdConfigurationRequest], or its members as keyword arguments
+    ([GetAdConfigurationParams][ivs_async.commands.GetAdConfigurationParams]);
+    answers a [GetAdConfigurationResponse][ivs_async.models.GetAdConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -658,11 +726,15 @@ class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfi
 
 if TYPE_CHECKING:
     GetChannelParams: TypeAlias = GetChannelRequestDict
-    """Keyword arguments of :class:`GetChannelCommand`."""
+    """Keyword arguments of [GetChannelCommand][ivs_async.commands.GetChannelCommand]: [GetChannelRequestDict][ivs_async.models.GetChannelRequestDict]."""
 
 
 class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
     r"""Get a channel's configuration by ARN.
+
+    Takes a [GetChannelRequest][ivs_async.models.GetChannelRequest], or its members as keyword arguments
+    ([GetChannelParams][ivs_async.commands.GetChannelParams]);
+    answers a [GetChannelResponse][ivs_async.models.GetChannelResponse].
 
     Keyword arguments (the input's members):
 
@@ -686,11 +758,15 @@ class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
 
 if TYPE_CHECKING:
     GetFailoverSlateConfigurationParams: TypeAlias = GetFailoverSlateConfigurationRequestDict
-    """Keyword arguments of :class:`GetFailoverSlateConfigurationCommand`."""
+    """Keyword arguments of [GetFailoverSlateConfigurationCommand][ivs_async.commands.GetFailoverSlateConfigurationCommand]: [GetFailoverSlateConfigurationRequestDict][ivs_async.models.GetFailoverSlateConfigurationRequestDict]."""
 
 
 class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfigurationRequest", "GetFailoverSlateConfigurationResponse"]):
     r"""Get a failover slate configuration by ARN.
+
+    Takes a [GetFailoverSlateConfigurationRequest][ivs_async.models.GetFailoverSlateConfigurationRequest], or its members as keyword arguments
+    ([GetFailoverSlateConfigurationParams][ivs_async.commands.GetFailoverSlateConfigurationParams]);
+    answers a [GetFailoverSlateConfigurationResponse][ivs_async.models.GetFailoverSlateConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -714,11 +790,15 @@ class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfiguratio
 
 if TYPE_CHECKING:
     GetPlaybackKeyPairParams: TypeAlias = GetPlaybackKeyPairRequestDict
-    """Keyword arguments of :class:`GetPlaybackKeyPairCommand`."""
+    """Keyword arguments of [GetPlaybackKeyPairCommand][ivs_async.commands.GetPlaybackKeyPairCommand]: [GetPlaybackKeyPairRequestDict][ivs_async.models.GetPlaybackKeyPairRequestDict]."""
 
 
 class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybackKeyPairResponse"]):
     r"""Get a playback key pair's name, fingerprint and tags by ARN.
+
+    Takes a [GetPlaybackKeyPairRequest][ivs_async.models.GetPlaybackKeyPairRequest], or its members as keyword arguments
+    ([GetPlaybackKeyPairParams][ivs_async.commands.GetPlaybackKeyPairParams]);
+    answers a [GetPlaybackKeyPairResponse][ivs_async.models.GetPlaybackKeyPairResponse].
 
     Keyword arguments (the input's members):
 
@@ -742,11 +822,15 @@ class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybac
 
 if TYPE_CHECKING:
     GetPlaybackRestrictionPolicyParams: TypeAlias = GetPlaybackRestrictionPolicyRequestDict
-    """Keyword arguments of :class:`GetPlaybackRestrictionPolicyCommand`."""
+    """Keyword arguments of [GetPlaybackRestrictionPolicyCommand][ivs_async.commands.GetPlaybackRestrictionPolicyCommand]: [GetPlaybackRestrictionPolicyRequestDict][ivs_async.models.GetPlaybackRestrictionPolicyRequestDict]."""
 
 
 class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyRequest", "GetPlaybackRestrictionPolicyResponse"]):
     r"""Get a playback restriction policy by ARN.
+
+    Takes a [GetPlaybackRestrictionPolicyRequest][ivs_async.models.GetPlaybackRestrictionPolicyRequest], or its members as keyword arguments
+    ([GetPlaybackRestrictionPolicyParams][ivs_async.commands.GetPlaybackRestrictionPolicyParams]);
+    answers a [GetPlaybackRestrictionPolicyResponse][ivs_async.models.GetPlaybackRestrictionPolicyResponse].
 
     Keyword arguments (the input's members):
 
@@ -770,11 +854,15 @@ class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyR
 
 if TYPE_CHECKING:
     GetRecordingConfigurationParams: TypeAlias = GetRecordingConfigurationRequestDict
-    """Keyword arguments of :class:`GetRecordingConfigurationCommand`."""
+    """Keyword arguments of [GetRecordingConfigurationCommand][ivs_async.commands.GetRecordingConfigurationCommand]: [GetRecordingConfigurationRequestDict][ivs_async.models.GetRecordingConfigurationRequestDict]."""
 
 
 class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest", "GetRecordingConfigurationResponse"]):
     r"""Get a recording configuration by ARN.
+
+    Takes a [GetRecordingConfigurationRequest][ivs_async.models.GetRecordingConfigurationRequest], or its members as keyword arguments
+    ([GetRecordingConfigurationParams][ivs_async.commands.GetRecordingConfigurationParams]);
+    answers a [GetRecordingConfigurationResponse][ivs_async.models.GetRecordingConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -798,11 +886,15 @@ class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest
 
 if TYPE_CHECKING:
     GetStreamParams: TypeAlias = GetStreamRequestDict
-    """Keyword arguments of :class:`GetStreamCommand`."""
+    """Keyword arguments of [GetStreamCommand][ivs_async.commands.GetStreamCommand]: [GetStreamRequestDict][ivs_async.models.GetStreamRequestDict]."""
 
 
 class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
     r"""Get the live stream of a channel; fails when the channel is not broadcasting.
+
+    Takes a [GetStreamRequest][ivs_async.models.GetStreamRequest], or its members as keyword arguments
+    ([GetStreamParams][ivs_async.commands.GetStreamParams]);
+    answers a [GetStreamResponse][ivs_async.models.GetStreamResponse].
 
     Keyword arguments (the input's members):
 
@@ -826,11 +918,15 @@ class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
 
 if TYPE_CHECKING:
     GetStreamKeyParams: TypeAlias = GetStreamKeyRequestDict
-    """Keyword arguments of :class:`GetStreamKeyCommand`."""
+    """Keyword arguments of [GetStreamKeyCommand][ivs_async.commands.GetStreamKeyCommand]: [GetStreamKeyRequestDict][ivs_async.models.GetStreamKeyRequestDict]."""
 
 
 class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]):
     r"""Get a stream key, value included, by ARN.
+
+    Takes a [GetStreamKeyRequest][ivs_async.models.GetStreamKeyRequest], or its members as keyword arguments
+    ([GetStreamKeyParams][ivs_async.commands.GetStreamKeyParams]);
+    answers a [GetStreamKeyResponse][ivs_async.models.GetStreamKeyResponse].
 
     Keyword arguments (the input's members):
 
@@ -854,16 +950,20 @@ class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]
 
 if TYPE_CHECKING:
     GetStreamSessionParams: TypeAlias = GetStreamSessionRequestDict
-    """Keyword arguments of :class:`GetStreamSessionCommand`."""
+    """Keyword arguments of [GetStreamSessionCommand][ivs_async.commands.GetStreamSessionCommand]: [GetStreamSessionRequestDict][ivs_async.models.GetStreamSessionRequestDict]."""
 
 
 class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessionResponse"]):
     r"""Get one broadcast session of a channel (the latest when no stream id is given).
 
+    Takes a [GetStreamSessionRequest][ivs_async.models.GetStreamSessionRequest], or its members as keyword arguments
+    ([GetStreamSessionParams][ivs_async.commands.GetStreamSessionParams]);
+    answers a [GetStreamSessionResponse][ivs_async.models.GetStreamSessionResponse].
+
     Keyword arguments (the input's members):
 
     - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
-    - `stream_id` (`str`): Identifier of the stream. Length 26 to 26; pattern `st-[a-zA-Z0-9]+`.
+    - `stream_id` (`str`): Identifier of the stream. Length 26 to 26; pattern `st-[a-zA-Z0-9]+`. Default: the channel's latest session.
     """
 
     __module__ = "ivs_async.commands"
@@ -883,11 +983,15 @@ class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessi
 
 if TYPE_CHECKING:
     ImportPlaybackKeyPairParams: TypeAlias = ImportPlaybackKeyPairRequestDict
-    """Keyword arguments of :class:`ImportPlaybackKeyPairCommand`."""
+    """Keyword arguments of [ImportPlaybackKeyPairCommand][ivs_async.commands.ImportPlaybackKeyPairCommand]: [ImportPlaybackKeyPairRequestDict][ivs_async.models.ImportPlaybackKeyPairRequestDict]."""
 
 
 class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "ImportPlaybackKeyPairResponse"]):
     r"""Import the public half of a key pair used to sign playback tokens.
+
+    Takes an [ImportPlaybackKeyPairRequest][ivs_async.models.ImportPlaybackKeyPairRequest], or its members as keyword arguments
+    ([ImportPlaybackKeyPairParams][ivs_async.commands.ImportPlaybackKeyPairParams]);
+    answers an [ImportPlaybackKeyPairResponse][ivs_async.models.ImportPlaybackKeyPairResponse].
 
     Keyword arguments (the input's members):
 
@@ -913,11 +1017,15 @@ class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "Impo
 
 if TYPE_CHECKING:
     InsertAdBreakParams: TypeAlias = InsertAdBreakRequestDict
-    """Keyword arguments of :class:`InsertAdBreakCommand`."""
+    """Keyword arguments of [InsertAdBreakCommand][ivs_async.commands.InsertAdBreakCommand]: [InsertAdBreakRequestDict][ivs_async.models.InsertAdBreakRequestDict]."""
 
 
 class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakResponse"]):
     r"""Insert an ad break into a live stream.
+
+    Takes an [InsertAdBreakRequest][ivs_async.models.InsertAdBreakRequest], or its members as keyword arguments
+    ([InsertAdBreakParams][ivs_async.commands.InsertAdBreakParams]);
+    answers an [InsertAdBreakResponse][ivs_async.models.InsertAdBreakResponse].
 
     Keyword arguments (the input's members):
 
@@ -944,15 +1052,19 @@ class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakRespons
 
 if TYPE_CHECKING:
     ListAdConfigurationsParams: TypeAlias = ListAdConfigurationsRequestDict
-    """Keyword arguments of :class:`ListAdConfigurationsCommand`."""
+    """Keyword arguments of [ListAdConfigurationsCommand][ivs_async.commands.ListAdConfigurationsCommand]: [ListAdConfigurationsRequestDict][ivs_async.models.ListAdConfigurationsRequestDict]."""
 
 
 class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAdConfigurationsResponse"]):
     r"""List ad configurations, one page at a time.
 
+    Takes a [ListAdConfigurationsRequest][ivs_async.models.ListAdConfigurationsRequest], or its members as keyword arguments
+    ([ListAdConfigurationsParams][ivs_async.commands.ListAdConfigurationsParams]);
+    answers a [ListAdConfigurationsResponse][ivs_async.models.ListAdConfigurationsResponse].
+
     Keyword arguments (the input's members):
 
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: 100, or the account's quota when lower.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -973,11 +1085,15 @@ class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAd
 
 if TYPE_CHECKING:
     ListChannelsParams: TypeAlias = ListChannelsRequestDict
-    """Keyword arguments of :class:`ListChannelsCommand`."""
+    """Keyword arguments of [ListChannelsCommand][ivs_async.commands.ListChannelsCommand]: [ListChannelsRequestDict][ivs_async.models.ListChannelsRequestDict]."""
 
 
 class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]):
     r"""List channels, optionally filtered by name or by an attached resource.
+
+    Takes a [ListChannelsRequest][ivs_async.models.ListChannelsRequest], or its members as keyword arguments
+    ([ListChannelsParams][ivs_async.commands.ListChannelsParams]);
+    answers a [ListChannelsResponse][ivs_async.models.ListChannelsResponse].
 
     Keyword arguments (the input's members):
 
@@ -986,7 +1102,7 @@ class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]
     - `filter_by_name` (`str`): Only resources with this name. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
     - `filter_by_playback_restriction_policy_arn` (`str`): Only resources that use this playback restriction policy. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
     - `filter_by_recording_configuration_arn` (`str`): Only resources that use this recording configuration. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`.
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: `100`.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1007,15 +1123,19 @@ class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]
 
 if TYPE_CHECKING:
     ListFailoverSlateConfigurationsParams: TypeAlias = ListFailoverSlateConfigurationsRequestDict
-    """Keyword arguments of :class:`ListFailoverSlateConfigurationsCommand`."""
+    """Keyword arguments of [ListFailoverSlateConfigurationsCommand][ivs_async.commands.ListFailoverSlateConfigurationsCommand]: [ListFailoverSlateConfigurationsRequestDict][ivs_async.models.ListFailoverSlateConfigurationsRequestDict]."""
 
 
 class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigurationsRequest", "ListFailoverSlateConfigurationsResponse"]):
     r"""List failover slate configurations, one page at a time.
 
+    Takes a [ListFailoverSlateConfigurationsRequest][ivs_async.models.ListFailoverSlateConfigurationsRequest], or its members as keyword arguments
+    ([ListFailoverSlateConfigurationsParams][ivs_async.commands.ListFailoverSlateConfigurationsParams]);
+    answers a [ListFailoverSlateConfigurationsResponse][ivs_async.models.ListFailoverSlateConfigurationsResponse].
+
     Keyword arguments (the input's members):
 
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: 100, or the account's quota when lower.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1036,15 +1156,19 @@ class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigura
 
 if TYPE_CHECKING:
     ListPlaybackKeyPairsParams: TypeAlias = ListPlaybackKeyPairsRequestDict
-    """Keyword arguments of :class:`ListPlaybackKeyPairsCommand`."""
+    """Keyword arguments of [ListPlaybackKeyPairsCommand][ivs_async.commands.ListPlaybackKeyPairsCommand]: [ListPlaybackKeyPairsRequestDict][ivs_async.models.ListPlaybackKeyPairsRequestDict]."""
 
 
 class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPlaybackKeyPairsResponse"]):
     r"""List playback key pairs, one page at a time.
 
+    Takes a [ListPlaybackKeyPairsRequest][ivs_async.models.ListPlaybackKeyPairsRequest], or its members as keyword arguments
+    ([ListPlaybackKeyPairsParams][ivs_async.commands.ListPlaybackKeyPairsParams]);
+    answers a [ListPlaybackKeyPairsResponse][ivs_async.models.ListPlaybackKeyPairsResponse].
+
     Keyword arguments (the input's members):
 
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: 100, or the account's quota when lower.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1065,15 +1189,19 @@ class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPl
 
 if TYPE_CHECKING:
     ListPlaybackRestrictionPoliciesParams: TypeAlias = ListPlaybackRestrictionPoliciesRequestDict
-    """Keyword arguments of :class:`ListPlaybackRestrictionPoliciesCommand`."""
+    """Keyword arguments of [ListPlaybackRestrictionPoliciesCommand][ivs_async.commands.ListPlaybackRestrictionPoliciesCommand]: [ListPlaybackRestrictionPoliciesRequestDict][ivs_async.models.ListPlaybackRestrictionPoliciesRequestDict]."""
 
 
 class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPoliciesRequest", "ListPlaybackRestrictionPoliciesResponse"]):
     r"""List playback restriction policies, one page at a time.
 
+    Takes a [ListPlaybackRestrictionPoliciesRequest][ivs_async.models.ListPlaybackRestrictionPoliciesRequest], or its members as keyword arguments
+    ([ListPlaybackRestrictionPoliciesParams][ivs_async.commands.ListPlaybackRestrictionPoliciesParams]);
+    answers a [ListPlaybackRestrictionPoliciesResponse][ivs_async.models.ListPlaybackRestrictionPoliciesResponse].
+
     Keyword arguments (the input's members):
 
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: `1`.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1094,15 +1222,19 @@ class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPol
 
 if TYPE_CHECKING:
     ListRecordingConfigurationsParams: TypeAlias = ListRecordingConfigurationsRequestDict
-    """Keyword arguments of :class:`ListRecordingConfigurationsCommand`."""
+    """Keyword arguments of [ListRecordingConfigurationsCommand][ivs_async.commands.ListRecordingConfigurationsCommand]: [ListRecordingConfigurationsRequestDict][ivs_async.models.ListRecordingConfigurationsRequestDict]."""
 
 
 class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsRequest", "ListRecordingConfigurationsResponse"]):
     r"""List recording configurations, one page at a time.
 
+    Takes a [ListRecordingConfigurationsRequest][ivs_async.models.ListRecordingConfigurationsRequest], or its members as keyword arguments
+    ([ListRecordingConfigurationsParams][ivs_async.commands.ListRecordingConfigurationsParams]);
+    answers a [ListRecordingConfigurationsResponse][ivs_async.models.ListRecordingConfigurationsResponse].
+
     Keyword arguments (the input's members):
 
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: 100, or the account's quota when lower.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1123,16 +1255,20 @@ class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsReq
 
 if TYPE_CHECKING:
     ListStreamKeysParams: TypeAlias = ListStreamKeysRequestDict
-    """Keyword arguments of :class:`ListStreamKeysCommand`."""
+    """Keyword arguments of [ListStreamKeysCommand][ivs_async.commands.ListStreamKeysCommand]: [ListStreamKeysRequestDict][ivs_async.models.ListStreamKeysRequestDict]."""
 
 
 class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResponse"]):
     r"""List the stream keys of a channel.
 
+    Takes a [ListStreamKeysRequest][ivs_async.models.ListStreamKeysRequest], or its members as keyword arguments
+    ([ListStreamKeysParams][ivs_async.commands.ListStreamKeysParams]);
+    answers a [ListStreamKeysResponse][ivs_async.models.ListStreamKeysResponse].
+
     Keyword arguments (the input's members):
 
     - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 50.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 50. Default: `1`.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1153,16 +1289,20 @@ class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResp
 
 if TYPE_CHECKING:
     ListStreamSessionsParams: TypeAlias = ListStreamSessionsRequestDict
-    """Keyword arguments of :class:`ListStreamSessionsCommand`."""
+    """Keyword arguments of [ListStreamSessionsCommand][ivs_async.commands.ListStreamSessionsCommand]: [ListStreamSessionsRequestDict][ivs_async.models.ListStreamSessionsRequestDict]."""
 
 
 class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStreamSessionsResponse"]):
     r"""List a channel's broadcast sessions, newest first.
 
+    Takes a [ListStreamSessionsRequest][ivs_async.models.ListStreamSessionsRequest], or its members as keyword arguments
+    ([ListStreamSessionsParams][ivs_async.commands.ListStreamSessionsParams]);
+    answers a [ListStreamSessionsResponse][ivs_async.models.ListStreamSessionsResponse].
+
     Keyword arguments (the input's members):
 
     - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: `100`.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1183,16 +1323,20 @@ class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStream
 
 if TYPE_CHECKING:
     ListStreamsParams: TypeAlias = ListStreamsRequestDict
-    """Keyword arguments of :class:`ListStreamsCommand`."""
+    """Keyword arguments of [ListStreamsCommand][ivs_async.commands.ListStreamsCommand]: [ListStreamsRequestDict][ivs_async.models.ListStreamsRequestDict]."""
 
 
 class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
     r"""List live streams, optionally filtered by health.
 
+    Takes a [ListStreamsRequest][ivs_async.models.ListStreamsRequest], or its members as keyword arguments
+    ([ListStreamsParams][ivs_async.commands.ListStreamsParams]);
+    answers a [ListStreamsResponse][ivs_async.models.ListStreamsResponse].
+
     Keyword arguments (the input's members):
 
     - `filter_by` (`StreamFilters`): Filters to apply.
-    - `max_results` (`int`): Most items to return in one page. Range 1 to 100.
+    - `max_results` (`int`): Most items to return in one page. Range 1 to 100. Default: `100`.
     - `next_token` (`str`): Token of the page to get, from the previous page. Length 0 to 1024; pattern `[a-zA-Z0-9+/=_-]*`.
     """
 
@@ -1213,11 +1357,15 @@ class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
 
 if TYPE_CHECKING:
     ListTagsForResourceParams: TypeAlias = ListTagsForResourceRequestDict
-    """Keyword arguments of :class:`ListTagsForResourceCommand`."""
+    """Keyword arguments of [ListTagsForResourceCommand][ivs_async.commands.ListTagsForResourceCommand]: [ListTagsForResourceRequestDict][ivs_async.models.ListTagsForResourceRequestDict]."""
 
 
 class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTagsForResourceResponse"]):
     r"""List the tags of an IVS resource.
+
+    Takes a [ListTagsForResourceRequest][ivs_async.models.ListTagsForResourceRequest], or its members as keyword arguments
+    ([ListTagsForResourceParams][ivs_async.commands.ListTagsForResourceParams]);
+    answers a [ListTagsForResourceResponse][ivs_async.models.ListTagsForResourceResponse].
 
     Keyword arguments (the input's members):
 
@@ -1241,11 +1389,15 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
 
 if TYPE_CHECKING:
     PutMetadataParams: TypeAlias = PutMetadataRequestDict
-    """Keyword arguments of :class:`PutMetadataCommand`."""
+    """Keyword arguments of [PutMetadataCommand][ivs_async.commands.PutMetadataCommand]: [PutMetadataRequestDict][ivs_async.models.PutMetadataRequestDict]."""
 
 
 class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
     r"""Insert timed metadata into a live stream.
+
+    Takes a [PutMetadataRequest][ivs_async.models.PutMetadataRequest], or its members as keyword arguments
+    ([PutMetadataParams][ivs_async.commands.PutMetadataParams]);
+    answers a [PutMetadataResponse][ivs_async.models.PutMetadataResponse].
 
     Keyword arguments (the input's members):
 
@@ -1270,17 +1422,21 @@ class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
 
 if TYPE_CHECKING:
     StartViewerSessionRevocationParams: TypeAlias = StartViewerSessionRevocationRequestDict
-    """Keyword arguments of :class:`StartViewerSessionRevocationCommand`."""
+    """Keyword arguments of [StartViewerSessionRevocationCommand][ivs_async.commands.StartViewerSessionRevocationCommand]: [StartViewerSessionRevocationRequestDict][ivs_async.models.StartViewerSessionRevocationRequestDict]."""
 
 
 class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationRequest", "StartViewerSessionRevocationResponse"]):
     r"""Revoke a viewer's playback sessions on a channel.
 
+    Takes a [StartViewerSessionRevocationRequest][ivs_async.models.StartViewerSessionRevocationRequest], or its members as keyword arguments
+    ([StartViewerSessionRevocationParams][ivs_async.commands.StartViewerSessionRevocationParams]);
+    answers a [StartViewerSessionRevocationResponse][ivs_async.models.StartViewerSessionRevocationResponse].
+
     Keyword arguments (the input's members):
 
     - `channel_arn` (`str`, required): ARN of the channel. Length 1 to 128; pattern `arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+`.
     - `viewer_id` (`str`, required): Identifier of the viewer, as the application set it in the token. Length 1 to 40.
-    - `viewer_session_versions_less_than_or_equal_to` (`int`): Revoke this viewer's sessions up to this version. Range at least 0.
+    - `viewer_session_versions_less_than_or_equal_to` (`int`): Revoke this viewer's sessions up to this version. Range at least 0. Default: `0`.
     """
 
     __module__ = "ivs_async.commands"
@@ -1300,11 +1456,15 @@ class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationR
 
 if TYPE_CHECKING:
     StopStreamParams: TypeAlias = StopStreamRequestDict
-    """Keyword arguments of :class:`StopStreamCommand`."""
+    """Keyword arguments of [StopStreamCommand][ivs_async.commands.StopStreamCommand]: [StopStreamRequestDict][ivs_async.models.StopStreamRequestDict]."""
 
 
 class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
     r"""Disconnect the broadcaster of a live stream.
+
+    Takes a [StopStreamRequest][ivs_async.models.StopStreamRequest], or its members as keyword arguments
+    ([StopStreamParams][ivs_async.commands.StopStreamParams]);
+    answers a [StopStreamResponse][ivs_async.models.StopStreamResponse].
 
     Keyword arguments (the input's members):
 
@@ -1328,11 +1488,15 @@ class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
 
 if TYPE_CHECKING:
     TagResourceParams: TypeAlias = TagResourceRequestDict
-    """Keyword arguments of :class:`TagResourceCommand`."""
+    """Keyword arguments of [TagResourceCommand][ivs_async.commands.TagResourceCommand]: [TagResourceRequestDict][ivs_async.models.TagResourceRequestDict]."""
 
 
 class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
     r"""Add or overwrite tags on an IVS resource.
+
+    Takes a [TagResourceRequest][ivs_async.models.TagResourceRequest], or its members as keyword arguments
+    ([TagResourceParams][ivs_async.commands.TagResourceParams]);
+    answers a [TagResourceResponse][ivs_async.models.TagResourceResponse].
 
     Keyword arguments (the input's members):
 
@@ -1357,11 +1521,15 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
 
 if TYPE_CHECKING:
     UntagResourceParams: TypeAlias = UntagResourceRequestDict
-    """Keyword arguments of :class:`UntagResourceCommand`."""
+    """Keyword arguments of [UntagResourceCommand][ivs_async.commands.UntagResourceCommand]: [UntagResourceRequestDict][ivs_async.models.UntagResourceRequestDict]."""
 
 
 class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceResponse"]):
     r"""Remove tags from an IVS resource.
+
+    Takes an [UntagResourceRequest][ivs_async.models.UntagResourceRequest], or its members as keyword arguments
+    ([UntagResourceParams][ivs_async.commands.UntagResourceParams]);
+    answers an [UntagResourceResponse][ivs_async.models.UntagResourceResponse].
 
     Keyword arguments (the input's members):
 
@@ -1386,11 +1554,15 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
 
 if TYPE_CHECKING:
     UpdateAdConfigurationParams: TypeAlias = UpdateAdConfigurationRequestDict
-    """Keyword arguments of :class:`UpdateAdConfigurationCommand`."""
+    """Keyword arguments of [UpdateAdConfigurationCommand][ivs_async.commands.UpdateAdConfigurationCommand]: [UpdateAdConfigurationRequestDict][ivs_async.models.UpdateAdConfigurationRequestDict]."""
 
 
 class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "UpdateAdConfigurationResponse"]):
-    r"""Change an ad configuration.
+    r"""Change an ad configuration. Members left out keep their values.
+
+    Takes an [UpdateAdConfigurationRequest][ivs_async.models.UpdateAdConfigurationRequest], or its members as keyword arguments
+    ([UpdateAdConfigurationParams][ivs_async.commands.UpdateAdConfigurationParams]);
+    answers an [UpdateAdConfigurationResponse][ivs_async.models.UpdateAdConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -1417,11 +1589,15 @@ class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "Upda
 
 if TYPE_CHECKING:
     UpdateChannelParams: TypeAlias = UpdateChannelRequestDict
-    """Keyword arguments of :class:`UpdateChannelCommand`."""
+    """Keyword arguments of [UpdateChannelCommand][ivs_async.commands.UpdateChannelCommand]: [UpdateChannelRequestDict][ivs_async.models.UpdateChannelRequestDict]."""
 
 
 class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelResponse"]):
-    r"""Change a channel's configuration; the channel must be offline.
+    r"""Change a channel's configuration; the channel must be offline. Members left out keep their values.
+
+    Takes an [UpdateChannelRequest][ivs_async.models.UpdateChannelRequest], or its members as keyword arguments
+    ([UpdateChannelParams][ivs_async.commands.UpdateChannelParams]);
+    answers an [UpdateChannelResponse][ivs_async.models.UpdateChannelResponse].
 
     Keyword arguments (the input's members):
 
@@ -1431,7 +1607,7 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
     - `container_format` (`ContainerFormat`): Container format of the ingest (TS or FRAGMENTED_MP4). One of `TS`, `FRAGMENTED_MP4`.
     - `failover_slate_configuration_arn` (`str`): ARN of the failover slate configuration to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:failover-slate-configuration/[a-zA-Z0-9-]+$`.
     - `insecure_ingest` (`bool`): Whether unencrypted RTMP ingest is allowed.
-    - `latency_mode` (`ChannelLatencyMode`): Latency mode of playback. One of `NORMAL`, `LOW`.
+    - `latency_mode` (`ChannelLatencyMode`): Delay between broadcaster and viewers: LOW for interaction in near real time, NORMAL for more. One of `NORMAL`, `LOW`.
     - `multitrack_input_configuration` (`MultitrackInputConfiguration`): Multitrack ingest settings.
     - `name` (`str`): Name of the resource. Length 0 to 128; pattern `[a-zA-Z0-9-_]*`.
     - `playback_restriction_policy_arn` (`str`): ARN of the playback restriction policy to use. Length 0 to 128; pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:playback-restriction-policy/[a-zA-Z0-9-]+$`.
@@ -1457,11 +1633,15 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
 
 if TYPE_CHECKING:
     UpdateFailoverSlateConfigurationParams: TypeAlias = UpdateFailoverSlateConfigurationRequestDict
-    """Keyword arguments of :class:`UpdateFailoverSlateConfigurationCommand`."""
+    """Keyword arguments of [UpdateFailoverSlateConfigurationCommand][ivs_async.commands.UpdateFailoverSlateConfigurationCommand]: [UpdateFailoverSlateConfigurationRequestDict][ivs_async.models.UpdateFailoverSlateConfigurationRequestDict]."""
 
 
 class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfigurationRequest", "UpdateFailoverSlateConfigurationResponse"]):
-    r"""Change a failover slate configuration.
+    r"""Change a failover slate configuration. Members left out keep their values.
+
+    Takes an [UpdateFailoverSlateConfigurationRequest][ivs_async.models.UpdateFailoverSlateConfigurationRequest], or its members as keyword arguments
+    ([UpdateFailoverSlateConfigurationParams][ivs_async.commands.UpdateFailoverSlateConfigurationParams]);
+    answers an [UpdateFailoverSlateConfigurationResponse][ivs_async.models.UpdateFailoverSlateConfigurationResponse].
 
     Keyword arguments (the input's members):
 
@@ -1489,11 +1669,15 @@ class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfig
 
 if TYPE_CHECKING:
     UpdatePlaybackRestrictionPolicyParams: TypeAlias = UpdatePlaybackRestrictionPolicyRequestDict
-    """Keyword arguments of :class:`UpdatePlaybackRestrictionPolicyCommand`."""
+    """Keyword arguments of [UpdatePlaybackRestrictionPolicyCommand][ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand]: [UpdatePlaybackRestrictionPolicyRequestDict][ivs_async.models.UpdatePlaybackRestrictionPolicyRequestDict]."""
 
 
 class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionPolicyRequest", "UpdatePlaybackRestrictionPolicyResponse"]):
-    r"""Change a playback restriction policy.
+    r"""Change a playback restriction policy. Members left out keep their values.
+
+    Takes an [UpdatePlaybackRestrictionPolicyRequest][ivs_async.models.UpdatePlaybackRestrictionPolicyRequest], or its members as keyword arguments
+    ([UpdatePlaybackRestrictionPolicyParams][ivs_async.commands.UpdatePlaybackRestrictionPolicyParams]);
+    answers an [UpdatePlaybackRestrictionPolicyResponse][ivs_async.models.UpdatePlaybackRestrictionPolicyResponse].
 
     Keyword arguments (the input's members):
 

@@ -2,8 +2,8 @@
 
 A provider is any object with ``async def resolve() -> Credentials``; a ``Credentials`` value
 (``StaticCredentials`` is its usual name) is its own provider. A client given no credentials
-looks where boto3 and the AWS CLI look (:func:`default_chain`): the environment, the shared
-config profile (static keys, ``credential_process``, assumed roles, web identity, SSO), web
+looks where boto3 and the AWS CLI look ([default_chain][ivs_async.credentials.default_chain]):
+the environment, the shared config profile (static keys, ``credential_process``, assumed roles, web identity, SSO), web
 identity from the environment (EKS IRSA), container credentials (ECS, EKS Pod Identity) and
 EC2 instance metadata (IMDSv2). Temporary credentials are refreshed before they expire.
 """

@@ -210,7 +210,8 @@ class LocalIvs:
         return IvsClient(**self._client_options(options))
 
     def aggregated_client(self, **options: Any) -> Ivs:
-        """The aggregated client (one method per operation) for this emulator, as :meth:`client`."""
+        """The aggregated client (one method per operation) for this emulator, as
+        [client()][ivs_async.testing.LocalIvs.client]."""
         return Ivs(**self._client_options(options))
 
     def _client_options(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -336,7 +337,8 @@ class LocalIvs:
             self._persister.changed()
 
     def snapshot(self) -> str:
-        """The state as JSON text; :meth:`load` restores it (in this or another emulator)."""
+        """The state as JSON text; [load()][ivs_async.testing.LocalIvs.load] restores it (in this or
+        another emulator)."""
         return self._backend.snapshot()
 
     def load(self, snapshot: str) -> None:

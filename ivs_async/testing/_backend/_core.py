@@ -304,7 +304,7 @@ class BackendCore:
             )
 
     def load(self, snapshot: str) -> None:
-        """Replace the state with one from :meth:`snapshot`, checked first as strictly as the API
+        """Replace the state with one from `snapshot()`, checked first as strictly as the API
         checks the same values (EmulatorError naming the first problem; the state is unchanged)."""
         from ivs_async.testing._backend.state import check_state  # it checks what this module makes
 

@@ -89,6 +89,10 @@ class AdsMixin(BackendCore):
         configuration: Json = {
             "arn": self._arn(FAILOVER_SLATE, self._token(12)),
             "name": "",
+            # IVS's defaults for what the request leaves out.
+            "activationThresholdSeconds": 3,
+            "minSlateDisplaySeconds": 3,
+            "maxSlateDisplaySeconds": 60,
             "state": "CREATED",
             "tags": self._new_tags(request.get("tags")),
         }
