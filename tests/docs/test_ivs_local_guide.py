@@ -49,7 +49,7 @@ def test_every_option_the_guide_names_exists() -> None:
 
 def test_the_control_api_table_lists_every_route_and_no_other() -> None:
     with LocalIvs() as ivs:
-        routes = {f"{method} /_ivs_local/{path}" for method, path in ControlApi(ivs)._routes}
+        routes = {f"{method} /_ivs_local/{path}" for method, path in ControlApi(ivs, body_timeout=10)._routes}
     documented = set(re.findall(r"^\| `((?:GET|POST|DELETE) /_ivs_local/[a-z/-]+)`", GUIDE.read_text(), re.M))
     assert documented == routes
 
