@@ -312,6 +312,7 @@
           if (seen.has(id)) continue; // a segment loaded twice
           seen.add(id);
           const cue = new VTTCue(sample.pts, sample.pts + 0.5, text);
+          cue.value = {key: "TXXX", info: "", data: text}; // as hls.js's own ID3 cues carry it
           cue.addEventListener("enter", () => {
             if (player === null || player.hls !== hls) return;
             $("#cues").prepend(h("li", {}, h("time", {}, new Date().toLocaleTimeString()), h("span", {class: "payload"}, text)));
