@@ -193,8 +193,9 @@ async def test_the_dashboard_shows_a_live_broadcast_and_acts_on_it(
         try:
             await seconds_until(tab, row(arn, "LIVE"), limit=20)
             measured["live on the page"] = time.monotonic() - started
-            # Until a channel is chosen the first live one opens; this one is chosen.
-            await tab.page.click(f'#channels tr[data-arn="{arn}"]')
+            # Until the user chooses a channel, a live one opens: a public one rather than a private one.
+            await seconds_until(tab, row(private_arn, "LIVE"), limit=20)
+            await seconds_until(tab, "#channel-name", "lobby")
             await seconds_until(tab, "#session dd", "640\N{MULTIPLICATION SIGN}360 at 25 fps")
             await playing(tab)
             measured["playing"] = time.monotonic() - started

@@ -63,9 +63,13 @@
   function drawChannels(channels) {
     view.channels = channels;
     if (view.selected && !channels.some((c) => c.arn === view.selected)) select(null, false);
-    if (!view.selected && view.autoSelect) {
-      const live = channels.find((c) => c.state === "LIVE"); // until a channel is chosen, the first live one
-      if (live) select(live.arn, false);
+    // Until the user chooses a channel, the page shows a live one (a public one first: it plays as it is).
+    if (view.autoSelect) {
+      const shown = channels.find((c) => c.arn === view.selected);
+      const live = channels.filter((c) => c.state === "LIVE");
+      const best = live.find((c) => !c.authorized) || live[0];
+      const kept = shown && shown.state === "LIVE" && (!shown.authorized || best.authorized);
+      if (best && !kept) select(best.arn, false);
     }
     if (changed("channels", [channels, view.selected])) {
       $("#no-channels").hidden = channels.length > 0;
@@ -81,8 +85,12 @@
             h("td", {}, c.stream ? c.stream.health : ""),
             h("td", {}, c.stream ? String(c.stream.viewerCount) : ""),
           );
-          row.addEventListener("click", () => select(c.arn));
-          row.addEventListener("keydown", (event) => event.key === "Enter" && select(c.arn));
+          const choose = () => {
+            view.autoSelect = false; // the user's choice from now on
+            select(c.arn);
+          };
+          row.addEventListener("click", choose);
+          row.addEventListener("keydown", (event) => event.key === "Enter" && choose());
           return row;
         }),
       );
