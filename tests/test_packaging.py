@@ -47,6 +47,9 @@ def test_the_wheel_carries_the_license_and_notice(dists: dict[str, Path]) -> Non
     assert "Classifier: Programming Language :: Python :: 3 :: Only" in text
     assert "Project-URL: Documentation" in text
     assert "ivs_async/py.typed" in names and not any(n.startswith("tests/") for n in names)
+    # The IVS Local dashboard's files, hls.js and its license among them.
+    for name in ("index.html", "dashboard.js", "dashboard.css", "icon.svg", "hls.light.min.js", "hls.js.LICENSE"):
+        assert f"ivs_async/testing/dashboard/{name}" in names, name
 
 
 def test_the_sdist_tests_run_from_the_unpacked_sdist(dists: dict[str, Path], tmp_path: Path) -> None:
@@ -106,10 +109,17 @@ def test_both_install_and_carry_the_license(dists: dict[str, Path], tmp_path: Pa
     assert (info / "licenses" / "NOTICE").exists()
     assert (target / "ivs_async" / "py.typed").exists()
     probe = subprocess.run(
-        [sys.executable, "-c", "import ivs_async; print(ivs_async.__file__, ivs_async.__version__)"],
+        [
+            sys.executable,
+            "-c",
+            "import ivs_async; print(ivs_async.__file__, ivs_async.__version__); "
+            "from ivs_async.testing._dashboard import StaticFiles; "
+            "print(len(StaticFiles()._read('hls.light.min.js')[0]))",
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(target)},
         capture_output=True,
         text=True,
     )
     assert str(target) in probe.stdout, probe.stdout + probe.stderr
+    assert int(probe.stdout.split()[-1]) > 100_000  # the dashboard's player, read from the installed package

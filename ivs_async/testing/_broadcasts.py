@@ -71,6 +71,10 @@ class Broadcasts:
             media=self._ingest_media,
         )
 
+    @property
+    def recordings_dir(self) -> Path | None:
+        return self._recordings_dir
+
     def ffmpeg(self) -> str | None:
         with self._lock:
             if not self._looked_for_ffmpeg:
@@ -140,6 +144,28 @@ class Broadcasts:
         """A simulated stream ended (an ingest's media ends with its connection)."""
         if not isinstance(self.media.get(channel_arn), HlsPackager):
             self.media.pop(channel_arn, None)
+
+    def playable(self, channel_arn: str, stream_id: str) -> tuple[bool, str]:
+        """Whether the stream's playback URL serves a playlist now; if not, why ("" while it starts)."""
+        media = self.media.get(channel_arn)
+        if media is None or media.stream_id != stream_id:
+            return False, self.delivery.no_media_reason
+        return bool(media.renditions()), media.problem
+
+    def recording_files(self, bucket: str, prefix: str, *, limit: int = 500) -> list[tuple[str, int]] | None:
+        """The files of a recording under ``--recordings-dir`` (path in the recording, size), at
+        most ``limit``; None when recordings are not written. File I/O: call from a worker thread."""
+        folder = self._folder_of({"bucket": bucket, "prefix": prefix})
+        if folder is None:
+            return None
+        found: list[tuple[str, int]] = []
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            with contextlib.suppress(OSError):  # a file ffmpeg is replacing right now
+                if path.is_file() and not path.name.startswith("."):
+                    found.append((path.relative_to(folder).as_posix(), path.stat().st_size))
+            if len(found) >= limit:
+                break
+        return found
 
     def _timed_metadata(self, channel_arn: str, stream_id: str, payload: str) -> None:
         media = self.media.get(channel_arn)

@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reset", action="store_true", help="with --state-dir: start empty, forgetting the saved state"
     )
+    parser.add_argument(
+        "--dashboard-key",
+        type=Path,
+        help="a PEM P-384 private key the dashboard signs viewer tokens of private channels with (your "
+        "application's, say); without it the dashboard makes one when asked",
+    )
     parser.add_argument("--max-channels", type=int, default=Quotas().channels, help="channel quota")
     parser.add_argument(
         "--enforce-api-rates",
@@ -105,6 +111,7 @@ async def _serve(args: argparse.Namespace) -> None:
         recordings_dir=args.recordings_dir,
         events_secret=args.events_secret,
         advertise_host=args.advertise_host,
+        dashboard_key=args.dashboard_key.read_bytes() if args.dashboard_key is not None else None,
     )
     if args.load:  # a regular file of a state's size at most: never /dev/zero or a 300 MB file
         emulator.load(read_bounded(args.load, MAX_STATE_BYTES))
@@ -144,6 +151,7 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"RTMPS ingest: {emulator.rtmps_url} + a stream key's value (self-signed certificate)")
         if args.events_url:
             print(f"IVS events: POSTed to {shown_url(args.events_url)}")
+        print(f"Dashboard: {emulator.dashboard_url}")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()
         if args.save:

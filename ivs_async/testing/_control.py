@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ivs_async._generated.commands import OPERATIONS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, wire_time
+from ivs_async._validation import compile_wire_validator
+from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, ServiceError, wire_time
+from ivs_async.testing._dashboard import KEY_PAIR_NAME, StaticFiles
 from ivs_async.testing._faults import Fault, FaultKind
 
 if TYPE_CHECKING:
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 PREFIX = "/_ivs_local/"
 _MAX_BODY = 64 * 1024  # any body but a snapshot's
+_MAX_LISTED = 1000  # events and metadata records an answer lists at most
+_PUT_METADATA = compile_wire_validator(OPERATIONS["PutMetadata"].input)
 
 
 class ControlApi:
@@ -57,13 +62,27 @@ class ControlApi:
             ("GET", "ad-breaks"): self._ad_breaks,
             ("GET", "revocations"): self._revocations,
             ("GET", "requests"): self._requests,
+            ("GET", "channels"): self._channels,
+            ("GET", "recordings"): self._recordings,
+            ("GET", "faults"): self._faults,
+            ("POST", "metadata"): self._put_metadata,
+            ("GET", "dashboard/key"): self._dashboard_key,
+            ("POST", "dashboard/key"): self._import_dashboard_key,
+            ("POST", "dashboard/token"): self._dashboard_token,
         }
+        self._files = StaticFiles()
 
     async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
-        refused = self._foreign(request)
+        name = path[len(PREFIX) :]
+        page = request.method in ("GET", "HEAD") and name.startswith("dashboard/") and self._files.serves(name[10:])
+        refused = self._foreign(request, page=name == "dashboard/")
         if refused:
             return _json({"message": f"refused: {refused}"}, 403)
-        route = self._routes.get((request.method, path[len(PREFIX) :].rstrip("/")))
+        if page:
+            return self._files.answer(request, name[10:])
+        if name == "dashboard" and request.method in ("GET", "HEAD"):
+            raise web.HTTPFound(PREFIX + "dashboard/")
+        route = self._routes.get((request.method, name.rstrip("/")))
         if route is None:
             known = ", ".join(f"{m} {PREFIX}{p}" for m, p in self._routes)
             return _json({"message": f"no control route {request.method} {path[:100]}; routes: {known}"}, 404)
@@ -72,8 +91,11 @@ class ControlApi:
         except (EmulatorError, ValueError, TypeError) as exc:
             return _json({"message": str(exc)[:1000]}, 400)
 
-    def _foreign(self, request: web.Request) -> str:
-        """Why a request may come from a web page of another site (DNS rebinding, cross-origin), or ""."""
+    def _foreign(self, request: web.Request, *, page: bool = False) -> str:
+        """Why a request may come from a web page of another site (DNS rebinding, cross-origin), or "".
+
+        ``page``: the dashboard's HTML, which a link on another site may open in a tab of its own
+        (not a frame: its policy forbids those); everything it then asks for is checked in full."""
         host = request.host
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         name = name.strip("[]").lower()
@@ -85,7 +107,11 @@ class ControlApi:
         origin = request.headers.get("Origin")
         if origin is not None and origin != f"http://{host}":
             return f"a request from another origin ({origin[:100]!r})"
-        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        navigation = page and (request.headers.get("Sec-Fetch-Mode"), request.headers.get("Sec-Fetch-Dest")) == (
+            "navigate",
+            "document",
+        )
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") and not navigation:
             return "a browser request from another site"
         if request.method == "POST" and request.content_type != "application/json":
             return "a request that changes the emulator must send JSON (Content-Type: application/json)"
@@ -116,7 +142,17 @@ class ControlApi:
 
     async def _health(self, request: web.Request) -> web.StreamResponse:
         ivs = self._local
-        return _json({"status": "ok", "region": ivs.region, "accountId": ivs.account_id, "endpoint": ivs.endpoint})
+        return _json(
+            {
+                "status": "ok",
+                "region": ivs.region,
+                "accountId": ivs.account_id,
+                "endpoint": ivs.endpoint,
+                "rtmpUrl": ivs.rtmp_url if ivs.rtmp_port is not None and ivs._rtmp is not None else None,
+                "rtmpsUrl": ivs.rtmps_url if ivs.rtmps_port is not None and ivs._rtmps is not None else None,
+                "recordings": ivs._broadcasts.recordings_dir is not None,
+            }
+        )
 
     async def _reset(self, request: web.Request) -> web.StreamResponse:
         self._local.reset()
@@ -200,10 +236,101 @@ class ControlApi:
         return web.Response(status=204)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        return _json({"events": self._local.recent_events()})
+        return _json({"events": _latest(self._local.recent_events(), request)})
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
-        return _json({"metadata": _records(self._local.metadata(request.query.get("channelArn")))})
+        return _json({"metadata": _records(_latest(self._local.metadata(request.query.get("channelArn")), request))})
+
+    async def _put_metadata(self, request: web.Request) -> web.StreamResponse:
+        """What PutMetadata does, unsigned: the same checks and rates, and the payload reaches the
+        live stream's segments."""
+        body = await self._body(request)
+        unknown = sorted(set(body) - {"channelArn", "metadata"})
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; known: ['channelArn', 'metadata']")
+        violations = _PUT_METADATA(body)
+        if violations:
+            raise ValueError("; ".join(f"{v.path} {v.message}" for v in violations))
+        try:
+            self._local._backend.handle("PutMetadata", body)
+        except ServiceError as exc:
+            return _json({"message": exc.message, "code": exc.code}, 400)
+        self._local._persist()
+        return web.Response(status=204)
+
+    async def _channels(self, request: web.Request) -> web.StreamResponse:
+        channels = self._local._backend.channel_overview()
+        for channel in channels:
+            stream = channel["stream"]
+            playable, problem = (
+                self._local._broadcasts.playable(channel["arn"], stream["streamId"])
+                if stream
+                else (
+                    False,
+                    "",
+                )
+            )
+            channel.update(playable=playable, problem=problem)
+        return _json({"channels": channels})
+
+    async def _recordings(self, request: web.Request) -> web.StreamResponse:
+        recordings = self._local._backend.recording_overview()
+        broadcasts = self._local._broadcasts
+
+        def list_files() -> None:  # file I/O, off the event loop
+            for recording in recordings:
+                files = broadcasts.recording_files(recording["bucket"], recording["prefix"])
+                recording["files"] = None if files is None else [{"path": p, "bytes": n} for p, n in files]
+
+        await asyncio.to_thread(list_files)
+        return _json({"recordingsDir": broadcasts.recordings_dir is not None, "recordings": recordings})
+
+    async def _faults(self, request: web.Request) -> web.StreamResponse:
+        armed = [
+            {
+                "kind": fault.kind.name,
+                "operation": fault.operation,
+                "remaining": remaining,
+                "status": fault.status,
+                "errorCode": fault.error_code,
+                "message": fault.message,
+                "headers": dict(fault.headers),
+                "delay": fault.delay,
+                "probability": fault.probability,
+            }
+            for fault, remaining in self._local.faults.armed()
+        ]
+        return _json({"faults": armed, "kinds": list(FaultKind.__members__), "operations": sorted(OPERATIONS)})
+
+    async def _dashboard_key(self, request: web.Request) -> web.StreamResponse:
+        key = self._local._dashboard_key
+        found = key.describe()
+        found["keyPairArn"] = (
+            self._local._backend.key_pair_with_fingerprint(found["fingerprint"]) if found["available"] else None
+        )
+        return _json(found)
+
+    async def _import_dashboard_key(self, request: web.Request) -> web.StreamResponse:
+        """ImportPlaybackKeyPair of the dashboard key's public half, as a user would do on IVS."""
+        await self._body(request)
+        key = self._local._dashboard_key
+        try:
+            answer = self._local._backend.handle(
+                "ImportPlaybackKeyPair", {"publicKeyMaterial": key.public_pem, "name": KEY_PAIR_NAME}
+            )
+        except ServiceError as exc:
+            return _json({"message": exc.message, "code": exc.code}, 400)
+        self._local._persist()
+        return _json({"keyPairArn": answer["keyPair"]["arn"]})
+
+    async def _dashboard_token(self, request: web.Request) -> web.StreamResponse:
+        """A viewer token for a channel, signed with the dashboard's key once its public half is imported."""
+        body = await self._body(request)
+        arn = _text(body, "channelArn")
+        key = self._local._dashboard_key
+        if self._local._backend.key_pair_with_fingerprint(key.fingerprint) is None:
+            raise ValueError("the dashboard's key pair is not imported: import it first (POST dashboard/key)")
+        return _json({"token": key.token(arn, self._local._clock().timestamp())})
 
     async def _ad_breaks(self, request: web.Request) -> web.StreamResponse:
         return _json({"adBreaks": _records(self._local.ad_breaks(request.query.get("channelArn")))})
@@ -223,6 +350,16 @@ def _names_this_emulator(name: str, local: LocalIvs) -> bool:
     except ValueError:
         return name in ("localhost", local.advertise_host.lower(), local.host.lower())
     return True
+
+
+def _latest(items: list[Any], request: web.Request) -> list[Any]:
+    """The newest ``?limit=`` of ``items`` (all by default), oldest first."""
+    limit = request.query.get("limit")
+    if limit is None:
+        return items
+    if not limit.isdigit() or not 1 <= int(limit) <= _MAX_LISTED:
+        raise ValueError(f"limit must be an integer from 1 to {_MAX_LISTED}")
+    return items[-int(limit) :]
 
 
 def _records(records: list[Any]) -> list[dict[str, Any]]:

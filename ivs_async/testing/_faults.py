@@ -132,6 +132,11 @@ class FaultPlan:
         with self._lock:
             return [armed.fault for armed in self._rules]
 
+    def armed(self) -> list[tuple[Fault, int | None]]:
+        """The rules that can still fire, each with the calls it has left (None: every call)."""
+        with self._lock:
+            return [(armed.fault, armed.remaining) for armed in self._rules]
+
     def take(self, operation: str) -> Fault | None:
         """The fault for this call of ``operation``, if a rule fires (and counts it)."""
         with self._lock:

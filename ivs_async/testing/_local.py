@@ -27,6 +27,7 @@ from ivs_async.testing._backend import (
 )
 from ivs_async.testing._broadcasts import Broadcasts
 from ivs_async.testing._control import ControlApi
+from ivs_async.testing._dashboard import DashboardKey
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
 from ivs_async.testing._rtmp import RtmpIngest
@@ -61,6 +62,11 @@ class LocalIvs:
     Whatever a client sends gets a 2xx or a 4xx in IVS's error form (403 for refused playback):
     bodies over 1 MB are refused, a body not received within ``body_timeout`` seconds gets 408,
     and a request whose signature headers fail is refused before its body is read.
+
+    ``dashboard_url`` is a page that shows the emulator live in a browser. It plays private
+    channels with viewer tokens signed by ``dashboard_key`` (a PEM P-384 private key, such as the
+    one your application signs with), or by a key it generates when asked; either way once the
+    public half is imported, as on IVS.
     """
 
     def __init__(
@@ -85,6 +91,7 @@ class LocalIvs:
         recordings_dir: Path | str | None = None,
         advertise_host: str | None = None,
         limits: Limits | None = None,
+        dashboard_key: str | bytes | None = None,
     ) -> None:
         check_region(region)
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -116,6 +123,8 @@ class LocalIvs:
             peers=self._peers,
             body_timeout=body_timeout,
         )
+        # The key pair the dashboard signs viewer tokens with (in memory only: never in the state).
+        self._dashboard_key = DashboardKey(dashboard_key)
         self._server.control = ControlApi(self, body_timeout=body_timeout)
         # RTMP ingest, when asked for (rtmp_port=0: any free port): encoders make channels live.
         self.rtmp_port = rtmp_port
@@ -163,6 +172,11 @@ class LocalIvs:
         if not self._endpoint:
             raise RuntimeError("LocalIvs is not running: use 'async with LocalIvs()' or 'with LocalIvs()'")
         return self._endpoint
+
+    @property
+    def dashboard_url(self) -> str:
+        """The dashboard: ``http://HOST:PORT/_ivs_local/dashboard/``, a page to open in a browser."""
+        return f"{self.endpoint}/_ivs_local/dashboard/"
 
     @property
     def region(self) -> str:

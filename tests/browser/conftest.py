@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
@@ -140,6 +141,8 @@ class Tab:
         self.page = page
         self.console_errors: list[str] = []
         self.hosts: set[str] = set()  # host:port of every answer the page received
+        self.requested: set[str] = set()  # host:port of every request the page made (aborted ones too)
+        page.on("request", lambda request: self.requested.add(urlsplit(request.url).netloc or request.url[:5]))
         page.on("console", self._logged)
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         self.failed: list[tuple[int, str]] = []  # (status, URL) of the answers of 400 or more

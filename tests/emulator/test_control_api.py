@@ -183,7 +183,14 @@ async def test_bodies_are_bounded(ivs_emulator: LocalIvs, http: aiohttp.ClientSe
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     method=st.sampled_from(["GET", "POST", "DELETE", "PUT", "OPTIONS"]),
-    path=st.sampled_from(["health", "reset", "snapshot", "load", "streams/start", "faults", "events", "nope"]),
+    path=st.sampled_from(
+        [
+            *("health", "reset", "snapshot", "load", "streams/start", "faults", "events", "nope", "channels"),
+            *("recordings", "metadata", "dashboard", "dashboard/", "dashboard/dashboard.js", "dashboard/key"),
+            "dashboard/token",
+        ]
+    ),
+    navigation=st.booleans(),
     host=st.sampled_from(["", "evil.example", "localhost", "127.0.0.1", "[::1]", "a" * 300]),
     origin=st.sampled_from([None, "null", "http://evil.test", "same"]),
     site=st.sampled_from([None, "cross-site", "same-site", "same-origin", "none"]),
@@ -200,9 +207,12 @@ async def test_any_request_to_the_control_api_gets_an_answer_and_changes_nothing
     site: str | None,
     kind: str | None,
     body: bytes,
+    navigation: bool,
 ) -> None:
     port = ivs_emulator.endpoint.rsplit(":", 1)[1]
     headers = {"Host": f"{host}:{port}" if host else f"127.0.0.1:{port}"}
+    if navigation:  # a link followed (to the dashboard's page, which another site may link to)
+        headers.update({"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})
     if origin is not None:
         headers["Origin"] = f"http://{headers['Host']}" if origin == "same" else origin
     if site is not None:
@@ -214,6 +224,9 @@ async def test_any_request_to_the_control_api_gets_an_answer_and_changes_nothing
     assert status < 500
     if status == 403:
         assert (ivs_emulator.snapshot(), ivs_emulator.faults.pending) == before
+    refused = origin not in (None, "same") or site not in (None, "same-origin", "none")
+    if refused and status != 403:  # only the page itself opens from another site's link
+        assert (method, path, navigation, status) in {(m, "dashboard/", True, 200) for m in ("GET", "HEAD")}
     assert ivs_emulator.unexpected_errors == 0
 
 

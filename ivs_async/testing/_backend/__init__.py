@@ -26,13 +26,16 @@ from ivs_async.testing._backend._core import (
 )
 from ivs_async.testing._backend.ads import AdsMixin
 from ivs_async.testing._backend.channels import ChannelsMixin
+from ivs_async.testing._backend.overview import OverviewMixin
 from ivs_async.testing._backend.playback import PlaybackMixin
 from ivs_async.testing._backend.recording import RecordingMixin
 from ivs_async.testing._backend.streams import StreamsMixin
 from ivs_async.testing._backend.tags import TagsMixin
 
 
-class IvsBackend(ChannelsMixin, StreamsMixin, RecordingMixin, PlaybackMixin, AdsMixin, TagsMixin, BackendCore):
+class IvsBackend(
+    ChannelsMixin, StreamsMixin, RecordingMixin, PlaybackMixin, AdsMixin, TagsMixin, OverviewMixin, BackendCore
+):
     """One account in one region. Thread-safe: every entry point takes the backend's lock."""
 
 
