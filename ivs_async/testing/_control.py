@@ -75,7 +75,7 @@ class ControlApi:
     async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
         name = path[len(PREFIX) :]
         page = request.method in ("GET", "HEAD") and name.startswith("dashboard/") and self._files.serves(name[10:])
-        refused = self._foreign(request, page=name == "dashboard/")
+        refused = self._foreign(request, page=name == "dashboard/" and request.method in ("GET", "HEAD"))
         if refused:
             return _json({"message": f"refused: {refused}"}, 403)
         if page:
