@@ -4,8 +4,8 @@
 
 Each polls the matching Get operation with exponential backoff and jitter (2 s, doubling, at
 most 30 s between polls by default) until the state is reached (it returns the last answer),
-``max_wait`` passes (:class:`WaiterTimeoutError`) or the state can no longer be reached
-(:class:`WaiterFailedError`). The aggregated client has them as methods.
+``max_wait`` passes (:class:`WaiterTimeoutError`; a poll in flight then is cancelled) or the
+state can no longer be reached (:class:`WaiterFailedError`). The aggregated client has them as methods.
 """
 
 from ivs_async._public import rehome
