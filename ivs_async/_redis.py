@@ -1,10 +1,10 @@
 """One Redis connection for a shared limiter or ledger: every call bounded, failures decided.
 
-redis-py is imported on first use only (the ``redis`` extra). A call that fails or takes longer
-than ``timeout`` marks Redis down for ``recheck_after`` seconds; meanwhile callers do not touch
-it (no call waits on a dead server), then the next call tries again. The owner decides what a
-failure means: ``on_failure="open"`` goes on without Redis, ``"closed"`` raises
-RedisUnavailableError.
+redis-py is imported on first use only (the ``redis`` extra). A call that fails, takes longer
+than ``timeout`` or gets a reply its script cannot give marks Redis down for ``recheck_after``
+seconds; meanwhile callers do not touch it (no call waits on a dead server), then the next call
+tries again. The owner decides what a failure means: ``on_failure="open"`` goes on without
+Redis, ``"closed"`` raises RedisUnavailableError.
 """
 
 from __future__ import annotations
@@ -101,6 +101,10 @@ class RedisLink:
             raise self.failed(f"no answer within {self.timeout:g} s") from None
         except (RedisError, OSError) as exc:
             raise self.failed(type(exc).__name__) from None
+        except Exception as exc:
+            # redis-py trusts the server's replies: one it did not expect (a handshake answered
+            # +OK, arrays nested thousands deep) breaks it with any exception. Still a Redis failure.
+            raise self.failed(f"a reply redis-py could not read ({type(exc).__name__})") from None
         self.stats.calls += 1
         if self._down:
             self._down = False
@@ -158,6 +162,10 @@ class RedisLink:
 
             self._client = redis.asyncio.Redis.from_url(
                 self.url,
+                # RESP2: a script's reply is then an integer, a string, nil, an error or an array,
+                # exactly Lua's, so the scripts' readers see any other reply for what it is (RESP3
+                # has redis-py turn sets into lists), and no handshake precedes the first command.
+                protocol=2,
                 socket_timeout=self.timeout,
                 socket_connect_timeout=self.timeout,
                 retry_on_timeout=False,

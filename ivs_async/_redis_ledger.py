@@ -45,7 +45,8 @@ class RedisEventLedger:
 
     Same answers as [EventLedger][ivs_async.events.EventLedger] (duplicates and events older than the
     newest of their key are refused), for every worker sharing ``url`` and ``namespace``.
-    ``on_failure="closed"`` (default) raises RedisUnavailableError while Redis is unreachable:
+    ``on_failure="closed"`` (default) raises RedisUnavailableError while Redis is unreachable
+    (or answers what the script cannot):
     answer the delivery with an error and EventBridge delivers it again later, so nothing is
     lost or applied twice. ``"open"`` uses this process's own ledger meanwhile (a duplicate that
     reached another worker may then be applied twice), counted in ``stats.fallbacks``.
@@ -107,7 +108,7 @@ class RedisEventLedger:
 
 
 def _accepted(reply: object) -> bool:
-    if isinstance(reply, bool) or reply not in (ACCEPTED, DUPLICATE, LATE):
+    if type(reply) is not int or reply not in (ACCEPTED, DUPLICATE, LATE):  # 1.0 == 1 and True == 1
         raise Down("unexpected reply to the ledger script")
     return reply == ACCEPTED
 

@@ -129,7 +129,8 @@ return 1
 class RedisRateLimiter:
     """A rate limiter shared by every process of an account through Redis (the ``redis`` extra).
 
-    ``on_failure`` decides what happens while Redis is unreachable or slower than ``timeout``:
+    ``on_failure`` decides what happens while Redis is unreachable, slower than ``timeout`` or
+    answering what the script cannot (not a Redis, or a broken one):
     ``"open"`` (default) paces in this process only, warns once per outage and counts it in
     ``stats.fallbacks``; ``"closed"`` raises RedisUnavailableError and sends nothing. Either
     way no call waits longer than ``timeout`` for Redis, and Redis is tried again after
@@ -195,19 +196,24 @@ class RedisRateLimiter:
         args: list[str | int] = [_integer(reservation.send_at), reservation.cost]
         for shared, value in zip(reservation.shared, reservation.next_at, strict=True):
             args += ["1" if shared else "0", _integer(value)]
-        with contextlib.suppress(Down):
-            await self._link.run(RELEASE, reservation.keys, args)
+        await self._best_effort(RELEASE, reservation.keys, args)
 
     async def throttled(self, scope: str, keys: Sequence[tuple[str, Limit]]) -> None:
         await self._local.throttled(scope, keys)  # this process slows down whatever Redis does
         if not self._link.usable:
             return
         names = [redis_key(scope, name) for name, _ in keys]
+        args: list[str | int] = []
+        for _, limit in keys:
+            args += [round(limit.period * _MICROS), max(1, round(limit.interval * _MICROS)) if limit.shared else 0]
+        await self._best_effort(THROTTLED, names, args)
+
+    async def _best_effort(self, script: str, keys: Sequence[str], args: Sequence[str | int]) -> None:
+        """Run a script that answers 1. A failure, any other answer included, only marks Redis down."""
         with contextlib.suppress(Down):
-            args: list[str | int] = []
-            for _, limit in keys:
-                args += [round(limit.period * _MICROS), max(1, round(limit.interval * _MICROS)) if limit.shared else 0]
-            await self._link.run(THROTTLED, names, args)
+            reply = await self._link.run(script, keys, args)
+            if type(reply) is not int or reply != 1:
+                raise self._link.failed("unexpected reply to the rate limiter script")
 
     async def aclose(self) -> None:
         await self._link.aclose()

@@ -3,11 +3,13 @@
 Each poll goes through the client's ``send()`` (with its retries). Between polls the waiter
 sleeps ``uniform(min_delay, min(max_delay, min_delay * 2 ** (attempt - 1)))`` seconds, never
 past ``max_wait``: the exponential backoff with jitter of the Smithy waiters the AWS SDKs share.
+``max_wait`` bounds the whole wait: a poll still in flight at the deadline is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -43,23 +45,44 @@ async def _wait(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_wait
     attempt = 0
+    output: object = None
+    why = ""
+
+    def timed_out(cut: bool) -> WaiterTimeoutError:
+        state = f"still {why}" if why else "no answer"
+        polls = f"{attempt} poll" if attempt == 1 else f"{attempt} polls"
+        if cut:
+            polls += "; the last, unanswered at the deadline, was cancelled"
+        return WaiterTimeoutError(
+            f"{name}: {state} after {max_wait:g} s ({polls})", waiter=name, last_output=output, attempts=attempt
+        )
+
     while True:
         attempt += 1
-        verdict, output, why = await poll()
+        # max_wait bounds each poll too: one that hangs (or retries for the client's whole
+        # timeout) is cancelled at the deadline, which releases its connection.
+        bound = asyncio.timeout_at(deadline if math.isfinite(deadline) else None)
+        try:
+            async with bound:
+                verdict, answer, what = await poll()
+        except TimeoutError as exc:
+            if not bound.expired():
+                raise
+            raise timed_out(cut=True) from exc
         if verdict == _DONE:
-            return output
+            return answer
+        output = answer
         if verdict == _FAILED:
-            raise WaiterFailedError(f"{name}: {why}", waiter=name, last_output=output, attempts=attempt)
+            raise WaiterFailedError(f"{name}: {what}", waiter=name, last_output=output, attempts=attempt)
+        why = what
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise WaiterTimeoutError(
-                f"{name}: still {why} after {max_wait:g} s ({attempt} polls)",
-                waiter=name,
-                last_output=output,
-                attempts=attempt,
-            )
-        ceiling = max(min_delay, min(max_delay, min_delay * 2.0 ** (attempt - 1)))
+            raise timed_out(cut=False)
+        # The exponent is capped: 2.0 ** 1024 overflows, and a long wait with short delays gets there.
+        ceiling = max(min_delay, min(max_delay, min_delay * 2.0 ** min(attempt - 1, 64)))
         await asyncio.sleep(min(_random.uniform(min_delay, ceiling), remaining))
+        if loop.time() >= deadline:  # a poll started now would be cancelled at once
+            raise timed_out(cut=False)
 
 
 async def wait_until_stream_live(

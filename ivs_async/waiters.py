@@ -4,8 +4,9 @@
 
 Each polls the matching Get operation with exponential backoff and jitter (2 s, doubling, at
 most 30 s between polls by default) until the state is reached (it returns the last answer),
-``max_wait`` passes ([WaiterTimeoutError][ivs_async.waiters.WaiterTimeoutError]) or the state can no longer be reached
-([WaiterFailedError][ivs_async.waiters.WaiterFailedError]). The aggregated client has them as methods.
+``max_wait`` passes ([WaiterTimeoutError][ivs_async.errors.WaiterTimeoutError]; a poll in flight then is
+cancelled) or the state can no longer be reached ([WaiterFailedError][ivs_async.errors.WaiterFailedError]).
+The aggregated client has them as methods.
 """
 
 from ivs_async._exceptions import WaiterError, WaiterFailedError, WaiterTimeoutError

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ import pytest
 from ivs_async import IvsClient
 from ivs_async.commands import GetChannelCommand
 from ivs_async.credentials import ContainerCredentials, CredentialRefreshError, InstanceMetadataCredentials
+from ivs_async.credentials._process import run_credential_process
 from ivs_async.credentials._refresh import RefreshingCredentials
 from ivs_async.errors import ConfigurationError, DeadlineExceededError, PartialCredentialsError
 from tests.support.loopback import LoopbackServer
@@ -330,6 +333,118 @@ def test_the_loop_ending_kills_the_process_group(aws_dir: Path, tmp_path: Path) 
     found = asyncio.run(main())
     time.sleep(0.2)
     assert not any(alive(pid) for pid in found)
+
+
+def leaving_a_child(tmp_path: Path, output: str, *, status: int = 0, detach: bool = False) -> tuple[str, Path]:
+    """A credential_process that starts a child holding its stdout and stderr (in its process group,
+    or in a session of its own with ``detach``), prints ``output`` and exits with ``status`` at once."""
+    pids = tmp_path / "pids"
+    body = (
+        "import os, subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+        f" start_new_session={detach!r})\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        f"sys.stdout.write({output!r})\n"
+        "sys.stderr.write('helper says no\\n')\n"
+        f"sys.exit({status})\n"
+    )
+    return process_script(tmp_path, body), pids
+
+
+async def gone(found: list[int]) -> bool:
+    """True once none of ``found`` is alive (a few seconds at most: the kernel and init reap them)."""
+    for _ in range(100):
+        if not any(alive(pid) for pid in found):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+CREDENTIALS = f'{{"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "{SECRET}"}}\n'
+
+
+async def test_a_helper_that_leaves_a_child_holding_stdout_is_read_at_once(aws_dir: Path, tmp_path: Path) -> None:
+    command, pids = leaving_a_child(tmp_path, CREDENTIALS)
+    (aws_dir / "credentials").write_text("")
+    (aws_dir / "config").write_text(f"[default]\ncredential_process = {command}\n")
+    client = IvsClient(region="us-west-2")
+    started = time.monotonic()
+    got = await client.config.credentials.resolve()
+    elapsed = time.monotonic() - started
+    await client.close()
+    assert got.access_key_id == "AKIAPROC" and got.secret_access_key == SECRET
+    assert elapsed < 10  # not the 60 s limit: the child's open stdout is not waited for
+    found = read_pids(pids)
+    assert len(found) == 2 and await gone(found)  # the child was killed with its group
+
+
+@pytest.mark.parametrize(
+    ("output", "status", "reason"),
+    [
+        (CREDENTIALS, 3, "exited with status 3: helper says no"),
+        (f"AccessKeyId=AKIA SecretAccessKey={SECRET}\n", 0, "not valid JSON"),
+        ('{"Version": 2}', 0, "Version"),
+    ],
+)
+async def test_a_failing_helper_that_leaves_a_child_fails_at_once(
+    aws_dir: Path, tmp_path: Path, output: str, status: int, reason: str
+) -> None:
+    command, pids = leaving_a_child(tmp_path, output, status=status)
+    (aws_dir / "credentials").write_text("")
+    (aws_dir / "config").write_text(f"[default]\ncredential_process = {command}\n")
+    client = IvsClient(region="us-west-2")
+    started = time.monotonic()
+    with pytest.raises(CredentialRefreshError) as info:
+        await client.config.credentials.resolve()
+    elapsed = time.monotonic() - started
+    await client.close()
+    assert reason in str(info.value) and SECRET not in str(info.value)
+    assert elapsed < 10
+    found = read_pids(pids)
+    assert len(found) == 2 and await gone(found)
+
+
+async def test_a_child_that_left_the_group_is_not_waited_for(aws_dir: Path, tmp_path: Path) -> None:
+    # A child in a session of its own is out of reach of the group kill; its copy of stdout must
+    # not hold the fetch either.
+    command, pids = leaving_a_child(tmp_path, CREDENTIALS, detach=True)
+    (aws_dir / "credentials").write_text("")
+    (aws_dir / "config").write_text(f"[default]\ncredential_process = {command}\n")
+    client = IvsClient(region="us-west-2")
+    try:
+        started = time.monotonic()
+        got = await client.config.credentials.resolve()
+        assert got.access_key_id == "AKIAPROC" and time.monotonic() - started < 10
+    finally:
+        await client.close()
+        for pid in read_pids(pids)[1:]:  # the test's own stray child
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+async def test_a_helper_that_floods_stdout_is_killed_with_its_group(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    command = process_script(
+        tmp_path,
+        "import os, subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "while True:\n    sys.stdout.write('x' * 65536)\n",
+    )
+    with pytest.raises(CredentialRefreshError, match="printed more than 262144 bytes"):
+        await run_credential_process(command, name="flood")
+    found = read_pids(pids)
+    assert len(found) == 2 and await gone(found)
+
+
+async def test_a_helper_past_its_time_limit_is_killed_with_its_group(tmp_path: Path) -> None:
+    command, pids = hanging_process(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(CredentialRefreshError, match=r"did not finish within 0\.5 s"):
+        await run_credential_process(command, name="slow", timeout=0.5)
+    assert time.monotonic() - started < 5
+    found = read_pids(pids)
+    assert len(found) == 2 and await gone(found)
 
 
 @pytest.mark.parametrize("variable", ["AWS_METADATA_SERVICE_TIMEOUT", "AWS_METADATA_SERVICE_NUM_ATTEMPTS"])
