@@ -46,35 +46,57 @@ class Down(Exception):
 
 
 class RedisLink:
-    """A lazily made redis-py client with bounded calls and an up/down state."""
+    """A redis-py client with bounded calls and an up/down state: made lazily from ``url`` (one
+    node, or with ``cluster`` a Redis Cluster found through that node), or the caller's ``client``.
+
+    A one-node client this link made is dropped after a failure (a half-read reply spoils its
+    connection) and made again at the next call. A cluster client is kept: it finds the nodes
+    again through those it knows (the node ``url`` named may be the one that died). A caller's
+    client is never closed nor replaced.
+    """
 
     def __init__(
         self,
-        url: str,
+        url: str | None,
         *,
+        client: Any = None,
+        cluster: bool = False,
         timeout: float,
         on_failure: FailureMode,
         recheck_after: float,
         logger: logging.Logger,
         owner: str,
     ) -> None:
-        _check_url(url, owner)
+        if (url is None) == (client is None):
+            raise ConfigurationError(f"{owner}: pass exactly one of url= and client=")
+        if not isinstance(cluster, bool):
+            raise ConfigurationError(f"{owner}: cluster must be True or False, got {cluster!r}")
         if importlib.util.find_spec("redis") is None:  # found, not imported: that waits for a call
             raise ConfigurationError(f"{owner} needs redis-py: pip install 'ivs-async[redis]'")
+        if url is not None:
+            _check_url(url, owner)
+            if cluster and url.startswith("unix:"):
+                raise ConfigurationError(f"{owner}: a Redis Cluster is reached over TCP: redis:// or rediss://")
+            self.where = _where(url)  # never the password
+        else:
+            if cluster:
+                raise ConfigurationError(f"{owner}: cluster= goes with url=; a client= is used as it is built")
+            self.where = _client_where(client, owner)
         for name, value in (("timeout", timeout), ("recheck_after", recheck_after)):
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ConfigurationError(f"{owner}: {name} must be a positive number of seconds, got {value!r}")
         if on_failure not in ("open", "closed"):
             raise ConfigurationError(f"{owner}: on_failure must be 'open' or 'closed', got {on_failure!r}")
         self.url = url
-        self.where = _where(url)  # never the password
+        self.cluster = cluster
         self.timeout = float(timeout)
         self.on_failure: FailureMode = on_failure
         self.recheck_after = float(recheck_after)
         self.stats = RedisStats()
         self._logger = logger
         self._owner = owner
-        self._client: Any = None
+        self._given = client is not None  # the caller's: never closed nor replaced
+        self._client: Any = client
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
         self._down_until = 0.0
@@ -156,26 +178,38 @@ class RedisLink:
         return Down(reason)
 
     def _connect(self) -> Any:
+        if self._given:
+            return self._client
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             import redis.asyncio
 
-            self._client = redis.asyncio.Redis.from_url(
-                self.url,
-                # RESP2: a script's reply is then an integer, a string, nil, an error or an array,
-                # exactly Lua's, so the scripts' readers see any other reply for what it is (RESP3
-                # has redis-py turn sets into lists), and no handshake precedes the first command.
-                protocol=2,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-                retry_on_timeout=False,
-                max_connections=64,
-            )
+            assert self.url is not None  # a link without a client of the caller's has a URL
+
+            # RESP2: a script's reply is then an integer, a string, nil, an error or an array,
+            # exactly Lua's, so the scripts' readers see any other reply for what it is (RESP3
+            # has redis-py turn sets into lists), and no handshake precedes the first command.
+            options: dict[str, Any] = {
+                "protocol": 2,
+                "socket_timeout": self.timeout,
+                "socket_connect_timeout": self.timeout,
+                "max_connections": 64,  # per node for a cluster
+            }
+            if self.cluster:
+                from redis.asyncio.cluster import RedisCluster
+
+                # MOVED and ASK are followed (a few times, within our timeout); a connection error
+                # has the client read the cluster's map again from the nodes it knows.
+                self._client = RedisCluster.from_url(self.url, **options)
+            else:
+                self._client = redis.asyncio.Redis.from_url(self.url, retry_on_timeout=False, **options)
             self._loop = loop
             self._scripts.clear()
         return self._client
 
     def _drop_client(self) -> None:
+        if self._given or self.cluster:
+            return  # kept: see the class's docstring
         client, self._client = self._client, None
         self._scripts.clear()
         if client is not None:
@@ -185,8 +219,11 @@ class RedisLink:
             task.add_done_callback(self._closing.discard)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
+        """Close the client this link made; a caller's client stays open (it is the caller's)."""
         self._scripts.clear()
+        if self._given:
+            return
+        client, self._client = self._client, None
         if client is not None:
             await _close_quietly(client)
 
@@ -218,6 +255,25 @@ def _check_url(url: object, owner: str) -> None:
     database = parts.path.lstrip("/")
     if not parts.hostname or (port is not None and not 0 < port < 65536) or (database and not database.isdigit()):
         raise ConfigurationError(problem)
+
+
+def _client_where(client: Any, owner: str) -> str:
+    """host:port of a caller's redis-py client (``client``: Redis or RedisCluster), for messages."""
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
+
+    if isinstance(client, RedisCluster):
+        node = client.get_default_node()
+        return f"cluster via {node.host}:{node.port}" if node is not None else "cluster"
+    if isinstance(client, Redis):
+        kwargs = client.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return str(kwargs["path"])
+        return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+    raise ConfigurationError(
+        f"{owner}: client must be a redis.asyncio.Redis or redis.asyncio.cluster.RedisCluster, "
+        f"got {type(client).__name__}"
+    )
 
 
 def _where(url: str) -> str:

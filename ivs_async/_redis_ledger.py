@@ -17,6 +17,9 @@ from ivs_async._exceptions import ConfigurationError
 from ivs_async._redis import Down, FailureMode, RedisLink, RedisStats
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
+
     from ivs_async.events import IvsEvent
 
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -50,12 +53,18 @@ class RedisEventLedger:
     answer the delivery with an error and EventBridge delivers it again later, so nothing is
     lost or applied twice. ``"open"`` uses this process's own ledger meanwhile (a duplicate that
     reached another worker may then be applied twice), counted in ``stats.fallbacks``.
+
+    Redis is ``url``, with ``cluster=True`` any node of a Redis Cluster, or ``client``, a
+    ``redis.asyncio.Redis`` or ``RedisCluster`` you built (exactly one of them); ``aclose()``
+    closes only a client made from ``url``.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | None = None,
         *,
+        client: Redis | RedisCluster | None = None,
+        cluster: bool = False,
         namespace: str = "default",
         ttl: float = 86_400.0,
         timeout: float = 0.5,
@@ -73,6 +82,8 @@ class RedisEventLedger:
         self._ttl_ms = int(ttl * 1000)
         self._link = RedisLink(
             url,
+            client=client,
+            cluster=cluster,
             timeout=timeout,
             on_failure=on_failure,
             recheck_after=recheck_after,

@@ -12,11 +12,15 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivs_async._exceptions import ConfigurationError
 from ivs_async._limiter import InProcessRateLimiter, Limit, Reservation
 from ivs_async._redis import Down, FailureMode, RedisLink, RedisStats
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 PREFIX = "ivs-async:"
 _ACCOUNT = re.compile(r"\d{12}")
@@ -135,12 +139,18 @@ class RedisRateLimiter:
     ``stats.fallbacks``; ``"closed"`` raises RedisUnavailableError and sends nothing. Either
     way no call waits longer than ``timeout`` for Redis, and Redis is tried again after
     ``recheck_after`` seconds.
+
+    Redis is ``url`` (``redis://``, ``rediss://``, ``unix://``), with ``cluster=True`` any node of
+    a Redis Cluster, or ``client``, a ``redis.asyncio.Redis`` or ``RedisCluster`` you built
+    (exactly one of ``url`` and ``client``); ``aclose()`` closes only a client made from ``url``.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | None = None,
         *,
+        client: Redis | RedisCluster | None = None,
+        cluster: bool = False,
         account_id: str,
         timeout: float = 0.5,
         on_failure: FailureMode = "open",
@@ -152,6 +162,8 @@ class RedisRateLimiter:
         self.account_id = account_id
         self._link = RedisLink(
             url,
+            client=client,
+            cluster=cluster,
             timeout=timeout,
             on_failure=on_failure,
             recheck_after=recheck_after,

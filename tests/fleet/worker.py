@@ -20,7 +20,7 @@ from ivs_async.limits import InProcessRateLimiter, RateLimiter, RedisRateLimiter
 
 async def calls(job: dict[str, Any]) -> dict[str, Any]:
     limiter: RateLimiter = (
-        RedisRateLimiter(job["redis"], account_id=job["account"])
+        RedisRateLimiter(job["redis"], account_id=job["account"], cluster=job.get("cluster", False))
         if job["limiter"] == "redis"
         else InProcessRateLimiter(account_id=job["account"])
     )
@@ -56,7 +56,7 @@ async def calls(job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def ledger(job: dict[str, Any]) -> dict[str, Any]:
-    shared = RedisEventLedger(job["redis"], namespace=job["namespace"])
+    shared = RedisEventLedger(job["redis"], namespace=job["namespace"], cluster=job.get("cluster", False))
     events = [parse_event(e) for e in job["events"]]
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
