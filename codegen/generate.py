@@ -1010,7 +1010,13 @@ def gen_paginators(model: Model) -> str:
         out.append("    starting_token: str | None = None,\n")
         out.append(f"    **members: Unpack[commands.{params_name(op)}],\n")
         out.append(f") -> Paginator[{outp}, {item}]:\n")
-        out.append(f'    """Iterate over {op} pages; ``.items()`` iterates over each {item}."""\n')
+        out.append(
+            f'    """Iterate over {op} pages; ``.items()`` iterates over each {item}.\n\n'
+            "    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items\n"
+            "    (the last page cut to fit), and ``resume_token`` then goes on from there as the\n"
+            "    ``starting_token`` of a paginator with the same arguments (see\n"
+            '    [Paginator][ivs_async.paginators.Paginator])."""\n'
+        )
         out.append(f"    command = commands.{op}Command(input, **members)\n")
         out.append(
             f'    return Paginator(client, command, page_size, "{snake(result)}", '

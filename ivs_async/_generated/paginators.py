@@ -48,7 +48,12 @@ def paginate_list_ad_configurations(
     starting_token: str | None = None,
     **members: Unpack[commands.ListAdConfigurationsParams],
 ) -> Paginator[ListAdConfigurationsResponse, AdConfigurationSummary]:
-    """Iterate over ListAdConfigurations pages; ``.items()`` iterates over each AdConfigurationSummary."""
+    """Iterate over ListAdConfigurations pages; ``.items()`` iterates over each AdConfigurationSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListAdConfigurationsCommand(input, **members)
     return Paginator(client, command, page_size, "ad_configurations", max_items=max_items, starting_token=starting_token)
 
@@ -63,7 +68,12 @@ def paginate_list_channels(
     starting_token: str | None = None,
     **members: Unpack[commands.ListChannelsParams],
 ) -> Paginator[ListChannelsResponse, ChannelSummary]:
-    """Iterate over ListChannels pages; ``.items()`` iterates over each ChannelSummary."""
+    """Iterate over ListChannels pages; ``.items()`` iterates over each ChannelSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListChannelsCommand(input, **members)
     return Paginator(client, command, page_size, "channels", max_items=max_items, starting_token=starting_token)
 
@@ -78,7 +88,12 @@ def paginate_list_failover_slate_configurations(
     starting_token: str | None = None,
     **members: Unpack[commands.ListFailoverSlateConfigurationsParams],
 ) -> Paginator[ListFailoverSlateConfigurationsResponse, FailoverSlateConfigurationSummary]:
-    """Iterate over ListFailoverSlateConfigurations pages; ``.items()`` iterates over each FailoverSlateConfigurationSummary."""
+    """Iterate over ListFailoverSlateConfigurations pages; ``.items()`` iterates over each FailoverSlateConfigurationSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListFailoverSlateConfigurationsCommand(input, **members)
     return Paginator(client, command, page_size, "failover_slate_configurations", max_items=max_items, starting_token=starting_token)
 
@@ -93,7 +108,12 @@ def paginate_list_playback_key_pairs(
     starting_token: str | None = None,
     **members: Unpack[commands.ListPlaybackKeyPairsParams],
 ) -> Paginator[ListPlaybackKeyPairsResponse, PlaybackKeyPairSummary]:
-    """Iterate over ListPlaybackKeyPairs pages; ``.items()`` iterates over each PlaybackKeyPairSummary."""
+    """Iterate over ListPlaybackKeyPairs pages; ``.items()`` iterates over each PlaybackKeyPairSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListPlaybackKeyPairsCommand(input, **members)
     return Paginator(client, command, page_size, "key_pairs", max_items=max_items, starting_token=starting_token)
 
@@ -108,7 +128,12 @@ def paginate_list_playback_restriction_policies(
     starting_token: str | None = None,
     **members: Unpack[commands.ListPlaybackRestrictionPoliciesParams],
 ) -> Paginator[ListPlaybackRestrictionPoliciesResponse, PlaybackRestrictionPolicySummary]:
-    """Iterate over ListPlaybackRestrictionPolicies pages; ``.items()`` iterates over each PlaybackRestrictionPolicySummary."""
+    """Iterate over ListPlaybackRestrictionPolicies pages; ``.items()`` iterates over each PlaybackRestrictionPolicySummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListPlaybackRestrictionPoliciesCommand(input, **members)
     return Paginator(client, command, page_size, "playback_restriction_policies", max_items=max_items, starting_token=starting_token)
 
@@ -123,7 +148,12 @@ def paginate_list_recording_configurations(
     starting_token: str | None = None,
     **members: Unpack[commands.ListRecordingConfigurationsParams],
 ) -> Paginator[ListRecordingConfigurationsResponse, RecordingConfigurationSummary]:
-    """Iterate over ListRecordingConfigurations pages; ``.items()`` iterates over each RecordingConfigurationSummary."""
+    """Iterate over ListRecordingConfigurations pages; ``.items()`` iterates over each RecordingConfigurationSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListRecordingConfigurationsCommand(input, **members)
     return Paginator(client, command, page_size, "recording_configurations", max_items=max_items, starting_token=starting_token)
 
@@ -138,7 +168,12 @@ def paginate_list_stream_keys(
     starting_token: str | None = None,
     **members: Unpack[commands.ListStreamKeysParams],
 ) -> Paginator[ListStreamKeysResponse, StreamKeySummary]:
-    """Iterate over ListStreamKeys pages; ``.items()`` iterates over each StreamKeySummary."""
+    """Iterate over ListStreamKeys pages; ``.items()`` iterates over each StreamKeySummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListStreamKeysCommand(input, **members)
     return Paginator(client, command, page_size, "stream_keys", max_items=max_items, starting_token=starting_token)
 
@@ -153,7 +188,12 @@ def paginate_list_stream_sessions(
     starting_token: str | None = None,
     **members: Unpack[commands.ListStreamSessionsParams],
 ) -> Paginator[ListStreamSessionsResponse, StreamSessionSummary]:
-    """Iterate over ListStreamSessions pages; ``.items()`` iterates over each StreamSessionSummary."""
+    """Iterate over ListStreamSessions pages; ``.items()`` iterates over each StreamSessionSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListStreamSessionsCommand(input, **members)
     return Paginator(client, command, page_size, "stream_sessions", max_items=max_items, starting_token=starting_token)
 
@@ -168,7 +208,12 @@ def paginate_list_streams(
     starting_token: str | None = None,
     **members: Unpack[commands.ListStreamsParams],
 ) -> Paginator[ListStreamsResponse, StreamSummary]:
-    """Iterate over ListStreams pages; ``.items()`` iterates over each StreamSummary."""
+    """Iterate over ListStreams pages; ``.items()`` iterates over each StreamSummary.
+
+    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items
+    (the last page cut to fit), and ``resume_token`` then goes on from there as the
+    ``starting_token`` of a paginator with the same arguments (see
+    [Paginator][ivs_async.paginators.Paginator])."""
     command = commands.ListStreamsCommand(input, **members)
     return Paginator(client, command, page_size, "streams", max_items=max_items, starting_token=starting_token)
 
