@@ -178,9 +178,10 @@ async def test_the_api_answers_while_rtmp_peers_flood_the_ingest(small: tuple[Lo
         await asyncio.sleep(0.02)
     stop.set()
     await asyncio.gather(*flooders)
-    # The ingest parsed megabytes meanwhile; the API still answered (unbounded parsing held it for
-    # 7.9 s): a loose bound, as the machine running the suite may be busy with other work.
-    assert slowest < 3.0, slowest
+    # The ingest parsed megabytes meanwhile, in this very event loop with the flooders and the
+    # client; the API still answered (parsing without yielding held it for 7.9 s per answer). A loose
+    # bound: the machine running the suite may be busy with other work.
+    assert slowest < 6.0, slowest
 
 
 async def test_a_peer_that_never_reads_is_cut_off(small: tuple[LocalIvs, Ivs]) -> None:
