@@ -86,9 +86,9 @@ class UserDisconnected:
 class ChatError(IvsError):
     """An ERROR frame: IVS refused a request (``request_id`` names it) or the connection.
 
-    ``code`` is the numeric ``ErrorCode`` (a [ChatErrorCode][ivs_async.chat.ChatErrorCode] when
-    IVS documents it); each documented code has its subclass. Errors that answer one of this
-    room's requests are raised by that request; others are delivered by the iteration."""
+    ``code`` is the numeric ``ErrorCode`` (a ``ChatErrorCode`` when IVS documents it); each
+    documented code has its subclass. Errors that answer one of this room's requests are raised
+    by that request; others are delivered by the iteration."""
 
     code: int = 0  # the class's own code; an instance has the frame's
 

@@ -159,10 +159,9 @@ class ChatRoom:
     """A connection to one chat room (the token says which) through the Chat Messaging API.
 
     ``async with ChatRoom(region_or_url, token_provider) as room`` connects; ``async for item in
-    room`` yields [ChatMessage][ivs_async.chat.ChatMessage], [ChatEvent][ivs_async.chat.ChatEvent],
-    [DeletedMessage][ivs_async.chat.DeletedMessage], [UserDisconnected][ivs_async.chat.UserDisconnected]
-    and the [ChatError][ivs_async.chat.ChatError]s that answer none of this room's requests, in the
-    order the service sent them, until the room is closed.
+    room`` yields ``ChatMessage``, ``ChatEvent``, ``DeletedMessage``, ``UserDisconnected`` and the
+    ``ChatError``s that answer none of this room's requests, in the order the service sent them,
+    until the room is closed.
 
     ``token_provider`` is called for every connection: the first, each refresh (``refresh_lead``
     seconds before the token or session expires, at most half the token's life early), and each
