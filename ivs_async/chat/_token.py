@@ -9,7 +9,7 @@ from typing import NotRequired, Protocol, Required, TypedDict
 
 import attrs
 
-from ivs_async.chat._items import ChatTokenError
+from ivs_async._exceptions import ChatTokenError
 from ivs_async.chat._wire import is_token
 
 # A real token is a few hundred characters; this is far beyond any, and keeps headers bounded.

@@ -34,24 +34,10 @@ import aiohttp
 from ivs_async._exceptions import ConfigurationError, ParamValidationError, Violation
 from ivs_async._public import rehome as _rehome
 from ivs_async.chat import _wire
-from ivs_async.chat._items import ChatBadRequestError as ChatBadRequestError
-from ivs_async.chat._items import ChatClosedError as ChatClosedError
-from ivs_async.chat._items import ChatConnectionError as ChatConnectionError
-from ivs_async.chat._items import ChatError as ChatError
 from ivs_async.chat._items import ChatEvent as ChatEvent
-from ivs_async.chat._items import ChatForbiddenError as ChatForbiddenError
-from ivs_async.chat._items import ChatFrameError as ChatFrameError
-from ivs_async.chat._items import ChatInternalError as ChatInternalError
 from ivs_async.chat._items import ChatItem as ChatItem
 from ivs_async.chat._items import ChatMessage as ChatMessage
-from ivs_async.chat._items import ChatMessageRejectedError as ChatMessageRejectedError
-from ivs_async.chat._items import ChatPayloadTooLargeError as ChatPayloadTooLargeError
-from ivs_async.chat._items import ChatRoomNotFoundError as ChatRoomNotFoundError
 from ivs_async.chat._items import ChatSender as ChatSender
-from ivs_async.chat._items import ChatThrottledError as ChatThrottledError
-from ivs_async.chat._items import ChatTimeoutError as ChatTimeoutError
-from ivs_async.chat._items import ChatTokenError as ChatTokenError
-from ivs_async.chat._items import ChatUnauthorizedError as ChatUnauthorizedError
 from ivs_async.chat._items import DeletedMessage as DeletedMessage
 from ivs_async.chat._items import UserDisconnected as UserDisconnected
 from ivs_async.chat._items import parse_frame
@@ -61,6 +47,20 @@ from ivs_async.chat._token import ChatTokenLike as ChatTokenLike
 from ivs_async.chat._token import TokenProvider as TokenProvider
 from ivs_async.chat._token import chat_token
 from ivs_async.chat._wire import ChatErrorCode as ChatErrorCode
+from ivs_async.errors import ChatBadRequestError as ChatBadRequestError
+from ivs_async.errors import ChatClosedError as ChatClosedError
+from ivs_async.errors import ChatConnectionError as ChatConnectionError
+from ivs_async.errors import ChatError as ChatError
+from ivs_async.errors import ChatForbiddenError as ChatForbiddenError
+from ivs_async.errors import ChatFrameError as ChatFrameError
+from ivs_async.errors import ChatInternalError as ChatInternalError
+from ivs_async.errors import ChatMessageRejectedError as ChatMessageRejectedError
+from ivs_async.errors import ChatPayloadTooLargeError as ChatPayloadTooLargeError
+from ivs_async.errors import ChatRoomNotFoundError as ChatRoomNotFoundError
+from ivs_async.errors import ChatThrottledError as ChatThrottledError
+from ivs_async.errors import ChatTimeoutError as ChatTimeoutError
+from ivs_async.errors import ChatTokenError as ChatTokenError
+from ivs_async.errors import ChatUnauthorizedError as ChatUnauthorizedError
 
 __all__ = [
     "ChatBadRequestError",
@@ -92,6 +92,24 @@ __all__ = [
     "chat_url",
 ]
 
+_ERRORS = frozenset(
+    {
+        "ChatBadRequestError",
+        "ChatClosedError",
+        "ChatConnectionError",
+        "ChatError",
+        "ChatForbiddenError",
+        "ChatFrameError",
+        "ChatInternalError",
+        "ChatMessageRejectedError",
+        "ChatPayloadTooLargeError",
+        "ChatRoomNotFoundError",
+        "ChatThrottledError",
+        "ChatTimeoutError",
+        "ChatTokenError",
+        "ChatUnauthorizedError",
+    }
+)
 _log = logging.getLogger("ivs_async.chat")
 _REGION = re.compile(r"[a-zA-Z0-9._~-]+")
 _LOG_EVERY = 60.0  # seconds between two log lines about the same thing
@@ -699,4 +717,5 @@ def _check_attributes(attributes: object) -> list[Violation]:
     return violations
 
 
-_rehome(__name__, globals(), __all__)
+# The errors' public home is ivs_async.errors, where every error of the SDK is.
+_rehome(__name__, globals(), [name for name in __all__ if name not in _ERRORS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,26 @@ def test_mypy_accepts_every_name(tmp_path: Path) -> None:
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(source)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_chat_errors_live_in_ivs_async_errors_and_pickle() -> None:
+    from ivs_async import errors
+
+    samples = [
+        errors.ChatError.from_frame(403, "no", id="AAAAAAAAAAAA", request_id="r"),
+        errors.ChatError.from_frame(599, "new code", id="BBBBBBBBBBBB"),
+        errors.ChatConnectionError("gone", status=503),
+        errors.ChatClosedError("bye", code=1000),
+        errors.ChatTimeoutError("late"),
+        errors.ChatTokenError("token", "pattern", "bad characters"),
+    ]
+    for error in samples:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+        assert type(error).__module__ == "ivs_async.errors"
+        assert getattr(messaging, type(error).__name__) is type(error)
+    forbidden = pickle.loads(pickle.dumps(samples[0]))
+    assert isinstance(forbidden, errors.ChatForbiddenError)
+    assert (forbidden.code, forbidden.message, forbidden.id, forbidden.request_id) == (403, "no", "AAAAAAAAAAAA", "r")
+    assert type(samples[1]) is errors.ChatError and samples[1].code == 599
+    assert samples[2].retryable and not samples[3].retryable
