@@ -145,7 +145,6 @@ class _Connection:
         "opened",
         "reader",
         "refresh_after",
-        "retired",
         "token",
         "unauthorized",
         "ws",
@@ -157,7 +156,6 @@ class _Connection:
         self.opened = time.monotonic()
         self.ended = asyncio.Event()
         self.reader: asyncio.Task[None] | None = None
-        self.retired = False  # closed by the room (replaced, or the room closing): its end means nothing
         self.unauthorized = False  # the service said its session ended (ERROR 401): replace it
         self.refresh_after: float | None = None  # monotonic time of the next try, after a failed refresh
         self.close_code: int | None = None
@@ -191,6 +189,9 @@ class ChatRoom:
     A slow consumer: at most ``max_queue`` items wait for the iteration; beyond that the oldest are
     dropped (counted in ``dropped``, logged once a minute), so the connection is always read and a
     request's answer never waits for the consumer.
+
+    ``session``: an aiohttp ClientSession to use (left open); ``clock``: seconds since the epoch, what
+    the token's expiry times are compared with.
     """
 
     def __init__(
@@ -312,7 +313,6 @@ class ChatRoom:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         for conn in list(self._live):
-            conn.retired = True
             with contextlib.suppress(Exception):
                 await conn.ws.close()
             if conn.reader is not None:
@@ -449,7 +449,8 @@ class ChatRoom:
                         f"could not connect to {self.url} in {self._attempts} tries: {exc}", status=exc.status
                     ) from None
                 delay = self._backoff()
-                self._note("connect", "chat room %s: %s; trying again in %.1f s", self.url, exc, delay)
+                if self._allow("connect"):
+                    _log.warning("chat room %s: %s; trying again in %.1f s", self.url, exc, delay)
                 await asyncio.sleep(delay)
 
     def _backoff(self) -> float:
@@ -514,13 +515,12 @@ class ChatRoom:
                     self._receive(conn, message.data)
                 elif message.type is aiohttp.WSMsgType.BINARY:
                     self.refused_frames += 1
-                    self._note("binary", "chat room %s: ignored a binary frame", self.url)
+                    if self._allow("frame"):
+                        _log.warning("chat room %s: ignored a binary frame", self.url)
                 elif message.type is aiohttp.WSMsgType.CLOSE:
                     conn.close_reason = str(message.extra or "")[:123]
                 elif message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
                     break
-                elif message.type is aiohttp.WSMsgType.ERROR and ws.closed:
-                    self._note("error", "chat room %s: the connection failed: %s", self.url, message.data)
         finally:
             conn.close_code = ws.close_code
             conn.ended.set()
@@ -543,7 +543,8 @@ class ChatRoom:
             item = parse_frame(text)
         except ChatFrameError as exc:
             self.refused_frames += 1
-            self._note("frame", "chat room %s: ignored a frame the chat service should not send: %s", self.url, exc)
+            if self._allow("frame"):
+                _log.warning("chat room %s: ignored a frame the chat service should not send: %s", self.url, exc)
             return
         if item is None:  # a Type this version does not know
             return
@@ -573,9 +574,10 @@ class ChatRoom:
         if len(self._items) >= self._max_queue:
             self._items.popleft()
             self.dropped += 1
-            self._note(
-                "queue", "chat room %s: the consumer is %d items behind; dropping the oldest", self.url, self._max_queue
-            )
+            if self._allow("queue"):
+                _log.warning(
+                    "chat room %s: the consumer is %d items behind; dropping the oldest", self.url, self._max_queue
+                )
         self._items.append(item)
         self._wakeup.set()
 
@@ -595,9 +597,9 @@ class ChatRoom:
                     return
                 if time.monotonic() - conn.opened >= _STABLE:
                     self._attempts = 0
-                if not conn.unauthorized:
-                    self._note(
-                        "lost", "chat room %s: connection lost (close code %s); reconnecting", self.url, conn.close_code
+                if not conn.unauthorized and self._allow("lost"):
+                    _log.warning(
+                        "chat room %s: connection lost (close code %s); reconnecting", self.url, conn.close_code
                     )
                 conn = await self._open_retrying()
                 self.reconnects += 1
@@ -623,7 +625,10 @@ class ChatRoom:
         except (ChatConnectionError, ChatTokenError) as exc:
             self._attempts += 1
             old.refresh_after = time.monotonic() + max(_MIN_REFRESH, self._backoff())
-            self._note("refresh", "chat room %s: could not open a new connection before expiry: %s", self.url, exc)
+            if self._allow("refresh"):
+                _log.warning(
+                    "chat room %s: could not open a new connection before its token expires: %s", self.url, exc
+                )
             return old
         self._attempts = 0
         self.refreshes += 1
@@ -632,7 +637,6 @@ class ChatRoom:
         return new
 
     async def _retire(self, old: _Connection) -> None:
-        old.retired = True
         waiting = [p.future for p in self._pending.values() if p.conn is old]
         if waiting:
             await asyncio.wait(waiting, timeout=self._request_timeout)
@@ -652,12 +656,14 @@ class ChatRoom:
         for p in pending.values():
             _settle(p.future, _fresh(self._end))
 
-    def _note(self, key: str, message: str, *args: object) -> None:
-        """A warning, once a minute at most per kind: a misbehaving service must not flood the log."""
+    def _allow(self, key: str) -> bool:
+        """Whether a warning of this kind may be logged now: once a minute at most, so that a
+        misbehaving service cannot flood the log."""
         now = time.monotonic()
-        if now - self._logged.get(key, -_LOG_EVERY) >= _LOG_EVERY:
-            self._logged[key] = now
-            _log.warning(message, *args)
+        if now - self._logged.get(key, -_LOG_EVERY) < _LOG_EVERY:
+            return False
+        self._logged[key] = now
+        return True
 
 
 def _fresh(error: ChatConnectionError) -> ChatConnectionError:
