@@ -309,3 +309,153 @@ def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]
 for _public in (*(v for v in tuple(globals().values()) if isinstance(v, type) and issubclass(v, Exception)), Violation):
     if not _public.__name__.startswith("_"):
         _public.__module__ = "ivs_async.errors"
+
+
+# -- chat messaging (ivs_async.chat) ------------------------------------------------------------
+
+
+class ChatError(IvsError):
+    """An ERROR frame: IVS refused a request (``request_id`` names it) or the connection.
+
+    ``code`` is the numeric ``ErrorCode`` (``ivs_async.chat.ChatErrorCode`` names IVS's); each
+    documented code has its subclass. Errors that answer one of this room's requests are raised
+    by that request; others are delivered by the iteration."""
+
+    code: int = 0  # the class's own code; an instance has the frame's
+
+    def __init__(self, code: int, message: str, *, id: str, request_id: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.id = id
+        self.request_id = request_id
+        self.retryable = code in (429, 500)  # throttled, or the service's own failure
+        super().__init__(f"{code}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), self.code, self.message, self.id, self.request_id))
+
+    @classmethod
+    def from_frame(cls, code: int, message: str, *, id: str, request_id: str | None = None) -> ChatError:
+        """The error of this code's class (ChatError itself for an undocumented code)."""
+        return _BY_CODE.get(code, ChatError)(code, message, id=id, request_id=request_id)
+
+
+def _rebuild_error(kind: type[ChatError], code: int, message: str, id: str, request_id: str | None) -> ChatError:
+    return kind(code, message, id=id, request_id=request_id)
+
+
+class ChatBadRequestError(ChatError):
+    """400: the request is malformed or invalid."""
+
+    code = 400
+
+
+class ChatUnauthorizedError(ChatError):
+    """401: the connection's session expired (the room reconnects with a new token)."""
+
+    code = 401
+
+
+class ChatForbiddenError(ChatError):
+    """403: the chat token's capabilities do not allow this action."""
+
+    code = 403
+
+
+class ChatRoomNotFoundError(ChatError):
+    """404: the room does not exist (any more)."""
+
+    code = 404
+
+
+class ChatMessageRejectedError(ChatError):
+    """406: the room's message review handler refused the message."""
+
+    code = 406
+
+
+class ChatPayloadTooLargeError(ChatError):
+    """413: a field of the request is too large (a message longer than the room allows ...)."""
+
+    code = 413
+
+
+class ChatThrottledError(ChatError):
+    """429: a rate limit was exceeded (the room's messages per second ...)."""
+
+    code = 429
+
+
+class ChatInternalError(ChatError):
+    """500: IVS failed on its side."""
+
+    code = 500
+
+
+_BY_CODE: dict[int, type[ChatError]] = {
+    cls.code: cls
+    for cls in (
+        ChatBadRequestError,
+        ChatUnauthorizedError,
+        ChatForbiddenError,
+        ChatRoomNotFoundError,
+        ChatMessageRejectedError,
+        ChatPayloadTooLargeError,
+        ChatThrottledError,
+        ChatInternalError,
+    )
+}
+
+
+class ChatConnectionError(IvsSdkError):
+    """The room could not connect (or reconnect) to the chat service, or a connection broke while a
+    request waited for its answer (which may or may not have reached the room). ``status`` is the
+    handshake's HTTP status, when the service answered one."""
+
+    def __init__(self, message: str, *, status: int | None = None, permanent: bool = False) -> None:
+        self.status = status
+        self.permanent = permanent  # trying again with a new token cannot help
+        self.retryable = not permanent
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_connection, (type(self), str(self), self.status, self.permanent))
+
+
+def _rebuild_connection(
+    kind: type[ChatConnectionError], message: str, status: int | None, permanent: bool
+) -> ChatConnectionError:
+    return kind(message, status=status, permanent=permanent)
+
+
+class ChatClosedError(ChatConnectionError):
+    """The room is closed: by ``close()``, or by the service for good (``code`` and ``reason`` of
+    its close frame: a disconnect of this user, a deleted room, an expired session ...)."""
+
+    def __init__(self, reason: str, *, code: int | None = None) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(
+            f"the chat room is closed: {reason}" + (f" (close code {code})" if code else ""), permanent=True
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_closed, (self.reason, self.code))
+
+
+def _rebuild_closed(reason: str, code: int | None) -> ChatClosedError:
+    return ChatClosedError(reason, code=code)
+
+
+class ChatTimeoutError(IvsSdkError, TimeoutError):
+    """A request's answer did not come within its timeout (it may still reach the room)."""
+
+
+class ChatTokenError(_FieldError):
+    """The token provider's answer cannot be used (``field`` names what is wrong); the token
+    itself is never in the message."""
+
+
+class ChatFrameError(_FieldError):
+    """A frame from the service is not one the Chat Messaging API sends (``field`` names where);
+    the room drops it and goes on."""

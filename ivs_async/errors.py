@@ -1,6 +1,20 @@
 """Every error ivs_async raises: the hand-written roots and one class per modeled IVS error."""
 
 from ivs_async._exceptions import (
+    ChatBadRequestError,
+    ChatClosedError,
+    ChatConnectionError,
+    ChatError,
+    ChatForbiddenError,
+    ChatFrameError,
+    ChatInternalError,
+    ChatMessageRejectedError,
+    ChatPayloadTooLargeError,
+    ChatRoomNotFoundError,
+    ChatThrottledError,
+    ChatTimeoutError,
+    ChatTokenError,
+    ChatUnauthorizedError,
     ClientClosedError,
     ConfigurationError,
     ConnectionFailedError,
@@ -35,6 +49,20 @@ from ivs_async._generated.errors import __all__ as _modeled
 from ivs_async._public import rehome as _rehome
 
 __all__ = [
+    "ChatBadRequestError",
+    "ChatClosedError",
+    "ChatConnectionError",
+    "ChatError",
+    "ChatForbiddenError",
+    "ChatFrameError",
+    "ChatInternalError",
+    "ChatMessageRejectedError",
+    "ChatPayloadTooLargeError",
+    "ChatRoomNotFoundError",
+    "ChatThrottledError",
+    "ChatTimeoutError",
+    "ChatTokenError",
+    "ChatUnauthorizedError",
     "ClientClosedError",
     "ConfigurationError",
     "ConnectionFailedError",

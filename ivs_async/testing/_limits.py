@@ -1,5 +1,5 @@
 """What IVS Local lets its peers do: every bound of every listener (the IVS API and playback over
-HTTP, RTMP and RTMPS ingest), in one place. The listeners take their numbers from here, and the
+HTTP, RTMP and RTMPS ingest, the chat WebSocket), in one place. The listeners take their numbers from here, and the
 README's "Limits and safety" table for IVS Local is checked against it by the tests.
 
 A peer that goes over a bound is disconnected, with one log line; nothing a peer does holds the
@@ -53,6 +53,19 @@ class Limits:
     messages_per_second: int = 2000
     # Bytes parsed before the ingest lets the event loop serve others.
     parse_step_bytes: int = 256 * 1024
+    # Chat WebSockets (within the connections above): one per chat client.
+    chat_connections: int = 256
+    chat_connections_per_address: int = 64
+    # A chat client's frame: a message of 500 characters with 1 KiB of attributes stays under this
+    # even with every character escaped (\u0001 is 6 bytes).
+    chat_frame_bytes: int = 16 * 1024
+    # Frames from one chat connection per second, over a second's burst: a room takes 100 messages
+    # a second at most, from all its clients together.
+    chat_frames_per_second: int = 100
+    # Frames waiting to be sent to one chat connection: a client this far behind is not reading.
+    chat_queued_frames: int = 1024
+    # Pings to each chat connection; a pong is due within half of it.
+    chat_heartbeat_seconds: float = 30.0
 
 
 DEFAULT_LIMITS = Limits()
@@ -76,6 +89,8 @@ def descriptors_allowed(limits: Limits) -> Limits:
         connections_per_address=min(limits.connections_per_address, max(4, total // 2)),
         rtmp_connections=min(limits.rtmp_connections, max(2, total // 4)),
         rtmp_connections_per_address=min(limits.rtmp_connections_per_address, max(2, total // 8)),
+        chat_connections=min(limits.chat_connections, max(2, total // 2)),
+        chat_connections_per_address=min(limits.chat_connections_per_address, max(2, total // 4)),
     )
 
 
@@ -139,6 +154,7 @@ class Peers:
         self.limits = limits
         self._all: Counter[str] = Counter()  # address -> connections (every listener)
         self._rtmp: Counter[str] = Counter()  # address -> RTMP connections
+        self._chat: Counter[str] = Counter()  # address -> chat WebSockets (also counted in _all)
         self.buffered = 0  # bytes of unfinished RTMP messages, over every connection
         self.refused = 0
         self._warned: dict[str, float] = {}  # what was logged, and when
@@ -172,6 +188,26 @@ class Peers:
             counter[address] -= 1
             if counter[address] <= 0:
                 del counter[address]
+
+    def admit_chat(self, address: str) -> bool:
+        """Whether one more chat WebSocket from ``address`` fits (its HTTP connection is admitted already)."""
+        limits = self.limits
+        problem = ""
+        if sum(self._chat.values()) >= limits.chat_connections:
+            problem = f"{limits.chat_connections} chat connections in all"
+        elif self._chat[address] >= limits.chat_connections_per_address:
+            problem = f"{limits.chat_connections_per_address} chat connections from one address"
+        if problem:
+            self.refused += 1
+            self.once(f"limit:{problem}", "ivs-local refused a chat connection from %s: at most %s", address, problem)
+            return False
+        self._chat[address] += 1
+        return True
+
+    def release_chat(self, address: str) -> None:
+        self._chat[address] -= 1
+        if self._chat[address] <= 0:
+            del self._chat[address]
 
     def once(self, key: str, message: str, *args: object) -> None:
         """Log ``message`` at WARNING, once a minute at most for ``key``: a bound met again and again
