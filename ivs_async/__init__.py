@@ -19,6 +19,7 @@ from ivs_async._version import __version__ as __version__
 
 # The public modules: ``ivs_async.errors`` works after a bare ``import ivs_async``.
 _SUBMODULES = (
+    "chat",
     "commands",
     "credentials",
     "errors",
@@ -34,6 +35,7 @@ _SUBMODULES = (
 )
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
+    from ivs_async import chat as chat
     from ivs_async import commands as commands
     from ivs_async import credentials as credentials
     from ivs_async import errors as errors
