@@ -609,6 +609,14 @@ def gen_readers(model: Model) -> str:
             return None
         return {"string": "str", "integer": "int", "long": "int", "boolean": "bool"}.get(shape["type"])
 
+    def read_member(shape_name: str, wire: str, var: str) -> list[str]:
+        """Statements that read member ``wire`` of ``d`` into ``var``, checked (None if absent)."""
+        get = f"    {var} = d.get({json.dumps(wire)})\n"
+        kept = plain(shape_name)
+        if kept is not None:  # one test for the common case: a value of the right type, or null
+            return [get, f"    if {var} is not None and type({var}) is not {kept}:\n        raise TypeError\n"]
+        return [get, f"    if {var} is not None:\n", *check(shape_name, var, "        ")]
+
     containers = sorted(n for n in model.output_closure if model.shapes[n]["type"] in ("list", "map"))
     items_of = {
         model.shapes[n]["member"]["shape"] if model.shapes[n]["type"] == "list" else model.shapes[n]["value"]["shape"]
@@ -653,47 +661,56 @@ def gen_readers(model: Model) -> str:
                 out.extend(check(value, "x", "        "))
                 out.append("        result[k] = x\n    return result\n")
     structures = [n for n in sent if n in model.synthetic_outputs.values() or model.shapes[n]["type"] == "structure"]
-    setters: list[tuple[str, list[str]]] = []
-    setters_at = len(out)
+    fillable: list[str] = []
+    fillable_at = len(out)
     for name in structures:
         members = model.members(name)
         if model.required(name) and model.input_only(name):
             raise SystemExit(f"{name}: a structure the service sends has required members")
         out.append(f"\n\ndef _read_{name}(d: Any, _: Any = None) -> _m.{name}:\n")
         out.append("    if type(d) is not dict and not isinstance(d, Mapping):\n        raise TypeError\n")
-        arguments = []
-        for wire in sorted(members, key=snake):
-            var = f"m_{snake(wire)}"
-            out.append(f"    {var} = d.get({json.dumps(wire)})\n")
-            kept = plain(members[wire]["shape"])
-            if kept is not None:  # one test for the common case: a value of the right type, or null
-                out.append(f"    if {var} is not None and type({var}) is not {kept}:\n        raise TypeError\n")
-            else:
-                out.append(f"    if {var} is not None:\n")
-                out.extend(check(members[wire]["shape"], var, "        "))
-            arguments.append((snake(wire), var))
         if name in lazy:
-            # An operation's output: its class loads on first use, so no slot setters are bound
-            # at import; object.__setattr__ stores past the frozen __setattr__ all the same.
+            # An operation's output: its class loads on first use, so nothing of it is bound at
+            # import; object.__setattr__ stores past the frozen __setattr__ all the same.
+            arguments = []
+            for wire in sorted(members, key=snake):
+                var = f"m_{snake(wire)}"
+                out.extend(read_member(members[wire]["shape"], wire, var))
+                arguments.append((snake(wire), var))
             out.append(f"    o = _new(_m.{name})\n")
             for attr, var in arguments:
                 out.append(f'    _set(o, "{attr}", {var})\n')
             out.append('    _set(o, "metadata", _ResponseMetadata())\n    return o\n')
             continue
-        # Built without __init__: the members are known to be of their types (checked above),
-        # so each goes straight into its slot (a third cheaper than the frozen __init__).
-        out.append(f"    o = _new(_m.{name})\n")
-        for attr, var in arguments:
-            out.append(f"    _{name}__{attr}(o, {var})\n")
+        # Built without __init__: each member, once checked, goes straight into its slot. The
+        # object is made a fillable twin, whose plain stores the interpreter turns into direct slot
+        # writes, then becomes the model itself (same layout) when its __class__ is assigned.
+        out.append(f"    o = _new(_fill_{name})\n")
+        for wire in sorted(members, key=snake):
+            out.extend(read_member(members[wire]["shape"], wire, "v"))
+            out.append(f"    o.{snake(wire)} = v\n")
         if name in model.outputs:
-            out.append(f"    _{name}__metadata(o, _ResponseMetadata())\n")
-        out.append("    return o\n")
-        setters.append((name, [a for a, _ in arguments] + (["metadata"] if name in model.outputs else [])))
-    setter_lines = ["\n\n_new = object.__new__\n_set = object.__setattr__\n"]
-    for name, attrs_ in setters:
-        for attr in attrs_:
-            setter_lines.append(f"_{name}__{attr} = _m.{name}.__dict__[{json.dumps(attr)}].__set__\n")
-    out[setters_at:setters_at] = setter_lines
+            out.append("    o.metadata = _ResponseMetadata()\n")
+        out.append(f"    o.__class__ = _m.{name}\n    return o\n")
+        fillable.append(name)
+    fillable_lines = [
+        "\n\n_new = object.__new__\n_set = object.__setattr__\n\n\n",
+        "def _fillable(cls: type[Any]) -> Any:\n",
+        '    """A subclass of ``cls`` with object\'s __setattr__ and __delattr__: a plain store into one\n',
+        "    of its slots is then specialised by the interpreter (the frozen class's __setattr__ rules\n",
+        "    that out), and adding no slot it keeps ``cls``'s layout, so an instance filled through it\n",
+        '    can become a ``cls`` by assigning __class__. Never returned: readers return the model."""\n',
+        "    members = {\n",
+        '        "__slots__": (),\n',
+        '        "__setattr__": object.__setattr__,\n',
+        '        "__delattr__": object.__delattr__,\n',
+        '        "__module__": __name__,\n',
+        "    }\n",
+        '    return type(f"_fill_{cls.__name__}", (cls,), members)\n\n\n',
+    ]
+    for name in fillable:
+        fillable_lines.append(f"_fill_{name} = _fillable(_m.{name})\n")
+    out[fillable_at:fillable_at] = fillable_lines
     out.append("\n\nREADERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex({\n")
     for name in structures:
         out.append(f'    "{name}": _read_{name},\n')

@@ -162,274 +162,162 @@ def _read_VideoConfigurationList(v: Any) -> Any:
 
 _new = object.__new__
 _set = object.__setattr__
-_AdConfiguration__arn = _m.AdConfiguration.__dict__["arn"].__set__
-_AdConfiguration__media_tailor_playback_configurations = _m.AdConfiguration.__dict__["media_tailor_playback_configurations"].__set__
-_AdConfiguration__name = _m.AdConfiguration.__dict__["name"].__set__
-_AdConfiguration__post_roll_configuration = _m.AdConfiguration.__dict__["post_roll_configuration"].__set__
-_AdConfiguration__tags = _m.AdConfiguration.__dict__["tags"].__set__
-_AdConfigurationSummary__arn = _m.AdConfigurationSummary.__dict__["arn"].__set__
-_AdConfigurationSummary__media_tailor_playback_configurations = _m.AdConfigurationSummary.__dict__["media_tailor_playback_configurations"].__set__
-_AdConfigurationSummary__name = _m.AdConfigurationSummary.__dict__["name"].__set__
-_AdConfigurationSummary__post_roll_configuration = _m.AdConfigurationSummary.__dict__["post_roll_configuration"].__set__
-_AdConfigurationSummary__tags = _m.AdConfigurationSummary.__dict__["tags"].__set__
-_AudioConfiguration__channels = _m.AudioConfiguration.__dict__["channels"].__set__
-_AudioConfiguration__codec = _m.AudioConfiguration.__dict__["codec"].__set__
-_AudioConfiguration__sample_rate = _m.AudioConfiguration.__dict__["sample_rate"].__set__
-_AudioConfiguration__target_bitrate = _m.AudioConfiguration.__dict__["target_bitrate"].__set__
-_AudioConfiguration__track = _m.AudioConfiguration.__dict__["track"].__set__
-_BatchError__arn = _m.BatchError.__dict__["arn"].__set__
-_BatchError__code = _m.BatchError.__dict__["code"].__set__
-_BatchError__message = _m.BatchError.__dict__["message"].__set__
-_BatchStartViewerSessionRevocationError__channel_arn = _m.BatchStartViewerSessionRevocationError.__dict__["channel_arn"].__set__
-_BatchStartViewerSessionRevocationError__code = _m.BatchStartViewerSessionRevocationError.__dict__["code"].__set__
-_BatchStartViewerSessionRevocationError__message = _m.BatchStartViewerSessionRevocationError.__dict__["message"].__set__
-_BatchStartViewerSessionRevocationError__viewer_id = _m.BatchStartViewerSessionRevocationError.__dict__["viewer_id"].__set__
-_Channel__ad_configuration_arn = _m.Channel.__dict__["ad_configuration_arn"].__set__
-_Channel__arn = _m.Channel.__dict__["arn"].__set__
-_Channel__authorized = _m.Channel.__dict__["authorized"].__set__
-_Channel__container_format = _m.Channel.__dict__["container_format"].__set__
-_Channel__failover_slate_configuration_arn = _m.Channel.__dict__["failover_slate_configuration_arn"].__set__
-_Channel__ingest_endpoint = _m.Channel.__dict__["ingest_endpoint"].__set__
-_Channel__insecure_ingest = _m.Channel.__dict__["insecure_ingest"].__set__
-_Channel__latency_mode = _m.Channel.__dict__["latency_mode"].__set__
-_Channel__multitrack_input_configuration = _m.Channel.__dict__["multitrack_input_configuration"].__set__
-_Channel__name = _m.Channel.__dict__["name"].__set__
-_Channel__playback_restriction_policy_arn = _m.Channel.__dict__["playback_restriction_policy_arn"].__set__
-_Channel__playback_url = _m.Channel.__dict__["playback_url"].__set__
-_Channel__preset = _m.Channel.__dict__["preset"].__set__
-_Channel__recording_configuration_arn = _m.Channel.__dict__["recording_configuration_arn"].__set__
-_Channel__srt = _m.Channel.__dict__["srt"].__set__
-_Channel__tags = _m.Channel.__dict__["tags"].__set__
-_Channel__type = _m.Channel.__dict__["type"].__set__
-_ChannelSummary__ad_configuration_arn = _m.ChannelSummary.__dict__["ad_configuration_arn"].__set__
-_ChannelSummary__arn = _m.ChannelSummary.__dict__["arn"].__set__
-_ChannelSummary__authorized = _m.ChannelSummary.__dict__["authorized"].__set__
-_ChannelSummary__failover_slate_configuration_arn = _m.ChannelSummary.__dict__["failover_slate_configuration_arn"].__set__
-_ChannelSummary__insecure_ingest = _m.ChannelSummary.__dict__["insecure_ingest"].__set__
-_ChannelSummary__latency_mode = _m.ChannelSummary.__dict__["latency_mode"].__set__
-_ChannelSummary__name = _m.ChannelSummary.__dict__["name"].__set__
-_ChannelSummary__playback_restriction_policy_arn = _m.ChannelSummary.__dict__["playback_restriction_policy_arn"].__set__
-_ChannelSummary__preset = _m.ChannelSummary.__dict__["preset"].__set__
-_ChannelSummary__recording_configuration_arn = _m.ChannelSummary.__dict__["recording_configuration_arn"].__set__
-_ChannelSummary__tags = _m.ChannelSummary.__dict__["tags"].__set__
-_ChannelSummary__type = _m.ChannelSummary.__dict__["type"].__set__
-_DestinationConfiguration__s3 = _m.DestinationConfiguration.__dict__["s3"].__set__
-_FailoverSlateConfiguration__activation_threshold_seconds = _m.FailoverSlateConfiguration.__dict__["activation_threshold_seconds"].__set__
-_FailoverSlateConfiguration__arn = _m.FailoverSlateConfiguration.__dict__["arn"].__set__
-_FailoverSlateConfiguration__max_slate_display_seconds = _m.FailoverSlateConfiguration.__dict__["max_slate_display_seconds"].__set__
-_FailoverSlateConfiguration__min_slate_display_seconds = _m.FailoverSlateConfiguration.__dict__["min_slate_display_seconds"].__set__
-_FailoverSlateConfiguration__name = _m.FailoverSlateConfiguration.__dict__["name"].__set__
-_FailoverSlateConfiguration__state = _m.FailoverSlateConfiguration.__dict__["state"].__set__
-_FailoverSlateConfiguration__tags = _m.FailoverSlateConfiguration.__dict__["tags"].__set__
-_FailoverSlateConfigurationSummary__activation_threshold_seconds = _m.FailoverSlateConfigurationSummary.__dict__["activation_threshold_seconds"].__set__
-_FailoverSlateConfigurationSummary__arn = _m.FailoverSlateConfigurationSummary.__dict__["arn"].__set__
-_FailoverSlateConfigurationSummary__max_slate_display_seconds = _m.FailoverSlateConfigurationSummary.__dict__["max_slate_display_seconds"].__set__
-_FailoverSlateConfigurationSummary__min_slate_display_seconds = _m.FailoverSlateConfigurationSummary.__dict__["min_slate_display_seconds"].__set__
-_FailoverSlateConfigurationSummary__name = _m.FailoverSlateConfigurationSummary.__dict__["name"].__set__
-_FailoverSlateConfigurationSummary__state = _m.FailoverSlateConfigurationSummary.__dict__["state"].__set__
-_FailoverSlateConfigurationSummary__tags = _m.FailoverSlateConfigurationSummary.__dict__["tags"].__set__
-_IngestConfiguration__audio = _m.IngestConfiguration.__dict__["audio"].__set__
-_IngestConfiguration__video = _m.IngestConfiguration.__dict__["video"].__set__
-_IngestConfigurations__audio_configurations = _m.IngestConfigurations.__dict__["audio_configurations"].__set__
-_IngestConfigurations__video_configurations = _m.IngestConfigurations.__dict__["video_configurations"].__set__
-_MediaTailorPlaybackConfiguration__playback_configuration_arn = _m.MediaTailorPlaybackConfiguration.__dict__["playback_configuration_arn"].__set__
-_MultitrackInputConfiguration__enabled = _m.MultitrackInputConfiguration.__dict__["enabled"].__set__
-_MultitrackInputConfiguration__maximum_resolution = _m.MultitrackInputConfiguration.__dict__["maximum_resolution"].__set__
-_MultitrackInputConfiguration__policy = _m.MultitrackInputConfiguration.__dict__["policy"].__set__
-_PlaybackKeyPair__arn = _m.PlaybackKeyPair.__dict__["arn"].__set__
-_PlaybackKeyPair__fingerprint = _m.PlaybackKeyPair.__dict__["fingerprint"].__set__
-_PlaybackKeyPair__name = _m.PlaybackKeyPair.__dict__["name"].__set__
-_PlaybackKeyPair__tags = _m.PlaybackKeyPair.__dict__["tags"].__set__
-_PlaybackKeyPairSummary__arn = _m.PlaybackKeyPairSummary.__dict__["arn"].__set__
-_PlaybackKeyPairSummary__name = _m.PlaybackKeyPairSummary.__dict__["name"].__set__
-_PlaybackKeyPairSummary__tags = _m.PlaybackKeyPairSummary.__dict__["tags"].__set__
-_PlaybackRestrictionPolicy__allowed_countries = _m.PlaybackRestrictionPolicy.__dict__["allowed_countries"].__set__
-_PlaybackRestrictionPolicy__allowed_origins = _m.PlaybackRestrictionPolicy.__dict__["allowed_origins"].__set__
-_PlaybackRestrictionPolicy__arn = _m.PlaybackRestrictionPolicy.__dict__["arn"].__set__
-_PlaybackRestrictionPolicy__enable_strict_origin_enforcement = _m.PlaybackRestrictionPolicy.__dict__["enable_strict_origin_enforcement"].__set__
-_PlaybackRestrictionPolicy__name = _m.PlaybackRestrictionPolicy.__dict__["name"].__set__
-_PlaybackRestrictionPolicy__tags = _m.PlaybackRestrictionPolicy.__dict__["tags"].__set__
-_PlaybackRestrictionPolicySummary__allowed_countries = _m.PlaybackRestrictionPolicySummary.__dict__["allowed_countries"].__set__
-_PlaybackRestrictionPolicySummary__allowed_origins = _m.PlaybackRestrictionPolicySummary.__dict__["allowed_origins"].__set__
-_PlaybackRestrictionPolicySummary__arn = _m.PlaybackRestrictionPolicySummary.__dict__["arn"].__set__
-_PlaybackRestrictionPolicySummary__enable_strict_origin_enforcement = _m.PlaybackRestrictionPolicySummary.__dict__["enable_strict_origin_enforcement"].__set__
-_PlaybackRestrictionPolicySummary__name = _m.PlaybackRestrictionPolicySummary.__dict__["name"].__set__
-_PlaybackRestrictionPolicySummary__tags = _m.PlaybackRestrictionPolicySummary.__dict__["tags"].__set__
-_PostRollConfiguration__duration_seconds = _m.PostRollConfiguration.__dict__["duration_seconds"].__set__
-_PostRollConfiguration__enabled = _m.PostRollConfiguration.__dict__["enabled"].__set__
-_RecordingConfiguration__arn = _m.RecordingConfiguration.__dict__["arn"].__set__
-_RecordingConfiguration__destination_configuration = _m.RecordingConfiguration.__dict__["destination_configuration"].__set__
-_RecordingConfiguration__name = _m.RecordingConfiguration.__dict__["name"].__set__
-_RecordingConfiguration__recording_reconnect_window_seconds = _m.RecordingConfiguration.__dict__["recording_reconnect_window_seconds"].__set__
-_RecordingConfiguration__rendition_configuration = _m.RecordingConfiguration.__dict__["rendition_configuration"].__set__
-_RecordingConfiguration__state = _m.RecordingConfiguration.__dict__["state"].__set__
-_RecordingConfiguration__tags = _m.RecordingConfiguration.__dict__["tags"].__set__
-_RecordingConfiguration__thumbnail_configuration = _m.RecordingConfiguration.__dict__["thumbnail_configuration"].__set__
-_RecordingConfigurationSummary__arn = _m.RecordingConfigurationSummary.__dict__["arn"].__set__
-_RecordingConfigurationSummary__destination_configuration = _m.RecordingConfigurationSummary.__dict__["destination_configuration"].__set__
-_RecordingConfigurationSummary__name = _m.RecordingConfigurationSummary.__dict__["name"].__set__
-_RecordingConfigurationSummary__state = _m.RecordingConfigurationSummary.__dict__["state"].__set__
-_RecordingConfigurationSummary__tags = _m.RecordingConfigurationSummary.__dict__["tags"].__set__
-_RenditionConfiguration__rendition_selection = _m.RenditionConfiguration.__dict__["rendition_selection"].__set__
-_RenditionConfiguration__renditions = _m.RenditionConfiguration.__dict__["renditions"].__set__
-_S3DestinationConfiguration__bucket_name = _m.S3DestinationConfiguration.__dict__["bucket_name"].__set__
-_Srt__endpoint = _m.Srt.__dict__["endpoint"].__set__
-_Srt__passphrase = _m.Srt.__dict__["passphrase"].__set__
-_Stream__channel_arn = _m.Stream.__dict__["channel_arn"].__set__
-_Stream__health = _m.Stream.__dict__["health"].__set__
-_Stream__playback_url = _m.Stream.__dict__["playback_url"].__set__
-_Stream__start_time = _m.Stream.__dict__["start_time"].__set__
-_Stream__state = _m.Stream.__dict__["state"].__set__
-_Stream__stream_id = _m.Stream.__dict__["stream_id"].__set__
-_Stream__viewer_count = _m.Stream.__dict__["viewer_count"].__set__
-_StreamEvent__code = _m.StreamEvent.__dict__["code"].__set__
-_StreamEvent__event_time = _m.StreamEvent.__dict__["event_time"].__set__
-_StreamEvent__name = _m.StreamEvent.__dict__["name"].__set__
-_StreamEvent__type = _m.StreamEvent.__dict__["type"].__set__
-_StreamKey__arn = _m.StreamKey.__dict__["arn"].__set__
-_StreamKey__channel_arn = _m.StreamKey.__dict__["channel_arn"].__set__
-_StreamKey__tags = _m.StreamKey.__dict__["tags"].__set__
-_StreamKey__value = _m.StreamKey.__dict__["value"].__set__
-_StreamKeySummary__arn = _m.StreamKeySummary.__dict__["arn"].__set__
-_StreamKeySummary__channel_arn = _m.StreamKeySummary.__dict__["channel_arn"].__set__
-_StreamKeySummary__tags = _m.StreamKeySummary.__dict__["tags"].__set__
-_StreamSession__channel = _m.StreamSession.__dict__["channel"].__set__
-_StreamSession__end_time = _m.StreamSession.__dict__["end_time"].__set__
-_StreamSession__failover_slate_configuration = _m.StreamSession.__dict__["failover_slate_configuration"].__set__
-_StreamSession__ingest_configuration = _m.StreamSession.__dict__["ingest_configuration"].__set__
-_StreamSession__ingest_configurations = _m.StreamSession.__dict__["ingest_configurations"].__set__
-_StreamSession__recording_configuration = _m.StreamSession.__dict__["recording_configuration"].__set__
-_StreamSession__start_time = _m.StreamSession.__dict__["start_time"].__set__
-_StreamSession__stream_id = _m.StreamSession.__dict__["stream_id"].__set__
-_StreamSession__truncated_events = _m.StreamSession.__dict__["truncated_events"].__set__
-_StreamSessionSummary__end_time = _m.StreamSessionSummary.__dict__["end_time"].__set__
-_StreamSessionSummary__has_error_event = _m.StreamSessionSummary.__dict__["has_error_event"].__set__
-_StreamSessionSummary__start_time = _m.StreamSessionSummary.__dict__["start_time"].__set__
-_StreamSessionSummary__stream_id = _m.StreamSessionSummary.__dict__["stream_id"].__set__
-_StreamSummary__channel_arn = _m.StreamSummary.__dict__["channel_arn"].__set__
-_StreamSummary__health = _m.StreamSummary.__dict__["health"].__set__
-_StreamSummary__start_time = _m.StreamSummary.__dict__["start_time"].__set__
-_StreamSummary__state = _m.StreamSummary.__dict__["state"].__set__
-_StreamSummary__stream_id = _m.StreamSummary.__dict__["stream_id"].__set__
-_StreamSummary__viewer_count = _m.StreamSummary.__dict__["viewer_count"].__set__
-_ThumbnailConfiguration__recording_mode = _m.ThumbnailConfiguration.__dict__["recording_mode"].__set__
-_ThumbnailConfiguration__resolution = _m.ThumbnailConfiguration.__dict__["resolution"].__set__
-_ThumbnailConfiguration__storage = _m.ThumbnailConfiguration.__dict__["storage"].__set__
-_ThumbnailConfiguration__target_interval_seconds = _m.ThumbnailConfiguration.__dict__["target_interval_seconds"].__set__
-_VideoConfiguration__avc_level = _m.VideoConfiguration.__dict__["avc_level"].__set__
-_VideoConfiguration__avc_profile = _m.VideoConfiguration.__dict__["avc_profile"].__set__
-_VideoConfiguration__codec = _m.VideoConfiguration.__dict__["codec"].__set__
-_VideoConfiguration__encoder = _m.VideoConfiguration.__dict__["encoder"].__set__
-_VideoConfiguration__level = _m.VideoConfiguration.__dict__["level"].__set__
-_VideoConfiguration__profile = _m.VideoConfiguration.__dict__["profile"].__set__
-_VideoConfiguration__target_bitrate = _m.VideoConfiguration.__dict__["target_bitrate"].__set__
-_VideoConfiguration__target_framerate = _m.VideoConfiguration.__dict__["target_framerate"].__set__
-_VideoConfiguration__track = _m.VideoConfiguration.__dict__["track"].__set__
-_VideoConfiguration__video_height = _m.VideoConfiguration.__dict__["video_height"].__set__
-_VideoConfiguration__video_width = _m.VideoConfiguration.__dict__["video_width"].__set__
+
+
+def _fillable(cls: type[Any]) -> Any:
+    """A subclass of ``cls`` with object's __setattr__ and __delattr__: a plain store into one
+    of its slots is then specialised by the interpreter (the frozen class's __setattr__ rules
+    that out), and adding no slot it keeps ``cls``'s layout, so an instance filled through it
+    can become a ``cls`` by assigning __class__. Never returned: readers return the model."""
+    members = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": __name__,
+    }
+    return type(f"_fill_{cls.__name__}", (cls,), members)
+
+
+_fill_AdConfiguration = _fillable(_m.AdConfiguration)
+_fill_AdConfigurationSummary = _fillable(_m.AdConfigurationSummary)
+_fill_AudioConfiguration = _fillable(_m.AudioConfiguration)
+_fill_BatchError = _fillable(_m.BatchError)
+_fill_BatchStartViewerSessionRevocationError = _fillable(_m.BatchStartViewerSessionRevocationError)
+_fill_Channel = _fillable(_m.Channel)
+_fill_ChannelSummary = _fillable(_m.ChannelSummary)
+_fill_DestinationConfiguration = _fillable(_m.DestinationConfiguration)
+_fill_FailoverSlateConfiguration = _fillable(_m.FailoverSlateConfiguration)
+_fill_FailoverSlateConfigurationSummary = _fillable(_m.FailoverSlateConfigurationSummary)
+_fill_IngestConfiguration = _fillable(_m.IngestConfiguration)
+_fill_IngestConfigurations = _fillable(_m.IngestConfigurations)
+_fill_MediaTailorPlaybackConfiguration = _fillable(_m.MediaTailorPlaybackConfiguration)
+_fill_MultitrackInputConfiguration = _fillable(_m.MultitrackInputConfiguration)
+_fill_PlaybackKeyPair = _fillable(_m.PlaybackKeyPair)
+_fill_PlaybackKeyPairSummary = _fillable(_m.PlaybackKeyPairSummary)
+_fill_PlaybackRestrictionPolicy = _fillable(_m.PlaybackRestrictionPolicy)
+_fill_PlaybackRestrictionPolicySummary = _fillable(_m.PlaybackRestrictionPolicySummary)
+_fill_PostRollConfiguration = _fillable(_m.PostRollConfiguration)
+_fill_RecordingConfiguration = _fillable(_m.RecordingConfiguration)
+_fill_RecordingConfigurationSummary = _fillable(_m.RecordingConfigurationSummary)
+_fill_RenditionConfiguration = _fillable(_m.RenditionConfiguration)
+_fill_S3DestinationConfiguration = _fillable(_m.S3DestinationConfiguration)
+_fill_Srt = _fillable(_m.Srt)
+_fill_Stream = _fillable(_m.Stream)
+_fill_StreamEvent = _fillable(_m.StreamEvent)
+_fill_StreamKey = _fillable(_m.StreamKey)
+_fill_StreamKeySummary = _fillable(_m.StreamKeySummary)
+_fill_StreamSession = _fillable(_m.StreamSession)
+_fill_StreamSessionSummary = _fillable(_m.StreamSessionSummary)
+_fill_StreamSummary = _fillable(_m.StreamSummary)
+_fill_ThumbnailConfiguration = _fillable(_m.ThumbnailConfiguration)
+_fill_VideoConfiguration = _fillable(_m.VideoConfiguration)
 
 
 def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_AdConfiguration)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_media_tailor_playback_configurations = d.get("mediaTailorPlaybackConfigurations")
-    if m_media_tailor_playback_configurations is not None:
-        m_media_tailor_playback_configurations = _read_MediaTailorPlaybackConfigurationsList(m_media_tailor_playback_configurations)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = v
+    v = d.get("mediaTailorPlaybackConfigurations")
+    if v is not None:
+        v = _read_MediaTailorPlaybackConfigurationsList(v)
+    o.media_tailor_playback_configurations = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_post_roll_configuration = d.get("postRollConfiguration")
-    if m_post_roll_configuration is not None:
-        m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("postRollConfiguration")
+    if v is not None:
+        v = _read_PostRollConfiguration(v)
+    o.post_roll_configuration = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.AdConfiguration)
-    _AdConfiguration__arn(o, m_arn)
-    _AdConfiguration__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
-    _AdConfiguration__name(o, m_name)
-    _AdConfiguration__post_roll_configuration(o, m_post_roll_configuration)
-    _AdConfiguration__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.AdConfiguration
     return o
 
 
 def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_AdConfigurationSummary)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_media_tailor_playback_configurations = d.get("mediaTailorPlaybackConfigurations")
-    if m_media_tailor_playback_configurations is not None:
-        m_media_tailor_playback_configurations = _read_MediaTailorPlaybackConfigurationsList(m_media_tailor_playback_configurations)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = v
+    v = d.get("mediaTailorPlaybackConfigurations")
+    if v is not None:
+        v = _read_MediaTailorPlaybackConfigurationsList(v)
+    o.media_tailor_playback_configurations = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_post_roll_configuration = d.get("postRollConfiguration")
-    if m_post_roll_configuration is not None:
-        m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("postRollConfiguration")
+    if v is not None:
+        v = _read_PostRollConfiguration(v)
+    o.post_roll_configuration = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.AdConfigurationSummary)
-    _AdConfigurationSummary__arn(o, m_arn)
-    _AdConfigurationSummary__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
-    _AdConfigurationSummary__name(o, m_name)
-    _AdConfigurationSummary__post_roll_configuration(o, m_post_roll_configuration)
-    _AdConfigurationSummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.AdConfigurationSummary
     return o
 
 
 def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channels = d.get("channels")
-    if m_channels is not None and type(m_channels) is not int:
+    o = _new(_fill_AudioConfiguration)
+    v = d.get("channels")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_codec = d.get("codec")
-    if m_codec is not None and type(m_codec) is not str:
+    o.channels = v
+    v = d.get("codec")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_sample_rate = d.get("sampleRate")
-    if m_sample_rate is not None and type(m_sample_rate) is not int:
+    o.codec = v
+    v = d.get("sampleRate")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_target_bitrate = d.get("targetBitrate")
-    if m_target_bitrate is not None and type(m_target_bitrate) is not int:
+    o.sample_rate = v
+    v = d.get("targetBitrate")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_track = d.get("track")
-    if m_track is not None and type(m_track) is not str:
+    o.target_bitrate = v
+    v = d.get("track")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.AudioConfiguration)
-    _AudioConfiguration__channels(o, m_channels)
-    _AudioConfiguration__codec(o, m_codec)
-    _AudioConfiguration__sample_rate(o, m_sample_rate)
-    _AudioConfiguration__target_bitrate(o, m_target_bitrate)
-    _AudioConfiguration__track(o, m_track)
+    o.track = v
+    o.__class__ = _m.AudioConfiguration
     return o
 
 
 def _read_BatchError(d: Any, _: Any = None) -> _m.BatchError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_BatchError)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o.arn = v
+    v = d.get("code")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_message = d.get("message")
-    if m_message is not None and type(m_message) is not str:
+    o.code = v
+    v = d.get("message")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.BatchError)
-    _BatchError__arn(o, m_arn)
-    _BatchError__code(o, m_code)
-    _BatchError__message(o, m_message)
+    o.message = v
+    o.__class__ = _m.BatchError
     return o
 
 
@@ -524,23 +412,24 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
 def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.BatchStartViewerSessionRevocationError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _new(_fill_BatchStartViewerSessionRevocationError)
+    v = d.get("channelArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o.channel_arn = v
+    v = d.get("code")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_message = d.get("message")
-    if m_message is not None and type(m_message) is not str:
+    o.code = v
+    v = d.get("message")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_viewer_id = d.get("viewerId")
-    if m_viewer_id is not None and type(m_viewer_id) is not str:
+    o.message = v
+    v = d.get("viewerId")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.BatchStartViewerSessionRevocationError)
-    _BatchStartViewerSessionRevocationError__channel_arn(o, m_channel_arn)
-    _BatchStartViewerSessionRevocationError__code(o, m_code)
-    _BatchStartViewerSessionRevocationError__message(o, m_message)
-    _BatchStartViewerSessionRevocationError__viewer_id(o, m_viewer_id)
+    o.viewer_id = v
+    o.__class__ = _m.BatchStartViewerSessionRevocationError
     return o
 
 
@@ -587,148 +476,150 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
 def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_ad_configuration_arn = d.get("adConfigurationArn")
-    if m_ad_configuration_arn is not None and type(m_ad_configuration_arn) is not str:
+    o = _new(_fill_Channel)
+    v = d.get("adConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.ad_configuration_arn = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_authorized = d.get("authorized")
-    if m_authorized is not None and type(m_authorized) is not bool:
+    o.arn = v
+    v = d.get("authorized")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_container_format = d.get("containerFormat")
-    if m_container_format is not None:
-        if type(m_container_format) is not str:
+    o.authorized = v
+    v = d.get("containerFormat")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_container_format = _ContainerFormat(m_container_format, m_container_format)
-    m_failover_slate_configuration_arn = d.get("failoverSlateConfigurationArn")
-    if m_failover_slate_configuration_arn is not None and type(m_failover_slate_configuration_arn) is not str:
+        v = _ContainerFormat(v, v)
+    o.container_format = v
+    v = d.get("failoverSlateConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_ingest_endpoint = d.get("ingestEndpoint")
-    if m_ingest_endpoint is not None and type(m_ingest_endpoint) is not str:
+    o.failover_slate_configuration_arn = v
+    v = d.get("ingestEndpoint")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_insecure_ingest = d.get("insecureIngest")
-    if m_insecure_ingest is not None and type(m_insecure_ingest) is not bool:
+    o.ingest_endpoint = v
+    v = d.get("insecureIngest")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_latency_mode = d.get("latencyMode")
-    if m_latency_mode is not None:
-        if type(m_latency_mode) is not str:
+    o.insecure_ingest = v
+    v = d.get("latencyMode")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_latency_mode = _ChannelLatencyMode(m_latency_mode, m_latency_mode)
-    m_multitrack_input_configuration = d.get("multitrackInputConfiguration")
-    if m_multitrack_input_configuration is not None:
-        m_multitrack_input_configuration = _read_MultitrackInputConfiguration(m_multitrack_input_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+        v = _ChannelLatencyMode(v, v)
+    o.latency_mode = v
+    v = d.get("multitrackInputConfiguration")
+    if v is not None:
+        v = _read_MultitrackInputConfiguration(v)
+    o.multitrack_input_configuration = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_playback_restriction_policy_arn = d.get("playbackRestrictionPolicyArn")
-    if m_playback_restriction_policy_arn is not None and type(m_playback_restriction_policy_arn) is not str:
+    o.name = v
+    v = d.get("playbackRestrictionPolicyArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_playback_url = d.get("playbackUrl")
-    if m_playback_url is not None and type(m_playback_url) is not str:
+    o.playback_restriction_policy_arn = v
+    v = d.get("playbackUrl")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_preset = d.get("preset")
-    if m_preset is not None:
-        if type(m_preset) is not str:
+    o.playback_url = v
+    v = d.get("preset")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_preset = _TranscodePreset(m_preset, m_preset)
-    m_recording_configuration_arn = d.get("recordingConfigurationArn")
-    if m_recording_configuration_arn is not None and type(m_recording_configuration_arn) is not str:
+        v = _TranscodePreset(v, v)
+    o.preset = v
+    v = d.get("recordingConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_srt = d.get("srt")
-    if m_srt is not None:
-        m_srt = _read_Srt(m_srt)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.recording_configuration_arn = v
+    v = d.get("srt")
+    if v is not None:
+        v = _read_Srt(v)
+    o.srt = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_type = d.get("type")
-    if m_type is not None:
-        if type(m_type) is not str:
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    v = d.get("type")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_type = _ChannelType(m_type, m_type)
-    o = _new(_m.Channel)
-    _Channel__ad_configuration_arn(o, m_ad_configuration_arn)
-    _Channel__arn(o, m_arn)
-    _Channel__authorized(o, m_authorized)
-    _Channel__container_format(o, m_container_format)
-    _Channel__failover_slate_configuration_arn(o, m_failover_slate_configuration_arn)
-    _Channel__ingest_endpoint(o, m_ingest_endpoint)
-    _Channel__insecure_ingest(o, m_insecure_ingest)
-    _Channel__latency_mode(o, m_latency_mode)
-    _Channel__multitrack_input_configuration(o, m_multitrack_input_configuration)
-    _Channel__name(o, m_name)
-    _Channel__playback_restriction_policy_arn(o, m_playback_restriction_policy_arn)
-    _Channel__playback_url(o, m_playback_url)
-    _Channel__preset(o, m_preset)
-    _Channel__recording_configuration_arn(o, m_recording_configuration_arn)
-    _Channel__srt(o, m_srt)
-    _Channel__tags(o, m_tags)
-    _Channel__type(o, m_type)
+        v = _ChannelType(v, v)
+    o.type = v
+    o.__class__ = _m.Channel
     return o
 
 
 def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_ad_configuration_arn = d.get("adConfigurationArn")
-    if m_ad_configuration_arn is not None and type(m_ad_configuration_arn) is not str:
+    o = _new(_fill_ChannelSummary)
+    v = d.get("adConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.ad_configuration_arn = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_authorized = d.get("authorized")
-    if m_authorized is not None and type(m_authorized) is not bool:
+    o.arn = v
+    v = d.get("authorized")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_failover_slate_configuration_arn = d.get("failoverSlateConfigurationArn")
-    if m_failover_slate_configuration_arn is not None and type(m_failover_slate_configuration_arn) is not str:
+    o.authorized = v
+    v = d.get("failoverSlateConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_insecure_ingest = d.get("insecureIngest")
-    if m_insecure_ingest is not None and type(m_insecure_ingest) is not bool:
+    o.failover_slate_configuration_arn = v
+    v = d.get("insecureIngest")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_latency_mode = d.get("latencyMode")
-    if m_latency_mode is not None:
-        if type(m_latency_mode) is not str:
+    o.insecure_ingest = v
+    v = d.get("latencyMode")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_latency_mode = _ChannelLatencyMode(m_latency_mode, m_latency_mode)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+        v = _ChannelLatencyMode(v, v)
+    o.latency_mode = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_playback_restriction_policy_arn = d.get("playbackRestrictionPolicyArn")
-    if m_playback_restriction_policy_arn is not None and type(m_playback_restriction_policy_arn) is not str:
+    o.name = v
+    v = d.get("playbackRestrictionPolicyArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_preset = d.get("preset")
-    if m_preset is not None:
-        if type(m_preset) is not str:
+    o.playback_restriction_policy_arn = v
+    v = d.get("preset")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_preset = _TranscodePreset(m_preset, m_preset)
-    m_recording_configuration_arn = d.get("recordingConfigurationArn")
-    if m_recording_configuration_arn is not None and type(m_recording_configuration_arn) is not str:
+        v = _TranscodePreset(v, v)
+    o.preset = v
+    v = d.get("recordingConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.recording_configuration_arn = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_type = d.get("type")
-    if m_type is not None:
-        if type(m_type) is not str:
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    v = d.get("type")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_type = _ChannelType(m_type, m_type)
-    o = _new(_m.ChannelSummary)
-    _ChannelSummary__ad_configuration_arn(o, m_ad_configuration_arn)
-    _ChannelSummary__arn(o, m_arn)
-    _ChannelSummary__authorized(o, m_authorized)
-    _ChannelSummary__failover_slate_configuration_arn(o, m_failover_slate_configuration_arn)
-    _ChannelSummary__insecure_ingest(o, m_insecure_ingest)
-    _ChannelSummary__latency_mode(o, m_latency_mode)
-    _ChannelSummary__name(o, m_name)
-    _ChannelSummary__playback_restriction_policy_arn(o, m_playback_restriction_policy_arn)
-    _ChannelSummary__preset(o, m_preset)
-    _ChannelSummary__recording_configuration_arn(o, m_recording_configuration_arn)
-    _ChannelSummary__tags(o, m_tags)
-    _ChannelSummary__type(o, m_type)
+        v = _ChannelType(v, v)
+    o.type = v
+    o.__class__ = _m.ChannelSummary
     return o
 
 
@@ -867,89 +758,92 @@ def _read_DeleteStreamKeyResponse(d: Any, _: Any = None) -> _m.DeleteStreamKeyRe
 def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_s3 = d.get("s3")
-    if m_s3 is not None:
-        m_s3 = _read_S3DestinationConfiguration(m_s3)
-    o = _new(_m.DestinationConfiguration)
-    _DestinationConfiguration__s3(o, m_s3)
+    o = _new(_fill_DestinationConfiguration)
+    v = d.get("s3")
+    if v is not None:
+        v = _read_S3DestinationConfiguration(v)
+    o.s3 = v
+    o.__class__ = _m.DestinationConfiguration
     return o
 
 
 def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_activation_threshold_seconds = d.get("activationThresholdSeconds")
-    if m_activation_threshold_seconds is not None and type(m_activation_threshold_seconds) is not int:
+    o = _new(_fill_FailoverSlateConfiguration)
+    v = d.get("activationThresholdSeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.activation_threshold_seconds = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_max_slate_display_seconds = d.get("maxSlateDisplaySeconds")
-    if m_max_slate_display_seconds is not None and type(m_max_slate_display_seconds) is not int:
+    o.arn = v
+    v = d.get("maxSlateDisplaySeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_min_slate_display_seconds = d.get("minSlateDisplaySeconds")
-    if m_min_slate_display_seconds is not None and type(m_min_slate_display_seconds) is not int:
+    o.max_slate_display_seconds = v
+    v = d.get("minSlateDisplaySeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.min_slate_display_seconds = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _FailoverSlateConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        v = _FailoverSlateConfigurationState(v, v)
+    o.state = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.FailoverSlateConfiguration)
-    _FailoverSlateConfiguration__activation_threshold_seconds(o, m_activation_threshold_seconds)
-    _FailoverSlateConfiguration__arn(o, m_arn)
-    _FailoverSlateConfiguration__max_slate_display_seconds(o, m_max_slate_display_seconds)
-    _FailoverSlateConfiguration__min_slate_display_seconds(o, m_min_slate_display_seconds)
-    _FailoverSlateConfiguration__name(o, m_name)
-    _FailoverSlateConfiguration__state(o, m_state)
-    _FailoverSlateConfiguration__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.FailoverSlateConfiguration
     return o
 
 
 def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.FailoverSlateConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_activation_threshold_seconds = d.get("activationThresholdSeconds")
-    if m_activation_threshold_seconds is not None and type(m_activation_threshold_seconds) is not int:
+    o = _new(_fill_FailoverSlateConfigurationSummary)
+    v = d.get("activationThresholdSeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.activation_threshold_seconds = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_max_slate_display_seconds = d.get("maxSlateDisplaySeconds")
-    if m_max_slate_display_seconds is not None and type(m_max_slate_display_seconds) is not int:
+    o.arn = v
+    v = d.get("maxSlateDisplaySeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_min_slate_display_seconds = d.get("minSlateDisplaySeconds")
-    if m_min_slate_display_seconds is not None and type(m_min_slate_display_seconds) is not int:
+    o.max_slate_display_seconds = v
+    v = d.get("minSlateDisplaySeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.min_slate_display_seconds = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _FailoverSlateConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        v = _FailoverSlateConfigurationState(v, v)
+    o.state = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.FailoverSlateConfigurationSummary)
-    _FailoverSlateConfigurationSummary__activation_threshold_seconds(o, m_activation_threshold_seconds)
-    _FailoverSlateConfigurationSummary__arn(o, m_arn)
-    _FailoverSlateConfigurationSummary__max_slate_display_seconds(o, m_max_slate_display_seconds)
-    _FailoverSlateConfigurationSummary__min_slate_display_seconds(o, m_min_slate_display_seconds)
-    _FailoverSlateConfigurationSummary__name(o, m_name)
-    _FailoverSlateConfigurationSummary__state(o, m_state)
-    _FailoverSlateConfigurationSummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.FailoverSlateConfigurationSummary
     return o
 
 
@@ -1076,30 +970,32 @@ def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlayb
 def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_audio = d.get("audio")
-    if m_audio is not None:
-        m_audio = _read_AudioConfiguration(m_audio)
-    m_video = d.get("video")
-    if m_video is not None:
-        m_video = _read_VideoConfiguration(m_video)
-    o = _new(_m.IngestConfiguration)
-    _IngestConfiguration__audio(o, m_audio)
-    _IngestConfiguration__video(o, m_video)
+    o = _new(_fill_IngestConfiguration)
+    v = d.get("audio")
+    if v is not None:
+        v = _read_AudioConfiguration(v)
+    o.audio = v
+    v = d.get("video")
+    if v is not None:
+        v = _read_VideoConfiguration(v)
+    o.video = v
+    o.__class__ = _m.IngestConfiguration
     return o
 
 
 def _read_IngestConfigurations(d: Any, _: Any = None) -> _m.IngestConfigurations:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_audio_configurations = d.get("audioConfigurations")
-    if m_audio_configurations is not None:
-        m_audio_configurations = _read_AudioConfigurationList(m_audio_configurations)
-    m_video_configurations = d.get("videoConfigurations")
-    if m_video_configurations is not None:
-        m_video_configurations = _read_VideoConfigurationList(m_video_configurations)
-    o = _new(_m.IngestConfigurations)
-    _IngestConfigurations__audio_configurations(o, m_audio_configurations)
-    _IngestConfigurations__video_configurations(o, m_video_configurations)
+    o = _new(_fill_IngestConfigurations)
+    v = d.get("audioConfigurations")
+    if v is not None:
+        v = _read_AudioConfigurationList(v)
+    o.audio_configurations = v
+    v = d.get("videoConfigurations")
+    if v is not None:
+        v = _read_VideoConfigurationList(v)
+    o.video_configurations = v
+    o.__class__ = _m.IngestConfigurations
     return o
 
 
@@ -1280,169 +1176,176 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
 def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTailorPlaybackConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_playback_configuration_arn = d.get("playbackConfigurationArn")
-    if m_playback_configuration_arn is not None and type(m_playback_configuration_arn) is not str:
+    o = _new(_fill_MediaTailorPlaybackConfiguration)
+    v = d.get("playbackConfigurationArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.MediaTailorPlaybackConfiguration)
-    _MediaTailorPlaybackConfiguration__playback_configuration_arn(o, m_playback_configuration_arn)
+    o.playback_configuration_arn = v
+    o.__class__ = _m.MediaTailorPlaybackConfiguration
     return o
 
 
 def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackInputConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_enabled = d.get("enabled")
-    if m_enabled is not None and type(m_enabled) is not bool:
+    o = _new(_fill_MultitrackInputConfiguration)
+    v = d.get("enabled")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_maximum_resolution = d.get("maximumResolution")
-    if m_maximum_resolution is not None:
-        if type(m_maximum_resolution) is not str:
+    o.enabled = v
+    v = d.get("maximumResolution")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_maximum_resolution = _MultitrackMaximumResolution(m_maximum_resolution, m_maximum_resolution)
-    m_policy = d.get("policy")
-    if m_policy is not None:
-        if type(m_policy) is not str:
+        v = _MultitrackMaximumResolution(v, v)
+    o.maximum_resolution = v
+    v = d.get("policy")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_policy = _MultitrackPolicy(m_policy, m_policy)
-    o = _new(_m.MultitrackInputConfiguration)
-    _MultitrackInputConfiguration__enabled(o, m_enabled)
-    _MultitrackInputConfiguration__maximum_resolution(o, m_maximum_resolution)
-    _MultitrackInputConfiguration__policy(o, m_policy)
+        v = _MultitrackPolicy(v, v)
+    o.policy = v
+    o.__class__ = _m.MultitrackInputConfiguration
     return o
 
 
 def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_PlaybackKeyPair)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_fingerprint = d.get("fingerprint")
-    if m_fingerprint is not None and type(m_fingerprint) is not str:
+    o.arn = v
+    v = d.get("fingerprint")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.fingerprint = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackKeyPair)
-    _PlaybackKeyPair__arn(o, m_arn)
-    _PlaybackKeyPair__fingerprint(o, m_fingerprint)
-    _PlaybackKeyPair__name(o, m_name)
-    _PlaybackKeyPair__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.PlaybackKeyPair
     return o
 
 
 def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_PlaybackKeyPairSummary)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackKeyPairSummary)
-    _PlaybackKeyPairSummary__arn(o, m_arn)
-    _PlaybackKeyPairSummary__name(o, m_name)
-    _PlaybackKeyPairSummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.PlaybackKeyPairSummary
     return o
 
 
 def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicy:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_allowed_countries = d.get("allowedCountries")
-    if m_allowed_countries is not None:
-        if type(m_allowed_countries) is not list:
+    o = _new(_fill_PlaybackRestrictionPolicy)
+    v = d.get("allowedCountries")
+    if v is not None:
+        if type(v) is not list:
             raise TypeError
-        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
-    m_allowed_origins = d.get("allowedOrigins")
-    if m_allowed_origins is not None:
-        if type(m_allowed_origins) is not list:
+        "".join(v)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = v
+    v = d.get("allowedOrigins")
+    if v is not None:
+        if type(v) is not list:
             raise TypeError
-        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+        "".join(v)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_enable_strict_origin_enforcement = d.get("enableStrictOriginEnforcement")
-    if m_enable_strict_origin_enforcement is not None and type(m_enable_strict_origin_enforcement) is not bool:
+    o.arn = v
+    v = d.get("enableStrictOriginEnforcement")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.enable_strict_origin_enforcement = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackRestrictionPolicy)
-    _PlaybackRestrictionPolicy__allowed_countries(o, m_allowed_countries)
-    _PlaybackRestrictionPolicy__allowed_origins(o, m_allowed_origins)
-    _PlaybackRestrictionPolicy__arn(o, m_arn)
-    _PlaybackRestrictionPolicy__enable_strict_origin_enforcement(o, m_enable_strict_origin_enforcement)
-    _PlaybackRestrictionPolicy__name(o, m_name)
-    _PlaybackRestrictionPolicy__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.PlaybackRestrictionPolicy
     return o
 
 
 def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_allowed_countries = d.get("allowedCountries")
-    if m_allowed_countries is not None:
-        if type(m_allowed_countries) is not list:
+    o = _new(_fill_PlaybackRestrictionPolicySummary)
+    v = d.get("allowedCountries")
+    if v is not None:
+        if type(v) is not list:
             raise TypeError
-        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
-    m_allowed_origins = d.get("allowedOrigins")
-    if m_allowed_origins is not None:
-        if type(m_allowed_origins) is not list:
+        "".join(v)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = v
+    v = d.get("allowedOrigins")
+    if v is not None:
+        if type(v) is not list:
             raise TypeError
-        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+        "".join(v)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = v
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_enable_strict_origin_enforcement = d.get("enableStrictOriginEnforcement")
-    if m_enable_strict_origin_enforcement is not None and type(m_enable_strict_origin_enforcement) is not bool:
+    o.arn = v
+    v = d.get("enableStrictOriginEnforcement")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.enable_strict_origin_enforcement = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackRestrictionPolicySummary)
-    _PlaybackRestrictionPolicySummary__allowed_countries(o, m_allowed_countries)
-    _PlaybackRestrictionPolicySummary__allowed_origins(o, m_allowed_origins)
-    _PlaybackRestrictionPolicySummary__arn(o, m_arn)
-    _PlaybackRestrictionPolicySummary__enable_strict_origin_enforcement(o, m_enable_strict_origin_enforcement)
-    _PlaybackRestrictionPolicySummary__name(o, m_name)
-    _PlaybackRestrictionPolicySummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.PlaybackRestrictionPolicySummary
     return o
 
 
 def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_duration_seconds = d.get("durationSeconds")
-    if m_duration_seconds is not None and type(m_duration_seconds) is not int:
+    o = _new(_fill_PostRollConfiguration)
+    v = d.get("durationSeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_enabled = d.get("enabled")
-    if m_enabled is not None and type(m_enabled) is not bool:
+    o.duration_seconds = v
+    v = d.get("enabled")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    o = _new(_m.PostRollConfiguration)
-    _PostRollConfiguration__duration_seconds(o, m_duration_seconds)
-    _PostRollConfiguration__enabled(o, m_enabled)
+    o.enabled = v
+    o.__class__ = _m.PostRollConfiguration
     return o
 
 
@@ -1457,117 +1360,122 @@ def _read_PutMetadataResponse(d: Any, _: Any = None) -> _m.PutMetadataResponse:
 def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_RecordingConfiguration)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_destination_configuration = d.get("destinationConfiguration")
-    if m_destination_configuration is not None:
-        m_destination_configuration = _read_DestinationConfiguration(m_destination_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = v
+    v = d.get("destinationConfiguration")
+    if v is not None:
+        v = _read_DestinationConfiguration(v)
+    o.destination_configuration = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_recording_reconnect_window_seconds = d.get("recordingReconnectWindowSeconds")
-    if m_recording_reconnect_window_seconds is not None and type(m_recording_reconnect_window_seconds) is not int:
+    o.name = v
+    v = d.get("recordingReconnectWindowSeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_rendition_configuration = d.get("renditionConfiguration")
-    if m_rendition_configuration is not None:
-        m_rendition_configuration = _read_RenditionConfiguration(m_rendition_configuration)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.recording_reconnect_window_seconds = v
+    v = d.get("renditionConfiguration")
+    if v is not None:
+        v = _read_RenditionConfiguration(v)
+    o.rendition_configuration = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _RecordingConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        v = _RecordingConfigurationState(v, v)
+    o.state = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_thumbnail_configuration = d.get("thumbnailConfiguration")
-    if m_thumbnail_configuration is not None:
-        m_thumbnail_configuration = _read_ThumbnailConfiguration(m_thumbnail_configuration)
-    o = _new(_m.RecordingConfiguration)
-    _RecordingConfiguration__arn(o, m_arn)
-    _RecordingConfiguration__destination_configuration(o, m_destination_configuration)
-    _RecordingConfiguration__name(o, m_name)
-    _RecordingConfiguration__recording_reconnect_window_seconds(o, m_recording_reconnect_window_seconds)
-    _RecordingConfiguration__rendition_configuration(o, m_rendition_configuration)
-    _RecordingConfiguration__state(o, m_state)
-    _RecordingConfiguration__tags(o, m_tags)
-    _RecordingConfiguration__thumbnail_configuration(o, m_thumbnail_configuration)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    v = d.get("thumbnailConfiguration")
+    if v is not None:
+        v = _read_ThumbnailConfiguration(v)
+    o.thumbnail_configuration = v
+    o.__class__ = _m.RecordingConfiguration
     return o
 
 
 def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_RecordingConfigurationSummary)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_destination_configuration = d.get("destinationConfiguration")
-    if m_destination_configuration is not None:
-        m_destination_configuration = _read_DestinationConfiguration(m_destination_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = v
+    v = d.get("destinationConfiguration")
+    if v is not None:
+        v = _read_DestinationConfiguration(v)
+    o.destination_configuration = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _RecordingConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        v = _RecordingConfigurationState(v, v)
+    o.state = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.RecordingConfigurationSummary)
-    _RecordingConfigurationSummary__arn(o, m_arn)
-    _RecordingConfigurationSummary__destination_configuration(o, m_destination_configuration)
-    _RecordingConfigurationSummary__name(o, m_name)
-    _RecordingConfigurationSummary__state(o, m_state)
-    _RecordingConfigurationSummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.RecordingConfigurationSummary
     return o
 
 
 def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_rendition_selection = d.get("renditionSelection")
-    if m_rendition_selection is not None:
-        if type(m_rendition_selection) is not str:
+    o = _new(_fill_RenditionConfiguration)
+    v = d.get("renditionSelection")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_rendition_selection = _RenditionConfigurationRenditionSelection(m_rendition_selection, m_rendition_selection)
-    m_renditions = d.get("renditions")
-    if m_renditions is not None:
-        m_renditions = _read_RenditionConfigurationRenditionList(m_renditions)
-    o = _new(_m.RenditionConfiguration)
-    _RenditionConfiguration__rendition_selection(o, m_rendition_selection)
-    _RenditionConfiguration__renditions(o, m_renditions)
+        v = _RenditionConfigurationRenditionSelection(v, v)
+    o.rendition_selection = v
+    v = d.get("renditions")
+    if v is not None:
+        v = _read_RenditionConfigurationRenditionList(v)
+    o.renditions = v
+    o.__class__ = _m.RenditionConfiguration
     return o
 
 
 def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_bucket_name = d.get("bucketName")
-    if m_bucket_name is not None and type(m_bucket_name) is not str:
+    o = _new(_fill_S3DestinationConfiguration)
+    v = d.get("bucketName")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.S3DestinationConfiguration)
-    _S3DestinationConfiguration__bucket_name(o, m_bucket_name)
+    o.bucket_name = v
+    o.__class__ = _m.S3DestinationConfiguration
     return o
 
 
 def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_endpoint = d.get("endpoint")
-    if m_endpoint is not None and type(m_endpoint) is not str:
+    o = _new(_fill_Srt)
+    v = d.get("endpoint")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_passphrase = d.get("passphrase")
-    if m_passphrase is not None and type(m_passphrase) is not str:
+    o.endpoint = v
+    v = d.get("passphrase")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.Srt)
-    _Srt__endpoint(o, m_endpoint)
-    _Srt__passphrase(o, m_passphrase)
+    o.passphrase = v
+    o.__class__ = _m.Srt
     return o
 
 
@@ -1590,209 +1498,216 @@ def _read_StopStreamResponse(d: Any, _: Any = None) -> _m.StopStreamResponse:
 def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _new(_fill_Stream)
+    v = d.get("channelArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_health = d.get("health")
-    if m_health is not None:
-        if type(m_health) is not str:
+    o.channel_arn = v
+    v = d.get("health")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_health = _StreamHealth(m_health, m_health)
-    m_playback_url = d.get("playbackUrl")
-    if m_playback_url is not None and type(m_playback_url) is not str:
+        v = _StreamHealth(v, v)
+    o.health = v
+    v = d.get("playbackUrl")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.playback_url = v
+    v = d.get("startTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.start_time = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _StreamState(m_state, m_state)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+        v = _StreamState(v, v)
+    o.state = v
+    v = d.get("streamId")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_viewer_count = d.get("viewerCount")
-    if m_viewer_count is not None and type(m_viewer_count) is not int:
+    o.stream_id = v
+    v = d.get("viewerCount")
+    if v is not None and type(v) is not int:
         raise TypeError
-    o = _new(_m.Stream)
-    _Stream__channel_arn(o, m_channel_arn)
-    _Stream__health(o, m_health)
-    _Stream__playback_url(o, m_playback_url)
-    _Stream__start_time(o, m_start_time)
-    _Stream__state(o, m_state)
-    _Stream__stream_id(o, m_stream_id)
-    _Stream__viewer_count(o, m_viewer_count)
+    o.viewer_count = v
+    o.__class__ = _m.Stream
     return o
 
 
 def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o = _new(_fill_StreamEvent)
+    v = d.get("code")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_event_time = d.get("eventTime")
-    if m_event_time is not None:
-        m_event_time = _timestamp(m_event_time)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.code = v
+    v = d.get("eventTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.event_time = v
+    v = d.get("name")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_type = d.get("type")
-    if m_type is not None and type(m_type) is not str:
+    o.name = v
+    v = d.get("type")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.StreamEvent)
-    _StreamEvent__code(o, m_code)
-    _StreamEvent__event_time(o, m_event_time)
-    _StreamEvent__name(o, m_name)
-    _StreamEvent__type(o, m_type)
+    o.type = v
+    o.__class__ = _m.StreamEvent
     return o
 
 
 def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_StreamKey)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o.arn = v
+    v = d.get("channelArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.channel_arn = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_value = d.get("value")
-    if m_value is not None and type(m_value) is not str:
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    v = d.get("value")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.StreamKey)
-    _StreamKey__arn(o, m_arn)
-    _StreamKey__channel_arn(o, m_channel_arn)
-    _StreamKey__tags(o, m_tags)
-    _StreamKey__value(o, m_value)
+    o.value = v
+    o.__class__ = _m.StreamKey
     return o
 
 
 def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _new(_fill_StreamKeySummary)
+    v = d.get("arn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o.arn = v
+    v = d.get("channelArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.channel_arn = v
+    v = d.get("tags")
+    if v is not None:
+        if type(v) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.StreamKeySummary)
-    _StreamKeySummary__arn(o, m_arn)
-    _StreamKeySummary__channel_arn(o, m_channel_arn)
-    _StreamKeySummary__tags(o, m_tags)
+        "".join(v.values())  # raises TypeError on any non-string, at C speed
+    o.tags = v
+    o.__class__ = _m.StreamKeySummary
     return o
 
 
 def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel = d.get("channel")
-    if m_channel is not None:
-        m_channel = _read_Channel(m_channel)
-    m_end_time = d.get("endTime")
-    if m_end_time is not None:
-        m_end_time = _timestamp(m_end_time)
-    m_failover_slate_configuration = d.get("failoverSlateConfiguration")
-    if m_failover_slate_configuration is not None:
-        m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    m_ingest_configuration = d.get("ingestConfiguration")
-    if m_ingest_configuration is not None:
-        m_ingest_configuration = _read_IngestConfiguration(m_ingest_configuration)
-    m_ingest_configurations = d.get("ingestConfigurations")
-    if m_ingest_configurations is not None:
-        m_ingest_configurations = _read_IngestConfigurations(m_ingest_configurations)
-    m_recording_configuration = d.get("recordingConfiguration")
-    if m_recording_configuration is not None:
-        m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+    o = _new(_fill_StreamSession)
+    v = d.get("channel")
+    if v is not None:
+        v = _read_Channel(v)
+    o.channel = v
+    v = d.get("endTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.end_time = v
+    v = d.get("failoverSlateConfiguration")
+    if v is not None:
+        v = _read_FailoverSlateConfiguration(v)
+    o.failover_slate_configuration = v
+    v = d.get("ingestConfiguration")
+    if v is not None:
+        v = _read_IngestConfiguration(v)
+    o.ingest_configuration = v
+    v = d.get("ingestConfigurations")
+    if v is not None:
+        v = _read_IngestConfigurations(v)
+    o.ingest_configurations = v
+    v = d.get("recordingConfiguration")
+    if v is not None:
+        v = _read_RecordingConfiguration(v)
+    o.recording_configuration = v
+    v = d.get("startTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.start_time = v
+    v = d.get("streamId")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_truncated_events = d.get("truncatedEvents")
-    if m_truncated_events is not None:
-        m_truncated_events = _read_StreamEvents(m_truncated_events)
-    o = _new(_m.StreamSession)
-    _StreamSession__channel(o, m_channel)
-    _StreamSession__end_time(o, m_end_time)
-    _StreamSession__failover_slate_configuration(o, m_failover_slate_configuration)
-    _StreamSession__ingest_configuration(o, m_ingest_configuration)
-    _StreamSession__ingest_configurations(o, m_ingest_configurations)
-    _StreamSession__recording_configuration(o, m_recording_configuration)
-    _StreamSession__start_time(o, m_start_time)
-    _StreamSession__stream_id(o, m_stream_id)
-    _StreamSession__truncated_events(o, m_truncated_events)
+    o.stream_id = v
+    v = d.get("truncatedEvents")
+    if v is not None:
+        v = _read_StreamEvents(v)
+    o.truncated_events = v
+    o.__class__ = _m.StreamSession
     return o
 
 
 def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_end_time = d.get("endTime")
-    if m_end_time is not None:
-        m_end_time = _timestamp(m_end_time)
-    m_has_error_event = d.get("hasErrorEvent")
-    if m_has_error_event is not None and type(m_has_error_event) is not bool:
+    o = _new(_fill_StreamSessionSummary)
+    v = d.get("endTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.end_time = v
+    v = d.get("hasErrorEvent")
+    if v is not None and type(v) is not bool:
         raise TypeError
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+    o.has_error_event = v
+    v = d.get("startTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.start_time = v
+    v = d.get("streamId")
+    if v is not None and type(v) is not str:
         raise TypeError
-    o = _new(_m.StreamSessionSummary)
-    _StreamSessionSummary__end_time(o, m_end_time)
-    _StreamSessionSummary__has_error_event(o, m_has_error_event)
-    _StreamSessionSummary__start_time(o, m_start_time)
-    _StreamSessionSummary__stream_id(o, m_stream_id)
+    o.stream_id = v
+    o.__class__ = _m.StreamSessionSummary
     return o
 
 
 def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _new(_fill_StreamSummary)
+    v = d.get("channelArn")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_health = d.get("health")
-    if m_health is not None:
-        if type(m_health) is not str:
+    o.channel_arn = v
+    v = d.get("health")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_health = _StreamHealth(m_health, m_health)
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+        v = _StreamHealth(v, v)
+    o.health = v
+    v = d.get("startTime")
+    if v is not None:
+        v = _timestamp(v)
+    o.start_time = v
+    v = d.get("state")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_state = _StreamState(m_state, m_state)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+        v = _StreamState(v, v)
+    o.state = v
+    v = d.get("streamId")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_viewer_count = d.get("viewerCount")
-    if m_viewer_count is not None and type(m_viewer_count) is not int:
+    o.stream_id = v
+    v = d.get("viewerCount")
+    if v is not None and type(v) is not int:
         raise TypeError
-    o = _new(_m.StreamSummary)
-    _StreamSummary__channel_arn(o, m_channel_arn)
-    _StreamSummary__health(o, m_health)
-    _StreamSummary__start_time(o, m_start_time)
-    _StreamSummary__state(o, m_state)
-    _StreamSummary__stream_id(o, m_stream_id)
-    _StreamSummary__viewer_count(o, m_viewer_count)
+    o.viewer_count = v
+    o.__class__ = _m.StreamSummary
     return o
 
 
@@ -1807,27 +1722,28 @@ def _read_TagResourceResponse(d: Any, _: Any = None) -> _m.TagResourceResponse:
 def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_recording_mode = d.get("recordingMode")
-    if m_recording_mode is not None:
-        if type(m_recording_mode) is not str:
+    o = _new(_fill_ThumbnailConfiguration)
+    v = d.get("recordingMode")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_recording_mode = _RecordingMode(m_recording_mode, m_recording_mode)
-    m_resolution = d.get("resolution")
-    if m_resolution is not None:
-        if type(m_resolution) is not str:
+        v = _RecordingMode(v, v)
+    o.recording_mode = v
+    v = d.get("resolution")
+    if v is not None:
+        if type(v) is not str:
             raise TypeError
-        m_resolution = _ThumbnailConfigurationResolution(m_resolution, m_resolution)
-    m_storage = d.get("storage")
-    if m_storage is not None:
-        m_storage = _read_ThumbnailConfigurationStorageList(m_storage)
-    m_target_interval_seconds = d.get("targetIntervalSeconds")
-    if m_target_interval_seconds is not None and type(m_target_interval_seconds) is not int:
+        v = _ThumbnailConfigurationResolution(v, v)
+    o.resolution = v
+    v = d.get("storage")
+    if v is not None:
+        v = _read_ThumbnailConfigurationStorageList(v)
+    o.storage = v
+    v = d.get("targetIntervalSeconds")
+    if v is not None and type(v) is not int:
         raise TypeError
-    o = _new(_m.ThumbnailConfiguration)
-    _ThumbnailConfiguration__recording_mode(o, m_recording_mode)
-    _ThumbnailConfiguration__resolution(o, m_resolution)
-    _ThumbnailConfiguration__storage(o, m_storage)
-    _ThumbnailConfiguration__target_interval_seconds(o, m_target_interval_seconds)
+    o.target_interval_seconds = v
+    o.__class__ = _m.ThumbnailConfiguration
     return o
 
 
@@ -1890,51 +1806,52 @@ def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.U
 def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_avc_level = d.get("avcLevel")
-    if m_avc_level is not None and type(m_avc_level) is not str:
+    o = _new(_fill_VideoConfiguration)
+    v = d.get("avcLevel")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_avc_profile = d.get("avcProfile")
-    if m_avc_profile is not None and type(m_avc_profile) is not str:
+    o.avc_level = v
+    v = d.get("avcProfile")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_codec = d.get("codec")
-    if m_codec is not None and type(m_codec) is not str:
+    o.avc_profile = v
+    v = d.get("codec")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_encoder = d.get("encoder")
-    if m_encoder is not None and type(m_encoder) is not str:
+    o.codec = v
+    v = d.get("encoder")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_level = d.get("level")
-    if m_level is not None and type(m_level) is not str:
+    o.encoder = v
+    v = d.get("level")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_profile = d.get("profile")
-    if m_profile is not None and type(m_profile) is not str:
+    o.level = v
+    v = d.get("profile")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_target_bitrate = d.get("targetBitrate")
-    if m_target_bitrate is not None and type(m_target_bitrate) is not int:
+    o.profile = v
+    v = d.get("targetBitrate")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_target_framerate = d.get("targetFramerate")
-    if m_target_framerate is not None and type(m_target_framerate) is not int:
+    o.target_bitrate = v
+    v = d.get("targetFramerate")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_track = d.get("track")
-    if m_track is not None and type(m_track) is not str:
+    o.target_framerate = v
+    v = d.get("track")
+    if v is not None and type(v) is not str:
         raise TypeError
-    m_video_height = d.get("videoHeight")
-    if m_video_height is not None and type(m_video_height) is not int:
+    o.track = v
+    v = d.get("videoHeight")
+    if v is not None and type(v) is not int:
         raise TypeError
-    m_video_width = d.get("videoWidth")
-    if m_video_width is not None and type(m_video_width) is not int:
+    o.video_height = v
+    v = d.get("videoWidth")
+    if v is not None and type(v) is not int:
         raise TypeError
-    o = _new(_m.VideoConfiguration)
-    _VideoConfiguration__avc_level(o, m_avc_level)
-    _VideoConfiguration__avc_profile(o, m_avc_profile)
-    _VideoConfiguration__codec(o, m_codec)
-    _VideoConfiguration__encoder(o, m_encoder)
-    _VideoConfiguration__level(o, m_level)
-    _VideoConfiguration__profile(o, m_profile)
-    _VideoConfiguration__target_bitrate(o, m_target_bitrate)
-    _VideoConfiguration__target_framerate(o, m_target_framerate)
-    _VideoConfiguration__track(o, m_track)
-    _VideoConfiguration__video_height(o, m_video_height)
-    _VideoConfiguration__video_width(o, m_video_width)
+    o.video_width = v
+    o.__class__ = _m.VideoConfiguration
     return o
 
 
