@@ -585,11 +585,18 @@ def gen_readers(model: Model) -> str:
             return [f"{indent}{var} = _timestamp({var})\n"]
         if strings_only(shape_name):
             # Strings kept as they are (tags, most often): checked here, one call fewer per item.
-            values = var if kind == "list" else f"{var}.values()"
+            if kind == "list":
+                return [
+                    f"{indent}if type({var}) is not list:\n",
+                    f"{indent}    raise TypeError\n",
+                    f'{indent}"".join({var})  # raises TypeError on any non-string, at C speed\n',
+                ]
+            # A list of the values is what join() would make of the view anyway, only slower.
             return [
-                f"{indent}if type({var}) is not {kind if kind == 'list' else 'dict'}:\n",
+                f"{indent}if type({var}) is not dict:\n",
                 f"{indent}    raise TypeError\n",
-                f'{indent}"".join({values})  # raises TypeError on any non-string, at C speed\n',
+                f"{indent}if {var}:\n",
+                f'{indent}    "".join([*{var}.values()])  # raises TypeError on any non-string, at C speed\n',
             ]
         if kind in ("structure", "list", "map"):
             return [f"{indent}{var} = _read_{shape_name}({var})\n"]
@@ -613,8 +620,8 @@ def gen_readers(model: Model) -> str:
         """Statements that read member ``wire`` of ``d`` into ``var``, checked (None if absent)."""
         get = f"    {var} = d.get({json.dumps(wire)})\n"
         kept = plain(shape_name)
-        if kept is not None:  # one test for the common case: a value of the right type, or null
-            return [get, f"    if {var} is not None and type({var}) is not {kept}:\n        raise TypeError\n"]
+        if kept is not None:  # one test for the common case, a value of the right type; two for null
+            return [get, f"    if type({var}) is not {kept} and {var} is not None:\n        raise TypeError\n"]
         return [get, f"    if {var} is not None:\n", *check(shape_name, var, "        ")]
 
     containers = sorted(n for n in model.output_closure if model.shapes[n]["type"] in ("list", "map"))
@@ -650,7 +657,8 @@ def gen_readers(model: Model) -> str:
             out.append("    if type(v) is not dict:\n        raise TypeError\n")
             kept = plain(value)
             if kept == "str":
-                out.append('    "".join(v.values())  # raises TypeError on any non-string, at C speed\n    return v\n')
+                out.append('    "".join([*v.values()])  # raises TypeError on any non-string, at C speed\n')
+                out.append("    return v\n")
             elif kept is not None:
                 out.append(f"    for x in v.values():\n        if type(x) is not {kept}:\n")
                 out.append("            raise TypeError\n    return v\n")
@@ -685,7 +693,7 @@ def gen_readers(model: Model) -> str:
         # Built without __init__: each member, once checked, goes straight into its slot. The
         # object is made a fillable twin, whose plain stores the interpreter turns into direct slot
         # writes, then becomes the model itself (same layout) when its __class__ is assigned.
-        out.append(f"    o = _new(_fill_{name})\n")
+        out.append(f"    o = _fill_{name}()\n")
         for wire in sorted(members, key=snake):
             out.extend(read_member(members[wire]["shape"], wire, "v"))
             out.append(f"    o.{snake(wire)} = v\n")
@@ -699,9 +707,11 @@ def gen_readers(model: Model) -> str:
         '    """A subclass of ``cls`` with object\'s __setattr__ and __delattr__: a plain store into one\n',
         "    of its slots is then specialised by the interpreter (the frozen class's __setattr__ rules\n",
         "    that out), and adding no slot it keeps ``cls``'s layout, so an instance filled through it\n",
-        '    can become a ``cls`` by assigning __class__. Never returned: readers return the model."""\n',
+        "    can become a ``cls`` by assigning __class__. Called without arguments it makes an empty\n",
+        '    instance (object\'s __init__). Never returned: readers return the model."""\n',
         "    members = {\n",
         '        "__slots__": (),\n',
+        '        "__init__": object.__init__,\n',
         '        "__setattr__": object.__setattr__,\n',
         '        "__delattr__": object.__delattr__,\n',
         '        "__module__": __name__,\n',

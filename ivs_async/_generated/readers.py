@@ -168,9 +168,11 @@ def _fillable(cls: type[Any]) -> Any:
     """A subclass of ``cls`` with object's __setattr__ and __delattr__: a plain store into one
     of its slots is then specialised by the interpreter (the frozen class's __setattr__ rules
     that out), and adding no slot it keeps ``cls``'s layout, so an instance filled through it
-    can become a ``cls`` by assigning __class__. Never returned: readers return the model."""
+    can become a ``cls`` by assigning __class__. Called without arguments it makes an empty
+    instance (object's __init__). Never returned: readers return the model."""
     members = {
         "__slots__": (),
+        "__init__": object.__init__,
         "__setattr__": object.__setattr__,
         "__delattr__": object.__delattr__,
         "__module__": __name__,
@@ -216,9 +218,9 @@ _fill_VideoConfiguration = _fillable(_m.VideoConfiguration)
 def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_AdConfiguration)
+    o = _fill_AdConfiguration()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("mediaTailorPlaybackConfigurations")
@@ -226,7 +228,7 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
         v = _read_MediaTailorPlaybackConfigurationsList(v)
     o.media_tailor_playback_configurations = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("postRollConfiguration")
@@ -237,7 +239,8 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.AdConfiguration
     return o
@@ -246,9 +249,9 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
 def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_AdConfigurationSummary)
+    o = _fill_AdConfigurationSummary()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("mediaTailorPlaybackConfigurations")
@@ -256,7 +259,7 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
         v = _read_MediaTailorPlaybackConfigurationsList(v)
     o.media_tailor_playback_configurations = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("postRollConfiguration")
@@ -267,7 +270,8 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.AdConfigurationSummary
     return o
@@ -276,25 +280,25 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
 def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_AudioConfiguration)
+    o = _fill_AudioConfiguration()
     v = d.get("channels")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.channels = v
     v = d.get("codec")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.codec = v
     v = d.get("sampleRate")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.sample_rate = v
     v = d.get("targetBitrate")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.target_bitrate = v
     v = d.get("track")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.track = v
     o.__class__ = _m.AudioConfiguration
@@ -304,17 +308,17 @@ def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
 def _read_BatchError(d: Any, _: Any = None) -> _m.BatchError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_BatchError)
+    o = _fill_BatchError()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("code")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.code = v
     v = d.get("message")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.message = v
     o.__class__ = _m.BatchError
@@ -325,31 +329,31 @@ def _read_BatchGetChannelResponse(d: Any, _: Any = None) -> _m.BatchGetChannelRe
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_channels = d.get("channels")
     if m_channels is not None:
         m_channels = _read_Channels(m_channels)
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
         m_errors = _read_BatchErrors(m_errors)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchGetChannelResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -369,16 +373,16 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
@@ -387,13 +391,13 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     if m_stream_keys is not None:
         m_stream_keys = _read_StreamKeys(m_stream_keys)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchGetStreamKeyResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -412,21 +416,21 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
 def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.BatchStartViewerSessionRevocationError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_BatchStartViewerSessionRevocationError)
+    o = _fill_BatchStartViewerSessionRevocationError()
     v = d.get("channelArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.channel_arn = v
     v = d.get("code")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.code = v
     v = d.get("message")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.message = v
     v = d.get("viewerId")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.viewer_id = v
     o.__class__ = _m.BatchStartViewerSessionRevocationError
@@ -437,28 +441,28 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
         m_errors = _read_BatchStartViewerSessionRevocationErrors(m_errors)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchStartViewerSessionRevocationResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -476,17 +480,17 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
 def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_Channel)
+    o = _fill_Channel()
     v = d.get("adConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.ad_configuration_arn = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("authorized")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.authorized = v
     v = d.get("containerFormat")
@@ -496,15 +500,15 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
         v = _ContainerFormat(v, v)
     o.container_format = v
     v = d.get("failoverSlateConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.failover_slate_configuration_arn = v
     v = d.get("ingestEndpoint")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.ingest_endpoint = v
     v = d.get("insecureIngest")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.insecure_ingest = v
     v = d.get("latencyMode")
@@ -518,15 +522,15 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
         v = _read_MultitrackInputConfiguration(v)
     o.multitrack_input_configuration = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("playbackRestrictionPolicyArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.playback_restriction_policy_arn = v
     v = d.get("playbackUrl")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.playback_url = v
     v = d.get("preset")
@@ -536,7 +540,7 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
         v = _TranscodePreset(v, v)
     o.preset = v
     v = d.get("recordingConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.recording_configuration_arn = v
     v = d.get("srt")
@@ -547,7 +551,8 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     v = d.get("type")
     if v is not None:
@@ -562,25 +567,25 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
 def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_ChannelSummary)
+    o = _fill_ChannelSummary()
     v = d.get("adConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.ad_configuration_arn = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("authorized")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.authorized = v
     v = d.get("failoverSlateConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.failover_slate_configuration_arn = v
     v = d.get("insecureIngest")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.insecure_ingest = v
     v = d.get("latencyMode")
@@ -590,11 +595,11 @@ def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
         v = _ChannelLatencyMode(v, v)
     o.latency_mode = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("playbackRestrictionPolicyArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.playback_restriction_policy_arn = v
     v = d.get("preset")
@@ -604,14 +609,15 @@ def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
         v = _TranscodePreset(v, v)
     o.preset = v
     v = d.get("recordingConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.recording_configuration_arn = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     v = d.get("type")
     if v is not None:
@@ -758,7 +764,7 @@ def _read_DeleteStreamKeyResponse(d: Any, _: Any = None) -> _m.DeleteStreamKeyRe
 def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_DestinationConfiguration)
+    o = _fill_DestinationConfiguration()
     v = d.get("s3")
     if v is not None:
         v = _read_S3DestinationConfiguration(v)
@@ -770,25 +776,25 @@ def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfi
 def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_FailoverSlateConfiguration)
+    o = _fill_FailoverSlateConfiguration()
     v = d.get("activationThresholdSeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.activation_threshold_seconds = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("maxSlateDisplaySeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.max_slate_display_seconds = v
     v = d.get("minSlateDisplaySeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.min_slate_display_seconds = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("state")
@@ -801,7 +807,8 @@ def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateC
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.FailoverSlateConfiguration
     return o
@@ -810,25 +817,25 @@ def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateC
 def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.FailoverSlateConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_FailoverSlateConfigurationSummary)
+    o = _fill_FailoverSlateConfigurationSummary()
     v = d.get("activationThresholdSeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.activation_threshold_seconds = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("maxSlateDisplaySeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.max_slate_display_seconds = v
     v = d.get("minSlateDisplaySeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.min_slate_display_seconds = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("state")
@@ -841,7 +848,8 @@ def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.Failove
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.FailoverSlateConfigurationSummary
     return o
@@ -970,7 +978,7 @@ def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlayb
 def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_IngestConfiguration)
+    o = _fill_IngestConfiguration()
     v = d.get("audio")
     if v is not None:
         v = _read_AudioConfiguration(v)
@@ -986,7 +994,7 @@ def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
 def _read_IngestConfigurations(d: Any, _: Any = None) -> _m.IngestConfigurations:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_IngestConfigurations)
+    o = _fill_IngestConfigurations()
     v = d.get("audioConfigurations")
     if v is not None:
         v = _read_AudioConfigurationList(v)
@@ -1003,7 +1011,7 @@ def _read_InsertAdBreakResponse(d: Any, _: Any = None) -> _m.InsertAdBreakRespon
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_ad_break_id = d.get("adBreakId")
-    if m_ad_break_id is not None and type(m_ad_break_id) is not str:
+    if type(m_ad_break_id) is not str and m_ad_break_id is not None:
         raise TypeError
     m_target_start_at = d.get("targetStartAt")
     if m_target_start_at is not None:
@@ -1022,7 +1030,7 @@ def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfig
     if m_ad_configurations is not None:
         m_ad_configurations = _read_AdConfigurationList(m_ad_configurations)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListAdConfigurationsResponse)
     _set(o, "ad_configurations", m_ad_configurations)
@@ -1038,7 +1046,7 @@ def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse
     if m_channels is not None:
         m_channels = _read_ChannelList(m_channels)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListChannelsResponse)
     _set(o, "channels", m_channels)
@@ -1054,7 +1062,7 @@ def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.L
     if m_failover_slate_configurations is not None:
         m_failover_slate_configurations = _read_FailoverSlateConfigurationList(m_failover_slate_configurations)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListFailoverSlateConfigurationsResponse)
     _set(o, "failover_slate_configurations", m_failover_slate_configurations)
@@ -1070,7 +1078,7 @@ def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlayback
     if m_key_pairs is not None:
         m_key_pairs = _read_PlaybackKeyPairList(m_key_pairs)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListPlaybackKeyPairsResponse)
     _set(o, "key_pairs", m_key_pairs)
@@ -1083,7 +1091,7 @@ def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.L
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_playback_restriction_policies = d.get("playbackRestrictionPolicies")
     if m_playback_restriction_policies is not None:
@@ -1099,7 +1107,7 @@ def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListR
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_recording_configurations = d.get("recordingConfigurations")
     if m_recording_configurations is not None:
@@ -1115,7 +1123,7 @@ def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResp
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_stream_keys = d.get("streamKeys")
     if m_stream_keys is not None:
@@ -1131,7 +1139,7 @@ def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSess
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_stream_sessions = d.get("streamSessions")
     if m_stream_sessions is not None:
@@ -1147,7 +1155,7 @@ def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_streams = d.get("streams")
     if m_streams is not None:
@@ -1166,7 +1174,8 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
     if m_tags is not None:
         if type(m_tags) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
+        if m_tags:
+            "".join([*m_tags.values()])  # raises TypeError on any non-string, at C speed
     o = _new(_m.ListTagsForResourceResponse)
     _set(o, "tags", m_tags)
     _set(o, "metadata", _ResponseMetadata())
@@ -1176,9 +1185,9 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
 def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTailorPlaybackConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_MediaTailorPlaybackConfiguration)
+    o = _fill_MediaTailorPlaybackConfiguration()
     v = d.get("playbackConfigurationArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.playback_configuration_arn = v
     o.__class__ = _m.MediaTailorPlaybackConfiguration
@@ -1188,9 +1197,9 @@ def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTai
 def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackInputConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_MultitrackInputConfiguration)
+    o = _fill_MultitrackInputConfiguration()
     v = d.get("enabled")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.enabled = v
     v = d.get("maximumResolution")
@@ -1212,24 +1221,25 @@ def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackIn
 def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_PlaybackKeyPair)
+    o = _fill_PlaybackKeyPair()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("fingerprint")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.fingerprint = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.PlaybackKeyPair
     return o
@@ -1238,20 +1248,21 @@ def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
 def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_PlaybackKeyPairSummary)
+    o = _fill_PlaybackKeyPairSummary()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.PlaybackKeyPairSummary
     return o
@@ -1260,7 +1271,7 @@ def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSum
 def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicy:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_PlaybackRestrictionPolicy)
+    o = _fill_PlaybackRestrictionPolicy()
     v = d.get("allowedCountries")
     if v is not None:
         if type(v) is not list:
@@ -1274,22 +1285,23 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
         "".join(v)  # raises TypeError on any non-string, at C speed
     o.allowed_origins = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("enableStrictOriginEnforcement")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.enable_strict_origin_enforcement = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.PlaybackRestrictionPolicy
     return o
@@ -1298,7 +1310,7 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
 def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_PlaybackRestrictionPolicySummary)
+    o = _fill_PlaybackRestrictionPolicySummary()
     v = d.get("allowedCountries")
     if v is not None:
         if type(v) is not list:
@@ -1312,22 +1324,23 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
         "".join(v)  # raises TypeError on any non-string, at C speed
     o.allowed_origins = v
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("enableStrictOriginEnforcement")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.enable_strict_origin_enforcement = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.PlaybackRestrictionPolicySummary
     return o
@@ -1336,13 +1349,13 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
 def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_PostRollConfiguration)
+    o = _fill_PostRollConfiguration()
     v = d.get("durationSeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.duration_seconds = v
     v = d.get("enabled")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.enabled = v
     o.__class__ = _m.PostRollConfiguration
@@ -1360,9 +1373,9 @@ def _read_PutMetadataResponse(d: Any, _: Any = None) -> _m.PutMetadataResponse:
 def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_RecordingConfiguration)
+    o = _fill_RecordingConfiguration()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("destinationConfiguration")
@@ -1370,11 +1383,11 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
         v = _read_DestinationConfiguration(v)
     o.destination_configuration = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("recordingReconnectWindowSeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.recording_reconnect_window_seconds = v
     v = d.get("renditionConfiguration")
@@ -1391,7 +1404,8 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     v = d.get("thumbnailConfiguration")
     if v is not None:
@@ -1404,9 +1418,9 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
 def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_RecordingConfigurationSummary)
+    o = _fill_RecordingConfigurationSummary()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("destinationConfiguration")
@@ -1414,7 +1428,7 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
         v = _read_DestinationConfiguration(v)
     o.destination_configuration = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("state")
@@ -1427,7 +1441,8 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.RecordingConfigurationSummary
     return o
@@ -1436,7 +1451,7 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
 def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_RenditionConfiguration)
+    o = _fill_RenditionConfiguration()
     v = d.get("renditionSelection")
     if v is not None:
         if type(v) is not str:
@@ -1454,9 +1469,9 @@ def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfigura
 def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_S3DestinationConfiguration)
+    o = _fill_S3DestinationConfiguration()
     v = d.get("bucketName")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.bucket_name = v
     o.__class__ = _m.S3DestinationConfiguration
@@ -1466,13 +1481,13 @@ def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationC
 def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_Srt)
+    o = _fill_Srt()
     v = d.get("endpoint")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.endpoint = v
     v = d.get("passphrase")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.passphrase = v
     o.__class__ = _m.Srt
@@ -1498,9 +1513,9 @@ def _read_StopStreamResponse(d: Any, _: Any = None) -> _m.StopStreamResponse:
 def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_Stream)
+    o = _fill_Stream()
     v = d.get("channelArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.channel_arn = v
     v = d.get("health")
@@ -1510,7 +1525,7 @@ def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
         v = _StreamHealth(v, v)
     o.health = v
     v = d.get("playbackUrl")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.playback_url = v
     v = d.get("startTime")
@@ -1524,11 +1539,11 @@ def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
         v = _StreamState(v, v)
     o.state = v
     v = d.get("streamId")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.stream_id = v
     v = d.get("viewerCount")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.viewer_count = v
     o.__class__ = _m.Stream
@@ -1538,9 +1553,9 @@ def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
 def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamEvent)
+    o = _fill_StreamEvent()
     v = d.get("code")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.code = v
     v = d.get("eventTime")
@@ -1548,11 +1563,11 @@ def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
         v = _timestamp(v)
     o.event_time = v
     v = d.get("name")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.name = v
     v = d.get("type")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.type = v
     o.__class__ = _m.StreamEvent
@@ -1562,23 +1577,24 @@ def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
 def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamKey)
+    o = _fill_StreamKey()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("channelArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.channel_arn = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     v = d.get("value")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.value = v
     o.__class__ = _m.StreamKey
@@ -1588,20 +1604,21 @@ def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
 def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamKeySummary)
+    o = _fill_StreamKeySummary()
     v = d.get("arn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.arn = v
     v = d.get("channelArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.channel_arn = v
     v = d.get("tags")
     if v is not None:
         if type(v) is not dict:
             raise TypeError
-        "".join(v.values())  # raises TypeError on any non-string, at C speed
+        if v:
+            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
     o.tags = v
     o.__class__ = _m.StreamKeySummary
     return o
@@ -1610,7 +1627,7 @@ def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
 def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamSession)
+    o = _fill_StreamSession()
     v = d.get("channel")
     if v is not None:
         v = _read_Channel(v)
@@ -1640,7 +1657,7 @@ def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
         v = _timestamp(v)
     o.start_time = v
     v = d.get("streamId")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.stream_id = v
     v = d.get("truncatedEvents")
@@ -1654,13 +1671,13 @@ def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
 def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamSessionSummary)
+    o = _fill_StreamSessionSummary()
     v = d.get("endTime")
     if v is not None:
         v = _timestamp(v)
     o.end_time = v
     v = d.get("hasErrorEvent")
-    if v is not None and type(v) is not bool:
+    if type(v) is not bool and v is not None:
         raise TypeError
     o.has_error_event = v
     v = d.get("startTime")
@@ -1668,7 +1685,7 @@ def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary
         v = _timestamp(v)
     o.start_time = v
     v = d.get("streamId")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.stream_id = v
     o.__class__ = _m.StreamSessionSummary
@@ -1678,9 +1695,9 @@ def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary
 def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_StreamSummary)
+    o = _fill_StreamSummary()
     v = d.get("channelArn")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.channel_arn = v
     v = d.get("health")
@@ -1700,11 +1717,11 @@ def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
         v = _StreamState(v, v)
     o.state = v
     v = d.get("streamId")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.stream_id = v
     v = d.get("viewerCount")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.viewer_count = v
     o.__class__ = _m.StreamSummary
@@ -1722,7 +1739,7 @@ def _read_TagResourceResponse(d: Any, _: Any = None) -> _m.TagResourceResponse:
 def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_ThumbnailConfiguration)
+    o = _fill_ThumbnailConfiguration()
     v = d.get("recordingMode")
     if v is not None:
         if type(v) is not str:
@@ -1740,7 +1757,7 @@ def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfigura
         v = _read_ThumbnailConfigurationStorageList(v)
     o.storage = v
     v = d.get("targetIntervalSeconds")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.target_interval_seconds = v
     o.__class__ = _m.ThumbnailConfiguration
@@ -1806,49 +1823,49 @@ def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.U
 def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    o = _new(_fill_VideoConfiguration)
+    o = _fill_VideoConfiguration()
     v = d.get("avcLevel")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.avc_level = v
     v = d.get("avcProfile")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.avc_profile = v
     v = d.get("codec")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.codec = v
     v = d.get("encoder")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.encoder = v
     v = d.get("level")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.level = v
     v = d.get("profile")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.profile = v
     v = d.get("targetBitrate")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.target_bitrate = v
     v = d.get("targetFramerate")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.target_framerate = v
     v = d.get("track")
-    if v is not None and type(v) is not str:
+    if type(v) is not str and v is not None:
         raise TypeError
     o.track = v
     v = d.get("videoHeight")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.video_height = v
     v = d.get("videoWidth")
-    if v is not None and type(v) is not int:
+    if type(v) is not int and v is not None:
         raise TypeError
     o.video_width = v
     o.__class__ = _m.VideoConfiguration
