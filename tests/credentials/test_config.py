@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from botocore.endpoint_provider import EndpointProvider
 from ivs_async import IvsClient
 from ivs_async._endpoints import resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
+from ivs_async._files import read_bounded
+from ivs_async._profiles import load_shared_config
 
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "model"
 
@@ -141,3 +144,54 @@ async def test_client_uses_the_resolved_endpoint(config_file: Path) -> None:
     assert client.config.endpoint is not None
     assert client.config.endpoint.host == "ivs-fips.us-gov-west-1.amazonaws.com"
     await client.close()
+
+
+def test_each_client_reads_the_files_again(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A text is parsed once per process; a client still sees the files as they are now, even
+    # when they change without a change of size or modification time.
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    write(config_file, "[default]\nregion = eu-west-1\n")
+    stamp = config_file.stat().st_mtime_ns
+    assert IvsClient().config.region == "eu-west-1"
+    write(config_file, "[default]\nregion = eu-west-2\n")
+    os.utime(config_file, ns=(stamp, stamp))
+    assert IvsClient().config.region == "eu-west-2"
+    write(config_file, "[default]\nregion = eu-west-1\n")
+    assert IvsClient().config.region == "eu-west-1"
+    config_file.unlink()
+    assert IvsClient().config.region is None
+
+
+def test_a_clients_settings_are_its_own(config_file: Path) -> None:
+    write(config_file, "[default]\nregion = eu-west-1\n\n[services mine]\nivs =\n  endpoint_url = http://127.0.0.1:1\n")
+    first = load_shared_config({"AWS_CONFIG_FILE": str(config_file)})
+    first.profiles["default"]["region"] = "changed"  # type: ignore[index]
+    first.services["mine"]["ivs"] = "changed"  # type: ignore[index]
+    again = load_shared_config({"AWS_CONFIG_FILE": str(config_file)})
+    assert again.get("region") == "eu-west-1"
+    assert again.services["mine"]["ivs"].strip() == "endpoint_url = http://127.0.0.1:1"
+
+
+def test_a_file_that_does_not_parse_fails_every_time(config_file: Path) -> None:
+    write(config_file, "region = eu-west-1\n")
+    for _ in range(2):
+        with pytest.raises(ConfigurationError, match="line 1 comes before any"):
+            IvsClient()
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 5000])
+def test_read_bounded_reads_whole_files_within_the_limit(tmp_path: Path, size: int) -> None:
+    path = write(tmp_path / "f", "x" * size)
+    if size <= 100:
+        assert read_bounded(path, 100) == "x" * size
+    else:
+        with pytest.raises(ValueError, match="larger than 100 bytes"):
+            read_bounded(path, 100)
+
+
+def test_read_bounded_reads_files_of_unknown_size() -> None:
+    # /proc files report a size of 0: read up to the limit all the same.
+    assert "Name:" in read_bounded("/proc/self/status", 1 << 20)
+    with pytest.raises(ValueError, match="larger than 10 bytes"):
+        read_bounded("/proc/self/status", 10)
