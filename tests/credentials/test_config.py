@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from botocore.endpoint_provider import EndpointProvider
 
-from ivs_async import IvsClient
+from ivs_async import IvsClient, _config
 from ivs_async._endpoints import resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
-from ivs_async._files import read_bounded
+from ivs_async._files import read_bounded, read_bounded_file
 from ivs_async._profiles import load_shared_config
 
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "model"
@@ -195,3 +195,35 @@ def test_read_bounded_reads_files_of_unknown_size() -> None:
     assert "Name:" in read_bounded("/proc/self/status", 1 << 20)
     with pytest.raises(ValueError, match="larger than 10 bytes"):
         read_bounded("/proc/self/status", 10)
+
+
+def test_read_bounded_file_is_none_where_there_is_no_file(tmp_path: Path) -> None:
+    assert read_bounded_file(str(tmp_path / "missing"), 100) is None
+    assert read_bounded_file(str(tmp_path / "missing" / "below"), 100) is None
+    assert read_bounded_file(str(tmp_path), 100) is None  # a directory
+    os.mkfifo(tmp_path / "fifo")
+    assert read_bounded_file(str(tmp_path / "fifo"), 100) is None  # without waiting for a writer
+    assert read_bounded_file(str(write(tmp_path / "f", "[default]\n")), 100) == "[default]\n"
+    with pytest.raises(ValueError, match="larger than 5 bytes"):
+        read_bounded_file(str(tmp_path / "f"), 5)
+    (tmp_path / "latin").write_bytes(b"caf\xe9")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_bounded_file(str(tmp_path / "latin"), 100)
+    with pytest.raises(IsADirectoryError):
+        read_bounded(tmp_path, 100)
+
+
+def test_the_process_environment_is_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _config._PROCESS_ENVIRON
+    monkeypatch.setenv("IVS_ASYNC_TEST_VARIABLE", "one")
+    assert env.get("IVS_ASYNC_TEST_VARIABLE") == env["IVS_ASYNC_TEST_VARIABLE"] == "one"
+    assert "IVS_ASYNC_TEST_VARIABLE" in env and "IVS_ASYNC_TEST_VARIABLE" in list(env)
+    assert len(env) == len(os.environ) and dict(env) == dict(os.environ)
+    monkeypatch.delenv("IVS_ASYNC_TEST_VARIABLE")
+    assert env.get("IVS_ASYNC_TEST_VARIABLE") is None and env.get("IVS_ASYNC_TEST_VARIABLE", "d") == "d"
+    assert "IVS_ASYNC_TEST_VARIABLE" not in env
+    with pytest.raises(KeyError):
+        env["IVS_ASYNC_TEST_VARIABLE"]
+    monkeypatch.setattr(os, "environ", {"AWS_REGION": "eu-north-1"})  # a mapping put in its place
+    assert env.get("AWS_REGION") == "eu-north-1" and env.get("HOME") is None
+    assert IvsClient().config.region == "eu-north-1"
