@@ -1,6 +1,6 @@
 """Client-side cost of IVS calls: ivs_async vs raw aiohttp + SigV4 vs aiobotocore, in one run.
 
-    python benchmarks/bench.py [--calls 2000] [--rounds 5] [--uvloop]
+    python benchmarks/bench.py [--calls 2000] [--rounds 9] [--uvloop] [--standard-json]
 
 A fast loopback server runs in a separate process (benchmarks/server.py), so the CPU time
 measured here (time.process_time) is the client's alone. Contenders alternate inside

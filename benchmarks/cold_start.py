@@ -1,6 +1,6 @@
 """Cold start, as a CLI, a Lambda function or a freshly forked worker feels it, in one run.
 
-    python benchmarks/cold_start.py [--runs 7] [--uvloop]
+    python benchmarks/cold_start.py [--runs 7] [--uvloop] [--standard-json]
 
 Each sample is a fresh interpreter that imports what one GetChannel needs, builds its first
 client, and makes that call to the loopback stub of benchmarks/server.py (another process).
