@@ -624,6 +624,27 @@ def gen_readers(model: Model) -> str:
             return [get, f"    if type({var}) is not {kept} and {var} is not None:\n        raise TypeError\n"]
         return [get, f"    if {var} is not None:\n", *check(shape_name, var, "        ")]
 
+    def filled(name: str) -> list[str]:
+        """Statements that read the wire dict ``d`` into ``o``, a model built without __init__:
+        each member, once checked, goes straight into its slot. ``o`` is a fillable twin, whose
+        plain stores the interpreter turns into direct slot writes, until it becomes the model
+        itself (same layout) when its __class__ is assigned."""
+        members = model.members(name)
+        lines = [
+            "    if type(d) is not dict and not isinstance(d, Mapping):\n        raise TypeError\n",
+            f"    o = _fill_{name}()\n",
+        ]
+        for wire in sorted(members, key=snake):
+            lines.extend(read_member(members[wire]["shape"], wire, "m"))
+            lines.append(f"    o.{snake(wire)} = m\n")
+        if name in model.outputs:
+            lines.append("    o.metadata = _ResponseMetadata()\n")
+        lines.append(f"    o.__class__ = _m.{name}\n")
+        return lines
+
+    def indented(lines: list[str], indent: str) -> list[str]:
+        return [indent + line + "\n" for line in "".join(lines).splitlines()]
+
     containers = sorted(n for n in model.output_closure if model.shapes[n]["type"] in ("list", "map"))
     items_of = {
         model.shapes[n]["member"]["shape"] if model.shapes[n]["type"] == "list" else model.shapes[n]["value"]["shape"]
@@ -644,6 +665,11 @@ def gen_readers(model: Model) -> str:
                 out.append(
                     f"    for x in v:\n        if type(x) is not {kept}:\n            raise TypeError\n    return v\n"
                 )
+            elif model.shapes[item]["type"] == "structure" and item not in lazy:
+                # Each item read right here rather than by a call of its reader: a tenth cheaper.
+                out.append(f"    result: list[_m.{item}] = []\n    append = result.append\n    for d in v:\n")
+                out.extend(indented(filled(item), "    "))
+                out.append("        append(o)\n    return result\n")
             elif model.shapes[item]["type"] in ("structure", "list", "map"):
                 out.append(f"    return [_read_{item}(x) for x in v]\n")
             else:
@@ -676,8 +702,8 @@ def gen_readers(model: Model) -> str:
         if model.required(name) and model.input_only(name):
             raise SystemExit(f"{name}: a structure the service sends has required members")
         out.append(f"\n\ndef _read_{name}(d: Any, _: Any = None) -> _m.{name}:\n")
-        out.append("    if type(d) is not dict and not isinstance(d, Mapping):\n        raise TypeError\n")
         if name in lazy:
+            out.append("    if type(d) is not dict and not isinstance(d, Mapping):\n        raise TypeError\n")
             # An operation's output: its class loads on first use, so nothing of it is bound at
             # import; object.__setattr__ stores past the frozen __setattr__ all the same.
             arguments = []
@@ -690,16 +716,8 @@ def gen_readers(model: Model) -> str:
                 out.append(f'    _set(o, "{attr}", {var})\n')
             out.append('    _set(o, "metadata", _ResponseMetadata())\n    return o\n')
             continue
-        # Built without __init__: each member, once checked, goes straight into its slot. The
-        # object is made a fillable twin, whose plain stores the interpreter turns into direct slot
-        # writes, then becomes the model itself (same layout) when its __class__ is assigned.
-        out.append(f"    o = _fill_{name}()\n")
-        for wire in sorted(members, key=snake):
-            out.extend(read_member(members[wire]["shape"], wire, "v"))
-            out.append(f"    o.{snake(wire)} = v\n")
-        if name in model.outputs:
-            out.append("    o.metadata = _ResponseMetadata()\n")
-        out.append(f"    o.__class__ = _m.{name}\n    return o\n")
+        out.extend(filled(name))
+        out.append("    return o\n")
         fillable.append(name)
     fillable_lines = [
         "\n\n_new = object.__new__\n_set = object.__setattr__\n\n\n",

@@ -37,67 +37,470 @@ _TranscodePreset: Callable[[str, str], Any] = _m.TranscodePreset._value2member_m
 def _read_AdConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_AdConfigurationSummary(x) for x in v]
+    result: list[_m.AdConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_AdConfigurationSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("mediaTailorPlaybackConfigurations")
+        if m is not None:
+            m = _read_MediaTailorPlaybackConfigurationsList(m)
+        o.media_tailor_playback_configurations = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("postRollConfiguration")
+        if m is not None:
+            m = _read_PostRollConfiguration(m)
+        o.post_roll_configuration = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.AdConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_AudioConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_AudioConfiguration(x) for x in v]
+    result: list[_m.AudioConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_AudioConfiguration()
+        m = d.get("channels")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.channels = m
+        m = d.get("codec")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.codec = m
+        m = d.get("sampleRate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.sample_rate = m
+        m = d.get("targetBitrate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_bitrate = m
+        m = d.get("track")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.track = m
+        o.__class__ = _m.AudioConfiguration
+        append(o)
+    return result
 
 
 def _read_BatchErrors(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_BatchError(x) for x in v]
+    result: list[_m.BatchError] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_BatchError()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("message")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.message = m
+        o.__class__ = _m.BatchError
+        append(o)
+    return result
 
 
 def _read_BatchStartViewerSessionRevocationErrors(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_BatchStartViewerSessionRevocationError(x) for x in v]
+    result: list[_m.BatchStartViewerSessionRevocationError] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_BatchStartViewerSessionRevocationError()
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("message")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.message = m
+        m = d.get("viewerId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.viewer_id = m
+        o.__class__ = _m.BatchStartViewerSessionRevocationError
+        append(o)
+    return result
 
 
 def _read_ChannelList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_ChannelSummary(x) for x in v]
+    result: list[_m.ChannelSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_ChannelSummary()
+        m = d.get("adConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ad_configuration_arn = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("authorized")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.authorized = m
+        m = d.get("failoverSlateConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.failover_slate_configuration_arn = m
+        m = d.get("insecureIngest")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.insecure_ingest = m
+        m = d.get("latencyMode")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelLatencyMode(m, m)
+        o.latency_mode = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("playbackRestrictionPolicyArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_restriction_policy_arn = m
+        m = d.get("preset")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _TranscodePreset(m, m)
+        o.preset = m
+        m = d.get("recordingConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.recording_configuration_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("type")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelType(m, m)
+        o.type = m
+        o.__class__ = _m.ChannelSummary
+        append(o)
+    return result
 
 
 def _read_Channels(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_Channel(x) for x in v]
+    result: list[_m.Channel] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_Channel()
+        m = d.get("adConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ad_configuration_arn = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("authorized")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.authorized = m
+        m = d.get("containerFormat")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ContainerFormat(m, m)
+        o.container_format = m
+        m = d.get("failoverSlateConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.failover_slate_configuration_arn = m
+        m = d.get("ingestEndpoint")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ingest_endpoint = m
+        m = d.get("insecureIngest")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.insecure_ingest = m
+        m = d.get("latencyMode")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelLatencyMode(m, m)
+        o.latency_mode = m
+        m = d.get("multitrackInputConfiguration")
+        if m is not None:
+            m = _read_MultitrackInputConfiguration(m)
+        o.multitrack_input_configuration = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("playbackRestrictionPolicyArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_restriction_policy_arn = m
+        m = d.get("playbackUrl")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_url = m
+        m = d.get("preset")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _TranscodePreset(m, m)
+        o.preset = m
+        m = d.get("recordingConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.recording_configuration_arn = m
+        m = d.get("srt")
+        if m is not None:
+            m = _read_Srt(m)
+        o.srt = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("type")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelType(m, m)
+        o.type = m
+        o.__class__ = _m.Channel
+        append(o)
+    return result
 
 
 def _read_FailoverSlateConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_FailoverSlateConfigurationSummary(x) for x in v]
+    result: list[_m.FailoverSlateConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_FailoverSlateConfigurationSummary()
+        m = d.get("activationThresholdSeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.activation_threshold_seconds = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("maxSlateDisplaySeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.max_slate_display_seconds = m
+        m = d.get("minSlateDisplaySeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.min_slate_display_seconds = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _FailoverSlateConfigurationState(m, m)
+        o.state = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.FailoverSlateConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_MediaTailorPlaybackConfigurationsList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_MediaTailorPlaybackConfiguration(x) for x in v]
+    result: list[_m.MediaTailorPlaybackConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_MediaTailorPlaybackConfiguration()
+        m = d.get("playbackConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_configuration_arn = m
+        o.__class__ = _m.MediaTailorPlaybackConfiguration
+        append(o)
+    return result
 
 
 def _read_PlaybackKeyPairList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_PlaybackKeyPairSummary(x) for x in v]
+    result: list[_m.PlaybackKeyPairSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_PlaybackKeyPairSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.PlaybackKeyPairSummary
+        append(o)
+    return result
 
 
 def _read_PlaybackRestrictionPolicyList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_PlaybackRestrictionPolicySummary(x) for x in v]
+    result: list[_m.PlaybackRestrictionPolicySummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_PlaybackRestrictionPolicySummary()
+        m = d.get("allowedCountries")
+        if m is not None:
+            if type(m) is not list:
+                raise TypeError
+            "".join(m)  # raises TypeError on any non-string, at C speed
+        o.allowed_countries = m
+        m = d.get("allowedOrigins")
+        if m is not None:
+            if type(m) is not list:
+                raise TypeError
+            "".join(m)  # raises TypeError on any non-string, at C speed
+        o.allowed_origins = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("enableStrictOriginEnforcement")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.enable_strict_origin_enforcement = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.PlaybackRestrictionPolicySummary
+        append(o)
+    return result
 
 
 def _read_RecordingConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_RecordingConfigurationSummary(x) for x in v]
+    result: list[_m.RecordingConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_RecordingConfigurationSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("destinationConfiguration")
+        if m is not None:
+            m = _read_DestinationConfiguration(m)
+        o.destination_configuration = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _RecordingConfigurationState(m, m)
+        o.state = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.RecordingConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_RenditionConfigurationRenditionList(v: Any) -> Any:
@@ -115,31 +518,165 @@ def _read_RenditionConfigurationRenditionList(v: Any) -> Any:
 def _read_StreamEvents(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamEvent(x) for x in v]
+    result: list[_m.StreamEvent] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamEvent()
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("eventTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.event_time = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("type")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.type = m
+        o.__class__ = _m.StreamEvent
+        append(o)
+    return result
 
 
 def _read_StreamKeyList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamKeySummary(x) for x in v]
+    result: list[_m.StreamKeySummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamKeySummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _m.StreamKeySummary
+        append(o)
+    return result
 
 
 def _read_StreamKeys(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamKey(x) for x in v]
+    result: list[_m.StreamKey] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamKey()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("value")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.value = m
+        o.__class__ = _m.StreamKey
+        append(o)
+    return result
 
 
 def _read_StreamList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamSummary(x) for x in v]
+    result: list[_m.StreamSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamSummary()
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("health")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _StreamHealth(m, m)
+        o.health = m
+        m = d.get("startTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.start_time = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _StreamState(m, m)
+        o.state = m
+        m = d.get("streamId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.stream_id = m
+        m = d.get("viewerCount")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.viewer_count = m
+        o.__class__ = _m.StreamSummary
+        append(o)
+    return result
 
 
 def _read_StreamSessionList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamSessionSummary(x) for x in v]
+    result: list[_m.StreamSessionSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamSessionSummary()
+        m = d.get("endTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.end_time = m
+        m = d.get("hasErrorEvent")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.has_error_event = m
+        m = d.get("startTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.start_time = m
+        m = d.get("streamId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.stream_id = m
+        o.__class__ = _m.StreamSessionSummary
+        append(o)
+    return result
 
 
 def _read_ThumbnailConfigurationStorageList(v: Any) -> Any:
@@ -157,7 +694,59 @@ def _read_ThumbnailConfigurationStorageList(v: Any) -> Any:
 def _read_VideoConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_VideoConfiguration(x) for x in v]
+    result: list[_m.VideoConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_VideoConfiguration()
+        m = d.get("avcLevel")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.avc_level = m
+        m = d.get("avcProfile")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.avc_profile = m
+        m = d.get("codec")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.codec = m
+        m = d.get("encoder")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.encoder = m
+        m = d.get("level")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.level = m
+        m = d.get("profile")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.profile = m
+        m = d.get("targetBitrate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_bitrate = m
+        m = d.get("targetFramerate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_framerate = m
+        m = d.get("track")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.track = m
+        m = d.get("videoHeight")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.video_height = m
+        m = d.get("videoWidth")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.video_width = m
+        o.__class__ = _m.VideoConfiguration
+        append(o)
+    return result
 
 
 _new = object.__new__
@@ -219,29 +808,29 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_AdConfiguration()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("mediaTailorPlaybackConfigurations")
-    if v is not None:
-        v = _read_MediaTailorPlaybackConfigurationsList(v)
-    o.media_tailor_playback_configurations = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("mediaTailorPlaybackConfigurations")
+    if m is not None:
+        m = _read_MediaTailorPlaybackConfigurationsList(m)
+    o.media_tailor_playback_configurations = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("postRollConfiguration")
-    if v is not None:
-        v = _read_PostRollConfiguration(v)
-    o.post_roll_configuration = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("postRollConfiguration")
+    if m is not None:
+        m = _read_PostRollConfiguration(m)
+    o.post_roll_configuration = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.AdConfiguration
     return o
 
@@ -250,29 +839,29 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_AdConfigurationSummary()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("mediaTailorPlaybackConfigurations")
-    if v is not None:
-        v = _read_MediaTailorPlaybackConfigurationsList(v)
-    o.media_tailor_playback_configurations = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("mediaTailorPlaybackConfigurations")
+    if m is not None:
+        m = _read_MediaTailorPlaybackConfigurationsList(m)
+    o.media_tailor_playback_configurations = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("postRollConfiguration")
-    if v is not None:
-        v = _read_PostRollConfiguration(v)
-    o.post_roll_configuration = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("postRollConfiguration")
+    if m is not None:
+        m = _read_PostRollConfiguration(m)
+    o.post_roll_configuration = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.AdConfigurationSummary
     return o
 
@@ -281,26 +870,26 @@ def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_AudioConfiguration()
-    v = d.get("channels")
-    if type(v) is not int and v is not None:
+    m = d.get("channels")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.channels = v
-    v = d.get("codec")
-    if type(v) is not str and v is not None:
+    o.channels = m
+    m = d.get("codec")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.codec = v
-    v = d.get("sampleRate")
-    if type(v) is not int and v is not None:
+    o.codec = m
+    m = d.get("sampleRate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.sample_rate = v
-    v = d.get("targetBitrate")
-    if type(v) is not int and v is not None:
+    o.sample_rate = m
+    m = d.get("targetBitrate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.target_bitrate = v
-    v = d.get("track")
-    if type(v) is not str and v is not None:
+    o.target_bitrate = m
+    m = d.get("track")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.track = v
+    o.track = m
     o.__class__ = _m.AudioConfiguration
     return o
 
@@ -309,18 +898,18 @@ def _read_BatchError(d: Any, _: Any = None) -> _m.BatchError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_BatchError()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("code")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.code = v
-    v = d.get("message")
-    if type(v) is not str and v is not None:
+    o.code = m
+    m = d.get("message")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.message = v
+    o.message = m
     o.__class__ = _m.BatchError
     return o
 
@@ -417,22 +1006,22 @@ def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.Ba
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_BatchStartViewerSessionRevocationError()
-    v = d.get("channelArn")
-    if type(v) is not str and v is not None:
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.channel_arn = v
-    v = d.get("code")
-    if type(v) is not str and v is not None:
+    o.channel_arn = m
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.code = v
-    v = d.get("message")
-    if type(v) is not str and v is not None:
+    o.code = m
+    m = d.get("message")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.message = v
-    v = d.get("viewerId")
-    if type(v) is not str and v is not None:
+    o.message = m
+    m = d.get("viewerId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.viewer_id = v
+    o.viewer_id = m
     o.__class__ = _m.BatchStartViewerSessionRevocationError
     return o
 
@@ -481,85 +1070,85 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_Channel()
-    v = d.get("adConfigurationArn")
-    if type(v) is not str and v is not None:
+    m = d.get("adConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.ad_configuration_arn = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    o.ad_configuration_arn = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("authorized")
-    if type(v) is not bool and v is not None:
+    o.arn = m
+    m = d.get("authorized")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.authorized = v
-    v = d.get("containerFormat")
-    if v is not None:
-        if type(v) is not str:
+    o.authorized = m
+    m = d.get("containerFormat")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ContainerFormat(v, v)
-    o.container_format = v
-    v = d.get("failoverSlateConfigurationArn")
-    if type(v) is not str and v is not None:
+        m = _ContainerFormat(m, m)
+    o.container_format = m
+    m = d.get("failoverSlateConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.failover_slate_configuration_arn = v
-    v = d.get("ingestEndpoint")
-    if type(v) is not str and v is not None:
+    o.failover_slate_configuration_arn = m
+    m = d.get("ingestEndpoint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.ingest_endpoint = v
-    v = d.get("insecureIngest")
-    if type(v) is not bool and v is not None:
+    o.ingest_endpoint = m
+    m = d.get("insecureIngest")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.insecure_ingest = v
-    v = d.get("latencyMode")
-    if v is not None:
-        if type(v) is not str:
+    o.insecure_ingest = m
+    m = d.get("latencyMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ChannelLatencyMode(v, v)
-    o.latency_mode = v
-    v = d.get("multitrackInputConfiguration")
-    if v is not None:
-        v = _read_MultitrackInputConfiguration(v)
-    o.multitrack_input_configuration = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+        m = _ChannelLatencyMode(m, m)
+    o.latency_mode = m
+    m = d.get("multitrackInputConfiguration")
+    if m is not None:
+        m = _read_MultitrackInputConfiguration(m)
+    o.multitrack_input_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("playbackRestrictionPolicyArn")
-    if type(v) is not str and v is not None:
+    o.name = m
+    m = d.get("playbackRestrictionPolicyArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.playback_restriction_policy_arn = v
-    v = d.get("playbackUrl")
-    if type(v) is not str and v is not None:
+    o.playback_restriction_policy_arn = m
+    m = d.get("playbackUrl")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.playback_url = v
-    v = d.get("preset")
-    if v is not None:
-        if type(v) is not str:
+    o.playback_url = m
+    m = d.get("preset")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _TranscodePreset(v, v)
-    o.preset = v
-    v = d.get("recordingConfigurationArn")
-    if type(v) is not str and v is not None:
+        m = _TranscodePreset(m, m)
+    o.preset = m
+    m = d.get("recordingConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.recording_configuration_arn = v
-    v = d.get("srt")
-    if v is not None:
-        v = _read_Srt(v)
-    o.srt = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.recording_configuration_arn = m
+    m = d.get("srt")
+    if m is not None:
+        m = _read_Srt(m)
+    o.srt = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
-    v = d.get("type")
-    if v is not None:
-        if type(v) is not str:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("type")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ChannelType(v, v)
-    o.type = v
+        m = _ChannelType(m, m)
+    o.type = m
     o.__class__ = _m.Channel
     return o
 
@@ -568,63 +1157,63 @@ def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_ChannelSummary()
-    v = d.get("adConfigurationArn")
-    if type(v) is not str and v is not None:
+    m = d.get("adConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.ad_configuration_arn = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    o.ad_configuration_arn = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("authorized")
-    if type(v) is not bool and v is not None:
+    o.arn = m
+    m = d.get("authorized")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.authorized = v
-    v = d.get("failoverSlateConfigurationArn")
-    if type(v) is not str and v is not None:
+    o.authorized = m
+    m = d.get("failoverSlateConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.failover_slate_configuration_arn = v
-    v = d.get("insecureIngest")
-    if type(v) is not bool and v is not None:
+    o.failover_slate_configuration_arn = m
+    m = d.get("insecureIngest")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.insecure_ingest = v
-    v = d.get("latencyMode")
-    if v is not None:
-        if type(v) is not str:
+    o.insecure_ingest = m
+    m = d.get("latencyMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ChannelLatencyMode(v, v)
-    o.latency_mode = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+        m = _ChannelLatencyMode(m, m)
+    o.latency_mode = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("playbackRestrictionPolicyArn")
-    if type(v) is not str and v is not None:
+    o.name = m
+    m = d.get("playbackRestrictionPolicyArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.playback_restriction_policy_arn = v
-    v = d.get("preset")
-    if v is not None:
-        if type(v) is not str:
+    o.playback_restriction_policy_arn = m
+    m = d.get("preset")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _TranscodePreset(v, v)
-    o.preset = v
-    v = d.get("recordingConfigurationArn")
-    if type(v) is not str and v is not None:
+        m = _TranscodePreset(m, m)
+    o.preset = m
+    m = d.get("recordingConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.recording_configuration_arn = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.recording_configuration_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
-    v = d.get("type")
-    if v is not None:
-        if type(v) is not str:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("type")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ChannelType(v, v)
-    o.type = v
+        m = _ChannelType(m, m)
+    o.type = m
     o.__class__ = _m.ChannelSummary
     return o
 
@@ -765,10 +1354,10 @@ def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfi
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_DestinationConfiguration()
-    v = d.get("s3")
-    if v is not None:
-        v = _read_S3DestinationConfiguration(v)
-    o.s3 = v
+    m = d.get("s3")
+    if m is not None:
+        m = _read_S3DestinationConfiguration(m)
+    o.s3 = m
     o.__class__ = _m.DestinationConfiguration
     return o
 
@@ -777,39 +1366,39 @@ def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateC
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_FailoverSlateConfiguration()
-    v = d.get("activationThresholdSeconds")
-    if type(v) is not int and v is not None:
+    m = d.get("activationThresholdSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.activation_threshold_seconds = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    o.activation_threshold_seconds = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("maxSlateDisplaySeconds")
-    if type(v) is not int and v is not None:
+    o.arn = m
+    m = d.get("maxSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.max_slate_display_seconds = v
-    v = d.get("minSlateDisplaySeconds")
-    if type(v) is not int and v is not None:
+    o.max_slate_display_seconds = m
+    m = d.get("minSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.min_slate_display_seconds = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.min_slate_display_seconds = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _FailoverSlateConfigurationState(v, v)
-    o.state = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+        m = _FailoverSlateConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.FailoverSlateConfiguration
     return o
 
@@ -818,39 +1407,39 @@ def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.Failove
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_FailoverSlateConfigurationSummary()
-    v = d.get("activationThresholdSeconds")
-    if type(v) is not int and v is not None:
+    m = d.get("activationThresholdSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.activation_threshold_seconds = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    o.activation_threshold_seconds = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("maxSlateDisplaySeconds")
-    if type(v) is not int and v is not None:
+    o.arn = m
+    m = d.get("maxSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.max_slate_display_seconds = v
-    v = d.get("minSlateDisplaySeconds")
-    if type(v) is not int and v is not None:
+    o.max_slate_display_seconds = m
+    m = d.get("minSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.min_slate_display_seconds = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.min_slate_display_seconds = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _FailoverSlateConfigurationState(v, v)
-    o.state = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+        m = _FailoverSlateConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.FailoverSlateConfigurationSummary
     return o
 
@@ -979,14 +1568,14 @@ def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_IngestConfiguration()
-    v = d.get("audio")
-    if v is not None:
-        v = _read_AudioConfiguration(v)
-    o.audio = v
-    v = d.get("video")
-    if v is not None:
-        v = _read_VideoConfiguration(v)
-    o.video = v
+    m = d.get("audio")
+    if m is not None:
+        m = _read_AudioConfiguration(m)
+    o.audio = m
+    m = d.get("video")
+    if m is not None:
+        m = _read_VideoConfiguration(m)
+    o.video = m
     o.__class__ = _m.IngestConfiguration
     return o
 
@@ -995,14 +1584,14 @@ def _read_IngestConfigurations(d: Any, _: Any = None) -> _m.IngestConfigurations
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_IngestConfigurations()
-    v = d.get("audioConfigurations")
-    if v is not None:
-        v = _read_AudioConfigurationList(v)
-    o.audio_configurations = v
-    v = d.get("videoConfigurations")
-    if v is not None:
-        v = _read_VideoConfigurationList(v)
-    o.video_configurations = v
+    m = d.get("audioConfigurations")
+    if m is not None:
+        m = _read_AudioConfigurationList(m)
+    o.audio_configurations = m
+    m = d.get("videoConfigurations")
+    if m is not None:
+        m = _read_VideoConfigurationList(m)
+    o.video_configurations = m
     o.__class__ = _m.IngestConfigurations
     return o
 
@@ -1186,10 +1775,10 @@ def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTai
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_MediaTailorPlaybackConfiguration()
-    v = d.get("playbackConfigurationArn")
-    if type(v) is not str and v is not None:
+    m = d.get("playbackConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.playback_configuration_arn = v
+    o.playback_configuration_arn = m
     o.__class__ = _m.MediaTailorPlaybackConfiguration
     return o
 
@@ -1198,22 +1787,22 @@ def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackIn
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_MultitrackInputConfiguration()
-    v = d.get("enabled")
-    if type(v) is not bool and v is not None:
+    m = d.get("enabled")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.enabled = v
-    v = d.get("maximumResolution")
-    if v is not None:
-        if type(v) is not str:
+    o.enabled = m
+    m = d.get("maximumResolution")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _MultitrackMaximumResolution(v, v)
-    o.maximum_resolution = v
-    v = d.get("policy")
-    if v is not None:
-        if type(v) is not str:
+        m = _MultitrackMaximumResolution(m, m)
+    o.maximum_resolution = m
+    m = d.get("policy")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _MultitrackPolicy(v, v)
-    o.policy = v
+        m = _MultitrackPolicy(m, m)
+    o.policy = m
     o.__class__ = _m.MultitrackInputConfiguration
     return o
 
@@ -1222,25 +1811,25 @@ def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_PlaybackKeyPair()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("fingerprint")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("fingerprint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.fingerprint = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.fingerprint = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.PlaybackKeyPair
     return o
 
@@ -1249,21 +1838,21 @@ def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSum
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_PlaybackKeyPairSummary()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.PlaybackKeyPairSummary
     return o
 
@@ -1272,37 +1861,37 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_PlaybackRestrictionPolicy()
-    v = d.get("allowedCountries")
-    if v is not None:
-        if type(v) is not list:
+    m = d.get("allowedCountries")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(v)  # raises TypeError on any non-string, at C speed
-    o.allowed_countries = v
-    v = d.get("allowedOrigins")
-    if v is not None:
-        if type(v) is not list:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = m
+    m = d.get("allowedOrigins")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(v)  # raises TypeError on any non-string, at C speed
-    o.allowed_origins = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("enableStrictOriginEnforcement")
-    if type(v) is not bool and v is not None:
+    o.arn = m
+    m = d.get("enableStrictOriginEnforcement")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.enable_strict_origin_enforcement = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.enable_strict_origin_enforcement = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.PlaybackRestrictionPolicy
     return o
 
@@ -1311,37 +1900,37 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_PlaybackRestrictionPolicySummary()
-    v = d.get("allowedCountries")
-    if v is not None:
-        if type(v) is not list:
+    m = d.get("allowedCountries")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(v)  # raises TypeError on any non-string, at C speed
-    o.allowed_countries = v
-    v = d.get("allowedOrigins")
-    if v is not None:
-        if type(v) is not list:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = m
+    m = d.get("allowedOrigins")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(v)  # raises TypeError on any non-string, at C speed
-    o.allowed_origins = v
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("enableStrictOriginEnforcement")
-    if type(v) is not bool and v is not None:
+    o.arn = m
+    m = d.get("enableStrictOriginEnforcement")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.enable_strict_origin_enforcement = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.enable_strict_origin_enforcement = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.PlaybackRestrictionPolicySummary
     return o
 
@@ -1350,14 +1939,14 @@ def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfigurati
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_PostRollConfiguration()
-    v = d.get("durationSeconds")
-    if type(v) is not int and v is not None:
+    m = d.get("durationSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.duration_seconds = v
-    v = d.get("enabled")
-    if type(v) is not bool and v is not None:
+    o.duration_seconds = m
+    m = d.get("enabled")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.enabled = v
+    o.enabled = m
     o.__class__ = _m.PostRollConfiguration
     return o
 
@@ -1374,43 +1963,43 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_RecordingConfiguration()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("destinationConfiguration")
-    if v is not None:
-        v = _read_DestinationConfiguration(v)
-    o.destination_configuration = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("destinationConfiguration")
+    if m is not None:
+        m = _read_DestinationConfiguration(m)
+    o.destination_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("recordingReconnectWindowSeconds")
-    if type(v) is not int and v is not None:
+    o.name = m
+    m = d.get("recordingReconnectWindowSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.recording_reconnect_window_seconds = v
-    v = d.get("renditionConfiguration")
-    if v is not None:
-        v = _read_RenditionConfiguration(v)
-    o.rendition_configuration = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+    o.recording_reconnect_window_seconds = m
+    m = d.get("renditionConfiguration")
+    if m is not None:
+        m = _read_RenditionConfiguration(m)
+    o.rendition_configuration = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _RecordingConfigurationState(v, v)
-    o.state = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+        m = _RecordingConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
-    v = d.get("thumbnailConfiguration")
-    if v is not None:
-        v = _read_ThumbnailConfiguration(v)
-    o.thumbnail_configuration = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("thumbnailConfiguration")
+    if m is not None:
+        m = _read_ThumbnailConfiguration(m)
+    o.thumbnail_configuration = m
     o.__class__ = _m.RecordingConfiguration
     return o
 
@@ -1419,31 +2008,31 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_RecordingConfigurationSummary()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("destinationConfiguration")
-    if v is not None:
-        v = _read_DestinationConfiguration(v)
-    o.destination_configuration = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("destinationConfiguration")
+    if m is not None:
+        m = _read_DestinationConfiguration(m)
+    o.destination_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _RecordingConfigurationState(v, v)
-    o.state = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+        m = _RecordingConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.RecordingConfigurationSummary
     return o
 
@@ -1452,16 +2041,16 @@ def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfigura
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_RenditionConfiguration()
-    v = d.get("renditionSelection")
-    if v is not None:
-        if type(v) is not str:
+    m = d.get("renditionSelection")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _RenditionConfigurationRenditionSelection(v, v)
-    o.rendition_selection = v
-    v = d.get("renditions")
-    if v is not None:
-        v = _read_RenditionConfigurationRenditionList(v)
-    o.renditions = v
+        m = _RenditionConfigurationRenditionSelection(m, m)
+    o.rendition_selection = m
+    m = d.get("renditions")
+    if m is not None:
+        m = _read_RenditionConfigurationRenditionList(m)
+    o.renditions = m
     o.__class__ = _m.RenditionConfiguration
     return o
 
@@ -1470,10 +2059,10 @@ def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationC
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_S3DestinationConfiguration()
-    v = d.get("bucketName")
-    if type(v) is not str and v is not None:
+    m = d.get("bucketName")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.bucket_name = v
+    o.bucket_name = m
     o.__class__ = _m.S3DestinationConfiguration
     return o
 
@@ -1482,14 +2071,14 @@ def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_Srt()
-    v = d.get("endpoint")
-    if type(v) is not str and v is not None:
+    m = d.get("endpoint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.endpoint = v
-    v = d.get("passphrase")
-    if type(v) is not str and v is not None:
+    o.endpoint = m
+    m = d.get("passphrase")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.passphrase = v
+    o.passphrase = m
     o.__class__ = _m.Srt
     return o
 
@@ -1514,38 +2103,38 @@ def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_Stream()
-    v = d.get("channelArn")
-    if type(v) is not str and v is not None:
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.channel_arn = v
-    v = d.get("health")
-    if v is not None:
-        if type(v) is not str:
+    o.channel_arn = m
+    m = d.get("health")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _StreamHealth(v, v)
-    o.health = v
-    v = d.get("playbackUrl")
-    if type(v) is not str and v is not None:
+        m = _StreamHealth(m, m)
+    o.health = m
+    m = d.get("playbackUrl")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.playback_url = v
-    v = d.get("startTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.start_time = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+    o.playback_url = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _StreamState(v, v)
-    o.state = v
-    v = d.get("streamId")
-    if type(v) is not str and v is not None:
+        m = _StreamState(m, m)
+    o.state = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.stream_id = v
-    v = d.get("viewerCount")
-    if type(v) is not int and v is not None:
+    o.stream_id = m
+    m = d.get("viewerCount")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.viewer_count = v
+    o.viewer_count = m
     o.__class__ = _m.Stream
     return o
 
@@ -1554,22 +2143,22 @@ def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamEvent()
-    v = d.get("code")
-    if type(v) is not str and v is not None:
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.code = v
-    v = d.get("eventTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.event_time = v
-    v = d.get("name")
-    if type(v) is not str and v is not None:
+    o.code = m
+    m = d.get("eventTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.event_time = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.name = v
-    v = d.get("type")
-    if type(v) is not str and v is not None:
+    o.name = m
+    m = d.get("type")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.type = v
+    o.type = m
     o.__class__ = _m.StreamEvent
     return o
 
@@ -1578,25 +2167,25 @@ def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamKey()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("channelArn")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.channel_arn = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.channel_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
-    v = d.get("value")
-    if type(v) is not str and v is not None:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("value")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.value = v
+    o.value = m
     o.__class__ = _m.StreamKey
     return o
 
@@ -1605,21 +2194,21 @@ def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamKeySummary()
-    v = d.get("arn")
-    if type(v) is not str and v is not None:
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.arn = v
-    v = d.get("channelArn")
-    if type(v) is not str and v is not None:
+    o.arn = m
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.channel_arn = v
-    v = d.get("tags")
-    if v is not None:
-        if type(v) is not dict:
+    o.channel_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        if v:
-            "".join([*v.values()])  # raises TypeError on any non-string, at C speed
-    o.tags = v
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
     o.__class__ = _m.StreamKeySummary
     return o
 
@@ -1628,42 +2217,42 @@ def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamSession()
-    v = d.get("channel")
-    if v is not None:
-        v = _read_Channel(v)
-    o.channel = v
-    v = d.get("endTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.end_time = v
-    v = d.get("failoverSlateConfiguration")
-    if v is not None:
-        v = _read_FailoverSlateConfiguration(v)
-    o.failover_slate_configuration = v
-    v = d.get("ingestConfiguration")
-    if v is not None:
-        v = _read_IngestConfiguration(v)
-    o.ingest_configuration = v
-    v = d.get("ingestConfigurations")
-    if v is not None:
-        v = _read_IngestConfigurations(v)
-    o.ingest_configurations = v
-    v = d.get("recordingConfiguration")
-    if v is not None:
-        v = _read_RecordingConfiguration(v)
-    o.recording_configuration = v
-    v = d.get("startTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.start_time = v
-    v = d.get("streamId")
-    if type(v) is not str and v is not None:
+    m = d.get("channel")
+    if m is not None:
+        m = _read_Channel(m)
+    o.channel = m
+    m = d.get("endTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.end_time = m
+    m = d.get("failoverSlateConfiguration")
+    if m is not None:
+        m = _read_FailoverSlateConfiguration(m)
+    o.failover_slate_configuration = m
+    m = d.get("ingestConfiguration")
+    if m is not None:
+        m = _read_IngestConfiguration(m)
+    o.ingest_configuration = m
+    m = d.get("ingestConfigurations")
+    if m is not None:
+        m = _read_IngestConfigurations(m)
+    o.ingest_configurations = m
+    m = d.get("recordingConfiguration")
+    if m is not None:
+        m = _read_RecordingConfiguration(m)
+    o.recording_configuration = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.stream_id = v
-    v = d.get("truncatedEvents")
-    if v is not None:
-        v = _read_StreamEvents(v)
-    o.truncated_events = v
+    o.stream_id = m
+    m = d.get("truncatedEvents")
+    if m is not None:
+        m = _read_StreamEvents(m)
+    o.truncated_events = m
     o.__class__ = _m.StreamSession
     return o
 
@@ -1672,22 +2261,22 @@ def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamSessionSummary()
-    v = d.get("endTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.end_time = v
-    v = d.get("hasErrorEvent")
-    if type(v) is not bool and v is not None:
+    m = d.get("endTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.end_time = m
+    m = d.get("hasErrorEvent")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o.has_error_event = v
-    v = d.get("startTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.start_time = v
-    v = d.get("streamId")
-    if type(v) is not str and v is not None:
+    o.has_error_event = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.stream_id = v
+    o.stream_id = m
     o.__class__ = _m.StreamSessionSummary
     return o
 
@@ -1696,34 +2285,34 @@ def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_StreamSummary()
-    v = d.get("channelArn")
-    if type(v) is not str and v is not None:
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.channel_arn = v
-    v = d.get("health")
-    if v is not None:
-        if type(v) is not str:
+    o.channel_arn = m
+    m = d.get("health")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _StreamHealth(v, v)
-    o.health = v
-    v = d.get("startTime")
-    if v is not None:
-        v = _timestamp(v)
-    o.start_time = v
-    v = d.get("state")
-    if v is not None:
-        if type(v) is not str:
+        m = _StreamHealth(m, m)
+    o.health = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _StreamState(v, v)
-    o.state = v
-    v = d.get("streamId")
-    if type(v) is not str and v is not None:
+        m = _StreamState(m, m)
+    o.state = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.stream_id = v
-    v = d.get("viewerCount")
-    if type(v) is not int and v is not None:
+    o.stream_id = m
+    m = d.get("viewerCount")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.viewer_count = v
+    o.viewer_count = m
     o.__class__ = _m.StreamSummary
     return o
 
@@ -1740,26 +2329,26 @@ def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfigura
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_ThumbnailConfiguration()
-    v = d.get("recordingMode")
-    if v is not None:
-        if type(v) is not str:
+    m = d.get("recordingMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _RecordingMode(v, v)
-    o.recording_mode = v
-    v = d.get("resolution")
-    if v is not None:
-        if type(v) is not str:
+        m = _RecordingMode(m, m)
+    o.recording_mode = m
+    m = d.get("resolution")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        v = _ThumbnailConfigurationResolution(v, v)
-    o.resolution = v
-    v = d.get("storage")
-    if v is not None:
-        v = _read_ThumbnailConfigurationStorageList(v)
-    o.storage = v
-    v = d.get("targetIntervalSeconds")
-    if type(v) is not int and v is not None:
+        m = _ThumbnailConfigurationResolution(m, m)
+    o.resolution = m
+    m = d.get("storage")
+    if m is not None:
+        m = _read_ThumbnailConfigurationStorageList(m)
+    o.storage = m
+    m = d.get("targetIntervalSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.target_interval_seconds = v
+    o.target_interval_seconds = m
     o.__class__ = _m.ThumbnailConfiguration
     return o
 
@@ -1824,50 +2413,50 @@ def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     o = _fill_VideoConfiguration()
-    v = d.get("avcLevel")
-    if type(v) is not str and v is not None:
+    m = d.get("avcLevel")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.avc_level = v
-    v = d.get("avcProfile")
-    if type(v) is not str and v is not None:
+    o.avc_level = m
+    m = d.get("avcProfile")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.avc_profile = v
-    v = d.get("codec")
-    if type(v) is not str and v is not None:
+    o.avc_profile = m
+    m = d.get("codec")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.codec = v
-    v = d.get("encoder")
-    if type(v) is not str and v is not None:
+    o.codec = m
+    m = d.get("encoder")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.encoder = v
-    v = d.get("level")
-    if type(v) is not str and v is not None:
+    o.encoder = m
+    m = d.get("level")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.level = v
-    v = d.get("profile")
-    if type(v) is not str and v is not None:
+    o.level = m
+    m = d.get("profile")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.profile = v
-    v = d.get("targetBitrate")
-    if type(v) is not int and v is not None:
+    o.profile = m
+    m = d.get("targetBitrate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.target_bitrate = v
-    v = d.get("targetFramerate")
-    if type(v) is not int and v is not None:
+    o.target_bitrate = m
+    m = d.get("targetFramerate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.target_framerate = v
-    v = d.get("track")
-    if type(v) is not str and v is not None:
+    o.target_framerate = m
+    m = d.get("track")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o.track = v
-    v = d.get("videoHeight")
-    if type(v) is not int and v is not None:
+    o.track = m
+    m = d.get("videoHeight")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.video_height = v
-    v = d.get("videoWidth")
-    if type(v) is not int and v is not None:
+    o.video_height = m
+    m = d.get("videoWidth")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o.video_width = v
+    o.video_width = m
     o.__class__ = _m.VideoConfiguration
     return o
 
