@@ -18,7 +18,12 @@ from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._model import Model, ResponseMetadata
 from ivs_async.commands import ListChannelsCommand
 from ivs_async.errors import ResponseParseError
-from ivs_async.models import ChannelSummary, ChannelType
+from ivs_async.models import (
+    ChannelSummary,
+    ChannelType,
+    RenditionConfiguration,
+    RenditionConfigurationRendition,
+)
 from tests.conftest import KEY, REGION, SECRET
 from tests.support.shapes import ANY_JSON, full_valid, mutated, valid
 
@@ -112,9 +117,28 @@ def test_a_reader_refuses_a_wrong_type_and_keeps_unknown_enum_values() -> None:
     assert type(kept) is ChannelSummary
     assert type(kept.latency_mode) is str and kept.latency_mode == "ULTRA_LOW"
     assert kept.type is ChannelType.STANDARD and kept.authorized is True and kept.name is None
-    for wrong in ({"authorized": "true"}, {"arn": 1}, {"tags": {"k": 1}}, {"latencyMode": 3}, {"tags": []}):
+    for wrong in (
+        {"authorized": "true"},
+        {"arn": 1},
+        {"tags": {"k": 1}},
+        {"tags": []},
+        {"latencyMode": 3},
+        {"latencyMode": True},
+        {"latencyMode": 1.5},
+        {"latencyMode": ["LOW"]},
+        {"latencyMode": {"LOW": 1}},
+    ):
         with pytest.raises(TypeError):
             read(wrong, ChannelSummary)
+    assert read({"latencyMode": None}, ChannelSummary).latency_mode is None
+    renditions = READERS[RenditionConfiguration]
+    assert renditions({"renditions": ["SD", "NEW"]}, RenditionConfiguration).renditions == [
+        RenditionConfigurationRendition.SD,
+        "NEW",
+    ]
+    for wrong_item in (None, 1, ["SD"]):
+        with pytest.raises(TypeError):
+            renditions({"renditions": ["SD", wrong_item]}, RenditionConfiguration)
     with pytest.raises(TypeError):
         read(["not", "an", "object"], ChannelSummary)
 
