@@ -639,7 +639,7 @@ def gen_readers(model: Model) -> str:
             lines.append(f"    o.{snake(wire)} = m\n")
         if name in model.outputs:
             lines.append("    o.metadata = _ResponseMetadata()\n")
-        lines.append(f"    o.__class__ = _m.{name}\n")
+        lines.append(f"    o.__class__ = _model_{name}\n")
         return lines
 
     def indented(lines: list[str], indent: str) -> list[str]:
@@ -737,7 +737,7 @@ def gen_readers(model: Model) -> str:
         '    return type(f"_fill_{cls.__name__}", (cls,), members)\n\n\n',
     ]
     for name in fillable:
-        fillable_lines.append(f"_fill_{name} = _fillable(_m.{name})\n")
+        fillable_lines.append(f"_model_{name} = _m.{name}\n_fill_{name} = _fillable(_model_{name})\n")
     out[fillable_at:fillable_at] = fillable_lines
     out.append("\n\nREADERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex({\n")
     for name in structures:

@@ -66,7 +66,7 @@ def _read_AdConfigurationList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.AdConfigurationSummary
+        o.__class__ = _model_AdConfigurationSummary
         append(o)
     return result
 
@@ -100,7 +100,7 @@ def _read_AudioConfigurationList(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.track = m
-        o.__class__ = _m.AudioConfiguration
+        o.__class__ = _model_AudioConfiguration
         append(o)
     return result
 
@@ -126,7 +126,7 @@ def _read_BatchErrors(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.message = m
-        o.__class__ = _m.BatchError
+        o.__class__ = _model_BatchError
         append(o)
     return result
 
@@ -156,7 +156,7 @@ def _read_BatchStartViewerSessionRevocationErrors(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.viewer_id = m
-        o.__class__ = _m.BatchStartViewerSessionRevocationError
+        o.__class__ = _model_BatchStartViewerSessionRevocationError
         append(o)
     return result
 
@@ -227,7 +227,7 @@ def _read_ChannelList(v: Any) -> Any:
                 raise TypeError
             m = _ChannelType(m, m)
         o.type = m
-        o.__class__ = _m.ChannelSummary
+        o.__class__ = _model_ChannelSummary
         append(o)
     return result
 
@@ -320,7 +320,7 @@ def _read_Channels(v: Any) -> Any:
                 raise TypeError
             m = _ChannelType(m, m)
         o.type = m
-        o.__class__ = _m.Channel
+        o.__class__ = _model_Channel
         append(o)
     return result
 
@@ -367,7 +367,7 @@ def _read_FailoverSlateConfigurationList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.FailoverSlateConfigurationSummary
+        o.__class__ = _model_FailoverSlateConfigurationSummary
         append(o)
     return result
 
@@ -385,7 +385,7 @@ def _read_MediaTailorPlaybackConfigurationsList(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.playback_configuration_arn = m
-        o.__class__ = _m.MediaTailorPlaybackConfiguration
+        o.__class__ = _model_MediaTailorPlaybackConfiguration
         append(o)
     return result
 
@@ -414,7 +414,7 @@ def _read_PlaybackKeyPairList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.PlaybackKeyPairSummary
+        o.__class__ = _model_PlaybackKeyPairSummary
         append(o)
     return result
 
@@ -459,7 +459,7 @@ def _read_PlaybackRestrictionPolicyList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.PlaybackRestrictionPolicySummary
+        o.__class__ = _model_PlaybackRestrictionPolicySummary
         append(o)
     return result
 
@@ -498,7 +498,7 @@ def _read_RecordingConfigurationList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.RecordingConfigurationSummary
+        o.__class__ = _model_RecordingConfigurationSummary
         append(o)
     return result
 
@@ -540,7 +540,7 @@ def _read_StreamEvents(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.type = m
-        o.__class__ = _m.StreamEvent
+        o.__class__ = _model_StreamEvent
         append(o)
     return result
 
@@ -569,7 +569,7 @@ def _read_StreamKeyList(v: Any) -> Any:
             if m:
                 "".join([*m.values()])  # raises TypeError on any non-string, at C speed
         o.tags = m
-        o.__class__ = _m.StreamKeySummary
+        o.__class__ = _model_StreamKeySummary
         append(o)
     return result
 
@@ -602,7 +602,7 @@ def _read_StreamKeys(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.value = m
-        o.__class__ = _m.StreamKey
+        o.__class__ = _model_StreamKey
         append(o)
     return result
 
@@ -644,7 +644,7 @@ def _read_StreamList(v: Any) -> Any:
         if type(m) is not int and m is not None:
             raise TypeError
         o.viewer_count = m
-        o.__class__ = _m.StreamSummary
+        o.__class__ = _model_StreamSummary
         append(o)
     return result
 
@@ -674,7 +674,7 @@ def _read_StreamSessionList(v: Any) -> Any:
         if type(m) is not str and m is not None:
             raise TypeError
         o.stream_id = m
-        o.__class__ = _m.StreamSessionSummary
+        o.__class__ = _model_StreamSessionSummary
         append(o)
     return result
 
@@ -744,7 +744,7 @@ def _read_VideoConfigurationList(v: Any) -> Any:
         if type(m) is not int and m is not None:
             raise TypeError
         o.video_width = m
-        o.__class__ = _m.VideoConfiguration
+        o.__class__ = _model_VideoConfiguration
         append(o)
     return result
 
@@ -769,39 +769,72 @@ def _fillable(cls: type[Any]) -> Any:
     return type(f"_fill_{cls.__name__}", (cls,), members)
 
 
-_fill_AdConfiguration = _fillable(_m.AdConfiguration)
-_fill_AdConfigurationSummary = _fillable(_m.AdConfigurationSummary)
-_fill_AudioConfiguration = _fillable(_m.AudioConfiguration)
-_fill_BatchError = _fillable(_m.BatchError)
-_fill_BatchStartViewerSessionRevocationError = _fillable(_m.BatchStartViewerSessionRevocationError)
-_fill_Channel = _fillable(_m.Channel)
-_fill_ChannelSummary = _fillable(_m.ChannelSummary)
-_fill_DestinationConfiguration = _fillable(_m.DestinationConfiguration)
-_fill_FailoverSlateConfiguration = _fillable(_m.FailoverSlateConfiguration)
-_fill_FailoverSlateConfigurationSummary = _fillable(_m.FailoverSlateConfigurationSummary)
-_fill_IngestConfiguration = _fillable(_m.IngestConfiguration)
-_fill_IngestConfigurations = _fillable(_m.IngestConfigurations)
-_fill_MediaTailorPlaybackConfiguration = _fillable(_m.MediaTailorPlaybackConfiguration)
-_fill_MultitrackInputConfiguration = _fillable(_m.MultitrackInputConfiguration)
-_fill_PlaybackKeyPair = _fillable(_m.PlaybackKeyPair)
-_fill_PlaybackKeyPairSummary = _fillable(_m.PlaybackKeyPairSummary)
-_fill_PlaybackRestrictionPolicy = _fillable(_m.PlaybackRestrictionPolicy)
-_fill_PlaybackRestrictionPolicySummary = _fillable(_m.PlaybackRestrictionPolicySummary)
-_fill_PostRollConfiguration = _fillable(_m.PostRollConfiguration)
-_fill_RecordingConfiguration = _fillable(_m.RecordingConfiguration)
-_fill_RecordingConfigurationSummary = _fillable(_m.RecordingConfigurationSummary)
-_fill_RenditionConfiguration = _fillable(_m.RenditionConfiguration)
-_fill_S3DestinationConfiguration = _fillable(_m.S3DestinationConfiguration)
-_fill_Srt = _fillable(_m.Srt)
-_fill_Stream = _fillable(_m.Stream)
-_fill_StreamEvent = _fillable(_m.StreamEvent)
-_fill_StreamKey = _fillable(_m.StreamKey)
-_fill_StreamKeySummary = _fillable(_m.StreamKeySummary)
-_fill_StreamSession = _fillable(_m.StreamSession)
-_fill_StreamSessionSummary = _fillable(_m.StreamSessionSummary)
-_fill_StreamSummary = _fillable(_m.StreamSummary)
-_fill_ThumbnailConfiguration = _fillable(_m.ThumbnailConfiguration)
-_fill_VideoConfiguration = _fillable(_m.VideoConfiguration)
+_model_AdConfiguration = _m.AdConfiguration
+_fill_AdConfiguration = _fillable(_model_AdConfiguration)
+_model_AdConfigurationSummary = _m.AdConfigurationSummary
+_fill_AdConfigurationSummary = _fillable(_model_AdConfigurationSummary)
+_model_AudioConfiguration = _m.AudioConfiguration
+_fill_AudioConfiguration = _fillable(_model_AudioConfiguration)
+_model_BatchError = _m.BatchError
+_fill_BatchError = _fillable(_model_BatchError)
+_model_BatchStartViewerSessionRevocationError = _m.BatchStartViewerSessionRevocationError
+_fill_BatchStartViewerSessionRevocationError = _fillable(_model_BatchStartViewerSessionRevocationError)
+_model_Channel = _m.Channel
+_fill_Channel = _fillable(_model_Channel)
+_model_ChannelSummary = _m.ChannelSummary
+_fill_ChannelSummary = _fillable(_model_ChannelSummary)
+_model_DestinationConfiguration = _m.DestinationConfiguration
+_fill_DestinationConfiguration = _fillable(_model_DestinationConfiguration)
+_model_FailoverSlateConfiguration = _m.FailoverSlateConfiguration
+_fill_FailoverSlateConfiguration = _fillable(_model_FailoverSlateConfiguration)
+_model_FailoverSlateConfigurationSummary = _m.FailoverSlateConfigurationSummary
+_fill_FailoverSlateConfigurationSummary = _fillable(_model_FailoverSlateConfigurationSummary)
+_model_IngestConfiguration = _m.IngestConfiguration
+_fill_IngestConfiguration = _fillable(_model_IngestConfiguration)
+_model_IngestConfigurations = _m.IngestConfigurations
+_fill_IngestConfigurations = _fillable(_model_IngestConfigurations)
+_model_MediaTailorPlaybackConfiguration = _m.MediaTailorPlaybackConfiguration
+_fill_MediaTailorPlaybackConfiguration = _fillable(_model_MediaTailorPlaybackConfiguration)
+_model_MultitrackInputConfiguration = _m.MultitrackInputConfiguration
+_fill_MultitrackInputConfiguration = _fillable(_model_MultitrackInputConfiguration)
+_model_PlaybackKeyPair = _m.PlaybackKeyPair
+_fill_PlaybackKeyPair = _fillable(_model_PlaybackKeyPair)
+_model_PlaybackKeyPairSummary = _m.PlaybackKeyPairSummary
+_fill_PlaybackKeyPairSummary = _fillable(_model_PlaybackKeyPairSummary)
+_model_PlaybackRestrictionPolicy = _m.PlaybackRestrictionPolicy
+_fill_PlaybackRestrictionPolicy = _fillable(_model_PlaybackRestrictionPolicy)
+_model_PlaybackRestrictionPolicySummary = _m.PlaybackRestrictionPolicySummary
+_fill_PlaybackRestrictionPolicySummary = _fillable(_model_PlaybackRestrictionPolicySummary)
+_model_PostRollConfiguration = _m.PostRollConfiguration
+_fill_PostRollConfiguration = _fillable(_model_PostRollConfiguration)
+_model_RecordingConfiguration = _m.RecordingConfiguration
+_fill_RecordingConfiguration = _fillable(_model_RecordingConfiguration)
+_model_RecordingConfigurationSummary = _m.RecordingConfigurationSummary
+_fill_RecordingConfigurationSummary = _fillable(_model_RecordingConfigurationSummary)
+_model_RenditionConfiguration = _m.RenditionConfiguration
+_fill_RenditionConfiguration = _fillable(_model_RenditionConfiguration)
+_model_S3DestinationConfiguration = _m.S3DestinationConfiguration
+_fill_S3DestinationConfiguration = _fillable(_model_S3DestinationConfiguration)
+_model_Srt = _m.Srt
+_fill_Srt = _fillable(_model_Srt)
+_model_Stream = _m.Stream
+_fill_Stream = _fillable(_model_Stream)
+_model_StreamEvent = _m.StreamEvent
+_fill_StreamEvent = _fillable(_model_StreamEvent)
+_model_StreamKey = _m.StreamKey
+_fill_StreamKey = _fillable(_model_StreamKey)
+_model_StreamKeySummary = _m.StreamKeySummary
+_fill_StreamKeySummary = _fillable(_model_StreamKeySummary)
+_model_StreamSession = _m.StreamSession
+_fill_StreamSession = _fillable(_model_StreamSession)
+_model_StreamSessionSummary = _m.StreamSessionSummary
+_fill_StreamSessionSummary = _fillable(_model_StreamSessionSummary)
+_model_StreamSummary = _m.StreamSummary
+_fill_StreamSummary = _fillable(_model_StreamSummary)
+_model_ThumbnailConfiguration = _m.ThumbnailConfiguration
+_fill_ThumbnailConfiguration = _fillable(_model_ThumbnailConfiguration)
+_model_VideoConfiguration = _m.VideoConfiguration
+_fill_VideoConfiguration = _fillable(_model_VideoConfiguration)
 
 
 def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
@@ -831,7 +864,7 @@ def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.AdConfiguration
+    o.__class__ = _model_AdConfiguration
     return o
 
 
@@ -862,7 +895,7 @@ def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSum
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.AdConfigurationSummary
+    o.__class__ = _model_AdConfigurationSummary
     return o
 
 
@@ -890,7 +923,7 @@ def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
     if type(m) is not str and m is not None:
         raise TypeError
     o.track = m
-    o.__class__ = _m.AudioConfiguration
+    o.__class__ = _model_AudioConfiguration
     return o
 
 
@@ -910,7 +943,7 @@ def _read_BatchError(d: Any, _: Any = None) -> _m.BatchError:
     if type(m) is not str and m is not None:
         raise TypeError
     o.message = m
-    o.__class__ = _m.BatchError
+    o.__class__ = _model_BatchError
     return o
 
 
@@ -1022,7 +1055,7 @@ def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.Ba
     if type(m) is not str and m is not None:
         raise TypeError
     o.viewer_id = m
-    o.__class__ = _m.BatchStartViewerSessionRevocationError
+    o.__class__ = _model_BatchStartViewerSessionRevocationError
     return o
 
 
@@ -1149,7 +1182,7 @@ def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
             raise TypeError
         m = _ChannelType(m, m)
     o.type = m
-    o.__class__ = _m.Channel
+    o.__class__ = _model_Channel
     return o
 
 
@@ -1214,7 +1247,7 @@ def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
             raise TypeError
         m = _ChannelType(m, m)
     o.type = m
-    o.__class__ = _m.ChannelSummary
+    o.__class__ = _model_ChannelSummary
     return o
 
 
@@ -1358,7 +1391,7 @@ def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfi
     if m is not None:
         m = _read_S3DestinationConfiguration(m)
     o.s3 = m
-    o.__class__ = _m.DestinationConfiguration
+    o.__class__ = _model_DestinationConfiguration
     return o
 
 
@@ -1399,7 +1432,7 @@ def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateC
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.FailoverSlateConfiguration
+    o.__class__ = _model_FailoverSlateConfiguration
     return o
 
 
@@ -1440,7 +1473,7 @@ def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.Failove
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.FailoverSlateConfigurationSummary
+    o.__class__ = _model_FailoverSlateConfigurationSummary
     return o
 
 
@@ -1576,7 +1609,7 @@ def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
     if m is not None:
         m = _read_VideoConfiguration(m)
     o.video = m
-    o.__class__ = _m.IngestConfiguration
+    o.__class__ = _model_IngestConfiguration
     return o
 
 
@@ -1592,7 +1625,7 @@ def _read_IngestConfigurations(d: Any, _: Any = None) -> _m.IngestConfigurations
     if m is not None:
         m = _read_VideoConfigurationList(m)
     o.video_configurations = m
-    o.__class__ = _m.IngestConfigurations
+    o.__class__ = _model_IngestConfigurations
     return o
 
 
@@ -1779,7 +1812,7 @@ def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTai
     if type(m) is not str and m is not None:
         raise TypeError
     o.playback_configuration_arn = m
-    o.__class__ = _m.MediaTailorPlaybackConfiguration
+    o.__class__ = _model_MediaTailorPlaybackConfiguration
     return o
 
 
@@ -1803,7 +1836,7 @@ def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackIn
             raise TypeError
         m = _MultitrackPolicy(m, m)
     o.policy = m
-    o.__class__ = _m.MultitrackInputConfiguration
+    o.__class__ = _model_MultitrackInputConfiguration
     return o
 
 
@@ -1830,7 +1863,7 @@ def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.PlaybackKeyPair
+    o.__class__ = _model_PlaybackKeyPair
     return o
 
 
@@ -1853,7 +1886,7 @@ def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSum
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.PlaybackKeyPairSummary
+    o.__class__ = _model_PlaybackKeyPairSummary
     return o
 
 
@@ -1892,7 +1925,7 @@ def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestric
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.PlaybackRestrictionPolicy
+    o.__class__ = _model_PlaybackRestrictionPolicy
     return o
 
 
@@ -1931,7 +1964,7 @@ def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.Playback
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.PlaybackRestrictionPolicySummary
+    o.__class__ = _model_PlaybackRestrictionPolicySummary
     return o
 
 
@@ -1947,7 +1980,7 @@ def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfigurati
     if type(m) is not bool and m is not None:
         raise TypeError
     o.enabled = m
-    o.__class__ = _m.PostRollConfiguration
+    o.__class__ = _model_PostRollConfiguration
     return o
 
 
@@ -2000,7 +2033,7 @@ def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfigura
     if m is not None:
         m = _read_ThumbnailConfiguration(m)
     o.thumbnail_configuration = m
-    o.__class__ = _m.RecordingConfiguration
+    o.__class__ = _model_RecordingConfiguration
     return o
 
 
@@ -2033,7 +2066,7 @@ def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingCo
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.RecordingConfigurationSummary
+    o.__class__ = _model_RecordingConfigurationSummary
     return o
 
 
@@ -2051,7 +2084,7 @@ def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfigura
     if m is not None:
         m = _read_RenditionConfigurationRenditionList(m)
     o.renditions = m
-    o.__class__ = _m.RenditionConfiguration
+    o.__class__ = _model_RenditionConfiguration
     return o
 
 
@@ -2063,7 +2096,7 @@ def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationC
     if type(m) is not str and m is not None:
         raise TypeError
     o.bucket_name = m
-    o.__class__ = _m.S3DestinationConfiguration
+    o.__class__ = _model_S3DestinationConfiguration
     return o
 
 
@@ -2079,7 +2112,7 @@ def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
     if type(m) is not str and m is not None:
         raise TypeError
     o.passphrase = m
-    o.__class__ = _m.Srt
+    o.__class__ = _model_Srt
     return o
 
 
@@ -2135,7 +2168,7 @@ def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
     if type(m) is not int and m is not None:
         raise TypeError
     o.viewer_count = m
-    o.__class__ = _m.Stream
+    o.__class__ = _model_Stream
     return o
 
 
@@ -2159,7 +2192,7 @@ def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
     if type(m) is not str and m is not None:
         raise TypeError
     o.type = m
-    o.__class__ = _m.StreamEvent
+    o.__class__ = _model_StreamEvent
     return o
 
 
@@ -2186,7 +2219,7 @@ def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
     if type(m) is not str and m is not None:
         raise TypeError
     o.value = m
-    o.__class__ = _m.StreamKey
+    o.__class__ = _model_StreamKey
     return o
 
 
@@ -2209,7 +2242,7 @@ def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
         if m:
             "".join([*m.values()])  # raises TypeError on any non-string, at C speed
     o.tags = m
-    o.__class__ = _m.StreamKeySummary
+    o.__class__ = _model_StreamKeySummary
     return o
 
 
@@ -2253,7 +2286,7 @@ def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
     if m is not None:
         m = _read_StreamEvents(m)
     o.truncated_events = m
-    o.__class__ = _m.StreamSession
+    o.__class__ = _model_StreamSession
     return o
 
 
@@ -2277,7 +2310,7 @@ def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary
     if type(m) is not str and m is not None:
         raise TypeError
     o.stream_id = m
-    o.__class__ = _m.StreamSessionSummary
+    o.__class__ = _model_StreamSessionSummary
     return o
 
 
@@ -2313,7 +2346,7 @@ def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
     if type(m) is not int and m is not None:
         raise TypeError
     o.viewer_count = m
-    o.__class__ = _m.StreamSummary
+    o.__class__ = _model_StreamSummary
     return o
 
 
@@ -2349,7 +2382,7 @@ def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfigura
     if type(m) is not int and m is not None:
         raise TypeError
     o.target_interval_seconds = m
-    o.__class__ = _m.ThumbnailConfiguration
+    o.__class__ = _model_ThumbnailConfiguration
     return o
 
 
@@ -2457,7 +2490,7 @@ def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     if type(m) is not int and m is not None:
         raise TypeError
     o.video_width = m
-    o.__class__ = _m.VideoConfiguration
+    o.__class__ = _model_VideoConfiguration
     return o
 
 
