@@ -1,6 +1,6 @@
 """Client-side cost of IVS calls: ivs_async vs raw aiohttp + SigV4 vs aiobotocore, in one run.
 
-    python benchmarks/bench.py [--calls 2000] [--rounds 5] [--uvloop]
+    python benchmarks/bench.py [--calls 2000] [--rounds 9] [--uvloop] [--standard-json]
 
 A fast loopback server runs in a separate process (benchmarks/server.py), so the CPU time
 measured here (time.process_time) is the client's alone. Contenders alternate inside
@@ -151,8 +151,13 @@ async def concurrent(call: Call, calls: int, workers: int = 64) -> dict[str, flo
     }
 
 
-def in_subprocess(code: str, runs: int = 5) -> list[float]:
-    """Best of ``runs`` fresh interpreters, per number ``code`` prints on its last line (seconds)."""
+def in_subprocess(code: str, runs: int = 5, standard_json: bool = False) -> list[float]:
+    """Best of ``runs`` fresh interpreters, per number ``code`` prints on its last line (seconds).
+
+    With ``standard_json``, as if the speedups extra were not installed: an import of orjson fails.
+    """
+    if standard_json:
+        code = "import sys\nsys.modules['orjson'] = None\n" + code
     best: list[float] = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -179,7 +184,7 @@ asyncio.run(main())
 """
 
 
-def construction_and_import() -> dict[str, dict[str, float]]:
+def construction_and_import(standard_json: bool) -> dict[str, dict[str, float]]:
     ivs_setup = "from ivs_async import IvsClient, StaticCredentials"
     ivs_first = (
         "c = IvsClient(region='us-west-2', credentials=StaticCredentials('AKID', 'SECRET'), "
@@ -202,9 +207,14 @@ def construction_and_import() -> dict[str, dict[str, float]]:
         "ivs_async": (ivs_setup, ivs_first),
         "aiobotocore": (boto_setup, boto_first),
     }
-    built = {name: in_subprocess(CONSTRUCT.format(setup=s, first=f)) for name, (s, f) in constructions.items()}
+    built = {
+        name: in_subprocess(CONSTRUCT.format(setup=s, first=f), standard_json=standard_json)
+        for name, (s, f) in constructions.items()
+    }
     return {
-        "import": {name: in_subprocess(IMPORT.format(module=m))[0] for name, m in imports.items()},
+        "import": {
+            name: in_subprocess(IMPORT.format(module=m), standard_json=standard_json)[0] for name, m in imports.items()
+        },
         "first client": {name: times[0] for name, times in built.items()},
         "later client": {name: times[1] for name, times in built.items()},
     }
@@ -314,7 +324,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait()
-    static = construction_and_import()
+    static = construction_and_import(args.standard_json)
     text = report(summary, static, args)
     print(text)
     out = HERE / "results"

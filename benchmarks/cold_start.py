@@ -1,6 +1,6 @@
 """Cold start, as a CLI, a Lambda function or a freshly forked worker feels it, in one run.
 
-    python benchmarks/cold_start.py [--runs 7] [--uvloop]
+    python benchmarks/cold_start.py [--runs 7] [--uvloop] [--standard-json]
 
 Each sample is a fresh interpreter that imports what one GetChannel needs, builds its first
 client, and makes that call to the loopback stub of benchmarks/server.py (another process).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -95,6 +96,8 @@ def script(name: str, endpoint: str, uvloop: bool, standard_json: bool) -> str:
 
 def sample(code: str) -> dict[str, float]:
     env = {"AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    if "PYTHONPATH" in os.environ:  # a checkout run as PYTHONPATH=. measures itself, not the installed copy
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise SystemExit(out.stderr[-2000:])
@@ -119,7 +122,7 @@ def main() -> None:
         server.kill()
         server.wait()
     print(
-        f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{'uvloop' if options.uvloop else 'asyncio'} loop, ivs_async "
         f"{'without' if options.standard_json else 'with any installed'} orjson; "
         f"median of {options.runs} fresh interpreters"

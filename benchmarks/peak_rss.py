@@ -1,6 +1,6 @@
 """Peak memory of a process that makes 10,000 concurrent GetChannel calls, in one run.
 
-    python benchmarks/peak_rss.py [--calls 10000] [--runs 3] [--uvloop]
+    python benchmarks/peak_rss.py [--calls 10000] [--runs 3] [--uvloop] [--standard-json]
 
 Each sample is a fresh interpreter: one client, ``--calls`` GetChannel calls started at once
 against the loopback stub of benchmarks/server.py (its pool queues them), then the process's peak
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -42,7 +43,7 @@ print(json.dumps({{"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 """
 
 
-def script(name: str, endpoint: str, calls: int, uvloop: bool) -> str:
+def script(name: str, endpoint: str, calls: int, uvloop: bool, standard_json: bool = False) -> str:
     parts = {
         key: value.format(endpoint=endpoint, arn=ARN, host=endpoint.split("://", 1)[1])
         for key, value in CONTENDERS[name].items()
@@ -51,7 +52,9 @@ def script(name: str, endpoint: str, calls: int, uvloop: bool) -> str:
     construct = parts["construct"] + "\n    global shared\n    shared = " + _client_name(name)
     call = "    " + _shared(name) + "\n" + parts["call"]
     loop = "import uvloop\nasyncio.set_event_loop_policy(uvloop.EventLoopPolicy())" if uvloop else ""
-    return TEMPLATE.format(
+    # As if the speedups extra were not installed: an import of orjson fails.
+    hide = "import sys\nsys.modules['orjson'] = None\n" if standard_json else ""
+    return hide + TEMPLATE.format(
         imports=parts["imports"], loop=loop, construct=construct, call=call, close=parts["close"], calls=calls
     )
 
@@ -69,14 +72,17 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--uvloop", action="store_true")
+    parser.add_argument("--standard-json", action="store_true", help="as without orjson (the speedups extra)")
     options = parser.parse_args()
     server, endpoint = start_server()
     samples: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     try:
         for _ in range(options.runs):
             for name in CONTENDERS:
-                code = script(name, endpoint, options.calls, options.uvloop)
+                code = script(name, endpoint, options.calls, options.uvloop, options.standard_json)
                 env = {"AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+                if "PYTHONPATH" in os.environ:  # a checkout run as PYTHONPATH=. measures itself
+                    env["PYTHONPATH"] = os.environ["PYTHONPATH"]
                 out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
                 if out.returncode != 0:
                     raise SystemExit(f"{name}: {out.stderr[-2000:]}")
@@ -85,7 +91,10 @@ def main() -> None:
         server.kill()
         server.wait()
     loop = "uvloop" if options.uvloop else "asyncio"
-    print(f"peak RSS after {options.calls} concurrent GetChannel calls ({loop} loop), median of {options.runs}:")
+    decoder = ", without orjson" if options.standard_json else ""
+    print(
+        f"peak RSS after {options.calls} concurrent GetChannel calls ({loop} loop{decoder}), median of {options.runs}:"
+    )
     floor = statistics.median(samples["raw aiohttp + SigV4"])
     for name, values in samples.items():
         peak = statistics.median(values)

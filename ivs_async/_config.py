@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import attrs
 
@@ -87,7 +88,7 @@ def resolve_config(
     environ: Mapping[str, str] | None = None,
 ) -> ClientConfig:
     """Each setting from the argument, then the environment, then the shared config profile."""
-    env = os.environ if environ is None else environ
+    env = _PROCESS_ENVIRON if environ is None else environ
     shared = load_shared_config(env, profile)
     if profile is not None and profile not in shared.profiles:
         raise ConfigurationError(f"profile {profile!r} is not in {shared.config_file} or {shared.credentials_file}")
@@ -149,6 +150,39 @@ def resolve_config(
         region_lookup=f"the region argument, AWS_REGION, AWS_DEFAULT_REGION, 'region' {in_profile}",
         proxies=proxies_from_environ(env),
     )
+
+
+class _ProcessEnviron(Mapping[str, str]):
+    """``os.environ`` read live, as it is at each lookup, for the client and its credential
+    providers. Its ``get`` of an unset variable skips the KeyError os.environ raises and catches
+    (about 0.7 us; a client looks up fifteen variables, most often unset)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> str:
+        return os.environ[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+    def __contains__(self, key: object) -> bool:
+        return key in os.environ if type(key) is not str else self.get(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        environ = os.environ
+        # CPython's os._Environ keeps the encoded variables in `_data`; anything else (a
+        # mapping put in its place) is asked as it is.
+        data = getattr(environ, "_data", None)
+        if type(data) is not dict or type(key) is not str:
+            return environ.get(key, default)
+        value = data.get(environ.encodekey(key))
+        return default if value is None else environ.decodevalue(value)
+
+
+_PROCESS_ENVIRON = _ProcessEnviron()
 
 
 def _pick(*candidates: tuple[str, str | None]) -> tuple[str | None, str]:

@@ -37,67 +37,470 @@ _TranscodePreset: Callable[[str, str], Any] = _m.TranscodePreset._value2member_m
 def _read_AdConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_AdConfigurationSummary(x) for x in v]
+    result: list[_m.AdConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_AdConfigurationSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("mediaTailorPlaybackConfigurations")
+        if m is not None:
+            m = _read_MediaTailorPlaybackConfigurationsList(m)
+        o.media_tailor_playback_configurations = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("postRollConfiguration")
+        if m is not None:
+            m = _read_PostRollConfiguration(m)
+        o.post_roll_configuration = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_AdConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_AudioConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_AudioConfiguration(x) for x in v]
+    result: list[_m.AudioConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_AudioConfiguration()
+        m = d.get("channels")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.channels = m
+        m = d.get("codec")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.codec = m
+        m = d.get("sampleRate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.sample_rate = m
+        m = d.get("targetBitrate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_bitrate = m
+        m = d.get("track")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.track = m
+        o.__class__ = _model_AudioConfiguration
+        append(o)
+    return result
 
 
 def _read_BatchErrors(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_BatchError(x) for x in v]
+    result: list[_m.BatchError] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_BatchError()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("message")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.message = m
+        o.__class__ = _model_BatchError
+        append(o)
+    return result
 
 
 def _read_BatchStartViewerSessionRevocationErrors(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_BatchStartViewerSessionRevocationError(x) for x in v]
+    result: list[_m.BatchStartViewerSessionRevocationError] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_BatchStartViewerSessionRevocationError()
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("message")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.message = m
+        m = d.get("viewerId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.viewer_id = m
+        o.__class__ = _model_BatchStartViewerSessionRevocationError
+        append(o)
+    return result
 
 
 def _read_ChannelList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_ChannelSummary(x) for x in v]
+    result: list[_m.ChannelSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_ChannelSummary()
+        m = d.get("adConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ad_configuration_arn = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("authorized")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.authorized = m
+        m = d.get("failoverSlateConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.failover_slate_configuration_arn = m
+        m = d.get("insecureIngest")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.insecure_ingest = m
+        m = d.get("latencyMode")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelLatencyMode(m, m)
+        o.latency_mode = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("playbackRestrictionPolicyArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_restriction_policy_arn = m
+        m = d.get("preset")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _TranscodePreset(m, m)
+        o.preset = m
+        m = d.get("recordingConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.recording_configuration_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("type")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelType(m, m)
+        o.type = m
+        o.__class__ = _model_ChannelSummary
+        append(o)
+    return result
 
 
 def _read_Channels(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_Channel(x) for x in v]
+    result: list[_m.Channel] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_Channel()
+        m = d.get("adConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ad_configuration_arn = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("authorized")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.authorized = m
+        m = d.get("containerFormat")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ContainerFormat(m, m)
+        o.container_format = m
+        m = d.get("failoverSlateConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.failover_slate_configuration_arn = m
+        m = d.get("ingestEndpoint")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.ingest_endpoint = m
+        m = d.get("insecureIngest")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.insecure_ingest = m
+        m = d.get("latencyMode")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelLatencyMode(m, m)
+        o.latency_mode = m
+        m = d.get("multitrackInputConfiguration")
+        if m is not None:
+            m = _read_MultitrackInputConfiguration(m)
+        o.multitrack_input_configuration = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("playbackRestrictionPolicyArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_restriction_policy_arn = m
+        m = d.get("playbackUrl")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_url = m
+        m = d.get("preset")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _TranscodePreset(m, m)
+        o.preset = m
+        m = d.get("recordingConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.recording_configuration_arn = m
+        m = d.get("srt")
+        if m is not None:
+            m = _read_Srt(m)
+        o.srt = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("type")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _ChannelType(m, m)
+        o.type = m
+        o.__class__ = _model_Channel
+        append(o)
+    return result
 
 
 def _read_FailoverSlateConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_FailoverSlateConfigurationSummary(x) for x in v]
+    result: list[_m.FailoverSlateConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_FailoverSlateConfigurationSummary()
+        m = d.get("activationThresholdSeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.activation_threshold_seconds = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("maxSlateDisplaySeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.max_slate_display_seconds = m
+        m = d.get("minSlateDisplaySeconds")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.min_slate_display_seconds = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _FailoverSlateConfigurationState(m, m)
+        o.state = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_FailoverSlateConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_MediaTailorPlaybackConfigurationsList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_MediaTailorPlaybackConfiguration(x) for x in v]
+    result: list[_m.MediaTailorPlaybackConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_MediaTailorPlaybackConfiguration()
+        m = d.get("playbackConfigurationArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.playback_configuration_arn = m
+        o.__class__ = _model_MediaTailorPlaybackConfiguration
+        append(o)
+    return result
 
 
 def _read_PlaybackKeyPairList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_PlaybackKeyPairSummary(x) for x in v]
+    result: list[_m.PlaybackKeyPairSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_PlaybackKeyPairSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_PlaybackKeyPairSummary
+        append(o)
+    return result
 
 
 def _read_PlaybackRestrictionPolicyList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_PlaybackRestrictionPolicySummary(x) for x in v]
+    result: list[_m.PlaybackRestrictionPolicySummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_PlaybackRestrictionPolicySummary()
+        m = d.get("allowedCountries")
+        if m is not None:
+            if type(m) is not list:
+                raise TypeError
+            "".join(m)  # raises TypeError on any non-string, at C speed
+        o.allowed_countries = m
+        m = d.get("allowedOrigins")
+        if m is not None:
+            if type(m) is not list:
+                raise TypeError
+            "".join(m)  # raises TypeError on any non-string, at C speed
+        o.allowed_origins = m
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("enableStrictOriginEnforcement")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.enable_strict_origin_enforcement = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_PlaybackRestrictionPolicySummary
+        append(o)
+    return result
 
 
 def _read_RecordingConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_RecordingConfigurationSummary(x) for x in v]
+    result: list[_m.RecordingConfigurationSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_RecordingConfigurationSummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("destinationConfiguration")
+        if m is not None:
+            m = _read_DestinationConfiguration(m)
+        o.destination_configuration = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _RecordingConfigurationState(m, m)
+        o.state = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_RecordingConfigurationSummary
+        append(o)
+    return result
 
 
 def _read_RenditionConfigurationRenditionList(v: Any) -> Any:
@@ -115,31 +518,165 @@ def _read_RenditionConfigurationRenditionList(v: Any) -> Any:
 def _read_StreamEvents(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamEvent(x) for x in v]
+    result: list[_m.StreamEvent] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamEvent()
+        m = d.get("code")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.code = m
+        m = d.get("eventTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.event_time = m
+        m = d.get("name")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.name = m
+        m = d.get("type")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.type = m
+        o.__class__ = _model_StreamEvent
+        append(o)
+    return result
 
 
 def _read_StreamKeyList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamKeySummary(x) for x in v]
+    result: list[_m.StreamKeySummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamKeySummary()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        o.__class__ = _model_StreamKeySummary
+        append(o)
+    return result
 
 
 def _read_StreamKeys(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamKey(x) for x in v]
+    result: list[_m.StreamKey] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamKey()
+        m = d.get("arn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.arn = m
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("tags")
+        if m is not None:
+            if type(m) is not dict:
+                raise TypeError
+            if m:
+                "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+        o.tags = m
+        m = d.get("value")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.value = m
+        o.__class__ = _model_StreamKey
+        append(o)
+    return result
 
 
 def _read_StreamList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamSummary(x) for x in v]
+    result: list[_m.StreamSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamSummary()
+        m = d.get("channelArn")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.channel_arn = m
+        m = d.get("health")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _StreamHealth(m, m)
+        o.health = m
+        m = d.get("startTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.start_time = m
+        m = d.get("state")
+        if m is not None:
+            if type(m) is not str:
+                raise TypeError
+            m = _StreamState(m, m)
+        o.state = m
+        m = d.get("streamId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.stream_id = m
+        m = d.get("viewerCount")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.viewer_count = m
+        o.__class__ = _model_StreamSummary
+        append(o)
+    return result
 
 
 def _read_StreamSessionList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_StreamSessionSummary(x) for x in v]
+    result: list[_m.StreamSessionSummary] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_StreamSessionSummary()
+        m = d.get("endTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.end_time = m
+        m = d.get("hasErrorEvent")
+        if type(m) is not bool and m is not None:
+            raise TypeError
+        o.has_error_event = m
+        m = d.get("startTime")
+        if m is not None:
+            m = _timestamp(m)
+        o.start_time = m
+        m = d.get("streamId")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.stream_id = m
+        o.__class__ = _model_StreamSessionSummary
+        append(o)
+    return result
 
 
 def _read_ThumbnailConfigurationStorageList(v: Any) -> Any:
@@ -157,279 +694,256 @@ def _read_ThumbnailConfigurationStorageList(v: Any) -> Any:
 def _read_VideoConfigurationList(v: Any) -> Any:
     if type(v) is not list:
         raise TypeError
-    return [_read_VideoConfiguration(x) for x in v]
+    result: list[_m.VideoConfiguration] = []
+    append = result.append
+    for d in v:
+        if type(d) is not dict and not isinstance(d, Mapping):
+            raise TypeError
+        o = _fill_VideoConfiguration()
+        m = d.get("avcLevel")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.avc_level = m
+        m = d.get("avcProfile")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.avc_profile = m
+        m = d.get("codec")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.codec = m
+        m = d.get("encoder")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.encoder = m
+        m = d.get("level")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.level = m
+        m = d.get("profile")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.profile = m
+        m = d.get("targetBitrate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_bitrate = m
+        m = d.get("targetFramerate")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.target_framerate = m
+        m = d.get("track")
+        if type(m) is not str and m is not None:
+            raise TypeError
+        o.track = m
+        m = d.get("videoHeight")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.video_height = m
+        m = d.get("videoWidth")
+        if type(m) is not int and m is not None:
+            raise TypeError
+        o.video_width = m
+        o.__class__ = _model_VideoConfiguration
+        append(o)
+    return result
 
 
 _new = object.__new__
 _set = object.__setattr__
-_AdConfiguration__arn = _m.AdConfiguration.__dict__["arn"].__set__
-_AdConfiguration__media_tailor_playback_configurations = _m.AdConfiguration.__dict__["media_tailor_playback_configurations"].__set__
-_AdConfiguration__name = _m.AdConfiguration.__dict__["name"].__set__
-_AdConfiguration__post_roll_configuration = _m.AdConfiguration.__dict__["post_roll_configuration"].__set__
-_AdConfiguration__tags = _m.AdConfiguration.__dict__["tags"].__set__
-_AdConfigurationSummary__arn = _m.AdConfigurationSummary.__dict__["arn"].__set__
-_AdConfigurationSummary__media_tailor_playback_configurations = _m.AdConfigurationSummary.__dict__["media_tailor_playback_configurations"].__set__
-_AdConfigurationSummary__name = _m.AdConfigurationSummary.__dict__["name"].__set__
-_AdConfigurationSummary__post_roll_configuration = _m.AdConfigurationSummary.__dict__["post_roll_configuration"].__set__
-_AdConfigurationSummary__tags = _m.AdConfigurationSummary.__dict__["tags"].__set__
-_AudioConfiguration__channels = _m.AudioConfiguration.__dict__["channels"].__set__
-_AudioConfiguration__codec = _m.AudioConfiguration.__dict__["codec"].__set__
-_AudioConfiguration__sample_rate = _m.AudioConfiguration.__dict__["sample_rate"].__set__
-_AudioConfiguration__target_bitrate = _m.AudioConfiguration.__dict__["target_bitrate"].__set__
-_AudioConfiguration__track = _m.AudioConfiguration.__dict__["track"].__set__
-_BatchError__arn = _m.BatchError.__dict__["arn"].__set__
-_BatchError__code = _m.BatchError.__dict__["code"].__set__
-_BatchError__message = _m.BatchError.__dict__["message"].__set__
-_BatchStartViewerSessionRevocationError__channel_arn = _m.BatchStartViewerSessionRevocationError.__dict__["channel_arn"].__set__
-_BatchStartViewerSessionRevocationError__code = _m.BatchStartViewerSessionRevocationError.__dict__["code"].__set__
-_BatchStartViewerSessionRevocationError__message = _m.BatchStartViewerSessionRevocationError.__dict__["message"].__set__
-_BatchStartViewerSessionRevocationError__viewer_id = _m.BatchStartViewerSessionRevocationError.__dict__["viewer_id"].__set__
-_Channel__ad_configuration_arn = _m.Channel.__dict__["ad_configuration_arn"].__set__
-_Channel__arn = _m.Channel.__dict__["arn"].__set__
-_Channel__authorized = _m.Channel.__dict__["authorized"].__set__
-_Channel__container_format = _m.Channel.__dict__["container_format"].__set__
-_Channel__failover_slate_configuration_arn = _m.Channel.__dict__["failover_slate_configuration_arn"].__set__
-_Channel__ingest_endpoint = _m.Channel.__dict__["ingest_endpoint"].__set__
-_Channel__insecure_ingest = _m.Channel.__dict__["insecure_ingest"].__set__
-_Channel__latency_mode = _m.Channel.__dict__["latency_mode"].__set__
-_Channel__multitrack_input_configuration = _m.Channel.__dict__["multitrack_input_configuration"].__set__
-_Channel__name = _m.Channel.__dict__["name"].__set__
-_Channel__playback_restriction_policy_arn = _m.Channel.__dict__["playback_restriction_policy_arn"].__set__
-_Channel__playback_url = _m.Channel.__dict__["playback_url"].__set__
-_Channel__preset = _m.Channel.__dict__["preset"].__set__
-_Channel__recording_configuration_arn = _m.Channel.__dict__["recording_configuration_arn"].__set__
-_Channel__srt = _m.Channel.__dict__["srt"].__set__
-_Channel__tags = _m.Channel.__dict__["tags"].__set__
-_Channel__type = _m.Channel.__dict__["type"].__set__
-_ChannelSummary__ad_configuration_arn = _m.ChannelSummary.__dict__["ad_configuration_arn"].__set__
-_ChannelSummary__arn = _m.ChannelSummary.__dict__["arn"].__set__
-_ChannelSummary__authorized = _m.ChannelSummary.__dict__["authorized"].__set__
-_ChannelSummary__failover_slate_configuration_arn = _m.ChannelSummary.__dict__["failover_slate_configuration_arn"].__set__
-_ChannelSummary__insecure_ingest = _m.ChannelSummary.__dict__["insecure_ingest"].__set__
-_ChannelSummary__latency_mode = _m.ChannelSummary.__dict__["latency_mode"].__set__
-_ChannelSummary__name = _m.ChannelSummary.__dict__["name"].__set__
-_ChannelSummary__playback_restriction_policy_arn = _m.ChannelSummary.__dict__["playback_restriction_policy_arn"].__set__
-_ChannelSummary__preset = _m.ChannelSummary.__dict__["preset"].__set__
-_ChannelSummary__recording_configuration_arn = _m.ChannelSummary.__dict__["recording_configuration_arn"].__set__
-_ChannelSummary__tags = _m.ChannelSummary.__dict__["tags"].__set__
-_ChannelSummary__type = _m.ChannelSummary.__dict__["type"].__set__
-_DestinationConfiguration__s3 = _m.DestinationConfiguration.__dict__["s3"].__set__
-_FailoverSlateConfiguration__activation_threshold_seconds = _m.FailoverSlateConfiguration.__dict__["activation_threshold_seconds"].__set__
-_FailoverSlateConfiguration__arn = _m.FailoverSlateConfiguration.__dict__["arn"].__set__
-_FailoverSlateConfiguration__max_slate_display_seconds = _m.FailoverSlateConfiguration.__dict__["max_slate_display_seconds"].__set__
-_FailoverSlateConfiguration__min_slate_display_seconds = _m.FailoverSlateConfiguration.__dict__["min_slate_display_seconds"].__set__
-_FailoverSlateConfiguration__name = _m.FailoverSlateConfiguration.__dict__["name"].__set__
-_FailoverSlateConfiguration__state = _m.FailoverSlateConfiguration.__dict__["state"].__set__
-_FailoverSlateConfiguration__tags = _m.FailoverSlateConfiguration.__dict__["tags"].__set__
-_FailoverSlateConfigurationSummary__activation_threshold_seconds = _m.FailoverSlateConfigurationSummary.__dict__["activation_threshold_seconds"].__set__
-_FailoverSlateConfigurationSummary__arn = _m.FailoverSlateConfigurationSummary.__dict__["arn"].__set__
-_FailoverSlateConfigurationSummary__max_slate_display_seconds = _m.FailoverSlateConfigurationSummary.__dict__["max_slate_display_seconds"].__set__
-_FailoverSlateConfigurationSummary__min_slate_display_seconds = _m.FailoverSlateConfigurationSummary.__dict__["min_slate_display_seconds"].__set__
-_FailoverSlateConfigurationSummary__name = _m.FailoverSlateConfigurationSummary.__dict__["name"].__set__
-_FailoverSlateConfigurationSummary__state = _m.FailoverSlateConfigurationSummary.__dict__["state"].__set__
-_FailoverSlateConfigurationSummary__tags = _m.FailoverSlateConfigurationSummary.__dict__["tags"].__set__
-_IngestConfiguration__audio = _m.IngestConfiguration.__dict__["audio"].__set__
-_IngestConfiguration__video = _m.IngestConfiguration.__dict__["video"].__set__
-_IngestConfigurations__audio_configurations = _m.IngestConfigurations.__dict__["audio_configurations"].__set__
-_IngestConfigurations__video_configurations = _m.IngestConfigurations.__dict__["video_configurations"].__set__
-_MediaTailorPlaybackConfiguration__playback_configuration_arn = _m.MediaTailorPlaybackConfiguration.__dict__["playback_configuration_arn"].__set__
-_MultitrackInputConfiguration__enabled = _m.MultitrackInputConfiguration.__dict__["enabled"].__set__
-_MultitrackInputConfiguration__maximum_resolution = _m.MultitrackInputConfiguration.__dict__["maximum_resolution"].__set__
-_MultitrackInputConfiguration__policy = _m.MultitrackInputConfiguration.__dict__["policy"].__set__
-_PlaybackKeyPair__arn = _m.PlaybackKeyPair.__dict__["arn"].__set__
-_PlaybackKeyPair__fingerprint = _m.PlaybackKeyPair.__dict__["fingerprint"].__set__
-_PlaybackKeyPair__name = _m.PlaybackKeyPair.__dict__["name"].__set__
-_PlaybackKeyPair__tags = _m.PlaybackKeyPair.__dict__["tags"].__set__
-_PlaybackKeyPairSummary__arn = _m.PlaybackKeyPairSummary.__dict__["arn"].__set__
-_PlaybackKeyPairSummary__name = _m.PlaybackKeyPairSummary.__dict__["name"].__set__
-_PlaybackKeyPairSummary__tags = _m.PlaybackKeyPairSummary.__dict__["tags"].__set__
-_PlaybackRestrictionPolicy__allowed_countries = _m.PlaybackRestrictionPolicy.__dict__["allowed_countries"].__set__
-_PlaybackRestrictionPolicy__allowed_origins = _m.PlaybackRestrictionPolicy.__dict__["allowed_origins"].__set__
-_PlaybackRestrictionPolicy__arn = _m.PlaybackRestrictionPolicy.__dict__["arn"].__set__
-_PlaybackRestrictionPolicy__enable_strict_origin_enforcement = _m.PlaybackRestrictionPolicy.__dict__["enable_strict_origin_enforcement"].__set__
-_PlaybackRestrictionPolicy__name = _m.PlaybackRestrictionPolicy.__dict__["name"].__set__
-_PlaybackRestrictionPolicy__tags = _m.PlaybackRestrictionPolicy.__dict__["tags"].__set__
-_PlaybackRestrictionPolicySummary__allowed_countries = _m.PlaybackRestrictionPolicySummary.__dict__["allowed_countries"].__set__
-_PlaybackRestrictionPolicySummary__allowed_origins = _m.PlaybackRestrictionPolicySummary.__dict__["allowed_origins"].__set__
-_PlaybackRestrictionPolicySummary__arn = _m.PlaybackRestrictionPolicySummary.__dict__["arn"].__set__
-_PlaybackRestrictionPolicySummary__enable_strict_origin_enforcement = _m.PlaybackRestrictionPolicySummary.__dict__["enable_strict_origin_enforcement"].__set__
-_PlaybackRestrictionPolicySummary__name = _m.PlaybackRestrictionPolicySummary.__dict__["name"].__set__
-_PlaybackRestrictionPolicySummary__tags = _m.PlaybackRestrictionPolicySummary.__dict__["tags"].__set__
-_PostRollConfiguration__duration_seconds = _m.PostRollConfiguration.__dict__["duration_seconds"].__set__
-_PostRollConfiguration__enabled = _m.PostRollConfiguration.__dict__["enabled"].__set__
-_RecordingConfiguration__arn = _m.RecordingConfiguration.__dict__["arn"].__set__
-_RecordingConfiguration__destination_configuration = _m.RecordingConfiguration.__dict__["destination_configuration"].__set__
-_RecordingConfiguration__name = _m.RecordingConfiguration.__dict__["name"].__set__
-_RecordingConfiguration__recording_reconnect_window_seconds = _m.RecordingConfiguration.__dict__["recording_reconnect_window_seconds"].__set__
-_RecordingConfiguration__rendition_configuration = _m.RecordingConfiguration.__dict__["rendition_configuration"].__set__
-_RecordingConfiguration__state = _m.RecordingConfiguration.__dict__["state"].__set__
-_RecordingConfiguration__tags = _m.RecordingConfiguration.__dict__["tags"].__set__
-_RecordingConfiguration__thumbnail_configuration = _m.RecordingConfiguration.__dict__["thumbnail_configuration"].__set__
-_RecordingConfigurationSummary__arn = _m.RecordingConfigurationSummary.__dict__["arn"].__set__
-_RecordingConfigurationSummary__destination_configuration = _m.RecordingConfigurationSummary.__dict__["destination_configuration"].__set__
-_RecordingConfigurationSummary__name = _m.RecordingConfigurationSummary.__dict__["name"].__set__
-_RecordingConfigurationSummary__state = _m.RecordingConfigurationSummary.__dict__["state"].__set__
-_RecordingConfigurationSummary__tags = _m.RecordingConfigurationSummary.__dict__["tags"].__set__
-_RenditionConfiguration__rendition_selection = _m.RenditionConfiguration.__dict__["rendition_selection"].__set__
-_RenditionConfiguration__renditions = _m.RenditionConfiguration.__dict__["renditions"].__set__
-_S3DestinationConfiguration__bucket_name = _m.S3DestinationConfiguration.__dict__["bucket_name"].__set__
-_Srt__endpoint = _m.Srt.__dict__["endpoint"].__set__
-_Srt__passphrase = _m.Srt.__dict__["passphrase"].__set__
-_Stream__channel_arn = _m.Stream.__dict__["channel_arn"].__set__
-_Stream__health = _m.Stream.__dict__["health"].__set__
-_Stream__playback_url = _m.Stream.__dict__["playback_url"].__set__
-_Stream__start_time = _m.Stream.__dict__["start_time"].__set__
-_Stream__state = _m.Stream.__dict__["state"].__set__
-_Stream__stream_id = _m.Stream.__dict__["stream_id"].__set__
-_Stream__viewer_count = _m.Stream.__dict__["viewer_count"].__set__
-_StreamEvent__code = _m.StreamEvent.__dict__["code"].__set__
-_StreamEvent__event_time = _m.StreamEvent.__dict__["event_time"].__set__
-_StreamEvent__name = _m.StreamEvent.__dict__["name"].__set__
-_StreamEvent__type = _m.StreamEvent.__dict__["type"].__set__
-_StreamKey__arn = _m.StreamKey.__dict__["arn"].__set__
-_StreamKey__channel_arn = _m.StreamKey.__dict__["channel_arn"].__set__
-_StreamKey__tags = _m.StreamKey.__dict__["tags"].__set__
-_StreamKey__value = _m.StreamKey.__dict__["value"].__set__
-_StreamKeySummary__arn = _m.StreamKeySummary.__dict__["arn"].__set__
-_StreamKeySummary__channel_arn = _m.StreamKeySummary.__dict__["channel_arn"].__set__
-_StreamKeySummary__tags = _m.StreamKeySummary.__dict__["tags"].__set__
-_StreamSession__channel = _m.StreamSession.__dict__["channel"].__set__
-_StreamSession__end_time = _m.StreamSession.__dict__["end_time"].__set__
-_StreamSession__failover_slate_configuration = _m.StreamSession.__dict__["failover_slate_configuration"].__set__
-_StreamSession__ingest_configuration = _m.StreamSession.__dict__["ingest_configuration"].__set__
-_StreamSession__ingest_configurations = _m.StreamSession.__dict__["ingest_configurations"].__set__
-_StreamSession__recording_configuration = _m.StreamSession.__dict__["recording_configuration"].__set__
-_StreamSession__start_time = _m.StreamSession.__dict__["start_time"].__set__
-_StreamSession__stream_id = _m.StreamSession.__dict__["stream_id"].__set__
-_StreamSession__truncated_events = _m.StreamSession.__dict__["truncated_events"].__set__
-_StreamSessionSummary__end_time = _m.StreamSessionSummary.__dict__["end_time"].__set__
-_StreamSessionSummary__has_error_event = _m.StreamSessionSummary.__dict__["has_error_event"].__set__
-_StreamSessionSummary__start_time = _m.StreamSessionSummary.__dict__["start_time"].__set__
-_StreamSessionSummary__stream_id = _m.StreamSessionSummary.__dict__["stream_id"].__set__
-_StreamSummary__channel_arn = _m.StreamSummary.__dict__["channel_arn"].__set__
-_StreamSummary__health = _m.StreamSummary.__dict__["health"].__set__
-_StreamSummary__start_time = _m.StreamSummary.__dict__["start_time"].__set__
-_StreamSummary__state = _m.StreamSummary.__dict__["state"].__set__
-_StreamSummary__stream_id = _m.StreamSummary.__dict__["stream_id"].__set__
-_StreamSummary__viewer_count = _m.StreamSummary.__dict__["viewer_count"].__set__
-_ThumbnailConfiguration__recording_mode = _m.ThumbnailConfiguration.__dict__["recording_mode"].__set__
-_ThumbnailConfiguration__resolution = _m.ThumbnailConfiguration.__dict__["resolution"].__set__
-_ThumbnailConfiguration__storage = _m.ThumbnailConfiguration.__dict__["storage"].__set__
-_ThumbnailConfiguration__target_interval_seconds = _m.ThumbnailConfiguration.__dict__["target_interval_seconds"].__set__
-_VideoConfiguration__avc_level = _m.VideoConfiguration.__dict__["avc_level"].__set__
-_VideoConfiguration__avc_profile = _m.VideoConfiguration.__dict__["avc_profile"].__set__
-_VideoConfiguration__codec = _m.VideoConfiguration.__dict__["codec"].__set__
-_VideoConfiguration__encoder = _m.VideoConfiguration.__dict__["encoder"].__set__
-_VideoConfiguration__level = _m.VideoConfiguration.__dict__["level"].__set__
-_VideoConfiguration__profile = _m.VideoConfiguration.__dict__["profile"].__set__
-_VideoConfiguration__target_bitrate = _m.VideoConfiguration.__dict__["target_bitrate"].__set__
-_VideoConfiguration__target_framerate = _m.VideoConfiguration.__dict__["target_framerate"].__set__
-_VideoConfiguration__track = _m.VideoConfiguration.__dict__["track"].__set__
-_VideoConfiguration__video_height = _m.VideoConfiguration.__dict__["video_height"].__set__
-_VideoConfiguration__video_width = _m.VideoConfiguration.__dict__["video_width"].__set__
+
+
+def _fillable(cls: type[Any]) -> Any:
+    """A subclass of ``cls`` with object's __setattr__ and __delattr__: a plain store into one
+    of its slots is then specialised by the interpreter (the frozen class's __setattr__ rules
+    that out), and adding no slot it keeps ``cls``'s layout, so an instance filled through it
+    can become a ``cls`` by assigning __class__. Called without arguments it makes an empty
+    instance (object's __init__). Never returned: readers return the model."""
+    members = {
+        "__slots__": (),
+        "__init__": object.__init__,
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": __name__,
+    }
+    return type(f"_fill_{cls.__name__}", (cls,), members)
+
+
+_model_AdConfiguration = _m.AdConfiguration
+_fill_AdConfiguration = _fillable(_model_AdConfiguration)
+_model_AdConfigurationSummary = _m.AdConfigurationSummary
+_fill_AdConfigurationSummary = _fillable(_model_AdConfigurationSummary)
+_model_AudioConfiguration = _m.AudioConfiguration
+_fill_AudioConfiguration = _fillable(_model_AudioConfiguration)
+_model_BatchError = _m.BatchError
+_fill_BatchError = _fillable(_model_BatchError)
+_model_BatchStartViewerSessionRevocationError = _m.BatchStartViewerSessionRevocationError
+_fill_BatchStartViewerSessionRevocationError = _fillable(_model_BatchStartViewerSessionRevocationError)
+_model_Channel = _m.Channel
+_fill_Channel = _fillable(_model_Channel)
+_model_ChannelSummary = _m.ChannelSummary
+_fill_ChannelSummary = _fillable(_model_ChannelSummary)
+_model_DestinationConfiguration = _m.DestinationConfiguration
+_fill_DestinationConfiguration = _fillable(_model_DestinationConfiguration)
+_model_FailoverSlateConfiguration = _m.FailoverSlateConfiguration
+_fill_FailoverSlateConfiguration = _fillable(_model_FailoverSlateConfiguration)
+_model_FailoverSlateConfigurationSummary = _m.FailoverSlateConfigurationSummary
+_fill_FailoverSlateConfigurationSummary = _fillable(_model_FailoverSlateConfigurationSummary)
+_model_IngestConfiguration = _m.IngestConfiguration
+_fill_IngestConfiguration = _fillable(_model_IngestConfiguration)
+_model_IngestConfigurations = _m.IngestConfigurations
+_fill_IngestConfigurations = _fillable(_model_IngestConfigurations)
+_model_MediaTailorPlaybackConfiguration = _m.MediaTailorPlaybackConfiguration
+_fill_MediaTailorPlaybackConfiguration = _fillable(_model_MediaTailorPlaybackConfiguration)
+_model_MultitrackInputConfiguration = _m.MultitrackInputConfiguration
+_fill_MultitrackInputConfiguration = _fillable(_model_MultitrackInputConfiguration)
+_model_PlaybackKeyPair = _m.PlaybackKeyPair
+_fill_PlaybackKeyPair = _fillable(_model_PlaybackKeyPair)
+_model_PlaybackKeyPairSummary = _m.PlaybackKeyPairSummary
+_fill_PlaybackKeyPairSummary = _fillable(_model_PlaybackKeyPairSummary)
+_model_PlaybackRestrictionPolicy = _m.PlaybackRestrictionPolicy
+_fill_PlaybackRestrictionPolicy = _fillable(_model_PlaybackRestrictionPolicy)
+_model_PlaybackRestrictionPolicySummary = _m.PlaybackRestrictionPolicySummary
+_fill_PlaybackRestrictionPolicySummary = _fillable(_model_PlaybackRestrictionPolicySummary)
+_model_PostRollConfiguration = _m.PostRollConfiguration
+_fill_PostRollConfiguration = _fillable(_model_PostRollConfiguration)
+_model_RecordingConfiguration = _m.RecordingConfiguration
+_fill_RecordingConfiguration = _fillable(_model_RecordingConfiguration)
+_model_RecordingConfigurationSummary = _m.RecordingConfigurationSummary
+_fill_RecordingConfigurationSummary = _fillable(_model_RecordingConfigurationSummary)
+_model_RenditionConfiguration = _m.RenditionConfiguration
+_fill_RenditionConfiguration = _fillable(_model_RenditionConfiguration)
+_model_S3DestinationConfiguration = _m.S3DestinationConfiguration
+_fill_S3DestinationConfiguration = _fillable(_model_S3DestinationConfiguration)
+_model_Srt = _m.Srt
+_fill_Srt = _fillable(_model_Srt)
+_model_Stream = _m.Stream
+_fill_Stream = _fillable(_model_Stream)
+_model_StreamEvent = _m.StreamEvent
+_fill_StreamEvent = _fillable(_model_StreamEvent)
+_model_StreamKey = _m.StreamKey
+_fill_StreamKey = _fillable(_model_StreamKey)
+_model_StreamKeySummary = _m.StreamKeySummary
+_fill_StreamKeySummary = _fillable(_model_StreamKeySummary)
+_model_StreamSession = _m.StreamSession
+_fill_StreamSession = _fillable(_model_StreamSession)
+_model_StreamSessionSummary = _m.StreamSessionSummary
+_fill_StreamSessionSummary = _fillable(_model_StreamSessionSummary)
+_model_StreamSummary = _m.StreamSummary
+_fill_StreamSummary = _fillable(_model_StreamSummary)
+_model_ThumbnailConfiguration = _m.ThumbnailConfiguration
+_fill_ThumbnailConfiguration = _fillable(_model_ThumbnailConfiguration)
+_model_VideoConfiguration = _m.VideoConfiguration
+_fill_VideoConfiguration = _fillable(_model_VideoConfiguration)
 
 
 def _read_AdConfiguration(d: Any, _: Any = None) -> _m.AdConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_AdConfiguration()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_media_tailor_playback_configurations = d.get("mediaTailorPlaybackConfigurations")
-    if m_media_tailor_playback_configurations is not None:
-        m_media_tailor_playback_configurations = _read_MediaTailorPlaybackConfigurationsList(m_media_tailor_playback_configurations)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = m
+    m = d.get("mediaTailorPlaybackConfigurations")
+    if m is not None:
+        m = _read_MediaTailorPlaybackConfigurationsList(m)
+    o.media_tailor_playback_configurations = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_post_roll_configuration = d.get("postRollConfiguration")
-    if m_post_roll_configuration is not None:
-        m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("postRollConfiguration")
+    if m is not None:
+        m = _read_PostRollConfiguration(m)
+    o.post_roll_configuration = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.AdConfiguration)
-    _AdConfiguration__arn(o, m_arn)
-    _AdConfiguration__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
-    _AdConfiguration__name(o, m_name)
-    _AdConfiguration__post_roll_configuration(o, m_post_roll_configuration)
-    _AdConfiguration__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_AdConfiguration
     return o
 
 
 def _read_AdConfigurationSummary(d: Any, _: Any = None) -> _m.AdConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_AdConfigurationSummary()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_media_tailor_playback_configurations = d.get("mediaTailorPlaybackConfigurations")
-    if m_media_tailor_playback_configurations is not None:
-        m_media_tailor_playback_configurations = _read_MediaTailorPlaybackConfigurationsList(m_media_tailor_playback_configurations)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = m
+    m = d.get("mediaTailorPlaybackConfigurations")
+    if m is not None:
+        m = _read_MediaTailorPlaybackConfigurationsList(m)
+    o.media_tailor_playback_configurations = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_post_roll_configuration = d.get("postRollConfiguration")
-    if m_post_roll_configuration is not None:
-        m_post_roll_configuration = _read_PostRollConfiguration(m_post_roll_configuration)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("postRollConfiguration")
+    if m is not None:
+        m = _read_PostRollConfiguration(m)
+    o.post_roll_configuration = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.AdConfigurationSummary)
-    _AdConfigurationSummary__arn(o, m_arn)
-    _AdConfigurationSummary__media_tailor_playback_configurations(o, m_media_tailor_playback_configurations)
-    _AdConfigurationSummary__name(o, m_name)
-    _AdConfigurationSummary__post_roll_configuration(o, m_post_roll_configuration)
-    _AdConfigurationSummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_AdConfigurationSummary
     return o
 
 
 def _read_AudioConfiguration(d: Any, _: Any = None) -> _m.AudioConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channels = d.get("channels")
-    if m_channels is not None and type(m_channels) is not int:
+    o = _fill_AudioConfiguration()
+    m = d.get("channels")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_codec = d.get("codec")
-    if m_codec is not None and type(m_codec) is not str:
+    o.channels = m
+    m = d.get("codec")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_sample_rate = d.get("sampleRate")
-    if m_sample_rate is not None and type(m_sample_rate) is not int:
+    o.codec = m
+    m = d.get("sampleRate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_target_bitrate = d.get("targetBitrate")
-    if m_target_bitrate is not None and type(m_target_bitrate) is not int:
+    o.sample_rate = m
+    m = d.get("targetBitrate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_track = d.get("track")
-    if m_track is not None and type(m_track) is not str:
+    o.target_bitrate = m
+    m = d.get("track")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.AudioConfiguration)
-    _AudioConfiguration__channels(o, m_channels)
-    _AudioConfiguration__codec(o, m_codec)
-    _AudioConfiguration__sample_rate(o, m_sample_rate)
-    _AudioConfiguration__target_bitrate(o, m_target_bitrate)
-    _AudioConfiguration__track(o, m_track)
+    o.track = m
+    o.__class__ = _model_AudioConfiguration
     return o
 
 
 def _read_BatchError(d: Any, _: Any = None) -> _m.BatchError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_BatchError()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o.arn = m
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_message = d.get("message")
-    if m_message is not None and type(m_message) is not str:
+    o.code = m
+    m = d.get("message")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.BatchError)
-    _BatchError__arn(o, m_arn)
-    _BatchError__code(o, m_code)
-    _BatchError__message(o, m_message)
+    o.message = m
+    o.__class__ = _model_BatchError
     return o
 
 
@@ -437,31 +951,31 @@ def _read_BatchGetChannelResponse(d: Any, _: Any = None) -> _m.BatchGetChannelRe
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_channels = d.get("channels")
     if m_channels is not None:
         m_channels = _read_Channels(m_channels)
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
         m_errors = _read_BatchErrors(m_errors)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchGetChannelResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -481,16 +995,16 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
@@ -499,13 +1013,13 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
     if m_stream_keys is not None:
         m_stream_keys = _read_StreamKeys(m_stream_keys)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchGetStreamKeyResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -524,23 +1038,24 @@ def _read_BatchGetStreamKeyResponse(d: Any, _: Any = None) -> _m.BatchGetStreamK
 def _read_BatchStartViewerSessionRevocationError(d: Any, _: Any = None) -> _m.BatchStartViewerSessionRevocationError:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _fill_BatchStartViewerSessionRevocationError()
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o.channel_arn = m
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_message = d.get("message")
-    if m_message is not None and type(m_message) is not str:
+    o.code = m
+    m = d.get("message")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_viewer_id = d.get("viewerId")
-    if m_viewer_id is not None and type(m_viewer_id) is not str:
+    o.message = m
+    m = d.get("viewerId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.BatchStartViewerSessionRevocationError)
-    _BatchStartViewerSessionRevocationError__channel_arn(o, m_channel_arn)
-    _BatchStartViewerSessionRevocationError__code(o, m_code)
-    _BatchStartViewerSessionRevocationError__message(o, m_message)
-    _BatchStartViewerSessionRevocationError__viewer_id(o, m_viewer_id)
+    o.viewer_id = m
+    o.__class__ = _model_BatchStartViewerSessionRevocationError
     return o
 
 
@@ -548,28 +1063,28 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_access_control_allow_origin = d.get("accessControlAllowOrigin")
-    if m_access_control_allow_origin is not None and type(m_access_control_allow_origin) is not str:
+    if type(m_access_control_allow_origin) is not str and m_access_control_allow_origin is not None:
         raise TypeError
     m_access_control_expose_headers = d.get("accessControlExposeHeaders")
-    if m_access_control_expose_headers is not None and type(m_access_control_expose_headers) is not str:
+    if type(m_access_control_expose_headers) is not str and m_access_control_expose_headers is not None:
         raise TypeError
     m_cache_control = d.get("cacheControl")
-    if m_cache_control is not None and type(m_cache_control) is not str:
+    if type(m_cache_control) is not str and m_cache_control is not None:
         raise TypeError
     m_content_security_policy = d.get("contentSecurityPolicy")
-    if m_content_security_policy is not None and type(m_content_security_policy) is not str:
+    if type(m_content_security_policy) is not str and m_content_security_policy is not None:
         raise TypeError
     m_errors = d.get("errors")
     if m_errors is not None:
         m_errors = _read_BatchStartViewerSessionRevocationErrors(m_errors)
     m_strict_transport_security = d.get("strictTransportSecurity")
-    if m_strict_transport_security is not None and type(m_strict_transport_security) is not str:
+    if type(m_strict_transport_security) is not str and m_strict_transport_security is not None:
         raise TypeError
     m_x_content_type_options = d.get("xContentTypeOptions")
-    if m_x_content_type_options is not None and type(m_x_content_type_options) is not str:
+    if type(m_x_content_type_options) is not str and m_x_content_type_options is not None:
         raise TypeError
     m_x_frame_options = d.get("xFrameOptions")
-    if m_x_frame_options is not None and type(m_x_frame_options) is not str:
+    if type(m_x_frame_options) is not str and m_x_frame_options is not None:
         raise TypeError
     o = _new(_m.BatchStartViewerSessionRevocationResponse)
     _set(o, "access_control_allow_origin", m_access_control_allow_origin)
@@ -587,148 +1102,152 @@ def _read_BatchStartViewerSessionRevocationResponse(d: Any, _: Any = None) -> _m
 def _read_Channel(d: Any, _: Any = None) -> _m.Channel:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_ad_configuration_arn = d.get("adConfigurationArn")
-    if m_ad_configuration_arn is not None and type(m_ad_configuration_arn) is not str:
+    o = _fill_Channel()
+    m = d.get("adConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.ad_configuration_arn = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_authorized = d.get("authorized")
-    if m_authorized is not None and type(m_authorized) is not bool:
+    o.arn = m
+    m = d.get("authorized")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_container_format = d.get("containerFormat")
-    if m_container_format is not None:
-        if type(m_container_format) is not str:
+    o.authorized = m
+    m = d.get("containerFormat")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_container_format = _ContainerFormat(m_container_format, m_container_format)
-    m_failover_slate_configuration_arn = d.get("failoverSlateConfigurationArn")
-    if m_failover_slate_configuration_arn is not None and type(m_failover_slate_configuration_arn) is not str:
+        m = _ContainerFormat(m, m)
+    o.container_format = m
+    m = d.get("failoverSlateConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_ingest_endpoint = d.get("ingestEndpoint")
-    if m_ingest_endpoint is not None and type(m_ingest_endpoint) is not str:
+    o.failover_slate_configuration_arn = m
+    m = d.get("ingestEndpoint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_insecure_ingest = d.get("insecureIngest")
-    if m_insecure_ingest is not None and type(m_insecure_ingest) is not bool:
+    o.ingest_endpoint = m
+    m = d.get("insecureIngest")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_latency_mode = d.get("latencyMode")
-    if m_latency_mode is not None:
-        if type(m_latency_mode) is not str:
+    o.insecure_ingest = m
+    m = d.get("latencyMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_latency_mode = _ChannelLatencyMode(m_latency_mode, m_latency_mode)
-    m_multitrack_input_configuration = d.get("multitrackInputConfiguration")
-    if m_multitrack_input_configuration is not None:
-        m_multitrack_input_configuration = _read_MultitrackInputConfiguration(m_multitrack_input_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+        m = _ChannelLatencyMode(m, m)
+    o.latency_mode = m
+    m = d.get("multitrackInputConfiguration")
+    if m is not None:
+        m = _read_MultitrackInputConfiguration(m)
+    o.multitrack_input_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_playback_restriction_policy_arn = d.get("playbackRestrictionPolicyArn")
-    if m_playback_restriction_policy_arn is not None and type(m_playback_restriction_policy_arn) is not str:
+    o.name = m
+    m = d.get("playbackRestrictionPolicyArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_playback_url = d.get("playbackUrl")
-    if m_playback_url is not None and type(m_playback_url) is not str:
+    o.playback_restriction_policy_arn = m
+    m = d.get("playbackUrl")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_preset = d.get("preset")
-    if m_preset is not None:
-        if type(m_preset) is not str:
+    o.playback_url = m
+    m = d.get("preset")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_preset = _TranscodePreset(m_preset, m_preset)
-    m_recording_configuration_arn = d.get("recordingConfigurationArn")
-    if m_recording_configuration_arn is not None and type(m_recording_configuration_arn) is not str:
+        m = _TranscodePreset(m, m)
+    o.preset = m
+    m = d.get("recordingConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_srt = d.get("srt")
-    if m_srt is not None:
-        m_srt = _read_Srt(m_srt)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.recording_configuration_arn = m
+    m = d.get("srt")
+    if m is not None:
+        m = _read_Srt(m)
+    o.srt = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_type = d.get("type")
-    if m_type is not None:
-        if type(m_type) is not str:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("type")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_type = _ChannelType(m_type, m_type)
-    o = _new(_m.Channel)
-    _Channel__ad_configuration_arn(o, m_ad_configuration_arn)
-    _Channel__arn(o, m_arn)
-    _Channel__authorized(o, m_authorized)
-    _Channel__container_format(o, m_container_format)
-    _Channel__failover_slate_configuration_arn(o, m_failover_slate_configuration_arn)
-    _Channel__ingest_endpoint(o, m_ingest_endpoint)
-    _Channel__insecure_ingest(o, m_insecure_ingest)
-    _Channel__latency_mode(o, m_latency_mode)
-    _Channel__multitrack_input_configuration(o, m_multitrack_input_configuration)
-    _Channel__name(o, m_name)
-    _Channel__playback_restriction_policy_arn(o, m_playback_restriction_policy_arn)
-    _Channel__playback_url(o, m_playback_url)
-    _Channel__preset(o, m_preset)
-    _Channel__recording_configuration_arn(o, m_recording_configuration_arn)
-    _Channel__srt(o, m_srt)
-    _Channel__tags(o, m_tags)
-    _Channel__type(o, m_type)
+        m = _ChannelType(m, m)
+    o.type = m
+    o.__class__ = _model_Channel
     return o
 
 
 def _read_ChannelSummary(d: Any, _: Any = None) -> _m.ChannelSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_ad_configuration_arn = d.get("adConfigurationArn")
-    if m_ad_configuration_arn is not None and type(m_ad_configuration_arn) is not str:
+    o = _fill_ChannelSummary()
+    m = d.get("adConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.ad_configuration_arn = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_authorized = d.get("authorized")
-    if m_authorized is not None and type(m_authorized) is not bool:
+    o.arn = m
+    m = d.get("authorized")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_failover_slate_configuration_arn = d.get("failoverSlateConfigurationArn")
-    if m_failover_slate_configuration_arn is not None and type(m_failover_slate_configuration_arn) is not str:
+    o.authorized = m
+    m = d.get("failoverSlateConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_insecure_ingest = d.get("insecureIngest")
-    if m_insecure_ingest is not None and type(m_insecure_ingest) is not bool:
+    o.failover_slate_configuration_arn = m
+    m = d.get("insecureIngest")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_latency_mode = d.get("latencyMode")
-    if m_latency_mode is not None:
-        if type(m_latency_mode) is not str:
+    o.insecure_ingest = m
+    m = d.get("latencyMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_latency_mode = _ChannelLatencyMode(m_latency_mode, m_latency_mode)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+        m = _ChannelLatencyMode(m, m)
+    o.latency_mode = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_playback_restriction_policy_arn = d.get("playbackRestrictionPolicyArn")
-    if m_playback_restriction_policy_arn is not None and type(m_playback_restriction_policy_arn) is not str:
+    o.name = m
+    m = d.get("playbackRestrictionPolicyArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_preset = d.get("preset")
-    if m_preset is not None:
-        if type(m_preset) is not str:
+    o.playback_restriction_policy_arn = m
+    m = d.get("preset")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_preset = _TranscodePreset(m_preset, m_preset)
-    m_recording_configuration_arn = d.get("recordingConfigurationArn")
-    if m_recording_configuration_arn is not None and type(m_recording_configuration_arn) is not str:
+        m = _TranscodePreset(m, m)
+    o.preset = m
+    m = d.get("recordingConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.recording_configuration_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_type = d.get("type")
-    if m_type is not None:
-        if type(m_type) is not str:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("type")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_type = _ChannelType(m_type, m_type)
-    o = _new(_m.ChannelSummary)
-    _ChannelSummary__ad_configuration_arn(o, m_ad_configuration_arn)
-    _ChannelSummary__arn(o, m_arn)
-    _ChannelSummary__authorized(o, m_authorized)
-    _ChannelSummary__failover_slate_configuration_arn(o, m_failover_slate_configuration_arn)
-    _ChannelSummary__insecure_ingest(o, m_insecure_ingest)
-    _ChannelSummary__latency_mode(o, m_latency_mode)
-    _ChannelSummary__name(o, m_name)
-    _ChannelSummary__playback_restriction_policy_arn(o, m_playback_restriction_policy_arn)
-    _ChannelSummary__preset(o, m_preset)
-    _ChannelSummary__recording_configuration_arn(o, m_recording_configuration_arn)
-    _ChannelSummary__tags(o, m_tags)
-    _ChannelSummary__type(o, m_type)
+        m = _ChannelType(m, m)
+    o.type = m
+    o.__class__ = _model_ChannelSummary
     return o
 
 
@@ -867,89 +1386,94 @@ def _read_DeleteStreamKeyResponse(d: Any, _: Any = None) -> _m.DeleteStreamKeyRe
 def _read_DestinationConfiguration(d: Any, _: Any = None) -> _m.DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_s3 = d.get("s3")
-    if m_s3 is not None:
-        m_s3 = _read_S3DestinationConfiguration(m_s3)
-    o = _new(_m.DestinationConfiguration)
-    _DestinationConfiguration__s3(o, m_s3)
+    o = _fill_DestinationConfiguration()
+    m = d.get("s3")
+    if m is not None:
+        m = _read_S3DestinationConfiguration(m)
+    o.s3 = m
+    o.__class__ = _model_DestinationConfiguration
     return o
 
 
 def _read_FailoverSlateConfiguration(d: Any, _: Any = None) -> _m.FailoverSlateConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_activation_threshold_seconds = d.get("activationThresholdSeconds")
-    if m_activation_threshold_seconds is not None and type(m_activation_threshold_seconds) is not int:
+    o = _fill_FailoverSlateConfiguration()
+    m = d.get("activationThresholdSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.activation_threshold_seconds = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_max_slate_display_seconds = d.get("maxSlateDisplaySeconds")
-    if m_max_slate_display_seconds is not None and type(m_max_slate_display_seconds) is not int:
+    o.arn = m
+    m = d.get("maxSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_min_slate_display_seconds = d.get("minSlateDisplaySeconds")
-    if m_min_slate_display_seconds is not None and type(m_min_slate_display_seconds) is not int:
+    o.max_slate_display_seconds = m
+    m = d.get("minSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.min_slate_display_seconds = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _FailoverSlateConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        m = _FailoverSlateConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.FailoverSlateConfiguration)
-    _FailoverSlateConfiguration__activation_threshold_seconds(o, m_activation_threshold_seconds)
-    _FailoverSlateConfiguration__arn(o, m_arn)
-    _FailoverSlateConfiguration__max_slate_display_seconds(o, m_max_slate_display_seconds)
-    _FailoverSlateConfiguration__min_slate_display_seconds(o, m_min_slate_display_seconds)
-    _FailoverSlateConfiguration__name(o, m_name)
-    _FailoverSlateConfiguration__state(o, m_state)
-    _FailoverSlateConfiguration__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_FailoverSlateConfiguration
     return o
 
 
 def _read_FailoverSlateConfigurationSummary(d: Any, _: Any = None) -> _m.FailoverSlateConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_activation_threshold_seconds = d.get("activationThresholdSeconds")
-    if m_activation_threshold_seconds is not None and type(m_activation_threshold_seconds) is not int:
+    o = _fill_FailoverSlateConfigurationSummary()
+    m = d.get("activationThresholdSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o.activation_threshold_seconds = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_max_slate_display_seconds = d.get("maxSlateDisplaySeconds")
-    if m_max_slate_display_seconds is not None and type(m_max_slate_display_seconds) is not int:
+    o.arn = m
+    m = d.get("maxSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_min_slate_display_seconds = d.get("minSlateDisplaySeconds")
-    if m_min_slate_display_seconds is not None and type(m_min_slate_display_seconds) is not int:
+    o.max_slate_display_seconds = m
+    m = d.get("minSlateDisplaySeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.min_slate_display_seconds = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _FailoverSlateConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        m = _FailoverSlateConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.FailoverSlateConfigurationSummary)
-    _FailoverSlateConfigurationSummary__activation_threshold_seconds(o, m_activation_threshold_seconds)
-    _FailoverSlateConfigurationSummary__arn(o, m_arn)
-    _FailoverSlateConfigurationSummary__max_slate_display_seconds(o, m_max_slate_display_seconds)
-    _FailoverSlateConfigurationSummary__min_slate_display_seconds(o, m_min_slate_display_seconds)
-    _FailoverSlateConfigurationSummary__name(o, m_name)
-    _FailoverSlateConfigurationSummary__state(o, m_state)
-    _FailoverSlateConfigurationSummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_FailoverSlateConfigurationSummary
     return o
 
 
@@ -1076,30 +1600,32 @@ def _read_ImportPlaybackKeyPairResponse(d: Any, _: Any = None) -> _m.ImportPlayb
 def _read_IngestConfiguration(d: Any, _: Any = None) -> _m.IngestConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_audio = d.get("audio")
-    if m_audio is not None:
-        m_audio = _read_AudioConfiguration(m_audio)
-    m_video = d.get("video")
-    if m_video is not None:
-        m_video = _read_VideoConfiguration(m_video)
-    o = _new(_m.IngestConfiguration)
-    _IngestConfiguration__audio(o, m_audio)
-    _IngestConfiguration__video(o, m_video)
+    o = _fill_IngestConfiguration()
+    m = d.get("audio")
+    if m is not None:
+        m = _read_AudioConfiguration(m)
+    o.audio = m
+    m = d.get("video")
+    if m is not None:
+        m = _read_VideoConfiguration(m)
+    o.video = m
+    o.__class__ = _model_IngestConfiguration
     return o
 
 
 def _read_IngestConfigurations(d: Any, _: Any = None) -> _m.IngestConfigurations:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_audio_configurations = d.get("audioConfigurations")
-    if m_audio_configurations is not None:
-        m_audio_configurations = _read_AudioConfigurationList(m_audio_configurations)
-    m_video_configurations = d.get("videoConfigurations")
-    if m_video_configurations is not None:
-        m_video_configurations = _read_VideoConfigurationList(m_video_configurations)
-    o = _new(_m.IngestConfigurations)
-    _IngestConfigurations__audio_configurations(o, m_audio_configurations)
-    _IngestConfigurations__video_configurations(o, m_video_configurations)
+    o = _fill_IngestConfigurations()
+    m = d.get("audioConfigurations")
+    if m is not None:
+        m = _read_AudioConfigurationList(m)
+    o.audio_configurations = m
+    m = d.get("videoConfigurations")
+    if m is not None:
+        m = _read_VideoConfigurationList(m)
+    o.video_configurations = m
+    o.__class__ = _model_IngestConfigurations
     return o
 
 
@@ -1107,7 +1633,7 @@ def _read_InsertAdBreakResponse(d: Any, _: Any = None) -> _m.InsertAdBreakRespon
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_ad_break_id = d.get("adBreakId")
-    if m_ad_break_id is not None and type(m_ad_break_id) is not str:
+    if type(m_ad_break_id) is not str and m_ad_break_id is not None:
         raise TypeError
     m_target_start_at = d.get("targetStartAt")
     if m_target_start_at is not None:
@@ -1126,7 +1652,7 @@ def _read_ListAdConfigurationsResponse(d: Any, _: Any = None) -> _m.ListAdConfig
     if m_ad_configurations is not None:
         m_ad_configurations = _read_AdConfigurationList(m_ad_configurations)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListAdConfigurationsResponse)
     _set(o, "ad_configurations", m_ad_configurations)
@@ -1142,7 +1668,7 @@ def _read_ListChannelsResponse(d: Any, _: Any = None) -> _m.ListChannelsResponse
     if m_channels is not None:
         m_channels = _read_ChannelList(m_channels)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListChannelsResponse)
     _set(o, "channels", m_channels)
@@ -1158,7 +1684,7 @@ def _read_ListFailoverSlateConfigurationsResponse(d: Any, _: Any = None) -> _m.L
     if m_failover_slate_configurations is not None:
         m_failover_slate_configurations = _read_FailoverSlateConfigurationList(m_failover_slate_configurations)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListFailoverSlateConfigurationsResponse)
     _set(o, "failover_slate_configurations", m_failover_slate_configurations)
@@ -1174,7 +1700,7 @@ def _read_ListPlaybackKeyPairsResponse(d: Any, _: Any = None) -> _m.ListPlayback
     if m_key_pairs is not None:
         m_key_pairs = _read_PlaybackKeyPairList(m_key_pairs)
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     o = _new(_m.ListPlaybackKeyPairsResponse)
     _set(o, "key_pairs", m_key_pairs)
@@ -1187,7 +1713,7 @@ def _read_ListPlaybackRestrictionPoliciesResponse(d: Any, _: Any = None) -> _m.L
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_playback_restriction_policies = d.get("playbackRestrictionPolicies")
     if m_playback_restriction_policies is not None:
@@ -1203,7 +1729,7 @@ def _read_ListRecordingConfigurationsResponse(d: Any, _: Any = None) -> _m.ListR
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_recording_configurations = d.get("recordingConfigurations")
     if m_recording_configurations is not None:
@@ -1219,7 +1745,7 @@ def _read_ListStreamKeysResponse(d: Any, _: Any = None) -> _m.ListStreamKeysResp
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_stream_keys = d.get("streamKeys")
     if m_stream_keys is not None:
@@ -1235,7 +1761,7 @@ def _read_ListStreamSessionsResponse(d: Any, _: Any = None) -> _m.ListStreamSess
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_stream_sessions = d.get("streamSessions")
     if m_stream_sessions is not None:
@@ -1251,7 +1777,7 @@ def _read_ListStreamsResponse(d: Any, _: Any = None) -> _m.ListStreamsResponse:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
     m_next_token = d.get("nextToken")
-    if m_next_token is not None and type(m_next_token) is not str:
+    if type(m_next_token) is not str and m_next_token is not None:
         raise TypeError
     m_streams = d.get("streams")
     if m_streams is not None:
@@ -1270,7 +1796,8 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
     if m_tags is not None:
         if type(m_tags) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
+        if m_tags:
+            "".join([*m_tags.values()])  # raises TypeError on any non-string, at C speed
     o = _new(_m.ListTagsForResourceResponse)
     _set(o, "tags", m_tags)
     _set(o, "metadata", _ResponseMetadata())
@@ -1280,169 +1807,180 @@ def _read_ListTagsForResourceResponse(d: Any, _: Any = None) -> _m.ListTagsForRe
 def _read_MediaTailorPlaybackConfiguration(d: Any, _: Any = None) -> _m.MediaTailorPlaybackConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_playback_configuration_arn = d.get("playbackConfigurationArn")
-    if m_playback_configuration_arn is not None and type(m_playback_configuration_arn) is not str:
+    o = _fill_MediaTailorPlaybackConfiguration()
+    m = d.get("playbackConfigurationArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.MediaTailorPlaybackConfiguration)
-    _MediaTailorPlaybackConfiguration__playback_configuration_arn(o, m_playback_configuration_arn)
+    o.playback_configuration_arn = m
+    o.__class__ = _model_MediaTailorPlaybackConfiguration
     return o
 
 
 def _read_MultitrackInputConfiguration(d: Any, _: Any = None) -> _m.MultitrackInputConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_enabled = d.get("enabled")
-    if m_enabled is not None and type(m_enabled) is not bool:
+    o = _fill_MultitrackInputConfiguration()
+    m = d.get("enabled")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_maximum_resolution = d.get("maximumResolution")
-    if m_maximum_resolution is not None:
-        if type(m_maximum_resolution) is not str:
+    o.enabled = m
+    m = d.get("maximumResolution")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_maximum_resolution = _MultitrackMaximumResolution(m_maximum_resolution, m_maximum_resolution)
-    m_policy = d.get("policy")
-    if m_policy is not None:
-        if type(m_policy) is not str:
+        m = _MultitrackMaximumResolution(m, m)
+    o.maximum_resolution = m
+    m = d.get("policy")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_policy = _MultitrackPolicy(m_policy, m_policy)
-    o = _new(_m.MultitrackInputConfiguration)
-    _MultitrackInputConfiguration__enabled(o, m_enabled)
-    _MultitrackInputConfiguration__maximum_resolution(o, m_maximum_resolution)
-    _MultitrackInputConfiguration__policy(o, m_policy)
+        m = _MultitrackPolicy(m, m)
+    o.policy = m
+    o.__class__ = _model_MultitrackInputConfiguration
     return o
 
 
 def _read_PlaybackKeyPair(d: Any, _: Any = None) -> _m.PlaybackKeyPair:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_PlaybackKeyPair()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_fingerprint = d.get("fingerprint")
-    if m_fingerprint is not None and type(m_fingerprint) is not str:
+    o.arn = m
+    m = d.get("fingerprint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.fingerprint = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackKeyPair)
-    _PlaybackKeyPair__arn(o, m_arn)
-    _PlaybackKeyPair__fingerprint(o, m_fingerprint)
-    _PlaybackKeyPair__name(o, m_name)
-    _PlaybackKeyPair__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_PlaybackKeyPair
     return o
 
 
 def _read_PlaybackKeyPairSummary(d: Any, _: Any = None) -> _m.PlaybackKeyPairSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_PlaybackKeyPairSummary()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackKeyPairSummary)
-    _PlaybackKeyPairSummary__arn(o, m_arn)
-    _PlaybackKeyPairSummary__name(o, m_name)
-    _PlaybackKeyPairSummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_PlaybackKeyPairSummary
     return o
 
 
 def _read_PlaybackRestrictionPolicy(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicy:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_allowed_countries = d.get("allowedCountries")
-    if m_allowed_countries is not None:
-        if type(m_allowed_countries) is not list:
+    o = _fill_PlaybackRestrictionPolicy()
+    m = d.get("allowedCountries")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
-    m_allowed_origins = d.get("allowedOrigins")
-    if m_allowed_origins is not None:
-        if type(m_allowed_origins) is not list:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = m
+    m = d.get("allowedOrigins")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_enable_strict_origin_enforcement = d.get("enableStrictOriginEnforcement")
-    if m_enable_strict_origin_enforcement is not None and type(m_enable_strict_origin_enforcement) is not bool:
+    o.arn = m
+    m = d.get("enableStrictOriginEnforcement")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.enable_strict_origin_enforcement = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackRestrictionPolicy)
-    _PlaybackRestrictionPolicy__allowed_countries(o, m_allowed_countries)
-    _PlaybackRestrictionPolicy__allowed_origins(o, m_allowed_origins)
-    _PlaybackRestrictionPolicy__arn(o, m_arn)
-    _PlaybackRestrictionPolicy__enable_strict_origin_enforcement(o, m_enable_strict_origin_enforcement)
-    _PlaybackRestrictionPolicy__name(o, m_name)
-    _PlaybackRestrictionPolicy__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_PlaybackRestrictionPolicy
     return o
 
 
 def _read_PlaybackRestrictionPolicySummary(d: Any, _: Any = None) -> _m.PlaybackRestrictionPolicySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_allowed_countries = d.get("allowedCountries")
-    if m_allowed_countries is not None:
-        if type(m_allowed_countries) is not list:
+    o = _fill_PlaybackRestrictionPolicySummary()
+    m = d.get("allowedCountries")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(m_allowed_countries)  # raises TypeError on any non-string, at C speed
-    m_allowed_origins = d.get("allowedOrigins")
-    if m_allowed_origins is not None:
-        if type(m_allowed_origins) is not list:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_countries = m
+    m = d.get("allowedOrigins")
+    if m is not None:
+        if type(m) is not list:
             raise TypeError
-        "".join(m_allowed_origins)  # raises TypeError on any non-string, at C speed
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+        "".join(m)  # raises TypeError on any non-string, at C speed
+    o.allowed_origins = m
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_enable_strict_origin_enforcement = d.get("enableStrictOriginEnforcement")
-    if m_enable_strict_origin_enforcement is not None and type(m_enable_strict_origin_enforcement) is not bool:
+    o.arn = m
+    m = d.get("enableStrictOriginEnforcement")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.enable_strict_origin_enforcement = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.name = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.PlaybackRestrictionPolicySummary)
-    _PlaybackRestrictionPolicySummary__allowed_countries(o, m_allowed_countries)
-    _PlaybackRestrictionPolicySummary__allowed_origins(o, m_allowed_origins)
-    _PlaybackRestrictionPolicySummary__arn(o, m_arn)
-    _PlaybackRestrictionPolicySummary__enable_strict_origin_enforcement(o, m_enable_strict_origin_enforcement)
-    _PlaybackRestrictionPolicySummary__name(o, m_name)
-    _PlaybackRestrictionPolicySummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_PlaybackRestrictionPolicySummary
     return o
 
 
 def _read_PostRollConfiguration(d: Any, _: Any = None) -> _m.PostRollConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_duration_seconds = d.get("durationSeconds")
-    if m_duration_seconds is not None and type(m_duration_seconds) is not int:
+    o = _fill_PostRollConfiguration()
+    m = d.get("durationSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_enabled = d.get("enabled")
-    if m_enabled is not None and type(m_enabled) is not bool:
+    o.duration_seconds = m
+    m = d.get("enabled")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    o = _new(_m.PostRollConfiguration)
-    _PostRollConfiguration__duration_seconds(o, m_duration_seconds)
-    _PostRollConfiguration__enabled(o, m_enabled)
+    o.enabled = m
+    o.__class__ = _model_PostRollConfiguration
     return o
 
 
@@ -1457,117 +1995,124 @@ def _read_PutMetadataResponse(d: Any, _: Any = None) -> _m.PutMetadataResponse:
 def _read_RecordingConfiguration(d: Any, _: Any = None) -> _m.RecordingConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_RecordingConfiguration()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_destination_configuration = d.get("destinationConfiguration")
-    if m_destination_configuration is not None:
-        m_destination_configuration = _read_DestinationConfiguration(m_destination_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = m
+    m = d.get("destinationConfiguration")
+    if m is not None:
+        m = _read_DestinationConfiguration(m)
+    o.destination_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_recording_reconnect_window_seconds = d.get("recordingReconnectWindowSeconds")
-    if m_recording_reconnect_window_seconds is not None and type(m_recording_reconnect_window_seconds) is not int:
+    o.name = m
+    m = d.get("recordingReconnectWindowSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_rendition_configuration = d.get("renditionConfiguration")
-    if m_rendition_configuration is not None:
-        m_rendition_configuration = _read_RenditionConfiguration(m_rendition_configuration)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.recording_reconnect_window_seconds = m
+    m = d.get("renditionConfiguration")
+    if m is not None:
+        m = _read_RenditionConfiguration(m)
+    o.rendition_configuration = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _RecordingConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        m = _RecordingConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_thumbnail_configuration = d.get("thumbnailConfiguration")
-    if m_thumbnail_configuration is not None:
-        m_thumbnail_configuration = _read_ThumbnailConfiguration(m_thumbnail_configuration)
-    o = _new(_m.RecordingConfiguration)
-    _RecordingConfiguration__arn(o, m_arn)
-    _RecordingConfiguration__destination_configuration(o, m_destination_configuration)
-    _RecordingConfiguration__name(o, m_name)
-    _RecordingConfiguration__recording_reconnect_window_seconds(o, m_recording_reconnect_window_seconds)
-    _RecordingConfiguration__rendition_configuration(o, m_rendition_configuration)
-    _RecordingConfiguration__state(o, m_state)
-    _RecordingConfiguration__tags(o, m_tags)
-    _RecordingConfiguration__thumbnail_configuration(o, m_thumbnail_configuration)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("thumbnailConfiguration")
+    if m is not None:
+        m = _read_ThumbnailConfiguration(m)
+    o.thumbnail_configuration = m
+    o.__class__ = _model_RecordingConfiguration
     return o
 
 
 def _read_RecordingConfigurationSummary(d: Any, _: Any = None) -> _m.RecordingConfigurationSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_RecordingConfigurationSummary()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_destination_configuration = d.get("destinationConfiguration")
-    if m_destination_configuration is not None:
-        m_destination_configuration = _read_DestinationConfiguration(m_destination_configuration)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.arn = m
+    m = d.get("destinationConfiguration")
+    if m is not None:
+        m = _read_DestinationConfiguration(m)
+    o.destination_configuration = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.name = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _RecordingConfigurationState(m_state, m_state)
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+        m = _RecordingConfigurationState(m, m)
+    o.state = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.RecordingConfigurationSummary)
-    _RecordingConfigurationSummary__arn(o, m_arn)
-    _RecordingConfigurationSummary__destination_configuration(o, m_destination_configuration)
-    _RecordingConfigurationSummary__name(o, m_name)
-    _RecordingConfigurationSummary__state(o, m_state)
-    _RecordingConfigurationSummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_RecordingConfigurationSummary
     return o
 
 
 def _read_RenditionConfiguration(d: Any, _: Any = None) -> _m.RenditionConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_rendition_selection = d.get("renditionSelection")
-    if m_rendition_selection is not None:
-        if type(m_rendition_selection) is not str:
+    o = _fill_RenditionConfiguration()
+    m = d.get("renditionSelection")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_rendition_selection = _RenditionConfigurationRenditionSelection(m_rendition_selection, m_rendition_selection)
-    m_renditions = d.get("renditions")
-    if m_renditions is not None:
-        m_renditions = _read_RenditionConfigurationRenditionList(m_renditions)
-    o = _new(_m.RenditionConfiguration)
-    _RenditionConfiguration__rendition_selection(o, m_rendition_selection)
-    _RenditionConfiguration__renditions(o, m_renditions)
+        m = _RenditionConfigurationRenditionSelection(m, m)
+    o.rendition_selection = m
+    m = d.get("renditions")
+    if m is not None:
+        m = _read_RenditionConfigurationRenditionList(m)
+    o.renditions = m
+    o.__class__ = _model_RenditionConfiguration
     return o
 
 
 def _read_S3DestinationConfiguration(d: Any, _: Any = None) -> _m.S3DestinationConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_bucket_name = d.get("bucketName")
-    if m_bucket_name is not None and type(m_bucket_name) is not str:
+    o = _fill_S3DestinationConfiguration()
+    m = d.get("bucketName")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.S3DestinationConfiguration)
-    _S3DestinationConfiguration__bucket_name(o, m_bucket_name)
+    o.bucket_name = m
+    o.__class__ = _model_S3DestinationConfiguration
     return o
 
 
 def _read_Srt(d: Any, _: Any = None) -> _m.Srt:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_endpoint = d.get("endpoint")
-    if m_endpoint is not None and type(m_endpoint) is not str:
+    o = _fill_Srt()
+    m = d.get("endpoint")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_passphrase = d.get("passphrase")
-    if m_passphrase is not None and type(m_passphrase) is not str:
+    o.endpoint = m
+    m = d.get("passphrase")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.Srt)
-    _Srt__endpoint(o, m_endpoint)
-    _Srt__passphrase(o, m_passphrase)
+    o.passphrase = m
+    o.__class__ = _model_Srt
     return o
 
 
@@ -1590,209 +2135,218 @@ def _read_StopStreamResponse(d: Any, _: Any = None) -> _m.StopStreamResponse:
 def _read_Stream(d: Any, _: Any = None) -> _m.Stream:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _fill_Stream()
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_health = d.get("health")
-    if m_health is not None:
-        if type(m_health) is not str:
+    o.channel_arn = m
+    m = d.get("health")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_health = _StreamHealth(m_health, m_health)
-    m_playback_url = d.get("playbackUrl")
-    if m_playback_url is not None and type(m_playback_url) is not str:
+        m = _StreamHealth(m, m)
+    o.health = m
+    m = d.get("playbackUrl")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+    o.playback_url = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _StreamState(m_state, m_state)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+        m = _StreamState(m, m)
+    o.state = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_viewer_count = d.get("viewerCount")
-    if m_viewer_count is not None and type(m_viewer_count) is not int:
+    o.stream_id = m
+    m = d.get("viewerCount")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o = _new(_m.Stream)
-    _Stream__channel_arn(o, m_channel_arn)
-    _Stream__health(o, m_health)
-    _Stream__playback_url(o, m_playback_url)
-    _Stream__start_time(o, m_start_time)
-    _Stream__state(o, m_state)
-    _Stream__stream_id(o, m_stream_id)
-    _Stream__viewer_count(o, m_viewer_count)
+    o.viewer_count = m
+    o.__class__ = _model_Stream
     return o
 
 
 def _read_StreamEvent(d: Any, _: Any = None) -> _m.StreamEvent:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_code = d.get("code")
-    if m_code is not None and type(m_code) is not str:
+    o = _fill_StreamEvent()
+    m = d.get("code")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_event_time = d.get("eventTime")
-    if m_event_time is not None:
-        m_event_time = _timestamp(m_event_time)
-    m_name = d.get("name")
-    if m_name is not None and type(m_name) is not str:
+    o.code = m
+    m = d.get("eventTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.event_time = m
+    m = d.get("name")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_type = d.get("type")
-    if m_type is not None and type(m_type) is not str:
+    o.name = m
+    m = d.get("type")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.StreamEvent)
-    _StreamEvent__code(o, m_code)
-    _StreamEvent__event_time(o, m_event_time)
-    _StreamEvent__name(o, m_name)
-    _StreamEvent__type(o, m_type)
+    o.type = m
+    o.__class__ = _model_StreamEvent
     return o
 
 
 def _read_StreamKey(d: Any, _: Any = None) -> _m.StreamKey:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_StreamKey()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o.arn = m
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.channel_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    m_value = d.get("value")
-    if m_value is not None and type(m_value) is not str:
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    m = d.get("value")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.StreamKey)
-    _StreamKey__arn(o, m_arn)
-    _StreamKey__channel_arn(o, m_channel_arn)
-    _StreamKey__tags(o, m_tags)
-    _StreamKey__value(o, m_value)
+    o.value = m
+    o.__class__ = _model_StreamKey
     return o
 
 
 def _read_StreamKeySummary(d: Any, _: Any = None) -> _m.StreamKeySummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_arn = d.get("arn")
-    if m_arn is not None and type(m_arn) is not str:
+    o = _fill_StreamKeySummary()
+    m = d.get("arn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o.arn = m
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_tags = d.get("tags")
-    if m_tags is not None:
-        if type(m_tags) is not dict:
+    o.channel_arn = m
+    m = d.get("tags")
+    if m is not None:
+        if type(m) is not dict:
             raise TypeError
-        "".join(m_tags.values())  # raises TypeError on any non-string, at C speed
-    o = _new(_m.StreamKeySummary)
-    _StreamKeySummary__arn(o, m_arn)
-    _StreamKeySummary__channel_arn(o, m_channel_arn)
-    _StreamKeySummary__tags(o, m_tags)
+        if m:
+            "".join([*m.values()])  # raises TypeError on any non-string, at C speed
+    o.tags = m
+    o.__class__ = _model_StreamKeySummary
     return o
 
 
 def _read_StreamSession(d: Any, _: Any = None) -> _m.StreamSession:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel = d.get("channel")
-    if m_channel is not None:
-        m_channel = _read_Channel(m_channel)
-    m_end_time = d.get("endTime")
-    if m_end_time is not None:
-        m_end_time = _timestamp(m_end_time)
-    m_failover_slate_configuration = d.get("failoverSlateConfiguration")
-    if m_failover_slate_configuration is not None:
-        m_failover_slate_configuration = _read_FailoverSlateConfiguration(m_failover_slate_configuration)
-    m_ingest_configuration = d.get("ingestConfiguration")
-    if m_ingest_configuration is not None:
-        m_ingest_configuration = _read_IngestConfiguration(m_ingest_configuration)
-    m_ingest_configurations = d.get("ingestConfigurations")
-    if m_ingest_configurations is not None:
-        m_ingest_configurations = _read_IngestConfigurations(m_ingest_configurations)
-    m_recording_configuration = d.get("recordingConfiguration")
-    if m_recording_configuration is not None:
-        m_recording_configuration = _read_RecordingConfiguration(m_recording_configuration)
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+    o = _fill_StreamSession()
+    m = d.get("channel")
+    if m is not None:
+        m = _read_Channel(m)
+    o.channel = m
+    m = d.get("endTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.end_time = m
+    m = d.get("failoverSlateConfiguration")
+    if m is not None:
+        m = _read_FailoverSlateConfiguration(m)
+    o.failover_slate_configuration = m
+    m = d.get("ingestConfiguration")
+    if m is not None:
+        m = _read_IngestConfiguration(m)
+    o.ingest_configuration = m
+    m = d.get("ingestConfigurations")
+    if m is not None:
+        m = _read_IngestConfigurations(m)
+    o.ingest_configurations = m
+    m = d.get("recordingConfiguration")
+    if m is not None:
+        m = _read_RecordingConfiguration(m)
+    o.recording_configuration = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_truncated_events = d.get("truncatedEvents")
-    if m_truncated_events is not None:
-        m_truncated_events = _read_StreamEvents(m_truncated_events)
-    o = _new(_m.StreamSession)
-    _StreamSession__channel(o, m_channel)
-    _StreamSession__end_time(o, m_end_time)
-    _StreamSession__failover_slate_configuration(o, m_failover_slate_configuration)
-    _StreamSession__ingest_configuration(o, m_ingest_configuration)
-    _StreamSession__ingest_configurations(o, m_ingest_configurations)
-    _StreamSession__recording_configuration(o, m_recording_configuration)
-    _StreamSession__start_time(o, m_start_time)
-    _StreamSession__stream_id(o, m_stream_id)
-    _StreamSession__truncated_events(o, m_truncated_events)
+    o.stream_id = m
+    m = d.get("truncatedEvents")
+    if m is not None:
+        m = _read_StreamEvents(m)
+    o.truncated_events = m
+    o.__class__ = _model_StreamSession
     return o
 
 
 def _read_StreamSessionSummary(d: Any, _: Any = None) -> _m.StreamSessionSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_end_time = d.get("endTime")
-    if m_end_time is not None:
-        m_end_time = _timestamp(m_end_time)
-    m_has_error_event = d.get("hasErrorEvent")
-    if m_has_error_event is not None and type(m_has_error_event) is not bool:
+    o = _fill_StreamSessionSummary()
+    m = d.get("endTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.end_time = m
+    m = d.get("hasErrorEvent")
+    if type(m) is not bool and m is not None:
         raise TypeError
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+    o.has_error_event = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    o = _new(_m.StreamSessionSummary)
-    _StreamSessionSummary__end_time(o, m_end_time)
-    _StreamSessionSummary__has_error_event(o, m_has_error_event)
-    _StreamSessionSummary__start_time(o, m_start_time)
-    _StreamSessionSummary__stream_id(o, m_stream_id)
+    o.stream_id = m
+    o.__class__ = _model_StreamSessionSummary
     return o
 
 
 def _read_StreamSummary(d: Any, _: Any = None) -> _m.StreamSummary:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_channel_arn = d.get("channelArn")
-    if m_channel_arn is not None and type(m_channel_arn) is not str:
+    o = _fill_StreamSummary()
+    m = d.get("channelArn")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_health = d.get("health")
-    if m_health is not None:
-        if type(m_health) is not str:
+    o.channel_arn = m
+    m = d.get("health")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_health = _StreamHealth(m_health, m_health)
-    m_start_time = d.get("startTime")
-    if m_start_time is not None:
-        m_start_time = _timestamp(m_start_time)
-    m_state = d.get("state")
-    if m_state is not None:
-        if type(m_state) is not str:
+        m = _StreamHealth(m, m)
+    o.health = m
+    m = d.get("startTime")
+    if m is not None:
+        m = _timestamp(m)
+    o.start_time = m
+    m = d.get("state")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_state = _StreamState(m_state, m_state)
-    m_stream_id = d.get("streamId")
-    if m_stream_id is not None and type(m_stream_id) is not str:
+        m = _StreamState(m, m)
+    o.state = m
+    m = d.get("streamId")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_viewer_count = d.get("viewerCount")
-    if m_viewer_count is not None and type(m_viewer_count) is not int:
+    o.stream_id = m
+    m = d.get("viewerCount")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o = _new(_m.StreamSummary)
-    _StreamSummary__channel_arn(o, m_channel_arn)
-    _StreamSummary__health(o, m_health)
-    _StreamSummary__start_time(o, m_start_time)
-    _StreamSummary__state(o, m_state)
-    _StreamSummary__stream_id(o, m_stream_id)
-    _StreamSummary__viewer_count(o, m_viewer_count)
+    o.viewer_count = m
+    o.__class__ = _model_StreamSummary
     return o
 
 
@@ -1807,27 +2361,28 @@ def _read_TagResourceResponse(d: Any, _: Any = None) -> _m.TagResourceResponse:
 def _read_ThumbnailConfiguration(d: Any, _: Any = None) -> _m.ThumbnailConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_recording_mode = d.get("recordingMode")
-    if m_recording_mode is not None:
-        if type(m_recording_mode) is not str:
+    o = _fill_ThumbnailConfiguration()
+    m = d.get("recordingMode")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_recording_mode = _RecordingMode(m_recording_mode, m_recording_mode)
-    m_resolution = d.get("resolution")
-    if m_resolution is not None:
-        if type(m_resolution) is not str:
+        m = _RecordingMode(m, m)
+    o.recording_mode = m
+    m = d.get("resolution")
+    if m is not None:
+        if type(m) is not str:
             raise TypeError
-        m_resolution = _ThumbnailConfigurationResolution(m_resolution, m_resolution)
-    m_storage = d.get("storage")
-    if m_storage is not None:
-        m_storage = _read_ThumbnailConfigurationStorageList(m_storage)
-    m_target_interval_seconds = d.get("targetIntervalSeconds")
-    if m_target_interval_seconds is not None and type(m_target_interval_seconds) is not int:
+        m = _ThumbnailConfigurationResolution(m, m)
+    o.resolution = m
+    m = d.get("storage")
+    if m is not None:
+        m = _read_ThumbnailConfigurationStorageList(m)
+    o.storage = m
+    m = d.get("targetIntervalSeconds")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o = _new(_m.ThumbnailConfiguration)
-    _ThumbnailConfiguration__recording_mode(o, m_recording_mode)
-    _ThumbnailConfiguration__resolution(o, m_resolution)
-    _ThumbnailConfiguration__storage(o, m_storage)
-    _ThumbnailConfiguration__target_interval_seconds(o, m_target_interval_seconds)
+    o.target_interval_seconds = m
+    o.__class__ = _model_ThumbnailConfiguration
     return o
 
 
@@ -1890,51 +2445,52 @@ def _read_UpdatePlaybackRestrictionPolicyResponse(d: Any, _: Any = None) -> _m.U
 def _read_VideoConfiguration(d: Any, _: Any = None) -> _m.VideoConfiguration:
     if type(d) is not dict and not isinstance(d, Mapping):
         raise TypeError
-    m_avc_level = d.get("avcLevel")
-    if m_avc_level is not None and type(m_avc_level) is not str:
+    o = _fill_VideoConfiguration()
+    m = d.get("avcLevel")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_avc_profile = d.get("avcProfile")
-    if m_avc_profile is not None and type(m_avc_profile) is not str:
+    o.avc_level = m
+    m = d.get("avcProfile")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_codec = d.get("codec")
-    if m_codec is not None and type(m_codec) is not str:
+    o.avc_profile = m
+    m = d.get("codec")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_encoder = d.get("encoder")
-    if m_encoder is not None and type(m_encoder) is not str:
+    o.codec = m
+    m = d.get("encoder")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_level = d.get("level")
-    if m_level is not None and type(m_level) is not str:
+    o.encoder = m
+    m = d.get("level")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_profile = d.get("profile")
-    if m_profile is not None and type(m_profile) is not str:
+    o.level = m
+    m = d.get("profile")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_target_bitrate = d.get("targetBitrate")
-    if m_target_bitrate is not None and type(m_target_bitrate) is not int:
+    o.profile = m
+    m = d.get("targetBitrate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_target_framerate = d.get("targetFramerate")
-    if m_target_framerate is not None and type(m_target_framerate) is not int:
+    o.target_bitrate = m
+    m = d.get("targetFramerate")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_track = d.get("track")
-    if m_track is not None and type(m_track) is not str:
+    o.target_framerate = m
+    m = d.get("track")
+    if type(m) is not str and m is not None:
         raise TypeError
-    m_video_height = d.get("videoHeight")
-    if m_video_height is not None and type(m_video_height) is not int:
+    o.track = m
+    m = d.get("videoHeight")
+    if type(m) is not int and m is not None:
         raise TypeError
-    m_video_width = d.get("videoWidth")
-    if m_video_width is not None and type(m_video_width) is not int:
+    o.video_height = m
+    m = d.get("videoWidth")
+    if type(m) is not int and m is not None:
         raise TypeError
-    o = _new(_m.VideoConfiguration)
-    _VideoConfiguration__avc_level(o, m_avc_level)
-    _VideoConfiguration__avc_profile(o, m_avc_profile)
-    _VideoConfiguration__codec(o, m_codec)
-    _VideoConfiguration__encoder(o, m_encoder)
-    _VideoConfiguration__level(o, m_level)
-    _VideoConfiguration__profile(o, m_profile)
-    _VideoConfiguration__target_bitrate(o, m_target_bitrate)
-    _VideoConfiguration__target_framerate(o, m_target_framerate)
-    _VideoConfiguration__track(o, m_track)
-    _VideoConfiguration__video_height(o, m_video_height)
-    _VideoConfiguration__video_width(o, m_video_width)
+    o.video_width = m
+    o.__class__ = _model_VideoConfiguration
     return o
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from botocore.endpoint_provider import EndpointProvider
 
-from ivs_async import IvsClient
+from ivs_async import IvsClient, _config
 from ivs_async._endpoints import resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
+from ivs_async._files import read_bounded, read_bounded_file
+from ivs_async._profiles import load_shared_config
 
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "model"
 
@@ -141,3 +144,86 @@ async def test_client_uses_the_resolved_endpoint(config_file: Path) -> None:
     assert client.config.endpoint is not None
     assert client.config.endpoint.host == "ivs-fips.us-gov-west-1.amazonaws.com"
     await client.close()
+
+
+def test_each_client_reads_the_files_again(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A text is parsed once per process; a client still sees the files as they are now, even
+    # when they change without a change of size or modification time.
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    write(config_file, "[default]\nregion = eu-west-1\n")
+    stamp = config_file.stat().st_mtime_ns
+    assert IvsClient().config.region == "eu-west-1"
+    write(config_file, "[default]\nregion = eu-west-2\n")
+    os.utime(config_file, ns=(stamp, stamp))
+    assert IvsClient().config.region == "eu-west-2"
+    write(config_file, "[default]\nregion = eu-west-1\n")
+    assert IvsClient().config.region == "eu-west-1"
+    config_file.unlink()
+    assert IvsClient().config.region is None
+
+
+def test_a_clients_settings_are_its_own(config_file: Path) -> None:
+    write(config_file, "[default]\nregion = eu-west-1\n\n[services mine]\nivs =\n  endpoint_url = http://127.0.0.1:1\n")
+    first = load_shared_config({"AWS_CONFIG_FILE": str(config_file)})
+    first.profiles["default"]["region"] = "changed"  # type: ignore[index]
+    first.services["mine"]["ivs"] = "changed"  # type: ignore[index]
+    again = load_shared_config({"AWS_CONFIG_FILE": str(config_file)})
+    assert again.get("region") == "eu-west-1"
+    assert again.services["mine"]["ivs"].strip() == "endpoint_url = http://127.0.0.1:1"
+
+
+def test_a_file_that_does_not_parse_fails_every_time(config_file: Path) -> None:
+    write(config_file, "region = eu-west-1\n")
+    for _ in range(2):
+        with pytest.raises(ConfigurationError, match="line 1 comes before any"):
+            IvsClient()
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 5000])
+def test_read_bounded_reads_whole_files_within_the_limit(tmp_path: Path, size: int) -> None:
+    path = write(tmp_path / "f", "x" * size)
+    if size <= 100:
+        assert read_bounded(path, 100) == "x" * size
+    else:
+        with pytest.raises(ValueError, match="larger than 100 bytes"):
+            read_bounded(path, 100)
+
+
+def test_read_bounded_reads_files_of_unknown_size() -> None:
+    # /proc files report a size of 0: read up to the limit all the same.
+    assert "Name:" in read_bounded("/proc/self/status", 1 << 20)
+    with pytest.raises(ValueError, match="larger than 10 bytes"):
+        read_bounded("/proc/self/status", 10)
+
+
+def test_read_bounded_file_is_none_where_there_is_no_file(tmp_path: Path) -> None:
+    assert read_bounded_file(str(tmp_path / "missing"), 100) is None
+    assert read_bounded_file(str(tmp_path / "missing" / "below"), 100) is None
+    assert read_bounded_file(str(tmp_path), 100) is None  # a directory
+    os.mkfifo(tmp_path / "fifo")
+    assert read_bounded_file(str(tmp_path / "fifo"), 100) is None  # without waiting for a writer
+    assert read_bounded_file(str(write(tmp_path / "f", "[default]\n")), 100) == "[default]\n"
+    with pytest.raises(ValueError, match="larger than 5 bytes"):
+        read_bounded_file(str(tmp_path / "f"), 5)
+    (tmp_path / "latin").write_bytes(b"caf\xe9")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_bounded_file(str(tmp_path / "latin"), 100)
+    with pytest.raises(IsADirectoryError):
+        read_bounded(tmp_path, 100)
+
+
+def test_the_process_environment_is_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _config._PROCESS_ENVIRON
+    monkeypatch.setenv("IVS_ASYNC_TEST_VARIABLE", "one")
+    assert env.get("IVS_ASYNC_TEST_VARIABLE") == env["IVS_ASYNC_TEST_VARIABLE"] == "one"
+    assert "IVS_ASYNC_TEST_VARIABLE" in env and "IVS_ASYNC_TEST_VARIABLE" in list(env)
+    assert len(env) == len(os.environ) and dict(env) == dict(os.environ)
+    monkeypatch.delenv("IVS_ASYNC_TEST_VARIABLE")
+    assert env.get("IVS_ASYNC_TEST_VARIABLE") is None and env.get("IVS_ASYNC_TEST_VARIABLE", "d") == "d"
+    assert "IVS_ASYNC_TEST_VARIABLE" not in env
+    with pytest.raises(KeyError):
+        env["IVS_ASYNC_TEST_VARIABLE"]
+    monkeypatch.setattr(os, "environ", {"AWS_REGION": "eu-north-1"})  # a mapping put in its place
+    assert env.get("AWS_REGION") == "eu-north-1" and env.get("HOME") is None
+    assert IvsClient().config.region == "eu-north-1"
