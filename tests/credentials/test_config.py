@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from botocore.endpoint_provider import EndpointProvider
 
-from ivs_async import IvsClient, _config
+from ivs_async import IvsClient, _config, _profiles
 from ivs_async._endpoints import resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
 from ivs_async._files import read_bounded, read_bounded_file
@@ -227,3 +227,17 @@ def test_the_process_environment_is_read_live(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(os, "environ", {"AWS_REGION": "eu-north-1"})  # a mapping put in its place
     assert env.get("AWS_REGION") == "eu-north-1" and env.get("HOME") is None
     assert IvsClient().config.region == "eu-north-1"
+
+
+def test_the_parses_kept_are_bounded(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    regions = [f"eu-west-{n}" for n in range(1, 13)]
+    for region in regions + regions[:3]:
+        write(config_file, f"[default]\nregion = {region}\n")
+        assert IvsClient().config.region == region
+        assert 1 <= len(_profiles._PARSED) <= _profiles._MAX_REMEMBERED
+    long = "# " + "x" * _profiles._MAX_REMEMBERED_CHARS + "\n[default]\nregion = ca-central-1\n"
+    write(config_file, long)
+    assert IvsClient().config.region == "ca-central-1"  # read, parsed, not kept
+    assert long not in _profiles._PARSED
