@@ -92,24 +92,6 @@ __all__ = [
     "chat_url",
 ]
 
-_ERRORS = frozenset(
-    {
-        "ChatBadRequestError",
-        "ChatClosedError",
-        "ChatConnectionError",
-        "ChatError",
-        "ChatForbiddenError",
-        "ChatFrameError",
-        "ChatInternalError",
-        "ChatMessageRejectedError",
-        "ChatPayloadTooLargeError",
-        "ChatRoomNotFoundError",
-        "ChatThrottledError",
-        "ChatTimeoutError",
-        "ChatTokenError",
-        "ChatUnauthorizedError",
-    }
-)
 _log = logging.getLogger("ivs_async.chat")
 _REGION = re.compile(r"[a-zA-Z0-9._~-]+")
 _LOG_EVERY = 60.0  # seconds between two log lines about the same thing
@@ -724,4 +706,7 @@ def _check_attributes(attributes: object) -> list[Violation]:
 
 
 # The errors' public home is ivs_async.errors, where every error of the SDK is.
-_rehome(__name__, globals(), [name for name in __all__ if name not in _ERRORS])
+# The errors keep their home, ivs_async.errors (imported above); the rest are this module's.
+_rehome(
+    __name__, globals(), [n for n in __all__ if not (isinstance(v := globals()[n], type) and issubclass(v, Exception))]
+)
