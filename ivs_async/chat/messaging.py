@@ -705,8 +705,7 @@ def _check_attributes(attributes: object) -> list[Violation]:
     return violations
 
 
-# The errors' public home is ivs_async.errors, where every error of the SDK is.
-# The errors keep their home, ivs_async.errors (imported above); the rest are this module's.
+# The errors keep their home, ivs_async.errors (imported above), where every error of the SDK is.
 _rehome(
     __name__, globals(), [n for n in __all__ if not (isinstance(v := globals()[n], type) and issubclass(v, Exception))]
 )
