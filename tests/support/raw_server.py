@@ -18,21 +18,21 @@ def response(status: int, body: bytes, headers: dict[str, str] | None = None, *,
     return ("\r\n".join(head) + "\r\n").encode() + raw_headers + b"\r\n" + body
 
 
-class RawServer:
-    """Each request gets ``respond(writer)``; ``requests`` counts them."""
+class LoopbackServer:
+    """A TCP server on 127.0.0.1 for ``async with``: each connection runs ``serve(reader, writer)``
+    in a task, cancelled when the server stops. ``port`` is set once it listens."""
 
-    def __init__(self, respond: Respond) -> None:
-        self.respond = respond
-        self.requests = 0
+    def __init__(self) -> None:
+        self.port = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.endpoint = ""
 
-    async def __aenter__(self) -> RawServer:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.endpoint = f"http://127.0.0.1:{port}"
-        return self
+        self.port = self._server.sockets[0].getsockname()[1]
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
@@ -48,6 +48,28 @@ class RawServer:
         assert task is not None
         self._tasks.add(task)
         try:
+            await self.serve(reader, writer)
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+
+
+class RawServer(LoopbackServer):
+    """Each request gets ``respond(writer)``; ``requests`` counts them."""
+
+    def __init__(self, respond: Respond) -> None:
+        super().__init__()
+        self.respond = respond
+        self.requests = 0
+        self.endpoint = ""
+
+    async def __aenter__(self) -> RawServer:
+        await self.start()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        return self
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = 0
@@ -61,6 +83,3 @@ class RawServer:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()

@@ -5,8 +5,9 @@ Test-only."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
+
+from tests.support.raw_server import LoopbackServer
 
 Answer = Callable[[list[bytes]], bytes]
 
@@ -36,35 +37,21 @@ def after_the_handshake(reply: bytes) -> Answer:
     return answer
 
 
-class RespServer:
+class RespServer(LoopbackServer):
     """Each command gets ``answer(command)``; ``commands`` keeps their names."""
 
     def __init__(self, answer: Answer) -> None:
+        super().__init__()
         self.answer = answer
         self.commands: list[bytes] = []
         self.url = ""
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> RespServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"redis://127.0.0.1:{port}/0"
+        await self.start()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while command := await _read_command(reader):
                 self.commands.append(command[0].upper())
@@ -72,9 +59,6 @@ class RespServer:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
 
 
 async def _read_command(reader: asyncio.StreamReader) -> list[bytes]:
