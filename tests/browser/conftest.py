@@ -11,8 +11,6 @@ Amazon's telemetry hosts, and fails).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -22,6 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
+
+from tests.support.npm import npm_install
+from tests.support.npm import unavailable as _unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).parent / "pages"
@@ -55,10 +56,7 @@ _TYPES = {".html": "text/html", ".js": "text/javascript", ".wasm": "application/
 
 
 def unavailable(reason: str) -> NoReturn:
-    """Skip (with the reason) outside CI; fail in CI, where the browser tests must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(reason)
+    _unavailable("browser tests", reason)
 
 
 @pytest.fixture(scope="session")
@@ -76,37 +74,19 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def npm_packages() -> Path:
     """The players, installed from the npm registry once, and the IVS player bundled for a page."""
-    marker = NPM_DIR / "installed.json"
-    try:
-        done = json.loads(marker.read_text()) == list(PACKAGES)
-    except (OSError, ValueError):
-        done = False
-    if not done:
-        npm = shutil.which("npm")
-        if npm is None:
-            unavailable("npm is not installed: the browser tests take hls.js and the IVS player from the npm registry")
-        NPM_DIR.mkdir(parents=True, exist_ok=True)
-        installed = subprocess.run(
-            [npm, "install", "--prefix", str(NPM_DIR), "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if installed.returncode != 0:
-            unavailable(f"npm install failed: {installed.stderr[-500:]}")
+    bundle = NPM_DIR / "amazon-ivs-player.iife.js"
+    if npm_install(NPM_DIR, PACKAGES, "browser tests") or not bundle.is_file():
         bundled = subprocess.run(
             [
                 str(NPM_DIR / "node_modules" / ".bin" / "esbuild"),
                 str(NPM_DIR / "node_modules" / "amazon-ivs-player" / "dist" / "index.js"),
                 "--bundle", "--format=iife", "--global-name=IVSPlayer", "--platform=browser", "--log-level=error",
-                f"--outfile={NPM_DIR / 'amazon-ivs-player.iife.js'}",
+                f"--outfile={bundle}",
             ],
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         if bundled.returncode != 0:
             unavailable(f"esbuild could not bundle the IVS player: {bundled.stderr[-500:]}")
-        marker.write_text(json.dumps(list(PACKAGES)))
     return NPM_DIR
 
 

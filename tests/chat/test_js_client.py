@@ -23,6 +23,8 @@ import pytest
 from ivs_async.chat import ChatEvent, ChatMessage, ChatRoom, DeletedMessage, UserDisconnected
 from tests.chat.conftest import ChatServer
 from tests.chat.test_messaging import take
+from tests.support.npm import npm_install
+from tests.support.npm import unavailable as _unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 JS_DIR = ROOT / ".cache" / "chat-js"
@@ -31,10 +33,7 @@ SCRIPT = Path(__file__).parent / "js" / "room.cjs"
 
 
 def unavailable(reason: str) -> NoReturn:
-    """Skip (with the reason) outside CI; fail in CI, where this test must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the JS chat client test cannot run in CI: {reason}")
-    pytest.skip(reason)
+    _unavailable("the JS chat client test", reason)
 
 
 @pytest.fixture(scope="session")
@@ -42,23 +41,7 @@ def node_packages() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         unavailable("Node.js and npm are not installed on this machine")
-    marker = JS_DIR / "installed.json"
-    try:
-        done = json.loads(marker.read_text()) == list(PACKAGES)
-    except (OSError, ValueError):
-        done = False
-    if not done:
-        JS_DIR.mkdir(parents=True, exist_ok=True)
-        installed = subprocess.run(
-            [npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if installed.returncode != 0:
-            unavailable(f"npm install failed: {installed.stderr[-500:]}")
-        marker.write_text(json.dumps(list(PACKAGES)))
+    npm_install(JS_DIR, PACKAGES, "the JS chat client test")
     return JS_DIR / "node_modules"
 
 
