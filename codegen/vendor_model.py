@@ -1,12 +1,13 @@
-"""Vendor botocore's IVS model as data, without its documentation prose.
+"""Vendor botocore's model of a service as data, without its documentation prose.
 
-Run by hand when AWS updates the model::
+Run by hand when AWS updates a model (ivs, ivschat or ivs-realtime)::
 
-    python codegen/vendor_model.py path/to/botocore/data/ivs/2020-07-14 "botocore X.Y.Z"
+    python codegen/vendor_model.py path/to/botocore/data/ivschat/2020-07-14 "botocore X.Y.Z"
 
 It reads ``service-2.json``, ``paginators-1.json`` and ``endpoint-rule-set-1.json`` (each
-possibly ``.json.gz``) from that folder, and ``partitions.json`` from botocore's data folder
-three levels up, and writes ``codegen/model/``. The generator never reads botocore itself.
+possibly ``.json.gz``) from that folder into ``codegen/model/<service>/``, and
+``partitions.json`` from botocore's data folder three levels up into ``codegen/model/``. The
+generator never reads botocore itself.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ def main(folder: str, source: str = "") -> None:
     model = strip_prose(_load(src, "service-2"))
     if source:
         model["metadata"]["vendoredFrom"] = source
-    MODEL_DIR.mkdir(exist_ok=True)
-    (MODEL_DIR / "service-2.json").write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
+    out = MODEL_DIR / src.parent.name
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "service-2.json").write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
     for stem in ("paginators-1", "endpoint-rule-set-1"):
         data = strip_prose(_load(src, stem))
-        (MODEL_DIR / f"{stem}.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        (out / f"{stem}.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     partitions = _load(src.parents[1], "partitions")
     (MODEL_DIR / "partitions.json").write_text(json.dumps(partitions, indent=1, sort_keys=True) + "\n")
 

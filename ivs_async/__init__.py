@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ivs_async._generated import COMMAND_NAMES as _COMMAND_NAMES
+from ivs_async._generated.ivs import COMMAND_NAMES as _COMMAND_NAMES
 from ivs_async._lazy import lazy_attributes as _lazy_attributes
 from ivs_async._version import __version__ as __version__
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async import testing as testing
     from ivs_async import waiters as waiters
     from ivs_async._client import IvsClient as IvsClient
-    from ivs_async._generated.aggregated import Ivs as Ivs
+    from ivs_async._generated.ivs.aggregated import Ivs as Ivs
     from ivs_async._model import ResponseMetadata as ResponseMetadata
     from ivs_async.commands import *  # noqa: F403
     from ivs_async.commands import Command as Command
@@ -67,7 +67,7 @@ _HOMES = {
     "Credentials": "ivs_async.credentials",
     "CredentialsProvider": "ivs_async.credentials",
     "EnvironmentCredentials": "ivs_async.credentials",
-    "Ivs": "ivs_async._generated.aggregated",
+    "Ivs": "ivs_async._generated.ivs.aggregated",
     "IvsClient": "ivs_async._client",
     "IvsError": "ivs_async.errors",
     "IvsServiceException": "ivs_async.errors",
@@ -79,7 +79,7 @@ _HOMES = {
 }
 
 # A literal list, as type checkers and doc tools read it; the command classes among these names
-# are ivs_async._generated.COMMAND_NAMES, and a test keeps the two equal.
+# are ivs_async._generated.ivs.COMMAND_NAMES, and a test keeps the two equal.
 __all__ = [
     "BatchGetChannelCommand",
     "BatchGetStreamKeyCommand",

@@ -25,7 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 import ivs_async.models  # noqa: F401  (the models' public home: their annotations resolve there)
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._generated.schema import STRUCTURES
+from ivs_async._generated.ivs.schema import STRUCTURES
 from ivs_async._schema import Shape
 from ivs_async._wire import format_timestamp, parse_timestamp
 from ivs_async._wire import json_type as _json_type
@@ -242,7 +242,7 @@ def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
     """The lenient wire reader of one model class (for the deserializer's hot path): the one
     generated for it (``_generated/readers.py``), else cattrs' (built at its first use)."""
-    from ivs_async._generated.readers import READERS  # it imports this module: loaded on first use
+    from ivs_async._generated.ivs.readers import READERS  # it imports this module: loaded on first use
 
     hook: Callable[[Mapping[str, Any], type[T]], T] = READERS.get(cls) or _WIRE.get_structure_hook(cls)
     return hook

@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from ivs_async._exceptions import ConfigurationError
-from ivs_async._generated.endpoint_rules import PARTITIONS, RULE_SET
+from ivs_async._generated.ivs.endpoint_rules import PARTITIONS, RULE_SET
 from ivs_async._rules import RuleError, RulesEngine
 
 _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")

@@ -118,7 +118,7 @@ def typed_dict_violations(cls: type[Any], value: Mapping[str, Any], prefix: str 
     """Unknown and missing keys of ``value`` as members of ``cls`` and of the dicts nested in it
     (models, lists and maps of models), each with its path (``destination_configuration.s3.x``)."""
     from ivs_async._exceptions import Violation
-    from ivs_async._generated.schema import STRUCTURES
+    from ivs_async._generated.ivs.schema import STRUCTURES
 
     members = {m.name: m for m in STRUCTURES[cls].members}
     violations = []

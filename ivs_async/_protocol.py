@@ -16,10 +16,10 @@ from ivs_async._clock import parse_http_date
 from ivs_async._command import Operation
 from ivs_async._endpoints import Endpoint
 from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseError
-from ivs_async._generated.errors import MODELED_ERRORS
-from ivs_async._generated.readers import READERS
-from ivs_async._generated.schema import STRUCTURES
-from ivs_async._generated.writers import WRITERS
+from ivs_async._generated.ivs.errors import MODELED_ERRORS
+from ivs_async._generated.ivs.readers import READERS
+from ivs_async._generated.ivs.schema import STRUCTURES
+from ivs_async._generated.ivs.writers import WRITERS
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._json import JsonError, dumps, loads
 from ivs_async._model import ResponseMetadata

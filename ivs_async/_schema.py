@@ -151,7 +151,7 @@ class ModelIndex(Mapping[type[Any], V]):
 
 
 def _model_class(name: str) -> type[Any] | None:
-    from ivs_async._generated import models  # imports this module: not at the top
+    from ivs_async._generated.ivs import models  # imports this module: not at the top
 
     cls: type[Any] | None = getattr(models, name, None)
     return cls

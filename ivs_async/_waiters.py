@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ivs_async._exceptions import WaiterFailedError, WaiterTimeoutError
-from ivs_async._generated.commands import GetRecordingConfigurationCommand, GetStreamCommand
-from ivs_async._generated.errors import ChannelNotBroadcasting
-from ivs_async._generated.models import GetRecordingConfigurationResponse, GetStreamResponse
+from ivs_async._generated.ivs.commands import GetRecordingConfigurationCommand, GetStreamCommand
+from ivs_async._generated.ivs.errors import ChannelNotBroadcasting
+from ivs_async._generated.ivs.models import GetRecordingConfigurationResponse, GetStreamResponse
 
 if TYPE_CHECKING:
     from ivs_async._client import IvsClient

@@ -3,12 +3,12 @@
 from typing import TYPE_CHECKING
 
 from ivs_async._command import Command, Operation
-from ivs_async._generated import commands as _generated
+from ivs_async._generated.ivs import commands as _generated
 from ivs_async._lazy import lazy_attributes as _lazy_attributes
 from ivs_async._public import rehome as _rehome
 
 if TYPE_CHECKING:
-    from ivs_async._generated.commands import *  # noqa: F403
+    from ivs_async._generated.ivs.commands import *  # noqa: F403
 
 __all__ = ["Command", "Operation"]
 __all__ += _generated.__all__

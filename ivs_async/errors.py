@@ -44,8 +44,8 @@ from ivs_async._exceptions import (
     WaiterTimeoutError,
     WrongEventLoopError,
 )
-from ivs_async._generated.errors import *  # noqa: F403
-from ivs_async._generated.errors import __all__ as _modeled
+from ivs_async._generated.ivs.errors import *  # noqa: F403
+from ivs_async._generated.ivs.errors import __all__ as _modeled
 from ivs_async._public import rehome as _rehome
 
 __all__ = [

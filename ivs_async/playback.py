@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 from urllib.parse import quote
 
 from ivs_async._exceptions import PlaybackTokenError as PlaybackTokenError
-from ivs_async._generated.models import MultitrackMaximumResolution as _Resolution
+from ivs_async._generated.ivs.models import MultitrackMaximumResolution as _Resolution
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey

@@ -35,7 +35,7 @@ def test_check_mode_detects_drift(tmp_path: Path) -> None:
 
 
 def test_vendored_model_has_no_documentation_prose() -> None:
-    text = (ROOT / "codegen" / "model" / "service-2.json").read_text()
+    text = (ROOT / "codegen" / "model" / "ivs" / "service-2.json").read_text()
     assert '"documentation"' not in text
     model = json.loads(text)
     assert model["metadata"]["protocol"] == "rest-json"
@@ -75,7 +75,7 @@ def test_pattern_fix_must_still_match_the_model() -> None:
 
 def test_the_package_exports_every_command() -> None:
     import ivs_async
-    from ivs_async._generated import COMMAND_NAMES
+    from ivs_async._generated.ivs import COMMAND_NAMES
 
     assert set(COMMAND_NAMES) <= set(ivs_async.__all__)
     assert all(getattr(ivs_async, name).__name__ == name for name in COMMAND_NAMES)

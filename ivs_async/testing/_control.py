@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, ServiceError, wire_time

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 
 
 class FaultKind(enum.Enum):

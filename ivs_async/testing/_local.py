@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from ivs_async._client import IvsClient
 from ivs_async._endpoints import check_region
-from ivs_async._generated.aggregated import Ivs
+from ivs_async._generated.ivs.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._addresses import bracketed, checked_host, reachable_host
 from ivs_async.testing._auth import SignatureChecker

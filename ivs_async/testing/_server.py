@@ -16,8 +16,8 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ivs_async._command import Operation
-from ivs_async._generated.commands import OPERATIONS
-from ivs_async._generated.errors import MODELED_STATUS
+from ivs_async._generated.ivs.commands import OPERATIONS
+from ivs_async._generated.ivs.errors import MODELED_STATUS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Location
 from ivs_async._validation import compile_wire_validator

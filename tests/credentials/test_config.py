@@ -111,7 +111,7 @@ def _regions() -> list[str]:
 @pytest.fixture(scope="module")
 def botocore_rules() -> EndpointProvider:
     return EndpointProvider(
-        json.loads((MODEL / "endpoint-rule-set-1.json").read_text()),
+        json.loads((MODEL / "ivs" / "endpoint-rule-set-1.json").read_text()),
         json.loads((MODEL / "partitions.json").read_text()),
     )
 

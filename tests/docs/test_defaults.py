@@ -1,4 +1,4 @@
-"""The defaults the reference gives members (codegen/descriptions.py DEFAULTS) are what the emulator
+"""The defaults the reference gives members (codegen/descriptions/ivs.py DEFAULTS) are what the emulator
 applies: each resource created with nothing optional holds the documented values."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ivs_async.testing import LocalIvs
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "codegen"))
 
-import descriptions  # noqa: E402
+from descriptions import ivs as descriptions  # noqa: E402
 
 _S3 = {"s3": {"bucket_name": "recordings"}}
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from ivs_async import commands, credentials, errors, models, waiters
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "codegen"))
 
-import descriptions  # noqa: E402
 import generate  # noqa: E402
+from descriptions import ivs as descriptions  # noqa: E402
 
 # reST roles (:class:`X`, :py:meth:`Y`...), which Markdown shows as they are (the backticks become code).
 _ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|mod|exc|data|obj|const|ref|term):")
@@ -198,7 +198,7 @@ def test_the_guides_are_in_the_navigation(site: Path) -> None:
 
 
 def test_no_docstring_in_the_package_or_the_generator_uses_restructuredtext_roles() -> None:
-    sources = [*(ROOT / "ivs_async").rglob("*.py"), *(ROOT / "codegen").glob("*.py")]
+    sources = [*(ROOT / "ivs_async").rglob("*.py"), *(ROOT / "codegen").rglob("*.py")]
     found = [
         f"{p.relative_to(ROOT)}: {m.group(0)}" for p in sources for m in re.finditer(_ROLE.pattern + "`", p.read_text())
     ]

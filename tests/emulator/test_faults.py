@@ -152,7 +152,8 @@ def _documented_errors() -> list[tuple[str, str]]:
     import json
     from pathlib import Path
 
-    model = json.loads((Path(__file__).resolve().parents[2] / "codegen" / "model" / "service-2.json").read_text())
+    path = Path(__file__).resolve().parents[2] / "codegen" / "model" / "ivs" / "service-2.json"
+    model = json.loads(path.read_text())
     return sorted((name, e["shape"]) for name, op in model["operations"].items() for e in op.get("errors", []))
 
 
@@ -163,8 +164,8 @@ async def test_every_documented_error_reaches_our_client_typed(
     """Errors IVS documents but a healthy emulator never sends (AccessDenied, PendingVerification,
     InternalServer...) come through faults, in their wire form, as the generated error class."""
     from ivs_async import commands
-    from ivs_async._generated.commands import OPERATIONS
-    from ivs_async._generated.errors import MODELED_ERRORS, MODELED_STATUS
+    from ivs_async._generated.ivs.commands import OPERATIONS
+    from ivs_async._generated.ivs.errors import MODELED_ERRORS, MODELED_STATUS
     from tests.support.shapes import full_valid
 
     op = OPERATIONS[operation]

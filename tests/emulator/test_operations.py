@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ivs_async import Ivs, IvsClient, IvsServiceException, commands, paginators
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async.errors import (
     ChannelNotBroadcasting,
     ConflictException,

@@ -14,8 +14,8 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from ivs_async._generated.commands import OPERATIONS
-from ivs_async._generated.errors import MODELED_ERRORS
+from ivs_async._generated.ivs.commands import OPERATIONS
+from ivs_async._generated.ivs.errors import MODELED_ERRORS
 from ivs_async.testing import LocalIvs
 from tests.emulator.conftest import public_key_pem
 from tests.support.shapes import full_valid, reference_wire
@@ -30,7 +30,7 @@ def data_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = root / "ivs" / "2020-07-14"
     target.mkdir(parents=True)
     for name in ("service-2.json", "paginators-1.json"):
-        shutil.copy(MODEL_DIR / name, target / name)
+        shutil.copy(MODEL_DIR / "ivs" / name, target / name)
     return root
 
 

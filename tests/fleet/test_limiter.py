@@ -93,7 +93,7 @@ def test_limits_are_checked() -> None:
 
 
 def test_the_rate_table_covers_every_operation() -> None:
-    from ivs_async._generated.commands import OPERATIONS
+    from ivs_async._generated.ivs.commands import OPERATIONS
 
     assert set(API_RATES) == set(OPERATIONS) - {"PutMetadata"}
     assert API_RATES["GetChannel"] == 5 and API_RATES["TagResource"] == 10 and API_RATES["GetPlaybackKeyPair"] == 3

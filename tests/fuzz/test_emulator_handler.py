@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async._http import HttpRequest
 from ivs_async._signing import SigV4Signer, amz_date, signed_headers
 from ivs_async.testing import LocalIvs

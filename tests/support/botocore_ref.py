@@ -17,7 +17,7 @@ from botocore.model import ServiceModel
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "codegen" / "model" / "service-2.json"
+MODEL_PATH = Path(__file__).resolve().parents[2] / "codegen" / "model" / "ivs" / "service-2.json"
 SERVICE = ServiceModel(json.loads(MODEL_PATH.read_text()), service_name="ivs")
 _serializer = create_serializer("rest-json", include_validation=False)
 _parser = create_parser("rest-json")

@@ -12,9 +12,9 @@ import attrs
 import pytest
 
 from ivs_async import models
-from ivs_async._generated.readers import READERS
-from ivs_async._generated.schema import STRUCTURES
-from ivs_async._generated.writers import WRITERS
+from ivs_async._generated.ivs.readers import READERS
+from ivs_async._generated.ivs.schema import STRUCTURES
+from ivs_async._generated.ivs.writers import WRITERS
 
 ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"
 
@@ -26,7 +26,7 @@ def run(code: str) -> str:
 
 
 def test_a_call_loads_its_own_operation_models_only() -> None:
-    loaded = "sorted(m.rsplit('.', 1)[1] for m in sys.modules if '._generated.operations.' in m)"
+    loaded = "sorted(m.rsplit('.', 1)[1] for m in sys.modules if '._generated.ivs.operations.' in m)"
     code = (
         "import sys\n"
         "from ivs_async import IvsClient\n"

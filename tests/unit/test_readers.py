@@ -12,8 +12,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ivs_async import IvsClient, StaticCredentials, commands
 from ivs_async._converter import _WIRE, structure_hook, to_wire
-from ivs_async._generated.readers import READERS
-from ivs_async._generated.schema import STRUCTURES
+from ivs_async._generated.ivs.readers import READERS
+from ivs_async._generated.ivs.schema import STRUCTURES
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._model import Model, ResponseMetadata
 from ivs_async.commands import ListChannelsCommand

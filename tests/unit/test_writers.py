@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from ivs_async import commands
 from ivs_async._converter import _WIRE
-from ivs_async._generated.schema import STRUCTURES
-from ivs_async._generated.writers import WRITERS
+from ivs_async._generated.ivs.schema import STRUCTURES
+from ivs_async._generated.ivs.writers import WRITERS
 from tests.support.shapes import valid
 
 WRITTEN = sorted(WRITERS, key=lambda cls: cls.__name__)

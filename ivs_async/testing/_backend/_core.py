@@ -24,7 +24,7 @@ import attrs
 
 from ivs_async._api_rates import API_RATES
 from ivs_async._exceptions import EmulatorError as EmulatorError
-from ivs_async._generated.commands import OPERATIONS
+from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Shape
 from ivs_async.testing._events import EventHub, envelope
@@ -88,12 +88,14 @@ _ARN = re.compile(r"arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)"
 
 
 class ServiceError(Exception):
-    """An IVS error answer: the server turns it into the real wire form."""
+    """An error answer: the server turns it into the real wire form. ``fields``: the error's
+    other modeled members (IVS Chat's ``reason``, ``resourceId``...), as the service sends them."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, fields: Json | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.fields: Json = fields or {}
 
 
 @attrs.frozen(kw_only=True)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ivs_async._generated import schema
+from ivs_async._generated.ivs import schema
 from ivs_async._schema import Shape
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend._core import (
