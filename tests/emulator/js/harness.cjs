@@ -136,6 +136,17 @@ function redact(value) {
   );
 }
 
+// Equal as JSON, whatever the order of the objects' keys.
+function same(a, b) {
+  const canonical = (value) =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === "object" && !(value instanceof Date)
+        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 async function main(run) {
   try {
     await run();
@@ -145,4 +156,4 @@ async function main(run) {
   }
 }
 
-module.exports = { Recorder, main };
+module.exports = { Recorder, main, same };

@@ -4,11 +4,10 @@
 // With SIGNING_NAME set, one call signed for that service instead (the emulator must refuse it).
 "use strict";
 
-const { Recorder, main } = require("./harness.cjs");
+const { Recorder, main, same } = require("./harness.cjs");
 
 const ROOM_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room\/[a-zA-Z0-9-]+$/;
 const LOGGING_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration\/[a-zA-Z0-9-]+$/;
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 main(async () => {
   const chat = new Recorder("ivschat", "@aws-sdk/client-ivschat");

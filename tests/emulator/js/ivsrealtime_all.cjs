@@ -7,10 +7,9 @@
 "use strict";
 
 const crypto = require("node:crypto");
-const { Recorder, main } = require("./harness.cjs");
+const { Recorder, main, same } = require("./harness.cjs");
 
 const arnOf = (type) => new RegExp(`^arn:aws:ivs:[a-z0-9-]+:[0-9]+:${type}/[a-zA-Z0-9-]+$`);
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const tagsAre = (expected) => (o) => !same(o.tags, expected) && `tags ${JSON.stringify(o.tags)}`;
 const TAGS = { team: "js" };
 
