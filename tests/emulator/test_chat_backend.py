@@ -19,6 +19,8 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ivs_async._generated.ivschat.commands import OPERATIONS
+from ivs_async._validation import compile_wire_validator
 from ivs_async.chat import ChatClosedError, ChatEvent, ChatRoom, DeletedMessage, UserDisconnected
 from ivs_async.chat._wire import is_token
 from ivs_async.testing._backend import ServiceError, wire_time
@@ -770,7 +772,7 @@ _VALID: dict[str, dict[str, Any]] = {
     "DeleteRoom": {"identifier": "ROOM_ARN"},
     "DisconnectUser": {"roomIdentifier": "ROOM_ARN", "userId": "u", "reason": "r"},
     "GetLoggingConfiguration": {"identifier": "LOGGING_ARN"},
-    "GetRoom": {"identifier": "ROOM_ID"},
+    "GetRoom": {"identifier": "ROOM_ARN"},
     "ListLoggingConfigurations": {"maxResults": 2},
     "ListRooms": {"maxResults": 3, "loggingConfigurationIdentifier": "LOGGING_ARN"},
     "ListTagsForResource": {"resourceArn": "ROOM_ARN"},
@@ -811,7 +813,12 @@ def _requests(draw: st.DrawFn) -> tuple[str, Any]:
     return operation, request
 
 
-def test_the_fuzzings_valid_requests_are_valid() -> None:
+def _conforms(operation: str, answer: Any) -> None:
+    """``answer`` is a valid wire output of ``operation`` (the generated model's own checks)."""
+    assert compile_wire_validator(OPERATIONS[operation].output)(answer) == []
+
+
+def test_the_fuzzings_valid_requests_are_valid_and_answered_as_the_model_says() -> None:
     assert set(_VALID) == set(_MODEL["operations"])
     chat = make_backend()
     names = {
@@ -821,10 +828,15 @@ def test_the_fuzzings_valid_requests_are_valid() -> None:
     names["ROOM_ID"] = names["ROOM_ARN"].rsplit("/", 1)[1]
     deletes = ("DeleteRoom", "DeleteLoggingConfiguration")
     for operation in sorted(set(_VALID) - set(deletes)):
-        chat.handle(operation, _resolve(_VALID[operation], names))
-    chat.handle("DeleteRoom", _resolve(_VALID["DeleteRoom"], names))
+        request = _resolve(_VALID[operation], names)
+        assert compile_wire_validator(OPERATIONS[operation].input)(request) == [], operation
+        _conforms(operation, chat.handle(operation, request))
+    _conforms("DeleteRoom", chat.handle("DeleteRoom", _resolve(_VALID["DeleteRoom"], names)))
     unused = chat.handle("CreateLoggingConfiguration", {"destinationConfiguration": S3})["arn"]
-    chat.handle("DeleteLoggingConfiguration", _resolve(_VALID["DeleteLoggingConfiguration"], {"LOGGING_ARN": unused}))
+    answer = chat.handle(
+        "DeleteLoggingConfiguration", _resolve(_VALID["DeleteLoggingConfiguration"], {"LOGGING_ARN": unused})
+    )
+    _conforms("DeleteLoggingConfiguration", answer)
 
 
 def _resolve(value: Any, names: dict[str, str]) -> Any:
@@ -864,5 +876,5 @@ def test_any_request_is_answered_or_refused_with_an_ivs_chat_error(
         assert isinstance(error.fields, dict)
         json.dumps(error.fields)
     else:
-        assert isinstance(answer, dict)
+        _conforms(operation, answer)
         json.dumps(answer)  # plain JSON, as the server sends it
