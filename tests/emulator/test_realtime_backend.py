@@ -672,6 +672,7 @@ def test_composition_of_an_empty_stage_starts_then_stops_by_itself(rt: RealTimeB
         "format": "HLS",
         "hlsConfiguration": {"targetSegmentDurationSeconds": 2},
     }
+    assert "thumbnailConfigurations" not in s3_out["configuration"]["s3"]
     get = lambda: call(rt, "GetComposition", {"arn": started["arn"]})["composition"]  # noqa: E731
 
     clock.advance(rt.composition_starting_for)
@@ -808,6 +809,24 @@ def test_destinations_are_one_channel_and_or_one_s3(rt: RealTimeBackend) -> None
     foreign = {"channel": {"channelArn": f"arn:aws:ivs:eu-west-1:{ACCOUNT}:channel/AbCdEfGh1234"}}
     fails(rt, "StartComposition", start(foreign), "ValidationException")
     call(rt, "StartComposition", start({"s3": s3, "name": "rec"}, channel_destination()))
+
+
+def test_s3_destination_thumbnails_and_recording_take_defaults(rt: RealTimeBackend) -> None:
+    made, render, bucket = stage(rt), encoder(rt), storage(rt)
+    s3 = {
+        "storageConfigurationArn": bucket["arn"],
+        "encoderConfigurationArns": [render["arn"]],
+        "thumbnailConfigurations": [{"storage": ["LATEST"]}],
+        "recordingConfiguration": {"hlsConfiguration": {"targetSegmentDurationSeconds": 4}},
+    }
+    (out,) = compose(rt, made["arn"], destinations=[{"s3": s3}])["destinations"]
+    assert out["configuration"]["s3"]["thumbnailConfigurations"] == [
+        {"targetIntervalSeconds": 60, "storage": ["LATEST"]}
+    ]
+    assert out["configuration"]["s3"]["recordingConfiguration"] == {
+        "format": "HLS",
+        "hlsConfiguration": {"targetSegmentDurationSeconds": 4},
+    }
 
 
 def test_channel_destinations_are_checked_when_the_emulator_knows_the_channels(

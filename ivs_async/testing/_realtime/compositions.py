@@ -223,11 +223,12 @@ class CompositionsMixin(ConfigurationsMixin, RealTimeCore):
                 "storageConfigurationArn": s3["storageConfigurationArn"],
                 "encoderConfigurationArns": list(s3["encoderConfigurationArns"]),
                 "recordingConfiguration": recording,
-                "thumbnailConfigurations": [
-                    {"targetIntervalSeconds": 60, "storage": ["SEQUENTIAL"], **copy.deepcopy(t)}
-                    for t in s3.get("thumbnailConfigurations", [])
-                ],
             }
+            if "thumbnailConfigurations" in s3:
+                configuration["s3"]["thumbnailConfigurations"] = [
+                    {"targetIntervalSeconds": 60, "storage": ["SEQUENTIAL"], **copy.deepcopy(t)}
+                    for t in s3["thumbnailConfigurations"]
+                ]
         return {"id": self._id(), "state": "STARTING", "configuration": configuration}
 
     def _check_channel(self, stage_arn: str, channel_arn: str) -> None:
