@@ -1091,3 +1091,13 @@ def test_tag_errors(rt: RealTimeBackend) -> None:
         fails(rt, "ListTagsForResource", {"resourceArn": missing}, "ResourceNotFoundException")
         fails(rt, "TagResource", {"resourceArn": missing, "tags": {"a": "b"}}, "ResourceNotFoundException")
         fails(rt, "UntagResource", {"resourceArn": missing, "tagKeys": ["a"]}, "ResourceNotFoundException")
+
+
+def test_members_sent_as_null_are_members_not_sent(rt: RealTimeBackend) -> None:
+    made = rt.handle(
+        "CreateStage", {"name": None, "tags": None, "participantTokenConfigurations": [{"capabilities": None}]}
+    )
+    assert made["stage"]["name"] == "" and made["stage"]["tags"] == {}
+    assert made["participantTokens"][0]["capabilities"] == ["PUBLISH", "SUBSCRIBE"]
+    request = {"stageArn": made["stage"]["arn"], "sessionId": "st-AbCdEfGh12345", "filterByState": None}
+    assert rt.handle("ListParticipants", {**request, "filterByUserId": "u"}) == {"participants": []}

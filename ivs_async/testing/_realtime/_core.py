@@ -141,6 +141,16 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def without_nulls(value: Any) -> Any:
+    """``value`` without the object members that are null: a member sent as null is a member not
+    sent, as the model's validator reads it."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def pick(data: Json, members: Iterable[str]) -> Json:
     """The ``members`` of ``data`` that it has (a resource read as its summary)."""
     return {m: data[m] for m in members if m in data}
@@ -190,7 +200,7 @@ class RealTimeCore:
         with self.lock:
             self._check_request(operation, request)
             self._settle()
-            return handler(request)
+            return handler(without_nulls(request))
 
     def settle(self) -> None:
         """Let the time that passed act (compositions start, stop and expire by the clock)."""
