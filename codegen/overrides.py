@@ -6,14 +6,34 @@ makes us delete the entry instead of silently patching something else.
 
 from __future__ import annotations
 
-# shape name -> (pattern in the model, pattern we validate with, why)
-PATTERN_FIXES: dict[str, tuple[str, str, str]] = {
-    "ResourceArn": (
-        "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+",
-        "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
-        "the model allows a one-letter resource type, which no real ARN has "
-        "(channel, stream-key, playback-key, ...); taken literally it rejects every ARN",
-    ),
+_ONE_LETTER_TYPE = (
+    "the model allows a one-letter resource type, which no real ARN has "
+    "(channel, room, stage, ...); taken literally it rejects every ARN"
+)
+
+# service package -> shape name -> (pattern in the model, pattern we validate with, why)
+PATTERN_FIXES: dict[str, dict[str, tuple[str, str, str]]] = {
+    "ivs": {
+        "ResourceArn": (
+            "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+",
+            "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
+            _ONE_LETTER_TYPE,
+        ),
+    },
+    "ivschat": {
+        "ResourceArn": (
+            "arn:aws:ivschat:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+",
+            "arn:aws:ivschat:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
+            _ONE_LETTER_TYPE,
+        ),
+    },
+    "ivs_realtime": {
+        "ResourceArn": (
+            "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+",
+            "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
+            _ONE_LETTER_TYPE,
+        ),
+    },
 }
 
 # Unicode classes of the model's (Java) patterns, spelled for Python's re module.

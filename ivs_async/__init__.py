@@ -29,6 +29,7 @@ _SUBMODULES = (
     "models",
     "paginators",
     "playback",
+    "realtime",
     "telemetry",
     "testing",
     "waiters",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async import models as models
     from ivs_async import paginators as paginators
     from ivs_async import playback as playback
+    from ivs_async import realtime as realtime
     from ivs_async import telemetry as telemetry
     from ivs_async import testing as testing
     from ivs_async import waiters as waiters

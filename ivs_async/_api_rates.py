@@ -1,4 +1,5 @@
-"""IVS's per-account API call rates: the one table the rate limiter paces to and the emulator enforces.
+"""The per-account API call rates of IVS, IVS Chat and IVS Real-Time: the tables the rate
+limiter paces to and the emulator enforces.
 
 Source: Amazon IVS Low-Latency Streaming User Guide, "IVS Service Quotas", table "API Call Rate
 Quotas" (https://docs.aws.amazon.com/ivs/latest/LowLatencyUserGuide/service-quotas.html), read on
@@ -75,6 +76,93 @@ ASSUMED: MappingProxyType[str, int] = MappingProxyType(
 )
 
 API_RATES: MappingProxyType[str, int] = MappingProxyType({**PUBLISHED, **ASSUMED})
+
+# IVS Chat: Amazon IVS Chat User Guide, "IVS Chat Service Quotas", "API Call Rate Quotas"
+# (https://docs.aws.amazon.com/ivs/latest/ChatUserGuide/service-quotas.html), read on 2026-12-06.
+CHAT_RATES: MappingProxyType[str, int] = MappingProxyType(
+    {
+        "DeleteMessage": 100,
+        "DisconnectUser": 100,
+        "SendEvent": 100,
+        "CreateChatToken": 200,
+        "CreateLoggingConfiguration": 3,
+        "DeleteLoggingConfiguration": 3,
+        "GetLoggingConfiguration": 3,
+        "ListLoggingConfigurations": 3,
+        "UpdateLoggingConfiguration": 3,
+        "CreateRoom": 5,
+        "DeleteRoom": 5,
+        "GetRoom": 5,
+        "ListRooms": 5,
+        "UpdateRoom": 5,
+        "ListTagsForResource": 10,
+        "TagResource": 10,
+        "UntagResource": 10,
+    }
+)
+
+# IVS Real-Time: Amazon IVS Real-Time Streaming User Guide, "Service Quotas", "API Call Rate
+# Quotas" (https://docs.aws.amazon.com/ivs/latest/RealTimeUserGuide/service-quotas.html), read
+# on 2026-12-06. The participant replication operations are not in the table: not paced.
+REALTIME_RATES: MappingProxyType[str, int] = MappingProxyType(
+    {
+        **dict.fromkeys(("GetComposition", "ListCompositions", "StartComposition", "StopComposition"), 5),
+        **dict.fromkeys(
+            (
+                "CreateIngestConfiguration",
+                "DeleteIngestConfiguration",
+                "GetIngestConfiguration",
+                "ListIngestConfigurations",
+                "UpdateIngestConfiguration",
+            ),
+            5,
+        ),
+        **dict.fromkeys(
+            (
+                "CreateEncoderConfiguration",
+                "DeleteEncoderConfiguration",
+                "GetEncoderConfiguration",
+                "ListEncoderConfigurations",
+            ),
+            5,
+        ),
+        **dict.fromkeys(("DeletePublicKey", "GetPublicKey", "ImportPublicKey", "ListPublicKeys"), 3),
+        "CreateParticipantToken": 50,
+        **dict.fromkeys(
+            (
+                "CreateStage",
+                "DeleteStage",
+                "DisconnectParticipant",
+                "GetParticipant",
+                "GetStage",
+                "GetStageSession",
+                "ListStages",
+                "UpdateStage",
+                "ListParticipants",
+                "ListParticipantEvents",
+                "ListStageSessions",
+            ),
+            5,
+        ),
+        **dict.fromkeys(
+            (
+                "CreateStorageConfiguration",
+                "DeleteStorageConfiguration",
+                "GetStorageConfiguration",
+                "ListStorageConfigurations",
+            ),
+            5,
+        ),
+        "ListTagsForResource": 10,
+        "TagResource": 10,
+        "UntagResource": 10,
+    }
+)
+
+# Each service's table, by its endpoint key (ivs_async._service.Service.endpoint_key).
+RATES_BY_SERVICE: MappingProxyType[str, MappingProxyType[str, int]] = MappingProxyType(
+    {"ivs": API_RATES, "ivschat": CHAT_RATES, "ivs_realtime": REALTIME_RATES}
+)
 
 # PutMetadata: 5 calls per second per channel and 155 per account (same table).
 METADATA_PER_CHANNEL = 5

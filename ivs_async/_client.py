@@ -1,4 +1,5 @@
-"""IvsClient: configuration, the middleware stack, a handler per command class, send()."""
+"""The client core every service shares (configuration, the middleware stack, a handler per
+command class, send()), and IvsClient, IVS's client."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import traceback
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from ivs_async._clock import SkewedClock
 from ivs_async._command import Command
-from ivs_async._config import SERVICE, ClientConfig, check_seconds, resolve_config
+from ivs_async._config import ClientConfig, check_seconds, resolve_config
 from ivs_async._context import Call, CallOptions, HandlerContext
 from ivs_async._exceptions import ClientClosedError, ConfigurationError
+from ivs_async._generated.ivs import SERVICE as IVS
 from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
+from ivs_async._service import Service
 from ivs_async._signing import SigV4Signer
 from ivs_async._stack import Handler, MiddlewareStack
 from ivs_async._transport import AiohttpTransport, Transport
@@ -30,20 +33,11 @@ OutputT = TypeVar("OutputT")
 _DEFAULT_OPTIONS = CallOptions()
 
 
-class IvsClient:
-    """An asyncio client for Amazon IVS: ``await client.send(GetChannelCommand(arn=...))``.
-
-    Use it with ``async with`` or call [close()][ivs_async.IvsClient.close]. One client can serve any number of
-    concurrent calls; its connection pool, credentials and retry quota are its own.
-
-    Settings not passed come from ``environ`` (``os.environ`` by default) and the shared config
-    files it names, as boto3 reads them; ``environ={}`` reads no variables.
-
-    ``rate_limiter`` (``ivs_async.limits``) paces every attempt to IVS's per-account API rates,
-    PutMetadata per channel and per account too; a RedisRateLimiter shares them across workers.
-    """
+class ServiceClient:
+    """What the clients of IVS, IVS Chat and IVS Real-Time share; each names its ``service``."""
 
     __module__ = "ivs_async"
+    service: ClassVar[Service]
 
     def __init__(
         self,
@@ -87,6 +81,7 @@ class IvsClient:
             user_agent_extra=user_agent_extra,
             max_response_bytes=max_response_bytes,
             environ=environ,
+            service=self.service,
         )
         if telemetry is not None and not isinstance(telemetry, Telemetry):
             raise ConfigurationError("telemetry must implement ivs_async.telemetry.Telemetry")
@@ -121,8 +116,18 @@ class IvsClient:
 
             if not isinstance(rate_limiter, RateLimiter):
                 raise ConfigurationError("rate_limiter must implement ivs_async.limits.RateLimiter")
-            _install_rate_limiter(self, rate_limiter)
+            self._install_rate_limiter(rate_limiter)
         self.middleware_stack.on_change(self._handlers.clear)
+
+    def _install_rate_limiter(self, limiter: RateLimiter) -> None:
+        """Every operation paced to the service's per-account API rates."""
+        from ivs_async._api_rates import RATES_BY_SERVICE  # loaded when a limiter is used
+        from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT
+        from ivs_async.middleware.rate_limit import ApiRatePacer
+
+        key = self.service.endpoint_key
+        pacer = ApiRatePacer(limiter, rates=RATES_BY_SERVICE[key], key_prefix=f"api:{key}:")
+        self.middleware_stack.add_relative_to(pacer, relation="before", to_name=signing.NAME, name=RATE_LIMIT)
 
     @property
     def transport(self) -> Transport:
@@ -153,7 +158,7 @@ class IvsClient:
         ``read_timeout`` bound each attempt. Each overrides the client's setting for this call.
         """
         if self._closed:
-            raise ClientClosedError("this IvsClient is closed; create a new one")
+            raise ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
         handler = self._handlers.get(type(command))
         if handler is None:
             handler = self._compose(type(command))
@@ -171,7 +176,7 @@ class IvsClient:
     def _compose(self, command_cls: type[Command[Any, Any]]) -> Handler:
         region, _ = self.config.require_region()
         if self._signer is None:
-            self._signer = SigV4Signer(region, SERVICE)  # one per client: it caches signing keys
+            self._signer = SigV4Signer(region, self.service.signing_name)  # one per client: it caches signing keys
         context = HandlerContext(
             operation=command_cls.operation,
             config=self.config,
@@ -227,7 +232,7 @@ class IvsClient:
 
     async def __aenter__(self) -> Self:
         if self._closed:
-            raise ClientClosedError("this IvsClient is closed; create a new one")
+            raise ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
         return self
 
     async def __aexit__(
@@ -240,14 +245,30 @@ class IvsClient:
         return f"{type(self).__name__}(region={self.config.region!r}, endpoint={endpoint!r})"
 
 
-def _install_rate_limiter(client: IvsClient, limiter: RateLimiter) -> None:
-    """Every operation paced to IVS's per-account API rates, PutMetadata per channel too."""
-    from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT  # loaded when a limiter is used
-    from ivs_async.middleware.rate_limit import ApiRatePacer
+class IvsClient(ServiceClient):
+    """An asyncio client for Amazon IVS: ``await client.send(GetChannelCommand(arn=...))``.
 
-    stack = client.middleware_stack
-    stack.add_relative_to(ApiRatePacer(limiter), relation="before", to_name=signing.NAME, name=RATE_LIMIT)
-    PutMetadataPacer(limiter=limiter).install(client)
+    Use it with ``async with`` or call [close()][ivs_async.IvsClient.close]. One client can serve any number of
+    concurrent calls; its connection pool, credentials and retry quota are its own.
+
+    Settings not passed come from ``environ`` (``os.environ`` by default) and the shared config
+    files it names, as boto3 reads them; ``environ={}`` reads no variables.
+
+    ``rate_limiter`` (``ivs_async.limits``) paces every attempt to IVS's per-account API rates,
+    PutMetadata per channel and per account too; a RedisRateLimiter shares them across workers.
+    """
+
+    __module__ = "ivs_async"
+    service = IVS
+
+    def _install_rate_limiter(self, limiter: RateLimiter) -> None:
+        """Every operation paced to IVS's per-account API rates, PutMetadata per channel too."""
+        from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT  # loaded when a limiter is used
+        from ivs_async.middleware.rate_limit import ApiRatePacer
+
+        stack = self.middleware_stack
+        stack.add_relative_to(ApiRatePacer(limiter), relation="before", to_name=signing.NAME, name=RATE_LIMIT)
+        PutMetadataPacer(limiter=limiter).install(self)
 
 
 def _builtin_strategy(config: ClientConfig) -> RetryStrategy:

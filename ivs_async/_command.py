@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._model import typed_dict_violations
 from ivs_async._schema import Kind, Location, Member, Shape
+
+if TYPE_CHECKING:
+    from ivs_async._service import Service
 
 InputT = TypeVar("InputT")
 # Covariant: a GetChannelCommand is a Command[..., object] too, so `x: object = await send(...)`
@@ -27,12 +30,24 @@ class Operation:
         "output",
         "query_members",
         "required_names",
+        "service",
         "success_code",
         "uri",
         "uri_members",
     )
 
-    def __init__(self, *, name: str, method: str, uri: str, success_code: int, input: Shape, output: Shape) -> None:
+    def __init__(
+        self,
+        *,
+        service: Service,
+        name: str,
+        method: str,
+        uri: str,
+        success_code: int,
+        input: Shape,
+        output: Shape,
+    ) -> None:
+        self.service = service
         self.name = name
         self.method = method
         self.uri = uri

@@ -12,12 +12,13 @@ import attrs
 
 from ivs_async._endpoints import Endpoint, check_region, resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
+from ivs_async._generated.ivs import SERVICE as IVS
 from ivs_async._profiles import SharedConfig, load_shared_config
 from ivs_async._proxies import ProxySettings, proxies_from_environ
+from ivs_async._service import Service
 from ivs_async._version import __version__
 from ivs_async.credentials import Credentials, CredentialsProvider, Provider
 
-SERVICE = "ivs"
 DEFAULT_MAX_ATTEMPTS = 3
 RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_CONNECT_TIMEOUT = 5.0
@@ -86,8 +87,10 @@ def resolve_config(
     use_dualstack_endpoint: bool | None = None,
     max_response_bytes: int | None = None,
     environ: Mapping[str, str] | None = None,
+    service: Service = IVS,
 ) -> ClientConfig:
-    """Each setting from the argument, then the environment, then the shared config profile."""
+    """Each setting from the argument, then the environment, then the shared config profile
+    (the endpoint as boto3 reads ``service``'s: ``AWS_ENDPOINT_URL_<KEY>``, then the rest)."""
     env = _PROCESS_ENVIRON if environ is None else environ
     shared = load_shared_config(env, profile)
     if profile is not None and profile not in shared.profiles:
@@ -126,11 +129,16 @@ def resolve_config(
     endpoint_url: str | None = endpoint
     endpoint_source = "the endpoint argument"
     if endpoint is None or endpoint == "":
-        endpoint_url, endpoint_source = _pick(*_configured_endpoint(env, shared))
+        endpoint_url, endpoint_source = _pick(*_configured_endpoint(env, shared, service.endpoint_key))
     return ClientConfig(
         region=region,
         endpoint=resolve_endpoint(
-            region, endpoint_url, use_fips=fips, use_dualstack=dualstack, endpoint_source=endpoint_source
+            region,
+            endpoint_url,
+            use_fips=fips,
+            use_dualstack=dualstack,
+            endpoint_source=endpoint_source,
+            service=service,
         ),
         credentials=credentials if credentials is not None else _default_chain(env, shared, region, profile),
         max_attempts=_positive_int("max_attempts", attempts, DEFAULT_MAX_ATTEMPTS),
@@ -201,15 +209,15 @@ def _new_retries(env: Mapping[str, str]) -> bool:
     return raw == "true"
 
 
-def _configured_endpoint(env: Mapping[str, str], shared: SharedConfig) -> list[tuple[str, str | None]]:
+def _configured_endpoint(env: Mapping[str, str], shared: SharedConfig, key: str) -> list[tuple[str, str | None]]:
     """Where boto3 reads an endpoint from, in its order (nowhere when told to ignore them)."""
     ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or shared.get("ignore_configured_endpoint_urls")
     if (ignore or "").lower() == "true":
         return []
     return [
-        ("AWS_ENDPOINT_URL_IVS (environment variable)", env.get("AWS_ENDPOINT_URL_IVS")),
+        (f"AWS_ENDPOINT_URL_{key.upper()} (environment variable)", env.get(f"AWS_ENDPOINT_URL_{key.upper()}")),
         ("AWS_ENDPOINT_URL (environment variable)", env.get("AWS_ENDPOINT_URL")),
-        (f"the 'services' section of {shared.where()}", shared.service_setting("ivs", "endpoint_url")),
+        (f"the 'services' section of {shared.where()}", shared.service_setting(key, "endpoint_url")),
         (f"'endpoint_url' of {shared.where()}", shared.get("endpoint_url")),
     ]
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import difflib
 import enum
+import importlib
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -25,8 +27,8 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 import ivs_async.models  # noqa: F401  (the models' public home: their annotations resolve there)
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._generated.ivs.schema import STRUCTURES
 from ivs_async._schema import Shape
+from ivs_async._service import shape_of
 from ivs_async._wire import format_timestamp, parse_timestamp
 from ivs_async._wire import json_type as _json_type
 
@@ -105,18 +107,34 @@ def _all_of(scalar: type[Any], values: Any) -> bool:
 _SCALARS = ((str, "a string"), (int, "an integer"), (bool, "a boolean"))
 
 
+def _number(value: Any, _: Any) -> float:
+    """A JSON number as a float (an integer is one too; a boolean is not)."""
+    if type(value) is float or type(value) is int:
+        return float(value)
+    raise TypeError(f"expected a number, got {_json_type(value)}")
+
+
+def _home(cls: type[Any]) -> None:
+    """Load the module a model names as its home (ivs_async.chat.models...): cattrs resolves
+    the model's annotations there."""
+    if cls.__module__ not in sys.modules:
+        importlib.import_module(cls.__module__)
+
+
 def _build(*, forbid_extra: bool, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=forbid_extra)
     conv.register_structure_hook(datetime, parse_timestamp)
     conv.register_unstructure_hook(datetime, format_timestamp)
     for scalar, name in _SCALARS:
         conv.register_structure_hook(scalar, _exact(scalar, name))
+    conv.register_structure_hook(float, _number)
     if not detailed:
         _register_fast_containers(conv)
     conv.register_structure_hook_factory(lambda t: _lenient_enum(t) is not None, _enum_hook)
     conv.register_unstructure_hook_factory(lambda t: _lenient_enum(t) is not None, lambda _: _enum_value)
 
     def structure_fn(cls: type[Any]) -> Any:
+        _home(cls)
         generated = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=forbid_extra, _cattrs_detailed_validation=detailed, **_overrides(cls)
         )
@@ -130,10 +148,11 @@ def _build(*, forbid_extra: bool, detailed: bool) -> cattrs.Converter:
         return structure
 
     def unstructure_fn(cls: type[Any]) -> Any:
+        _home(cls)
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_overrides(cls))
 
-    conv.register_structure_hook_factory(lambda t: t in STRUCTURES, structure_fn)
-    conv.register_unstructure_hook_factory(lambda t: t in STRUCTURES, unstructure_fn)
+    conv.register_structure_hook_factory(lambda t: shape_of(t) is not None, structure_fn)
+    conv.register_unstructure_hook_factory(lambda t: shape_of(t) is not None, unstructure_fn)
     return conv
 
 
@@ -216,7 +235,9 @@ def _overrides(cls: type[Any]) -> dict[str, Any]:
 
     PutMetadataRequest has a modeled member named ``metadata`` (the payload): that one is sent.
     """
-    found: dict[str, Any] = {m.name: override(rename=m.wire) for m in STRUCTURES[cls].members}
+    shape = shape_of(cls)
+    assert shape is not None
+    found: dict[str, Any] = {m.name: override(rename=m.wire) for m in shape.members}
     if "metadata" not in found and any(a.name == "metadata" for a in cls.__attrs_attrs__):
         found["metadata"] = override(omit=True)
     return found
@@ -241,10 +262,12 @@ def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 
 def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
     """The lenient wire reader of one model class (for the deserializer's hot path): the one
-    generated for it (``_generated/readers.py``), else cattrs' (built at its first use)."""
-    from ivs_async._generated.ivs.readers import READERS  # it imports this module: loaded on first use
+    generated for it (``_generated/<service>/readers.py``), else cattrs' (built at its first use)."""
+    from ivs_async._service import service_of
 
-    hook: Callable[[Mapping[str, Any], type[T]], T] = READERS.get(cls) or _WIRE.get_structure_hook(cls)
+    service = service_of(cls)
+    generated = service.readers.get(cls) if service is not None else None
+    hook: Callable[[Mapping[str, Any], type[T]], T] = generated or _WIRE.get_structure_hook(cls)
     return hook
 
 
@@ -329,7 +352,7 @@ def wire_path(cls: type[Any], path: str) -> str:
 def _walk(cls: type[Any], path: str, *, by_wire: bool) -> tuple[str, Shape | None]:
     """Follow ``path`` (its members by wire or Python name) from ``cls``: the path in wire names,
     and the shape it ends at (None once it leaves the model)."""
-    shape: Shape | None = STRUCTURES.get(cls)
+    shape: Shape | None = shape_of(cls)
     out = [path[:1]] if path.startswith("$") else []
     for attribute, index in _SEGMENT.findall(path[1:] if out else path):
         if attribute:
@@ -348,7 +371,8 @@ REDACTED = "****"
 
 def redacted(wire: dict[str, Any], cls: type[Any]) -> dict[str, Any]:
     """A copy of ``wire`` (a ``cls`` in wire form) with every sensitive value replaced."""
-    return _redact(wire, STRUCTURES[cls])  # type: ignore[no-any-return]
+    shape = shape_of(cls)
+    return wire if shape is None else _redact(wire, shape)
 
 
 def _redact(value: Any, shape: Shape) -> Any:

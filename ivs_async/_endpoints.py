@@ -1,5 +1,5 @@
-"""Where requests go: IVS's endpoint rule set applied to the region, FIPS, dual-stack and any
-custom endpoint the user gave."""
+"""Where requests go: the service's endpoint rule set applied to the region, FIPS, dual-stack
+and any custom endpoint the user gave."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import re
 from urllib.parse import urlsplit
 
 from ivs_async._exceptions import ConfigurationError
-from ivs_async._generated.ivs.endpoint_rules import PARTITIONS, RULE_SET
-from ivs_async._rules import RuleError, RulesEngine
+from ivs_async._generated.ivs import SERVICE as IVS
+from ivs_async._rules import RuleError
+from ivs_async._service import Service
 
 _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
-# Read-only data, shared by every client.
-_RULES = RulesEngine(RULE_SET, PARTITIONS)
 
 
 class Endpoint:
@@ -62,21 +61,27 @@ def resolve_endpoint(
     use_fips: bool = False,
     use_dualstack: bool = False,
     endpoint_source: str = "the endpoint",
+    service: Service = IVS,
 ) -> Endpoint | None:
     """The endpoint to use, or None when neither a region nor an endpoint is known yet."""
     if region is None and endpoint is None:
         return None
     if not isinstance(region, str | None) or not isinstance(endpoint, str | None):
         # Not cacheable, and refused below with the typed error that names the argument.
-        return _resolve.__wrapped__(region, endpoint, use_fips, use_dualstack, endpoint_source)
-    return _resolve(region, endpoint, use_fips, use_dualstack, endpoint_source)
+        return _resolve.__wrapped__(region, endpoint, use_fips, use_dualstack, endpoint_source, service)
+    return _resolve(region, endpoint, use_fips, use_dualstack, endpoint_source, service)
 
 
 # The rules are a pure function of these arguments; clients of one process mostly ask the same
 # question, and running the rule set costs 10 to 20 us. Errors are not cached: they are raised.
 @functools.lru_cache(maxsize=64)
 def _resolve(
-    region: str | None, endpoint: str | None, use_fips: bool, use_dualstack: bool, endpoint_source: str
+    region: str | None,
+    endpoint: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+    endpoint_source: str,
+    service: Service,
 ) -> Endpoint:
     if region is not None:
         check_region(region)
@@ -84,17 +89,17 @@ def _resolve(
     if endpoint is not None:
         given = parse_endpoint(endpoint, endpoint_source)  # its errors first, with its source
     try:
-        url = _RULES.resolve(
+        url = service.rules.resolve(
             {"Region": region, "Endpoint": endpoint, "UseFIPS": use_fips, "UseDualStack": use_dualstack}
         )
     except RuleError as exc:
-        raise ConfigurationError(f"cannot resolve the IVS endpoint: {exc}") from None
+        raise ConfigurationError(f"cannot resolve the {service.name} endpoint: {exc}") from None
     return given if given is not None and url == endpoint else parse_endpoint(url)
 
 
 def dns_suffix(region: str) -> str:
     """The DNS suffix of ``region``'s partition: amazonaws.com, amazonaws.com.cn, ..."""
-    suffix: str = _RULES.partition(region)["dnsSuffix"]
+    suffix: str = IVS.rules.partition(region)["dnsSuffix"]
     return suffix
 
 

@@ -2,6 +2,8 @@
 
 IvsError
 ├── IvsServiceException        IVS answered with an error (modeled subclasses are generated)
+│   ├── IvsChatServiceException      IVS Chat's (ivs_async.chat.errors)
+│   └── IvsRealTimeServiceException  IVS Real-Time's (ivs_async.realtime.errors)
 └── IvsSdkError                the SDK failed on its side of the wire
     ├── ParamValidationError   input broke a model rule; nothing was sent
     ├── ConfigurationError     MissingRegionError, NoCredentialsError, bad endpoint ...
@@ -309,6 +311,22 @@ def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]
 for _public in (*(v for v in tuple(globals().values()) if isinstance(v, type) and issubclass(v, Exception)), Violation):
     if not _public.__name__.startswith("_"):
         _public.__module__ = "ivs_async.errors"
+
+
+# -- the other services' roots: modeled errors of IVS Chat and IVS Real-Time subclass these ----
+
+
+class IvsChatServiceException(IvsServiceException):
+    """IVS Chat answered with an error; its modeled codes raise the subclasses in ivs_async.chat.errors."""
+
+    __module__ = "ivs_async.chat.errors"
+
+
+class IvsRealTimeServiceException(IvsServiceException):
+    """IVS Real-Time answered with an error; its modeled codes raise the subclasses in
+    ivs_async.realtime.errors."""
+
+    __module__ = "ivs_async.realtime.errors"
 
 
 # -- chat messaging (ivs_async.chat) ------------------------------------------------------------

@@ -118,9 +118,10 @@ def typed_dict_violations(cls: type[Any], value: Mapping[str, Any], prefix: str 
     """Unknown and missing keys of ``value`` as members of ``cls`` and of the dicts nested in it
     (models, lists and maps of models), each with its path (``destination_configuration.s3.x``)."""
     from ivs_async._exceptions import Violation
-    from ivs_async._generated.ivs.schema import STRUCTURES
+    from ivs_async._service import shape_of
 
-    members = {m.name: m for m in STRUCTURES[cls].members}
+    shape = shape_of(cls)
+    members = {m.name: m for m in shape.members} if shape is not None else {}
     violations = []
     for key in value:
         if key not in members:

@@ -1,4 +1,5 @@
-"""IVS's rest-json protocol: input model -> HttpRequest, HttpResponse -> output model or error.
+"""The rest-json protocol (IVS, IVS Chat, IVS Real-Time): input model -> HttpRequest,
+HttpResponse -> output model or error.
 
 ``request_builder`` and ``response_parser`` do the per-operation work once (URL, static headers,
 compiled converters) and return the small function that runs per call.
@@ -6,7 +7,6 @@ compiled converters) and return the small function that runs per call.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,15 +16,19 @@ from ivs_async._clock import parse_http_date
 from ivs_async._command import Operation
 from ivs_async._endpoints import Endpoint
 from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseError
-from ivs_async._generated.ivs.errors import MODELED_ERRORS
-from ivs_async._generated.ivs.readers import READERS
-from ivs_async._generated.ivs.schema import STRUCTURES
-from ivs_async._generated.ivs.writers import WRITERS
+from ivs_async._generated.ivs import SERVICE as IVS
+
+# IVS's generated writers and readers load with this module: every call needs them, and loaded
+# inside the first call they cost it 1.1 ms more than they cost the import (cold_start.py).
+# The other services' load with their first call.
+from ivs_async._generated.ivs import readers as _ivs_readers  # noqa: F401
+from ivs_async._generated.ivs import writers as _ivs_writers  # noqa: F401
 from ivs_async._http import HttpRequest, HttpResponse
 from ivs_async._json import JsonError, dumps, loads
 from ivs_async._model import ResponseMetadata
 from ivs_async._retries import classify
 from ivs_async._schema import Location
+from ivs_async._service import Service
 from ivs_async._text import printable
 from ivs_async._wire import json_type
 
@@ -34,11 +38,6 @@ MAX_ERROR_MESSAGE_CHARS = 2048
 MAX_ERROR_CODE_CHARS = 128
 _MAX_ID_CHARS = 256
 _MESSAGE_KEYS = ("exceptionMessage", "message", "Message", "errorMessage")
-# "value": "sk_..." of every sensitive member, closed or cut off, so snippets never show secrets.
-_SENSITIVE_KEYS = sorted({m.wire for shape in STRUCTURES.values() for m in shape.members if m.shape.sensitive})
-_SENSITIVE_VALUE = re.compile(
-    '("(?:' + "|".join(map(re.escape, _SENSITIVE_KEYS)) + r')"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)'
-)
 
 
 def encode_label(value: str) -> str:
@@ -51,13 +50,9 @@ def encode_query_value(value: str) -> str:
     return quote(value, safe="~")
 
 
-def _writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    """The generated writer of an input model; cattrs' for any other model (loaded then).
-
-    The generated writers and readers load with this module: every call needs them, and loaded
-    inside the first call they cost it 1.1 ms more than they cost the import (cold_start.py).
-    """
-    writer = WRITERS.get(cls)
+def _writer(service: Service, cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """The generated writer of an input model; cattrs' for any other model (loaded then)."""
+    writer = service.writers.get(cls)
     if writer is None:
         from ivs_async._converter import unstructure_hook
 
@@ -65,9 +60,9 @@ def _writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     return writer
 
 
-def _reader(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
+def _reader(service: Service, cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
     """The generated reader of an output model; cattrs' for any other model (loaded then)."""
-    reader = READERS.get(cls)
+    reader = service.readers.get(cls)
     if reader is None:
         from ivs_async._converter import structure_hook
 
@@ -77,7 +72,7 @@ def _reader(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
 
 def request_builder(operation: Operation, endpoint: Endpoint) -> Callable[[Any], HttpRequest]:
     """The per-call function that turns ``operation``'s input into an HttpRequest."""
-    unstructure = _writer(operation.input_cls)
+    unstructure = _writer(operation.service, operation.input_cls)
     method = operation.method
     has_body = any(m.location is Location.BODY for m in operation.input.members)
     static_headers = {"Host": endpoint.host}
@@ -186,23 +181,24 @@ def _amz_retry_after(headers: Mapping[str, str]) -> float | None:
 def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
     """The per-call function that turns a response into the output model, or raises its error."""
     cls = operation.output_cls
-    structure = _reader(cls)
+    service = operation.service
+    structure = _reader(service, cls)
     header_members = [(m.wire, m.location_name) for m in operation.header_members]
 
     def parse(response: HttpResponse) -> Any:
         status = response.status
         if not 200 <= status < 300:
-            raise parse_error(response)
+            raise parse_error(response, service=service)
         body = response.body
         try:
             data = loads(body) if body else {}
         except JsonError as exc:
-            raise _unreadable(f"response body is {exc.reason}", response) from None
+            raise _unreadable(f"response body is {exc.reason}", response, service) from None
         if type(data) is not dict:
-            raise _unreadable(f"expected a JSON object, got {json_type(data)}", response)
+            raise _unreadable(f"expected a JSON object, got {json_type(data)}", response, service)
         if "__type" in data:
             # An error envelope with a success status (a proxy or a broken front end): not an output.
-            raise parse_error(response, data)
+            raise parse_error(response, data, service=service)
         for wire, header in header_members:
             value = response.headers.get(header)
             if value is not None:
@@ -214,15 +210,18 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
 
             found = mismatches(data, cls)
             detail = "; ".join(str(v) for v in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
-            raise _unreadable(f"response does not match the {operation.name} model: {detail}", response) from None
+            raise _unreadable(
+                f"response does not match the {operation.name} model: {detail}", response, service
+            ) from None
         fill_metadata(output.metadata, response)
         return output
 
     return parse
 
 
-def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None) -> IvsError:
-    """The typed error for a non-2xx response (or a 2xx whose body, ``data``, is an error)."""
+def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None, *, service: Service = IVS) -> IvsError:
+    """The typed error for a non-2xx response (or a 2xx whose body, ``data``, is an error):
+    the class ``service``'s model gives the code, else the service's base error."""
     metadata = response_metadata(response)
     if data is None and response.body:
         try:
@@ -236,7 +235,10 @@ def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None) -
     if data is None and response.body and code is None:
         # Not an AWS error at all: a proxy's or load balancer's page, or a cut body.
         return ResponseParseError(
-            "error response is not IVS JSON", status=response.status, snippet=snippet(response.body), metadata=metadata
+            f"error response is not {service.name} JSON",
+            status=response.status,
+            snippet=snippet(response.body, service),
+            metadata=metadata,
         )
     message = ""
     if data is not None:
@@ -244,9 +246,10 @@ def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None) -
             (printable(data[k], MAX_ERROR_MESSAGE_CHARS) for k in _MESSAGE_KEYS if isinstance(data.get(k), str)), ""
         )
     elif response.body:
-        message = snippet(response.body)
-    cls = MODELED_ERRORS.get(code or "", IvsServiceException)
-    fault = None if cls is not IvsServiceException else ("server" if response.status >= 500 else "client")
+        message = snippet(response.body, service)
+    base = service.base_error
+    cls: type[IvsServiceException] = service.errors.get(code or "", base)
+    fault = None if cls is not base else ("server" if response.status >= 500 else "client")
     error = cls(message, code=code or f"Http{response.status}", fault=fault, metadata=metadata)
     error.retryable = classify(error) is not None
     return error
@@ -260,14 +263,15 @@ def _error_code(raw: object) -> str | None:
     return printable(code, MAX_ERROR_CODE_CHARS) or None
 
 
-def snippet(body: bytes) -> str:
-    """The start of a body, printable and on one line, for error messages."""
+def snippet(body: bytes, service: Service = IVS) -> str:
+    """The start of a body, printable and on one line, for error messages (the values of the
+    service's sensitive members masked)."""
     text = body[: _SNIPPET_CHARS * 4].decode("utf-8", "replace")
-    text = " ".join(_SENSITIVE_VALUE.sub(r'\1"****"', text).split())
+    text = " ".join(service.sensitive_values.sub(r'\1"****"', text).split())
     return printable(text, _SNIPPET_CHARS)
 
 
-def _unreadable(reason: str, response: HttpResponse) -> ResponseParseError:
+def _unreadable(reason: str, response: HttpResponse, service: Service) -> ResponseParseError:
     return ResponseParseError(
-        reason, status=response.status, snippet=snippet(response.body), metadata=response_metadata(response)
+        reason, status=response.status, snippet=snippet(response.body, service), metadata=response_metadata(response)
     )

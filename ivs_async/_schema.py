@@ -1,6 +1,6 @@
-"""Wire-level description of the IVS shapes: names, kinds, constraints, HTTP bindings.
+"""Wire-level description of a service's shapes: names, kinds, constraints, HTTP bindings.
 
-The generated ``_generated/schema.py`` builds these once at import. The converter reads the
+Each service's generated ``_generated/<service>/schema.py`` builds these once at import. The converter reads the
 wire names, the validator reads the constraints, the protocol reads the HTTP bindings; the
 typed models themselves stay plain attrs classes.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping, ValuesView
+from types import ModuleType
 from typing import Any, TypeVar
 
 V = TypeVar("V")
@@ -18,6 +19,8 @@ class Kind(enum.Enum):
     STRING = "string"
     INTEGER = "integer"
     LONG = "long"
+    FLOAT = "float"
+    DOUBLE = "double"
     BOOLEAN = "boolean"
     TIMESTAMP = "timestamp"
     LIST = "list"
@@ -40,6 +43,7 @@ class Shape:
     __slots__ = (
         "_class_name",
         "_cls",
+        "_models",
         "enum",
         "key",
         "kind",
@@ -50,6 +54,7 @@ class Shape:
         "name",
         "pattern",
         "sensitive",
+        "union",
         "value",
     )
 
@@ -67,8 +72,10 @@ class Shape:
         key: Shape | None = None,  # map key
         value: Shape | None = None,  # map value
         cls: type[Any] | None = None,  # structure's model class
-        class_name: str | None = None,  # or its name in ivs_async.models, loaded on first use
+        class_name: str | None = None,  # or its name in ``models``, loaded on first use
+        models: ModuleType | None = None,
         members: tuple[Member, ...] = (),
+        union: bool = False,  # a structure of which exactly one member is set
     ) -> None:
         self.name = name
         self.kind = kind
@@ -82,14 +89,16 @@ class Shape:
         self.value = value
         self._cls = cls
         self._class_name = class_name
+        self._models = models
         self.members = members
+        self.union = union
 
     @property
     def cls(self) -> type[Any] | None:
         """The structure's model class (an operation's input or output: loaded now if need be)."""
         cls = self._cls
-        if cls is None and self._class_name is not None:
-            cls = self._cls = _model_class(self._class_name)
+        if cls is None and self._class_name is not None and self._models is not None:
+            cls = self._cls = getattr(self._models, self._class_name)
         return cls
 
     def __repr__(self) -> str:
@@ -122,36 +131,29 @@ class Member:
 
 
 class ModelIndex(Mapping[type[Any], V]):
-    """Values by model class, held by class name: looking one up loads no other operation's
-    models (they load on first use); iterating loads them all."""
+    """Values by model class of one service (``models``, its generated models module), held by
+    class name: looking one up loads no other operation's models (they load on first use);
+    iterating loads them all."""
 
-    __slots__ = ("_by_name",)
+    __slots__ = ("_by_name", "_models")
 
-    def __init__(self, by_name: Mapping[str, V]) -> None:
+    def __init__(self, by_name: Mapping[str, V], models: ModuleType) -> None:
         self._by_name = dict(by_name)
+        self._models = models
 
     def __getitem__(self, cls: type[Any]) -> V:
         name = getattr(cls, "__name__", None)
         value = self._by_name.get(name) if isinstance(name, str) else None
-        if value is None or _model_class(name) is not cls:  # type: ignore[arg-type]
+        if value is None or getattr(self._models, name, None) is not cls:  # type: ignore[arg-type]
             raise KeyError(cls)
         return value
 
     def __iter__(self) -> Iterator[type[Any]]:
         for name in self._by_name:
-            cls = _model_class(name)
-            assert cls is not None
-            yield cls
+            yield getattr(self._models, name)
 
     def __len__(self) -> int:
         return len(self._by_name)
 
     def values(self) -> ValuesView[V]:  # no model is loaded
         return self._by_name.values()
-
-
-def _model_class(name: str) -> type[Any] | None:
-    from ivs_async._generated.ivs import models  # imports this module: not at the top
-
-    cls: type[Any] | None = getattr(models, name, None)
-    return cls

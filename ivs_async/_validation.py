@@ -1,8 +1,9 @@
 """Input validation against the model's constraints, compiled once per input shape.
 
-Rules: required, type, enum, length (strings, lists, maps), range (numbers) and pattern (full
-match of the model's pattern). Every violation is collected with the member's path; values of
-sensitive members never appear in messages. The client checks input models (Python paths); the
+Rules: required, type, enum, length (strings, lists, maps), range (numbers), pattern (full
+match of the model's pattern) and union (exactly one member of a union structure set). Every
+violation is collected with the member's path; values of sensitive members never appear in
+messages. The client checks input models (Python paths); the
 emulator in ``ivs_async.testing`` checks the same rules on wire JSON (wire paths).
 """
 
@@ -23,6 +24,8 @@ _TYPE_NAMES = {
     Kind.STRING: "a string",
     Kind.INTEGER: "an integer",
     Kind.LONG: "an integer",
+    Kind.FLOAT: "a number",
+    Kind.DOUBLE: "a number",
     Kind.BOOLEAN: "a boolean",
     Kind.TIMESTAMP: "a datetime",
 }
@@ -78,6 +81,8 @@ def _type_check(shape: Shape, wire: bool) -> Callable[[Any], bool]:
         return lambda v: isinstance(v, str)
     if kind in (Kind.INTEGER, Kind.LONG):
         return lambda v: isinstance(v, int) and not isinstance(v, bool)
+    if kind in (Kind.FLOAT, Kind.DOUBLE):
+        return lambda v: isinstance(v, int | float) and not isinstance(v, bool)
     if kind is Kind.BOOLEAN:
         return lambda v: isinstance(v, bool)
     if kind is Kind.TIMESTAMP:
@@ -87,13 +92,13 @@ def _type_check(shape: Shape, wire: bool) -> Callable[[Any], bool]:
     raise AssertionError(kind)
 
 
-def _bounds(shape: Shape, rule: str, unit: str) -> Callable[[int, str, Any, list[Violation]], None] | None:
+def _bounds(shape: Shape, rule: str, unit: str) -> Callable[[float, str, Any, list[Violation]], None] | None:
     """Length or range check; ``measure`` is the length (or the number itself)."""
     lo, hi = shape.min, shape.max
     if lo is None and hi is None:
         return None
 
-    def check(measure: int, path: str, value: Any, out: list[Violation]) -> None:
+    def check(measure: float, path: str, value: Any, out: list[Violation]) -> None:
         if lo is not None and measure < lo:
             out.append(
                 Violation(path, rule, f"must be at least {lo}{unit}, got {measure if unit else _show(shape, value)}")
@@ -109,7 +114,7 @@ def _bounds(shape: Shape, rule: str, unit: str) -> Callable[[int, str, Any, list
 def _scalar(shape: Shape, wire: bool) -> Check:
     is_type = _type_check(shape, wire)
     expected = _TYPE_NAMES[shape.kind]
-    numeric = shape.kind in (Kind.INTEGER, Kind.LONG)
+    numeric = shape.kind in (Kind.INTEGER, Kind.LONG, Kind.FLOAT, Kind.DOUBLE)
     bounds = _bounds(shape, "range" if numeric else "length", "" if numeric else " characters")
     allowed = frozenset(e.value for e in shape.enum) if shape.enum is not None else None
     pattern = re.compile(shape.pattern) if shape.pattern is not None else None
@@ -182,18 +187,23 @@ def _structure(shape: Shape, done: dict[str, Check], wire: bool) -> Check:
     read: Callable[[Any, str], Any] = dict.get if wire else getattr
     expected, top = ("a JSON object", "<body>") if wire else (cls.__name__, "<input>")
     members = [(m.wire if wire else m.name, m.required, _compile(m.shape, done, wire=wire)) for m in shape.members]
+    union = ", ".join(name for name, _, _ in members) if shape.union else None
 
     def check(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, cls):
             out.append(Violation(path or top, "type", f"must be {expected}, got {type(value).__name__}"))
             return
         prefix = f"{path}." if path else ""
+        given = 0
         for name, required, member_check in members:
             member = read(value, name)
             if member is None:
                 if required:
                     out.append(Violation(prefix + name, "required", "required member is missing"))
             else:
+                given += 1
                 member_check(member, prefix + name, out)
+        if union is not None and given != 1:
+            out.append(Violation(path or top, "union", f"exactly one of {union} must be set, got {given}"))
 
     return check

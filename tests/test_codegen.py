@@ -27,19 +27,28 @@ def test_check_mode_detects_drift(tmp_path: Path) -> None:
     out = tmp_path / "gen"
     assert generate.main(["--out", str(out)]) == 0
     assert generate.main(["--check", "--out", str(out)]) == 0
-    (out / "models.py").write_text((out / "models.py").read_text() + "# edited by hand\n")
+    for service in ("ivs", "ivschat", "ivs_realtime"):
+        models = out / service / "models.py"
+        text = models.read_text()
+        models.write_text(text + "# edited by hand\n")
+        assert generate.main(["--check", "--out", str(out)]) == 1, service
+        models.write_text(text)
+    assert generate.main(["--check", "--out", str(out)]) == 0
+    (out / "ivschat" / "stray.py").write_text("")
     assert generate.main(["--check", "--out", str(out)]) == 1
-    (out / "stray.py").write_text("")
-    (out / "models.py").unlink()
+    (out / "ivschat" / "stray.py").unlink()
+    (out / "ivs_realtime" / "errors.py").unlink()
     assert generate.main(["--check", "--out", str(out)]) == 1
 
 
-def test_vendored_model_has_no_documentation_prose() -> None:
-    text = (ROOT / "codegen" / "model" / "ivs" / "service-2.json").read_text()
+@pytest.mark.parametrize(("folder", "operations"), [("ivs", 46), ("ivschat", 17), ("ivs-realtime", 40)])
+def test_vendored_models_have_no_documentation_prose(folder: str, operations: int) -> None:
+    text = (ROOT / "codegen" / "model" / folder / "service-2.json").read_text()
     assert '"documentation"' not in text
     model = json.loads(text)
     assert model["metadata"]["protocol"] == "rest-json"
     assert model["metadata"]["apiVersion"] == "2020-07-14"
+    assert len(model["operations"]) == operations
 
 
 @pytest.mark.parametrize(
@@ -56,7 +65,7 @@ def test_snake_case(name: str, camel: str) -> None:
 
 
 def test_java_unicode_classes_become_python_patterns() -> None:
-    pattern = generate.py_pattern("TagKey", r"([\p{L}\p{Z}\p{N}_.:/=+\-@]+)")
+    pattern = generate.py_pattern("ivs", "TagKey", r"([\p{L}\p{Z}\p{N}_.:/=+\-@]+)")
     for ok in ("abc", "Zürich büro", "東京 ٣", "a_b.c:d/e=f+g-h@i", "x\u00a0y"):
         assert re.fullmatch(pattern, ok), ok
     for bad in ("a#b", "tab\tsep", "new\nline", ""):
@@ -65,12 +74,12 @@ def test_java_unicode_classes_become_python_patterns() -> None:
 
 def test_unknown_pattern_constructs_stop_generation() -> None:
     with pytest.raises(SystemExit):
-        generate.py_pattern("X", r"\p{Lu}+")
+        generate.py_pattern("ivs", "X", r"\p{Lu}+")
 
 
 def test_pattern_fix_must_still_match_the_model() -> None:
     with pytest.raises(SystemExit, match="no longer matches"):
-        generate.py_pattern("ResourceArn", "arn:aws:ivs:.*")
+        generate.py_pattern("ivs", "ResourceArn", "arn:aws:ivs:.*")
 
 
 def test_the_package_exports_every_command() -> None:
@@ -79,3 +88,24 @@ def test_the_package_exports_every_command() -> None:
 
     assert set(COMMAND_NAMES) <= set(ivs_async.__all__)
     assert all(getattr(ivs_async, name).__name__ == name for name in COMMAND_NAMES)
+
+
+@pytest.mark.parametrize("public", ["ivs_async.chat", "ivs_async.realtime"])
+def test_every_service_package_exports_its_commands_models_errors_and_paginators(public: str) -> None:
+    import importlib
+
+    package = {"ivs_async.chat": "ivschat", "ivs_async.realtime": "ivs_realtime"}[public]
+    generated = importlib.import_module(f"ivs_async._generated.{package}")
+    commands = importlib.import_module(f"{public}.commands")
+    assert len(generated.COMMAND_NAMES) > 10
+    for name in generated.COMMAND_NAMES:
+        cls = getattr(commands, name)
+        assert cls.__module__ == f"{public}.commands"
+        assert cls.operation.service is generated.SERVICE
+        output = cls.operation.output_cls
+        assert output.__module__ == f"{public}.models", output
+        assert getattr(importlib.import_module(f"{public}.models"), output.__name__) is output
+    errors = importlib.import_module(f"{public}.errors")
+    for code, error in generated.errors.MODELED_ERRORS.items():
+        assert getattr(errors, code) is error and error.__module__ == f"{public}.errors"
+        assert issubclass(error, generated.errors.SERVICE_ERROR)

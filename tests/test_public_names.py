@@ -1,5 +1,6 @@
 """What the public modules offer: reachable from ``import ivs_async``, every error class in
-``ivs_async.errors``, and every name a module offers at run time accepted by mypy --strict."""
+``ivs_async.errors`` (IVS Chat's and IVS Real-Time's service errors in their own ``errors``
+modules), and every name a module offers at run time accepted by mypy --strict."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ import pytest
 import ivs_async
 import ivs_async.errors
 
-PUBLIC_MODULES = ("ivs_async", *(f"ivs_async.{name}" for name in ivs_async._SUBMODULES))
+SERVICE_MODULES = tuple(
+    f"ivs_async.{service}.{module}"
+    for service in ("chat", "realtime")
+    for module in ("commands", "models", "errors", "paginators")
+)
+PUBLIC_MODULES = ("ivs_async", *(f"ivs_async.{name}" for name in ivs_async._SUBMODULES), *SERVICE_MODULES)
+# Where a service's own errors live: their names repeat IVS's (ResourceNotFoundException...).
+ERROR_HOMES = {
+    "IvsChatServiceException": "ivs_async.chat.errors",
+    "IvsRealTimeServiceException": "ivs_async.realtime.errors",
+}
 
 
 @pytest.mark.parametrize("name", ivs_async._SUBMODULES)
@@ -72,9 +83,18 @@ def test_every_error_class_is_in_ivs_async_errors() -> None:
     assert {"WaiterTimeoutError", "PlaybackTokenError", "StackError", "CredentialRefreshError"} <= {
         c.__name__ for c in classes
     }
-    missing = sorted(c.__name__ for c in classes if getattr(ivs_async.errors, c.__name__, None) is not c)
+    service_roots = {getattr(importlib.import_module(home), name) for name, home in ERROR_HOMES.items()}
+
+    def home(c: type[BaseException]) -> str:
+        root = next((r for r in service_roots if issubclass(c, r)), None)
+        return "ivs_async.errors" if root is None else root.__module__
+
+    missing = sorted(
+        c.__name__ for c in classes if getattr(importlib.import_module(home(c)), c.__name__, None) is not c
+    )
     assert missing == []
     assert all(issubclass(c, ivs_async.errors.IvsError) for c in classes)
+    assert {home(c) for c in classes} == {"ivs_async.errors", *ERROR_HOMES.values()}
 
 
 def test_mypy_accepts_every_offered_name(tmp_path: Path) -> None:

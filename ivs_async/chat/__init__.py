@@ -1,11 +1,16 @@
-"""Amazon IVS Chat: for now the Chat Messaging API (``ivs_async.chat.messaging``), a chat room over a
-WebSocket with the tokens CreateChatToken makes.
+"""Amazon IVS Chat: the Chat API (``IvsChatClient``, the aggregated ``IvsChat``; rooms, logging
+configurations, chat tokens) and the Chat Messaging API (``ChatRoom``, a room over a WebSocket
+with the tokens CreateChatToken makes).
+
+    async with IvsChat(region="us-west-2") as chat:
+        room = await chat.create_room(name="lobby")
 
     async with ChatRoom("us-west-2", token_provider) as room:
         await room.send_message("hello")
 
-The names below load when first used: importing ``ivs_async`` (or this package) does not import
-the messaging module or its dependencies.
+``ivs_async.chat.commands``, ``.models``, ``.errors``, ``.paginators`` and ``.messaging`` hold the
+rest. The names below load when first used: importing ``ivs_async`` (or this package) imports
+none of these modules.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from typing import TYPE_CHECKING
 from ivs_async._lazy import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
+    from ivs_async._generated.ivschat.aggregated import IvsChat as IvsChat
+    from ivs_async.chat import commands as commands
+    from ivs_async.chat import errors as errors
     from ivs_async.chat import messaging as messaging
+    from ivs_async.chat import models as models
+    from ivs_async.chat import paginators as paginators
+    from ivs_async.chat._client import IvsChatClient as IvsChatClient
     from ivs_async.chat.messaging import ChatBadRequestError as ChatBadRequestError
     from ivs_async.chat.messaging import ChatClosedError as ChatClosedError
     from ivs_async.chat.messaging import ChatConnectionError as ChatConnectionError
@@ -44,7 +55,9 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async.chat.messaging import UserDisconnected as UserDisconnected
     from ivs_async.chat.messaging import chat_url as chat_url
 
-# The messaging names, all from ivs_async.chat.messaging (a test keeps this list and its __all__ equal).
+# The two clients and the messaging names (from ivs_async.chat.messaging; a test keeps
+# those and its __all__ equal).
+_CLIENTS = {"IvsChat": "ivs_async._generated.ivschat.aggregated", "IvsChatClient": "ivs_async.chat._client"}
 __all__ = [
     "ChatBadRequestError",
     "ChatClosedError",
@@ -70,11 +83,15 @@ __all__ = [
     "ChatTokenLike",
     "ChatUnauthorizedError",
     "DeletedMessage",
+    "IvsChat",
+    "IvsChatClient",
     "TokenProvider",
     "UserDisconnected",
     "chat_url",
 ]
 
 __getattr__, __dir__ = _lazy_attributes(
-    __name__, dict.fromkeys(__all__, "ivs_async.chat.messaging"), submodules=("messaging",)
+    __name__,
+    {**dict.fromkeys(__all__, "ivs_async.chat.messaging"), **_CLIENTS},
+    submodules=("commands", "errors", "messaging", "models", "paginators"),
 )

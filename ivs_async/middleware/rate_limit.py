@@ -1,7 +1,9 @@
 """finalize, before signing: every attempt waits for its operation's per-account API rate.
 
-Installed by ``IvsClient(rate_limiter=...)`` with the rates of ``ivs_async.limits.API_RATES``;
-PutMetadata is left to the PutMetadataPacer installed beside it with the same limiter.
+Installed by ``IvsClient(rate_limiter=...)`` with the rates of ``ivs_async.limits.API_RATES``
+(PutMetadata is left to the PutMetadataPacer installed beside it with the same limiter), and by
+the IVS Chat and IVS Real-Time clients with their services' tables. Keys of the other services
+carry the service's name: their operations share names with IVS's (TagResource...).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ class ApiRatePacer:
         max_wait: float = 10.0,
         margin: float = 0.05,
         rates: Mapping[str, int] = API_RATES,
+        key_prefix: str = "api:",
     ) -> None:
         self.limiter = limiter
         self.max_wait = max_wait
+        self._key_prefix = key_prefix
         self._limits = {operation: Limit(rate, 1.0, margin) for operation, rate in rates.items()}
 
     def __call__(self, next_handler: Handler, context: HandlerContext) -> Handler:
@@ -39,7 +43,7 @@ class ApiRatePacer:
             return next_handler
         limiter, max_wait = self.limiter, self.max_wait
         scope = f"{limiter.account_id}:{context.config.region}"
-        keys = ((f"api:{operation}", limit),)
+        keys = ((f"{self._key_prefix}{operation}", limit),)
         described = f"{limit.rate:g} per second per account"
 
         def refused(reservation: Reservation) -> PacingTimeoutError:

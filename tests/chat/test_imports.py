@@ -35,10 +35,12 @@ def test_the_chat_package_loads_messaging_when_a_name_is_used() -> None:
     assert run(code).split() == ["False", "True", "ivs_async.chat.messaging"]
 
 
-def test_the_package_offers_the_messaging_names() -> None:
-    assert ivs_async.chat.__all__ == messaging.__all__
+def test_the_package_offers_the_clients_and_the_messaging_names() -> None:
+    assert sorted(ivs_async.chat.__all__) == sorted([*messaging.__all__, "IvsChat", "IvsChatClient"])
     assert all(getattr(ivs_async.chat, name) is getattr(messaging, name) for name in messaging.__all__)
-    assert "messaging" in dir(ivs_async.chat)
+    assert ivs_async.chat.IvsChat.__module__ == ivs_async.chat.IvsChatClient.__module__ == "ivs_async.chat"
+    assert issubclass(ivs_async.chat.IvsChat, ivs_async.chat.IvsChatClient)
+    assert {"messaging", "commands", "models", "errors", "paginators"} <= set(dir(ivs_async.chat))
 
 
 def test_mypy_accepts_every_name(tmp_path: Path) -> None:

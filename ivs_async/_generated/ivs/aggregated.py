@@ -11,7 +11,7 @@ from ivs_async._waiters import WaiterMethods
 
 
 class Ivs(IvsClient, WaiterMethods):
-    """An [IvsClient][ivs_async.IvsClient] with one method per operation: `await ivs.get_channel(arn=...)`."""
+    """An [IvsClient][ivs_async.IvsClient] with one method per operation: `await client.get_channel(arn=...)`."""
 
     __module__ = "ivs_async"
 

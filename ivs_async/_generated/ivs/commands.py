@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias, Unpack
 
 from ivs_async._command import Command, Operation, init_command
-from ivs_async._generated.ivs import models, schema
+from ivs_async._generated.ivs import SERVICE, models, schema
 from ivs_async._lazy import lazy_attributes
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="BatchGetChannel",
         method="POST",
         uri="/BatchGetChannel",
@@ -203,6 +204,7 @@ class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStre
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="BatchGetStreamKey",
         method="POST",
         uri="/BatchGetStreamKey",
@@ -235,6 +237,7 @@ class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="BatchStartViewerSessionRevocation",
         method="POST",
         uri="/BatchStartViewerSessionRevocation",
@@ -270,6 +273,7 @@ class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "Crea
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreateAdConfiguration",
         method="POST",
         uri="/CreateAdConfiguration",
@@ -314,6 +318,7 @@ class CreateChannelCommand(Command["CreateChannelRequest", "CreateChannelRespons
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreateChannel",
         method="POST",
         uri="/CreateChannel",
@@ -350,6 +355,7 @@ class CreateFailoverSlateConfigurationCommand(Command["CreateFailoverSlateConfig
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreateFailoverSlateConfiguration",
         method="POST",
         uri="/CreateFailoverSlateConfiguration",
@@ -386,6 +392,7 @@ class CreatePlaybackRestrictionPolicyCommand(Command["CreatePlaybackRestrictionP
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreatePlaybackRestrictionPolicy",
         method="POST",
         uri="/CreatePlaybackRestrictionPolicy",
@@ -423,6 +430,7 @@ class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreateRecordingConfiguration",
         method="POST",
         uri="/CreateRecordingConfiguration",
@@ -456,6 +464,7 @@ class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="CreateStreamKey",
         method="POST",
         uri="/CreateStreamKey",
@@ -488,6 +497,7 @@ class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "Dele
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeleteAdConfiguration",
         method="POST",
         uri="/DeleteAdConfiguration",
@@ -520,6 +530,7 @@ class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelRespons
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeleteChannel",
         method="POST",
         uri="/DeleteChannel",
@@ -552,6 +563,7 @@ class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfig
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeleteFailoverSlateConfiguration",
         method="POST",
         uri="/DeleteFailoverSlateConfiguration",
@@ -584,6 +596,7 @@ class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "Dele
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeletePlaybackKeyPair",
         method="POST",
         uri="/DeletePlaybackKeyPair",
@@ -616,6 +629,7 @@ class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionP
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeletePlaybackRestrictionPolicy",
         method="POST",
         uri="/DeletePlaybackRestrictionPolicy",
@@ -648,6 +662,7 @@ class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeleteRecordingConfiguration",
         method="POST",
         uri="/DeleteRecordingConfiguration",
@@ -680,6 +695,7 @@ class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="DeleteStreamKey",
         method="POST",
         uri="/DeleteStreamKey",
@@ -712,6 +728,7 @@ class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfi
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetAdConfiguration",
         method="POST",
         uri="/GetAdConfiguration",
@@ -744,6 +761,7 @@ class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetChannel",
         method="POST",
         uri="/GetChannel",
@@ -776,6 +794,7 @@ class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfiguratio
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetFailoverSlateConfiguration",
         method="POST",
         uri="/GetFailoverSlateConfiguration",
@@ -808,6 +827,7 @@ class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybac
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetPlaybackKeyPair",
         method="POST",
         uri="/GetPlaybackKeyPair",
@@ -840,6 +860,7 @@ class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetPlaybackRestrictionPolicy",
         method="POST",
         uri="/GetPlaybackRestrictionPolicy",
@@ -872,6 +893,7 @@ class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetRecordingConfiguration",
         method="POST",
         uri="/GetRecordingConfiguration",
@@ -904,6 +926,7 @@ class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetStream",
         method="POST",
         uri="/GetStream",
@@ -936,6 +959,7 @@ class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetStreamKey",
         method="POST",
         uri="/GetStreamKey",
@@ -969,6 +993,7 @@ class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessi
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="GetStreamSession",
         method="POST",
         uri="/GetStreamSession",
@@ -1003,6 +1028,7 @@ class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "Impo
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ImportPlaybackKeyPair",
         method="POST",
         uri="/ImportPlaybackKeyPair",
@@ -1038,6 +1064,7 @@ class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakRespons
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="InsertAdBreak",
         method="POST",
         uri="/InsertAdBreak",
@@ -1071,6 +1098,7 @@ class ListAdConfigurationsCommand(Command["ListAdConfigurationsRequest", "ListAd
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListAdConfigurations",
         method="POST",
         uri="/ListAdConfigurations",
@@ -1109,6 +1137,7 @@ class ListChannelsCommand(Command["ListChannelsRequest", "ListChannelsResponse"]
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListChannels",
         method="POST",
         uri="/ListChannels",
@@ -1142,6 +1171,7 @@ class ListFailoverSlateConfigurationsCommand(Command["ListFailoverSlateConfigura
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListFailoverSlateConfigurations",
         method="POST",
         uri="/ListFailoverSlateConfigurations",
@@ -1175,6 +1205,7 @@ class ListPlaybackKeyPairsCommand(Command["ListPlaybackKeyPairsRequest", "ListPl
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListPlaybackKeyPairs",
         method="POST",
         uri="/ListPlaybackKeyPairs",
@@ -1208,6 +1239,7 @@ class ListPlaybackRestrictionPoliciesCommand(Command["ListPlaybackRestrictionPol
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListPlaybackRestrictionPolicies",
         method="POST",
         uri="/ListPlaybackRestrictionPolicies",
@@ -1241,6 +1273,7 @@ class ListRecordingConfigurationsCommand(Command["ListRecordingConfigurationsReq
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListRecordingConfigurations",
         method="POST",
         uri="/ListRecordingConfigurations",
@@ -1275,6 +1308,7 @@ class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResp
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListStreamKeys",
         method="POST",
         uri="/ListStreamKeys",
@@ -1309,6 +1343,7 @@ class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStream
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListStreamSessions",
         method="POST",
         uri="/ListStreamSessions",
@@ -1343,6 +1378,7 @@ class ListStreamsCommand(Command["ListStreamsRequest", "ListStreamsResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListStreams",
         method="POST",
         uri="/ListStreams",
@@ -1375,6 +1411,7 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="ListTagsForResource",
         method="GET",
         uri="/tags/{resourceArn}",
@@ -1408,6 +1445,7 @@ class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="PutMetadata",
         method="POST",
         uri="/PutMetadata",
@@ -1442,6 +1480,7 @@ class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationR
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="StartViewerSessionRevocation",
         method="POST",
         uri="/StartViewerSessionRevocation",
@@ -1474,6 +1513,7 @@ class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="StopStream",
         method="POST",
         uri="/StopStream",
@@ -1507,6 +1547,7 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="TagResource",
         method="POST",
         uri="/tags/{resourceArn}",
@@ -1540,6 +1581,7 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="UntagResource",
         method="DELETE",
         uri="/tags/{resourceArn}",
@@ -1575,6 +1617,7 @@ class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "Upda
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="UpdateAdConfiguration",
         method="POST",
         uri="/UpdateAdConfiguration",
@@ -1619,6 +1662,7 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="UpdateChannel",
         method="POST",
         uri="/UpdateChannel",
@@ -1655,6 +1699,7 @@ class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfig
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="UpdateFailoverSlateConfiguration",
         method="POST",
         uri="/UpdateFailoverSlateConfiguration",
@@ -1691,6 +1736,7 @@ class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionP
     __module__ = "ivs_async.commands"
     __slots__ = ()
     operation = Operation(
+        service=SERVICE,
         name="UpdatePlaybackRestrictionPolicy",
         method="POST",
         uri="/UpdatePlaybackRestrictionPolicy",

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from ivs_async._exceptions import IvsServiceException
 
+# What an error its model does not declare is raised as.
+SERVICE_ERROR = IvsServiceException
+
 
 class AccessDeniedException(IvsServiceException):
     """The caller is not allowed to perform the action. (HTTP 403)"""

@@ -12,8 +12,16 @@ from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
 import attrs
 
+from ivs_async._generated.ivs import SERVICE
 from ivs_async._lazy import lazy_attributes
 from ivs_async._model import Model, from_typed_dict, mask_secret
+
+
+class _ServiceModel(Model):
+    """The base of every IVS model: it names their service (shapes, readers, writers)."""
+
+    __slots__ = ()
+    _service = SERVICE
 
 
 class ChannelLatencyMode(enum.StrEnum):
@@ -297,7 +305,7 @@ def _list_of_MediaTailorPlaybackConfiguration_or_none(value: list[MediaTailorPla
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class AdConfiguration(Model):
+class AdConfiguration(_ServiceModel):
     r"""An ad configuration.
 
     Members:
@@ -317,7 +325,7 @@ class AdConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class AdConfigurationSummary(Model):
+class AdConfigurationSummary(_ServiceModel):
     r"""An ad configuration as listed.
 
     Members:
@@ -337,7 +345,7 @@ class AdConfigurationSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class AudioConfiguration(Model):
+class AudioConfiguration(_ServiceModel):
     r"""Audio properties of an ingested track.
 
     Members:
@@ -357,7 +365,7 @@ class AudioConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchError(Model):
+class BatchError(_ServiceModel):
     r"""One ARN that a batch get could not return, with the reason.
 
     Members:
@@ -373,7 +381,7 @@ class BatchError(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchStartViewerSessionRevocationError(Model):
+class BatchStartViewerSessionRevocationError(_ServiceModel):
     r"""One revocation of a batch that failed, with the reason.
 
     Members:
@@ -391,7 +399,7 @@ class BatchStartViewerSessionRevocationError(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchStartViewerSessionRevocationViewerSession(Model):
+class BatchStartViewerSessionRevocationViewerSession(_ServiceModel):
     r"""One viewer session to revoke in a batch.
 
     Members:
@@ -407,7 +415,7 @@ class BatchStartViewerSessionRevocationViewerSession(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class Channel(Model):
+class Channel(_ServiceModel):
     r"""A channel: ingest and playback endpoints and its settings.
 
     Members:
@@ -451,7 +459,7 @@ class Channel(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ChannelSummary(Model):
+class ChannelSummary(_ServiceModel):
     r"""A channel as listed.
 
     Members:
@@ -485,7 +493,7 @@ class ChannelSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DestinationConfiguration(Model):
+class DestinationConfiguration(_ServiceModel):
     r"""Where a recording configuration stores recordings.
 
     Members:
@@ -497,7 +505,7 @@ class DestinationConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class FailoverSlateConfiguration(Model):
+class FailoverSlateConfiguration(_ServiceModel):
     r"""A failover slate configuration.
 
     Members:
@@ -521,7 +529,7 @@ class FailoverSlateConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class FailoverSlateConfigurationSummary(Model):
+class FailoverSlateConfigurationSummary(_ServiceModel):
     r"""A failover slate configuration as listed.
 
     Members:
@@ -545,7 +553,7 @@ class FailoverSlateConfigurationSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class IngestConfiguration(Model):
+class IngestConfiguration(_ServiceModel):
     r"""Audio and video properties of a single-track broadcast.
 
     Members:
@@ -559,7 +567,7 @@ class IngestConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class IngestConfigurations(Model):
+class IngestConfigurations(_ServiceModel):
     r"""Audio and video properties of every track of a broadcast.
 
     Members:
@@ -573,7 +581,7 @@ class IngestConfigurations(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class MediaTailorPlaybackConfiguration(Model):
+class MediaTailorPlaybackConfiguration(_ServiceModel):
     r"""A MediaTailor playback configuration used for ads.
 
     Members:
@@ -585,7 +593,7 @@ class MediaTailorPlaybackConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class MultitrackInputConfiguration(Model):
+class MultitrackInputConfiguration(_ServiceModel):
     r"""Multitrack ingest settings of a channel.
 
     Members:
@@ -601,7 +609,7 @@ class MultitrackInputConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PlaybackKeyPair(Model):
+class PlaybackKeyPair(_ServiceModel):
     r"""A playback key pair (public key only).
 
     Members:
@@ -619,7 +627,7 @@ class PlaybackKeyPair(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PlaybackKeyPairSummary(Model):
+class PlaybackKeyPairSummary(_ServiceModel):
     r"""A playback key pair as listed.
 
     Members:
@@ -635,7 +643,7 @@ class PlaybackKeyPairSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PlaybackRestrictionPolicy(Model):
+class PlaybackRestrictionPolicy(_ServiceModel):
     r"""A playback restriction policy.
 
     Members:
@@ -657,7 +665,7 @@ class PlaybackRestrictionPolicy(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PlaybackRestrictionPolicySummary(Model):
+class PlaybackRestrictionPolicySummary(_ServiceModel):
     r"""A playback restriction policy as listed.
 
     Members:
@@ -679,7 +687,7 @@ class PlaybackRestrictionPolicySummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostRollConfiguration(Model):
+class PostRollConfiguration(_ServiceModel):
     r"""Post-roll ad settings of an ad configuration.
 
     Members:
@@ -693,7 +701,7 @@ class PostRollConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class RecordingConfiguration(Model):
+class RecordingConfiguration(_ServiceModel):
     r"""A recording configuration.
 
     Members:
@@ -719,7 +727,7 @@ class RecordingConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class RecordingConfigurationSummary(Model):
+class RecordingConfigurationSummary(_ServiceModel):
     r"""A recording configuration as listed.
 
     Members:
@@ -739,7 +747,7 @@ class RecordingConfigurationSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class RenditionConfiguration(Model):
+class RenditionConfiguration(_ServiceModel):
     r"""Which renditions a recording keeps.
 
     Members:
@@ -753,7 +761,7 @@ class RenditionConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class S3DestinationConfiguration(Model):
+class S3DestinationConfiguration(_ServiceModel):
     r"""The S3 bucket that receives recordings.
 
     Members:
@@ -765,7 +773,7 @@ class S3DestinationConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class Srt(Model):
+class Srt(_ServiceModel):
     r"""SRT ingest endpoint and passphrase of a channel.
 
     Members:
@@ -779,7 +787,7 @@ class Srt(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class Stream(Model):
+class Stream(_ServiceModel):
     r"""A live stream.
 
     Members:
@@ -803,7 +811,7 @@ class Stream(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamEvent(Model):
+class StreamEvent(_ServiceModel):
     r"""An event of a broadcast session.
 
     Members:
@@ -821,7 +829,7 @@ class StreamEvent(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamFilters(Model):
+class StreamFilters(_ServiceModel):
     r"""Filters for ListStreams.
 
     Members:
@@ -833,7 +841,7 @@ class StreamFilters(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamKey(Model):
+class StreamKey(_ServiceModel):
     r"""A stream key, value included.
 
     Members:
@@ -851,7 +859,7 @@ class StreamKey(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamKeySummary(Model):
+class StreamKeySummary(_ServiceModel):
     r"""A stream key as listed (no value).
 
     Members:
@@ -867,7 +875,7 @@ class StreamKeySummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamSession(Model):
+class StreamSession(_ServiceModel):
     r"""One broadcast session of a channel with its configuration at the time.
 
     Members:
@@ -895,7 +903,7 @@ class StreamSession(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamSessionSummary(Model):
+class StreamSessionSummary(_ServiceModel):
     r"""A broadcast session as listed.
 
     Members:
@@ -913,7 +921,7 @@ class StreamSessionSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StreamSummary(Model):
+class StreamSummary(_ServiceModel):
     r"""A live stream as listed.
 
     Members:
@@ -935,7 +943,7 @@ class StreamSummary(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ThumbnailConfiguration(Model):
+class ThumbnailConfiguration(_ServiceModel):
     r"""How a recording captures thumbnails.
 
     Members:
@@ -953,7 +961,7 @@ class ThumbnailConfiguration(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class VideoConfiguration(Model):
+class VideoConfiguration(_ServiceModel):
     r"""Video properties of an ingested track.
 
     Members:

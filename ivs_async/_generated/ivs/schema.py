@@ -92,7 +92,7 @@ ChannelArnList = Shape("ChannelArnList", Kind.LIST, min=1, max=50, member=Channe
 BatchGetChannelRequest = Shape(
     "BatchGetChannelRequest",
     Kind.STRUCTURE,
-    class_name="BatchGetChannelRequest",
+    class_name="BatchGetChannelRequest", models=models,
     members=(
         Member("arns", "arns", ChannelArnList, required=True),
     ),
@@ -162,7 +162,7 @@ Channels = Shape("Channels", Kind.LIST, member=Channel)
 BatchGetChannelResponse = Shape(
     "BatchGetChannelResponse",
     Kind.STRUCTURE,
-    class_name="BatchGetChannelResponse",
+    class_name="BatchGetChannelResponse", models=models,
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -180,7 +180,7 @@ StreamKeyArnList = Shape("StreamKeyArnList", Kind.LIST, min=1, max=50, member=St
 BatchGetStreamKeyRequest = Shape(
     "BatchGetStreamKeyRequest",
     Kind.STRUCTURE,
-    class_name="BatchGetStreamKeyRequest",
+    class_name="BatchGetStreamKeyRequest", models=models,
     members=(
         Member("arns", "arns", StreamKeyArnList, required=True),
     ),
@@ -201,7 +201,7 @@ StreamKeys = Shape("StreamKeys", Kind.LIST, member=StreamKey)
 BatchGetStreamKeyResponse = Shape(
     "BatchGetStreamKeyResponse",
     Kind.STRUCTURE,
-    class_name="BatchGetStreamKeyResponse",
+    class_name="BatchGetStreamKeyResponse", models=models,
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -242,7 +242,7 @@ BatchStartViewerSessionRevocationViewerSessionList = Shape("BatchStartViewerSess
 BatchStartViewerSessionRevocationRequest = Shape(
     "BatchStartViewerSessionRevocationRequest",
     Kind.STRUCTURE,
-    class_name="BatchStartViewerSessionRevocationRequest",
+    class_name="BatchStartViewerSessionRevocationRequest", models=models,
     members=(
         Member("viewer_sessions", "viewerSessions", BatchStartViewerSessionRevocationViewerSessionList, required=True),
     ),
@@ -250,7 +250,7 @@ BatchStartViewerSessionRevocationRequest = Shape(
 BatchStartViewerSessionRevocationResponse = Shape(
     "BatchStartViewerSessionRevocationResponse",
     Kind.STRUCTURE,
-    class_name="BatchStartViewerSessionRevocationResponse",
+    class_name="BatchStartViewerSessionRevocationResponse", models=models,
     members=(
         Member("access_control_allow_origin", "accessControlAllowOrigin", String, location=Location.HEADER, location_name="Access-Control-Allow-Origin"),
         Member("access_control_expose_headers", "accessControlExposeHeaders", String, location=Location.HEADER, location_name="Access-Control-Expose-Headers"),
@@ -285,7 +285,7 @@ ChannelList = Shape("ChannelList", Kind.LIST, member=ChannelSummary)
 CreateAdConfigurationRequest = Shape(
     "CreateAdConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="CreateAdConfigurationRequest",
+    class_name="CreateAdConfigurationRequest", models=models,
     members=(
         Member("media_tailor_playback_configurations", "mediaTailorPlaybackConfigurations", MediaTailorPlaybackConfigurationsList, required=True),
         Member("name", "name", AdConfigurationName),
@@ -296,7 +296,7 @@ CreateAdConfigurationRequest = Shape(
 CreateAdConfigurationResponse = Shape(
     "CreateAdConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="CreateAdConfigurationResponse",
+    class_name="CreateAdConfigurationResponse", models=models,
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration, required=True),
     ),
@@ -304,7 +304,7 @@ CreateAdConfigurationResponse = Shape(
 CreateChannelRequest = Shape(
     "CreateChannelRequest",
     Kind.STRUCTURE,
-    class_name="CreateChannelRequest",
+    class_name="CreateChannelRequest", models=models,
     members=(
         Member("ad_configuration_arn", "adConfigurationArn", ChannelAdConfigurationArn),
         Member("authorized", "authorized", Boolean),
@@ -324,7 +324,7 @@ CreateChannelRequest = Shape(
 CreateChannelResponse = Shape(
     "CreateChannelResponse",
     Kind.STRUCTURE,
-    class_name="CreateChannelResponse",
+    class_name="CreateChannelResponse", models=models,
     members=(
         Member("channel", "channel", Channel),
         Member("stream_key", "streamKey", StreamKey),
@@ -337,7 +337,7 @@ FailoverSlateConfigurationName = Shape("FailoverSlateConfigurationName", Kind.ST
 CreateFailoverSlateConfigurationRequest = Shape(
     "CreateFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="CreateFailoverSlateConfigurationRequest",
+    class_name="CreateFailoverSlateConfigurationRequest", models=models,
     members=(
         Member("activation_threshold_seconds", "activationThresholdSeconds", FailoverSlateActivationThresholdSeconds),
         Member("max_slate_display_seconds", "maxSlateDisplaySeconds", FailoverSlateMaxDisplaySeconds),
@@ -365,7 +365,7 @@ FailoverSlateConfiguration = Shape(
 CreateFailoverSlateConfigurationResponse = Shape(
     "CreateFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="CreateFailoverSlateConfigurationResponse",
+    class_name="CreateFailoverSlateConfigurationResponse", models=models,
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -379,7 +379,7 @@ PlaybackRestrictionPolicyName = Shape("PlaybackRestrictionPolicyName", Kind.STRI
 CreatePlaybackRestrictionPolicyRequest = Shape(
     "CreatePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    class_name="CreatePlaybackRestrictionPolicyRequest",
+    class_name="CreatePlaybackRestrictionPolicyRequest", models=models,
     members=(
         Member("allowed_countries", "allowedCountries", PlaybackRestrictionPolicyAllowedCountryList),
         Member("allowed_origins", "allowedOrigins", PlaybackRestrictionPolicyAllowedOriginList),
@@ -405,7 +405,7 @@ PlaybackRestrictionPolicy = Shape(
 CreatePlaybackRestrictionPolicyResponse = Shape(
     "CreatePlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    class_name="CreatePlaybackRestrictionPolicyResponse",
+    class_name="CreatePlaybackRestrictionPolicyResponse", models=models,
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
@@ -460,7 +460,7 @@ ThumbnailConfiguration = Shape(
 CreateRecordingConfigurationRequest = Shape(
     "CreateRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="CreateRecordingConfigurationRequest",
+    class_name="CreateRecordingConfigurationRequest", models=models,
     members=(
         Member("destination_configuration", "destinationConfiguration", DestinationConfiguration, required=True),
         Member("name", "name", RecordingConfigurationName),
@@ -490,7 +490,7 @@ RecordingConfiguration = Shape(
 CreateRecordingConfigurationResponse = Shape(
     "CreateRecordingConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="CreateRecordingConfigurationResponse",
+    class_name="CreateRecordingConfigurationResponse", models=models,
     members=(
         Member("recording_configuration", "recordingConfiguration", RecordingConfiguration),
     ),
@@ -498,7 +498,7 @@ CreateRecordingConfigurationResponse = Shape(
 CreateStreamKeyRequest = Shape(
     "CreateStreamKeyRequest",
     Kind.STRUCTURE,
-    class_name="CreateStreamKeyRequest",
+    class_name="CreateStreamKeyRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("tags", "tags", Tags),
@@ -507,7 +507,7 @@ CreateStreamKeyRequest = Shape(
 CreateStreamKeyResponse = Shape(
     "CreateStreamKeyResponse",
     Kind.STRUCTURE,
-    class_name="CreateStreamKeyResponse",
+    class_name="CreateStreamKeyResponse", models=models,
     members=(
         Member("stream_key", "streamKey", StreamKey),
     ),
@@ -515,7 +515,7 @@ CreateStreamKeyResponse = Shape(
 DeleteAdConfigurationRequest = Shape(
     "DeleteAdConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="DeleteAdConfigurationRequest",
+    class_name="DeleteAdConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
     ),
@@ -523,7 +523,7 @@ DeleteAdConfigurationRequest = Shape(
 DeleteChannelRequest = Shape(
     "DeleteChannelRequest",
     Kind.STRUCTURE,
-    class_name="DeleteChannelRequest",
+    class_name="DeleteChannelRequest", models=models,
     members=(
         Member("arn", "arn", ChannelArn, required=True),
     ),
@@ -531,7 +531,7 @@ DeleteChannelRequest = Shape(
 DeleteFailoverSlateConfigurationRequest = Shape(
     "DeleteFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="DeleteFailoverSlateConfigurationRequest",
+    class_name="DeleteFailoverSlateConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
     ),
@@ -540,7 +540,7 @@ PlaybackKeyPairArn = Shape("PlaybackKeyPairArn", Kind.STRING, min=1, max=128, pa
 DeletePlaybackKeyPairRequest = Shape(
     "DeletePlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    class_name="DeletePlaybackKeyPairRequest",
+    class_name="DeletePlaybackKeyPairRequest", models=models,
     members=(
         Member("arn", "arn", PlaybackKeyPairArn, required=True),
     ),
@@ -548,14 +548,14 @@ DeletePlaybackKeyPairRequest = Shape(
 DeletePlaybackKeyPairResponse = Shape(
     "DeletePlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    class_name="DeletePlaybackKeyPairResponse",
+    class_name="DeletePlaybackKeyPairResponse", models=models,
     members=(
     ),
 )
 DeletePlaybackRestrictionPolicyRequest = Shape(
     "DeletePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    class_name="DeletePlaybackRestrictionPolicyRequest",
+    class_name="DeletePlaybackRestrictionPolicyRequest", models=models,
     members=(
         Member("arn", "arn", PlaybackRestrictionPolicyArn, required=True),
     ),
@@ -563,7 +563,7 @@ DeletePlaybackRestrictionPolicyRequest = Shape(
 DeleteRecordingConfigurationRequest = Shape(
     "DeleteRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="DeleteRecordingConfigurationRequest",
+    class_name="DeleteRecordingConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", RecordingConfigurationArn, required=True),
     ),
@@ -571,7 +571,7 @@ DeleteRecordingConfigurationRequest = Shape(
 DeleteStreamKeyRequest = Shape(
     "DeleteStreamKeyRequest",
     Kind.STRUCTURE,
-    class_name="DeleteStreamKeyRequest",
+    class_name="DeleteStreamKeyRequest", models=models,
     members=(
         Member("arn", "arn", StreamKeyArn, required=True),
     ),
@@ -594,7 +594,7 @@ FailoverSlateConfigurationList = Shape("FailoverSlateConfigurationList", Kind.LI
 GetAdConfigurationRequest = Shape(
     "GetAdConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="GetAdConfigurationRequest",
+    class_name="GetAdConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
     ),
@@ -602,7 +602,7 @@ GetAdConfigurationRequest = Shape(
 GetAdConfigurationResponse = Shape(
     "GetAdConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="GetAdConfigurationResponse",
+    class_name="GetAdConfigurationResponse", models=models,
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration),
     ),
@@ -610,7 +610,7 @@ GetAdConfigurationResponse = Shape(
 GetChannelRequest = Shape(
     "GetChannelRequest",
     Kind.STRUCTURE,
-    class_name="GetChannelRequest",
+    class_name="GetChannelRequest", models=models,
     members=(
         Member("arn", "arn", ChannelArn, required=True),
     ),
@@ -618,7 +618,7 @@ GetChannelRequest = Shape(
 GetChannelResponse = Shape(
     "GetChannelResponse",
     Kind.STRUCTURE,
-    class_name="GetChannelResponse",
+    class_name="GetChannelResponse", models=models,
     members=(
         Member("channel", "channel", Channel),
     ),
@@ -626,7 +626,7 @@ GetChannelResponse = Shape(
 GetFailoverSlateConfigurationRequest = Shape(
     "GetFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="GetFailoverSlateConfigurationRequest",
+    class_name="GetFailoverSlateConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
     ),
@@ -634,7 +634,7 @@ GetFailoverSlateConfigurationRequest = Shape(
 GetFailoverSlateConfigurationResponse = Shape(
     "GetFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="GetFailoverSlateConfigurationResponse",
+    class_name="GetFailoverSlateConfigurationResponse", models=models,
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -642,7 +642,7 @@ GetFailoverSlateConfigurationResponse = Shape(
 GetPlaybackKeyPairRequest = Shape(
     "GetPlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    class_name="GetPlaybackKeyPairRequest",
+    class_name="GetPlaybackKeyPairRequest", models=models,
     members=(
         Member("arn", "arn", PlaybackKeyPairArn, required=True),
     ),
@@ -663,7 +663,7 @@ PlaybackKeyPair = Shape(
 GetPlaybackKeyPairResponse = Shape(
     "GetPlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    class_name="GetPlaybackKeyPairResponse",
+    class_name="GetPlaybackKeyPairResponse", models=models,
     members=(
         Member("key_pair", "keyPair", PlaybackKeyPair),
     ),
@@ -671,7 +671,7 @@ GetPlaybackKeyPairResponse = Shape(
 GetPlaybackRestrictionPolicyRequest = Shape(
     "GetPlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    class_name="GetPlaybackRestrictionPolicyRequest",
+    class_name="GetPlaybackRestrictionPolicyRequest", models=models,
     members=(
         Member("arn", "arn", PlaybackRestrictionPolicyArn, required=True),
     ),
@@ -679,7 +679,7 @@ GetPlaybackRestrictionPolicyRequest = Shape(
 GetPlaybackRestrictionPolicyResponse = Shape(
     "GetPlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    class_name="GetPlaybackRestrictionPolicyResponse",
+    class_name="GetPlaybackRestrictionPolicyResponse", models=models,
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
@@ -687,7 +687,7 @@ GetPlaybackRestrictionPolicyResponse = Shape(
 GetRecordingConfigurationRequest = Shape(
     "GetRecordingConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="GetRecordingConfigurationRequest",
+    class_name="GetRecordingConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", RecordingConfigurationArn, required=True),
     ),
@@ -695,7 +695,7 @@ GetRecordingConfigurationRequest = Shape(
 GetRecordingConfigurationResponse = Shape(
     "GetRecordingConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="GetRecordingConfigurationResponse",
+    class_name="GetRecordingConfigurationResponse", models=models,
     members=(
         Member("recording_configuration", "recordingConfiguration", RecordingConfiguration),
     ),
@@ -703,7 +703,7 @@ GetRecordingConfigurationResponse = Shape(
 GetStreamKeyRequest = Shape(
     "GetStreamKeyRequest",
     Kind.STRUCTURE,
-    class_name="GetStreamKeyRequest",
+    class_name="GetStreamKeyRequest", models=models,
     members=(
         Member("arn", "arn", StreamKeyArn, required=True),
     ),
@@ -711,7 +711,7 @@ GetStreamKeyRequest = Shape(
 GetStreamKeyResponse = Shape(
     "GetStreamKeyResponse",
     Kind.STRUCTURE,
-    class_name="GetStreamKeyResponse",
+    class_name="GetStreamKeyResponse", models=models,
     members=(
         Member("stream_key", "streamKey", StreamKey),
     ),
@@ -719,7 +719,7 @@ GetStreamKeyResponse = Shape(
 GetStreamRequest = Shape(
     "GetStreamRequest",
     Kind.STRUCTURE,
-    class_name="GetStreamRequest",
+    class_name="GetStreamRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
     ),
@@ -746,7 +746,7 @@ Stream = Shape(
 GetStreamResponse = Shape(
     "GetStreamResponse",
     Kind.STRUCTURE,
-    class_name="GetStreamResponse",
+    class_name="GetStreamResponse", models=models,
     members=(
         Member("stream", "stream", Stream),
     ),
@@ -754,7 +754,7 @@ GetStreamResponse = Shape(
 GetStreamSessionRequest = Shape(
     "GetStreamSessionRequest",
     Kind.STRUCTURE,
-    class_name="GetStreamSessionRequest",
+    class_name="GetStreamSessionRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("stream_id", "streamId", StreamId),
@@ -829,7 +829,7 @@ StreamSession = Shape(
 GetStreamSessionResponse = Shape(
     "GetStreamSessionResponse",
     Kind.STRUCTURE,
-    class_name="GetStreamSessionResponse",
+    class_name="GetStreamSessionResponse", models=models,
     members=(
         Member("stream_session", "streamSession", StreamSession),
     ),
@@ -838,7 +838,7 @@ PlaybackPublicKeyMaterial = Shape("PlaybackPublicKeyMaterial", Kind.STRING)
 ImportPlaybackKeyPairRequest = Shape(
     "ImportPlaybackKeyPairRequest",
     Kind.STRUCTURE,
-    class_name="ImportPlaybackKeyPairRequest",
+    class_name="ImportPlaybackKeyPairRequest", models=models,
     members=(
         Member("name", "name", PlaybackKeyPairName),
         Member("public_key_material", "publicKeyMaterial", PlaybackPublicKeyMaterial, required=True),
@@ -848,7 +848,7 @@ ImportPlaybackKeyPairRequest = Shape(
 ImportPlaybackKeyPairResponse = Shape(
     "ImportPlaybackKeyPairResponse",
     Kind.STRUCTURE,
-    class_name="ImportPlaybackKeyPairResponse",
+    class_name="ImportPlaybackKeyPairResponse", models=models,
     members=(
         Member("key_pair", "keyPair", PlaybackKeyPair),
     ),
@@ -856,7 +856,7 @@ ImportPlaybackKeyPairResponse = Shape(
 InsertAdBreakRequest = Shape(
     "InsertAdBreakRequest",
     Kind.STRUCTURE,
-    class_name="InsertAdBreakRequest",
+    class_name="InsertAdBreakRequest", models=models,
     members=(
         Member("ad_break_id", "adBreakId", AdBreakId),
         Member("channel_arn", "channelArn", ChannelArn, required=True),
@@ -867,7 +867,7 @@ InsertAdBreakRequest = Shape(
 InsertAdBreakResponse = Shape(
     "InsertAdBreakResponse",
     Kind.STRUCTURE,
-    class_name="InsertAdBreakResponse",
+    class_name="InsertAdBreakResponse", models=models,
     members=(
         Member("ad_break_id", "adBreakId", AdBreakId),
         Member("target_start_at", "targetStartAt", Time),
@@ -878,7 +878,7 @@ PaginationToken = Shape("PaginationToken", Kind.STRING, min=0, max=1024, pattern
 ListAdConfigurationsRequest = Shape(
     "ListAdConfigurationsRequest",
     Kind.STRUCTURE,
-    class_name="ListAdConfigurationsRequest",
+    class_name="ListAdConfigurationsRequest", models=models,
     members=(
         Member("max_results", "maxResults", MaxAdConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -887,7 +887,7 @@ ListAdConfigurationsRequest = Shape(
 ListAdConfigurationsResponse = Shape(
     "ListAdConfigurationsResponse",
     Kind.STRUCTURE,
-    class_name="ListAdConfigurationsResponse",
+    class_name="ListAdConfigurationsResponse", models=models,
     members=(
         Member("ad_configurations", "adConfigurations", AdConfigurationList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -897,7 +897,7 @@ MaxChannelResults = Shape("MaxChannelResults", Kind.INTEGER, min=1, max=100)
 ListChannelsRequest = Shape(
     "ListChannelsRequest",
     Kind.STRUCTURE,
-    class_name="ListChannelsRequest",
+    class_name="ListChannelsRequest", models=models,
     members=(
         Member("filter_by_ad_configuration_arn", "filterByAdConfigurationArn", ChannelAdConfigurationArn),
         Member("filter_by_failover_slate_configuration_arn", "filterByFailoverSlateConfigurationArn", ChannelFailoverSlateConfigurationArn),
@@ -911,7 +911,7 @@ ListChannelsRequest = Shape(
 ListChannelsResponse = Shape(
     "ListChannelsResponse",
     Kind.STRUCTURE,
-    class_name="ListChannelsResponse",
+    class_name="ListChannelsResponse", models=models,
     members=(
         Member("channels", "channels", ChannelList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -921,7 +921,7 @@ MaxFailoverSlateConfigurationResults = Shape("MaxFailoverSlateConfigurationResul
 ListFailoverSlateConfigurationsRequest = Shape(
     "ListFailoverSlateConfigurationsRequest",
     Kind.STRUCTURE,
-    class_name="ListFailoverSlateConfigurationsRequest",
+    class_name="ListFailoverSlateConfigurationsRequest", models=models,
     members=(
         Member("max_results", "maxResults", MaxFailoverSlateConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -930,7 +930,7 @@ ListFailoverSlateConfigurationsRequest = Shape(
 ListFailoverSlateConfigurationsResponse = Shape(
     "ListFailoverSlateConfigurationsResponse",
     Kind.STRUCTURE,
-    class_name="ListFailoverSlateConfigurationsResponse",
+    class_name="ListFailoverSlateConfigurationsResponse", models=models,
     members=(
         Member("failover_slate_configurations", "failoverSlateConfigurations", FailoverSlateConfigurationList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -940,7 +940,7 @@ MaxPlaybackKeyPairResults = Shape("MaxPlaybackKeyPairResults", Kind.INTEGER, min
 ListPlaybackKeyPairsRequest = Shape(
     "ListPlaybackKeyPairsRequest",
     Kind.STRUCTURE,
-    class_name="ListPlaybackKeyPairsRequest",
+    class_name="ListPlaybackKeyPairsRequest", models=models,
     members=(
         Member("max_results", "maxResults", MaxPlaybackKeyPairResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -960,7 +960,7 @@ PlaybackKeyPairList = Shape("PlaybackKeyPairList", Kind.LIST, member=PlaybackKey
 ListPlaybackKeyPairsResponse = Shape(
     "ListPlaybackKeyPairsResponse",
     Kind.STRUCTURE,
-    class_name="ListPlaybackKeyPairsResponse",
+    class_name="ListPlaybackKeyPairsResponse", models=models,
     members=(
         Member("key_pairs", "keyPairs", PlaybackKeyPairList, required=True),
         Member("next_token", "nextToken", PaginationToken),
@@ -970,7 +970,7 @@ MaxPlaybackRestrictionPolicyResults = Shape("MaxPlaybackRestrictionPolicyResults
 ListPlaybackRestrictionPoliciesRequest = Shape(
     "ListPlaybackRestrictionPoliciesRequest",
     Kind.STRUCTURE,
-    class_name="ListPlaybackRestrictionPoliciesRequest",
+    class_name="ListPlaybackRestrictionPoliciesRequest", models=models,
     members=(
         Member("max_results", "maxResults", MaxPlaybackRestrictionPolicyResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -993,7 +993,7 @@ PlaybackRestrictionPolicyList = Shape("PlaybackRestrictionPolicyList", Kind.LIST
 ListPlaybackRestrictionPoliciesResponse = Shape(
     "ListPlaybackRestrictionPoliciesResponse",
     Kind.STRUCTURE,
-    class_name="ListPlaybackRestrictionPoliciesResponse",
+    class_name="ListPlaybackRestrictionPoliciesResponse", models=models,
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("playback_restriction_policies", "playbackRestrictionPolicies", PlaybackRestrictionPolicyList, required=True),
@@ -1003,7 +1003,7 @@ MaxRecordingConfigurationResults = Shape("MaxRecordingConfigurationResults", Kin
 ListRecordingConfigurationsRequest = Shape(
     "ListRecordingConfigurationsRequest",
     Kind.STRUCTURE,
-    class_name="ListRecordingConfigurationsRequest",
+    class_name="ListRecordingConfigurationsRequest", models=models,
     members=(
         Member("max_results", "maxResults", MaxRecordingConfigurationResults),
         Member("next_token", "nextToken", PaginationToken),
@@ -1025,7 +1025,7 @@ RecordingConfigurationList = Shape("RecordingConfigurationList", Kind.LIST, memb
 ListRecordingConfigurationsResponse = Shape(
     "ListRecordingConfigurationsResponse",
     Kind.STRUCTURE,
-    class_name="ListRecordingConfigurationsResponse",
+    class_name="ListRecordingConfigurationsResponse", models=models,
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("recording_configurations", "recordingConfigurations", RecordingConfigurationList, required=True),
@@ -1035,7 +1035,7 @@ MaxStreamKeyResults = Shape("MaxStreamKeyResults", Kind.INTEGER, min=1, max=50)
 ListStreamKeysRequest = Shape(
     "ListStreamKeysRequest",
     Kind.STRUCTURE,
-    class_name="ListStreamKeysRequest",
+    class_name="ListStreamKeysRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("max_results", "maxResults", MaxStreamKeyResults),
@@ -1056,7 +1056,7 @@ StreamKeyList = Shape("StreamKeyList", Kind.LIST, member=StreamKeySummary)
 ListStreamKeysResponse = Shape(
     "ListStreamKeysResponse",
     Kind.STRUCTURE,
-    class_name="ListStreamKeysResponse",
+    class_name="ListStreamKeysResponse", models=models,
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("stream_keys", "streamKeys", StreamKeyList, required=True),
@@ -1066,7 +1066,7 @@ MaxStreamResults = Shape("MaxStreamResults", Kind.INTEGER, min=1, max=100)
 ListStreamSessionsRequest = Shape(
     "ListStreamSessionsRequest",
     Kind.STRUCTURE,
-    class_name="ListStreamSessionsRequest",
+    class_name="ListStreamSessionsRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("max_results", "maxResults", MaxStreamResults),
@@ -1088,7 +1088,7 @@ StreamSessionList = Shape("StreamSessionList", Kind.LIST, member=StreamSessionSu
 ListStreamSessionsResponse = Shape(
     "ListStreamSessionsResponse",
     Kind.STRUCTURE,
-    class_name="ListStreamSessionsResponse",
+    class_name="ListStreamSessionsResponse", models=models,
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("stream_sessions", "streamSessions", StreamSessionList, required=True),
@@ -1105,7 +1105,7 @@ StreamFilters = Shape(
 ListStreamsRequest = Shape(
     "ListStreamsRequest",
     Kind.STRUCTURE,
-    class_name="ListStreamsRequest",
+    class_name="ListStreamsRequest", models=models,
     members=(
         Member("filter_by", "filterBy", StreamFilters),
         Member("max_results", "maxResults", MaxStreamResults),
@@ -1129,7 +1129,7 @@ StreamList = Shape("StreamList", Kind.LIST, member=StreamSummary)
 ListStreamsResponse = Shape(
     "ListStreamsResponse",
     Kind.STRUCTURE,
-    class_name="ListStreamsResponse",
+    class_name="ListStreamsResponse", models=models,
     members=(
         Member("next_token", "nextToken", PaginationToken),
         Member("streams", "streams", StreamList, required=True),
@@ -1138,7 +1138,7 @@ ListStreamsResponse = Shape(
 ListTagsForResourceRequest = Shape(
     "ListTagsForResourceRequest",
     Kind.STRUCTURE,
-    class_name="ListTagsForResourceRequest",
+    class_name="ListTagsForResourceRequest", models=models,
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
     ),
@@ -1146,7 +1146,7 @@ ListTagsForResourceRequest = Shape(
 ListTagsForResourceResponse = Shape(
     "ListTagsForResourceResponse",
     Kind.STRUCTURE,
-    class_name="ListTagsForResourceResponse",
+    class_name="ListTagsForResourceResponse", models=models,
     members=(
         Member("tags", "tags", Tags, required=True),
     ),
@@ -1155,7 +1155,7 @@ StreamMetadata = Shape("StreamMetadata", Kind.STRING, min=1, sensitive=True)
 PutMetadataRequest = Shape(
     "PutMetadataRequest",
     Kind.STRUCTURE,
-    class_name="PutMetadataRequest",
+    class_name="PutMetadataRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("metadata", "metadata", StreamMetadata, required=True),
@@ -1164,7 +1164,7 @@ PutMetadataRequest = Shape(
 StartViewerSessionRevocationRequest = Shape(
     "StartViewerSessionRevocationRequest",
     Kind.STRUCTURE,
-    class_name="StartViewerSessionRevocationRequest",
+    class_name="StartViewerSessionRevocationRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
         Member("viewer_id", "viewerId", ViewerId, required=True),
@@ -1174,14 +1174,14 @@ StartViewerSessionRevocationRequest = Shape(
 StartViewerSessionRevocationResponse = Shape(
     "StartViewerSessionRevocationResponse",
     Kind.STRUCTURE,
-    class_name="StartViewerSessionRevocationResponse",
+    class_name="StartViewerSessionRevocationResponse", models=models,
     members=(
     ),
 )
 StopStreamRequest = Shape(
     "StopStreamRequest",
     Kind.STRUCTURE,
-    class_name="StopStreamRequest",
+    class_name="StopStreamRequest", models=models,
     members=(
         Member("channel_arn", "channelArn", ChannelArn, required=True),
     ),
@@ -1189,7 +1189,7 @@ StopStreamRequest = Shape(
 StopStreamResponse = Shape(
     "StopStreamResponse",
     Kind.STRUCTURE,
-    class_name="StopStreamResponse",
+    class_name="StopStreamResponse", models=models,
     members=(
     ),
 )
@@ -1197,7 +1197,7 @@ TagKeyList = Shape("TagKeyList", Kind.LIST, min=0, max=50, member=TagKey)
 TagResourceRequest = Shape(
     "TagResourceRequest",
     Kind.STRUCTURE,
-    class_name="TagResourceRequest",
+    class_name="TagResourceRequest", models=models,
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
         Member("tags", "tags", Tags, required=True),
@@ -1206,14 +1206,14 @@ TagResourceRequest = Shape(
 TagResourceResponse = Shape(
     "TagResourceResponse",
     Kind.STRUCTURE,
-    class_name="TagResourceResponse",
+    class_name="TagResourceResponse", models=models,
     members=(
     ),
 )
 UntagResourceRequest = Shape(
     "UntagResourceRequest",
     Kind.STRUCTURE,
-    class_name="UntagResourceRequest",
+    class_name="UntagResourceRequest", models=models,
     members=(
         Member("resource_arn", "resourceArn", ResourceArn, required=True, location=Location.URI, location_name="resourceArn"),
         Member("tag_keys", "tagKeys", TagKeyList, required=True, location=Location.QUERYSTRING, location_name="tagKeys"),
@@ -1222,14 +1222,14 @@ UntagResourceRequest = Shape(
 UntagResourceResponse = Shape(
     "UntagResourceResponse",
     Kind.STRUCTURE,
-    class_name="UntagResourceResponse",
+    class_name="UntagResourceResponse", models=models,
     members=(
     ),
 )
 UpdateAdConfigurationRequest = Shape(
     "UpdateAdConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="UpdateAdConfigurationRequest",
+    class_name="UpdateAdConfigurationRequest", models=models,
     members=(
         Member("arn", "arn", AdConfigurationArn, required=True),
         Member("media_tailor_playback_configurations", "mediaTailorPlaybackConfigurations", MediaTailorPlaybackConfigurationsList),
@@ -1240,7 +1240,7 @@ UpdateAdConfigurationRequest = Shape(
 UpdateAdConfigurationResponse = Shape(
     "UpdateAdConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="UpdateAdConfigurationResponse",
+    class_name="UpdateAdConfigurationResponse", models=models,
     members=(
         Member("ad_configuration", "adConfiguration", AdConfiguration, required=True),
     ),
@@ -1248,7 +1248,7 @@ UpdateAdConfigurationResponse = Shape(
 UpdateChannelRequest = Shape(
     "UpdateChannelRequest",
     Kind.STRUCTURE,
-    class_name="UpdateChannelRequest",
+    class_name="UpdateChannelRequest", models=models,
     members=(
         Member("ad_configuration_arn", "adConfigurationArn", ChannelAdConfigurationArn),
         Member("arn", "arn", ChannelArn, required=True),
@@ -1268,7 +1268,7 @@ UpdateChannelRequest = Shape(
 UpdateChannelResponse = Shape(
     "UpdateChannelResponse",
     Kind.STRUCTURE,
-    class_name="UpdateChannelResponse",
+    class_name="UpdateChannelResponse", models=models,
     members=(
         Member("channel", "channel", Channel),
     ),
@@ -1276,7 +1276,7 @@ UpdateChannelResponse = Shape(
 UpdateFailoverSlateConfigurationRequest = Shape(
     "UpdateFailoverSlateConfigurationRequest",
     Kind.STRUCTURE,
-    class_name="UpdateFailoverSlateConfigurationRequest",
+    class_name="UpdateFailoverSlateConfigurationRequest", models=models,
     members=(
         Member("activation_threshold_seconds", "activationThresholdSeconds", FailoverSlateActivationThresholdSeconds),
         Member("arn", "arn", FailoverSlateConfigurationArn, required=True),
@@ -1288,7 +1288,7 @@ UpdateFailoverSlateConfigurationRequest = Shape(
 UpdateFailoverSlateConfigurationResponse = Shape(
     "UpdateFailoverSlateConfigurationResponse",
     Kind.STRUCTURE,
-    class_name="UpdateFailoverSlateConfigurationResponse",
+    class_name="UpdateFailoverSlateConfigurationResponse", models=models,
     members=(
         Member("failover_slate_configuration", "failoverSlateConfiguration", FailoverSlateConfiguration, required=True),
     ),
@@ -1296,7 +1296,7 @@ UpdateFailoverSlateConfigurationResponse = Shape(
 UpdatePlaybackRestrictionPolicyRequest = Shape(
     "UpdatePlaybackRestrictionPolicyRequest",
     Kind.STRUCTURE,
-    class_name="UpdatePlaybackRestrictionPolicyRequest",
+    class_name="UpdatePlaybackRestrictionPolicyRequest", models=models,
     members=(
         Member("allowed_countries", "allowedCountries", PlaybackRestrictionPolicyAllowedCountryList),
         Member("allowed_origins", "allowedOrigins", PlaybackRestrictionPolicyAllowedOriginList),
@@ -1308,146 +1308,149 @@ UpdatePlaybackRestrictionPolicyRequest = Shape(
 UpdatePlaybackRestrictionPolicyResponse = Shape(
     "UpdatePlaybackRestrictionPolicyResponse",
     Kind.STRUCTURE,
-    class_name="UpdatePlaybackRestrictionPolicyResponse",
+    class_name="UpdatePlaybackRestrictionPolicyResponse", models=models,
     members=(
         Member("playback_restriction_policy", "playbackRestrictionPolicy", PlaybackRestrictionPolicy),
     ),
 )
-DeleteAdConfigurationResponse = Shape("DeleteAdConfigurationResponse", Kind.STRUCTURE, class_name="DeleteAdConfigurationResponse")
-DeleteChannelResponse = Shape("DeleteChannelResponse", Kind.STRUCTURE, class_name="DeleteChannelResponse")
-DeleteFailoverSlateConfigurationResponse = Shape("DeleteFailoverSlateConfigurationResponse", Kind.STRUCTURE, class_name="DeleteFailoverSlateConfigurationResponse")
-DeletePlaybackRestrictionPolicyResponse = Shape("DeletePlaybackRestrictionPolicyResponse", Kind.STRUCTURE, class_name="DeletePlaybackRestrictionPolicyResponse")
-DeleteRecordingConfigurationResponse = Shape("DeleteRecordingConfigurationResponse", Kind.STRUCTURE, class_name="DeleteRecordingConfigurationResponse")
-DeleteStreamKeyResponse = Shape("DeleteStreamKeyResponse", Kind.STRUCTURE, class_name="DeleteStreamKeyResponse")
-PutMetadataResponse = Shape("PutMetadataResponse", Kind.STRUCTURE, class_name="PutMetadataResponse")
+DeleteAdConfigurationResponse = Shape("DeleteAdConfigurationResponse", Kind.STRUCTURE, class_name="DeleteAdConfigurationResponse", models=models)
+DeleteChannelResponse = Shape("DeleteChannelResponse", Kind.STRUCTURE, class_name="DeleteChannelResponse", models=models)
+DeleteFailoverSlateConfigurationResponse = Shape("DeleteFailoverSlateConfigurationResponse", Kind.STRUCTURE, class_name="DeleteFailoverSlateConfigurationResponse", models=models)
+DeletePlaybackRestrictionPolicyResponse = Shape("DeletePlaybackRestrictionPolicyResponse", Kind.STRUCTURE, class_name="DeletePlaybackRestrictionPolicyResponse", models=models)
+DeleteRecordingConfigurationResponse = Shape("DeleteRecordingConfigurationResponse", Kind.STRUCTURE, class_name="DeleteRecordingConfigurationResponse", models=models)
+DeleteStreamKeyResponse = Shape("DeleteStreamKeyResponse", Kind.STRUCTURE, class_name="DeleteStreamKeyResponse", models=models)
+PutMetadataResponse = Shape("PutMetadataResponse", Kind.STRUCTURE, class_name="PutMetadataResponse", models=models)
 
 # Every structure's shape, by model class (without loading the operations' models).
-STRUCTURES: ModelIndex[Shape] = ModelIndex({
-    "AdConfiguration": AdConfiguration,
-    "AdConfigurationSummary": AdConfigurationSummary,
-    "AudioConfiguration": AudioConfiguration,
-    "BatchError": BatchError,
-    "BatchGetChannelRequest": BatchGetChannelRequest,
-    "BatchGetChannelResponse": BatchGetChannelResponse,
-    "BatchGetStreamKeyRequest": BatchGetStreamKeyRequest,
-    "BatchGetStreamKeyResponse": BatchGetStreamKeyResponse,
-    "BatchStartViewerSessionRevocationError": BatchStartViewerSessionRevocationError,
-    "BatchStartViewerSessionRevocationRequest": BatchStartViewerSessionRevocationRequest,
-    "BatchStartViewerSessionRevocationResponse": BatchStartViewerSessionRevocationResponse,
-    "BatchStartViewerSessionRevocationViewerSession": BatchStartViewerSessionRevocationViewerSession,
-    "Channel": Channel,
-    "ChannelSummary": ChannelSummary,
-    "CreateAdConfigurationRequest": CreateAdConfigurationRequest,
-    "CreateAdConfigurationResponse": CreateAdConfigurationResponse,
-    "CreateChannelRequest": CreateChannelRequest,
-    "CreateChannelResponse": CreateChannelResponse,
-    "CreateFailoverSlateConfigurationRequest": CreateFailoverSlateConfigurationRequest,
-    "CreateFailoverSlateConfigurationResponse": CreateFailoverSlateConfigurationResponse,
-    "CreatePlaybackRestrictionPolicyRequest": CreatePlaybackRestrictionPolicyRequest,
-    "CreatePlaybackRestrictionPolicyResponse": CreatePlaybackRestrictionPolicyResponse,
-    "CreateRecordingConfigurationRequest": CreateRecordingConfigurationRequest,
-    "CreateRecordingConfigurationResponse": CreateRecordingConfigurationResponse,
-    "CreateStreamKeyRequest": CreateStreamKeyRequest,
-    "CreateStreamKeyResponse": CreateStreamKeyResponse,
-    "DeleteAdConfigurationRequest": DeleteAdConfigurationRequest,
-    "DeleteAdConfigurationResponse": DeleteAdConfigurationResponse,
-    "DeleteChannelRequest": DeleteChannelRequest,
-    "DeleteChannelResponse": DeleteChannelResponse,
-    "DeleteFailoverSlateConfigurationRequest": DeleteFailoverSlateConfigurationRequest,
-    "DeleteFailoverSlateConfigurationResponse": DeleteFailoverSlateConfigurationResponse,
-    "DeletePlaybackKeyPairRequest": DeletePlaybackKeyPairRequest,
-    "DeletePlaybackKeyPairResponse": DeletePlaybackKeyPairResponse,
-    "DeletePlaybackRestrictionPolicyRequest": DeletePlaybackRestrictionPolicyRequest,
-    "DeletePlaybackRestrictionPolicyResponse": DeletePlaybackRestrictionPolicyResponse,
-    "DeleteRecordingConfigurationRequest": DeleteRecordingConfigurationRequest,
-    "DeleteRecordingConfigurationResponse": DeleteRecordingConfigurationResponse,
-    "DeleteStreamKeyRequest": DeleteStreamKeyRequest,
-    "DeleteStreamKeyResponse": DeleteStreamKeyResponse,
-    "DestinationConfiguration": DestinationConfiguration,
-    "FailoverSlateConfiguration": FailoverSlateConfiguration,
-    "FailoverSlateConfigurationSummary": FailoverSlateConfigurationSummary,
-    "GetAdConfigurationRequest": GetAdConfigurationRequest,
-    "GetAdConfigurationResponse": GetAdConfigurationResponse,
-    "GetChannelRequest": GetChannelRequest,
-    "GetChannelResponse": GetChannelResponse,
-    "GetFailoverSlateConfigurationRequest": GetFailoverSlateConfigurationRequest,
-    "GetFailoverSlateConfigurationResponse": GetFailoverSlateConfigurationResponse,
-    "GetPlaybackKeyPairRequest": GetPlaybackKeyPairRequest,
-    "GetPlaybackKeyPairResponse": GetPlaybackKeyPairResponse,
-    "GetPlaybackRestrictionPolicyRequest": GetPlaybackRestrictionPolicyRequest,
-    "GetPlaybackRestrictionPolicyResponse": GetPlaybackRestrictionPolicyResponse,
-    "GetRecordingConfigurationRequest": GetRecordingConfigurationRequest,
-    "GetRecordingConfigurationResponse": GetRecordingConfigurationResponse,
-    "GetStreamKeyRequest": GetStreamKeyRequest,
-    "GetStreamKeyResponse": GetStreamKeyResponse,
-    "GetStreamRequest": GetStreamRequest,
-    "GetStreamResponse": GetStreamResponse,
-    "GetStreamSessionRequest": GetStreamSessionRequest,
-    "GetStreamSessionResponse": GetStreamSessionResponse,
-    "ImportPlaybackKeyPairRequest": ImportPlaybackKeyPairRequest,
-    "ImportPlaybackKeyPairResponse": ImportPlaybackKeyPairResponse,
-    "IngestConfiguration": IngestConfiguration,
-    "IngestConfigurations": IngestConfigurations,
-    "InsertAdBreakRequest": InsertAdBreakRequest,
-    "InsertAdBreakResponse": InsertAdBreakResponse,
-    "ListAdConfigurationsRequest": ListAdConfigurationsRequest,
-    "ListAdConfigurationsResponse": ListAdConfigurationsResponse,
-    "ListChannelsRequest": ListChannelsRequest,
-    "ListChannelsResponse": ListChannelsResponse,
-    "ListFailoverSlateConfigurationsRequest": ListFailoverSlateConfigurationsRequest,
-    "ListFailoverSlateConfigurationsResponse": ListFailoverSlateConfigurationsResponse,
-    "ListPlaybackKeyPairsRequest": ListPlaybackKeyPairsRequest,
-    "ListPlaybackKeyPairsResponse": ListPlaybackKeyPairsResponse,
-    "ListPlaybackRestrictionPoliciesRequest": ListPlaybackRestrictionPoliciesRequest,
-    "ListPlaybackRestrictionPoliciesResponse": ListPlaybackRestrictionPoliciesResponse,
-    "ListRecordingConfigurationsRequest": ListRecordingConfigurationsRequest,
-    "ListRecordingConfigurationsResponse": ListRecordingConfigurationsResponse,
-    "ListStreamKeysRequest": ListStreamKeysRequest,
-    "ListStreamKeysResponse": ListStreamKeysResponse,
-    "ListStreamSessionsRequest": ListStreamSessionsRequest,
-    "ListStreamSessionsResponse": ListStreamSessionsResponse,
-    "ListStreamsRequest": ListStreamsRequest,
-    "ListStreamsResponse": ListStreamsResponse,
-    "ListTagsForResourceRequest": ListTagsForResourceRequest,
-    "ListTagsForResourceResponse": ListTagsForResourceResponse,
-    "MediaTailorPlaybackConfiguration": MediaTailorPlaybackConfiguration,
-    "MultitrackInputConfiguration": MultitrackInputConfiguration,
-    "PlaybackKeyPair": PlaybackKeyPair,
-    "PlaybackKeyPairSummary": PlaybackKeyPairSummary,
-    "PlaybackRestrictionPolicy": PlaybackRestrictionPolicy,
-    "PlaybackRestrictionPolicySummary": PlaybackRestrictionPolicySummary,
-    "PostRollConfiguration": PostRollConfiguration,
-    "PutMetadataRequest": PutMetadataRequest,
-    "PutMetadataResponse": PutMetadataResponse,
-    "RecordingConfiguration": RecordingConfiguration,
-    "RecordingConfigurationSummary": RecordingConfigurationSummary,
-    "RenditionConfiguration": RenditionConfiguration,
-    "S3DestinationConfiguration": S3DestinationConfiguration,
-    "Srt": Srt,
-    "StartViewerSessionRevocationRequest": StartViewerSessionRevocationRequest,
-    "StartViewerSessionRevocationResponse": StartViewerSessionRevocationResponse,
-    "StopStreamRequest": StopStreamRequest,
-    "StopStreamResponse": StopStreamResponse,
-    "Stream": Stream,
-    "StreamEvent": StreamEvent,
-    "StreamFilters": StreamFilters,
-    "StreamKey": StreamKey,
-    "StreamKeySummary": StreamKeySummary,
-    "StreamSession": StreamSession,
-    "StreamSessionSummary": StreamSessionSummary,
-    "StreamSummary": StreamSummary,
-    "TagResourceRequest": TagResourceRequest,
-    "TagResourceResponse": TagResourceResponse,
-    "ThumbnailConfiguration": ThumbnailConfiguration,
-    "UntagResourceRequest": UntagResourceRequest,
-    "UntagResourceResponse": UntagResourceResponse,
-    "UpdateAdConfigurationRequest": UpdateAdConfigurationRequest,
-    "UpdateAdConfigurationResponse": UpdateAdConfigurationResponse,
-    "UpdateChannelRequest": UpdateChannelRequest,
-    "UpdateChannelResponse": UpdateChannelResponse,
-    "UpdateFailoverSlateConfigurationRequest": UpdateFailoverSlateConfigurationRequest,
-    "UpdateFailoverSlateConfigurationResponse": UpdateFailoverSlateConfigurationResponse,
-    "UpdatePlaybackRestrictionPolicyRequest": UpdatePlaybackRestrictionPolicyRequest,
-    "UpdatePlaybackRestrictionPolicyResponse": UpdatePlaybackRestrictionPolicyResponse,
-    "VideoConfiguration": VideoConfiguration,
-})
+STRUCTURES: ModelIndex[Shape] = ModelIndex(
+    {
+        "AdConfiguration": AdConfiguration,
+        "AdConfigurationSummary": AdConfigurationSummary,
+        "AudioConfiguration": AudioConfiguration,
+        "BatchError": BatchError,
+        "BatchGetChannelRequest": BatchGetChannelRequest,
+        "BatchGetChannelResponse": BatchGetChannelResponse,
+        "BatchGetStreamKeyRequest": BatchGetStreamKeyRequest,
+        "BatchGetStreamKeyResponse": BatchGetStreamKeyResponse,
+        "BatchStartViewerSessionRevocationError": BatchStartViewerSessionRevocationError,
+        "BatchStartViewerSessionRevocationRequest": BatchStartViewerSessionRevocationRequest,
+        "BatchStartViewerSessionRevocationResponse": BatchStartViewerSessionRevocationResponse,
+        "BatchStartViewerSessionRevocationViewerSession": BatchStartViewerSessionRevocationViewerSession,
+        "Channel": Channel,
+        "ChannelSummary": ChannelSummary,
+        "CreateAdConfigurationRequest": CreateAdConfigurationRequest,
+        "CreateAdConfigurationResponse": CreateAdConfigurationResponse,
+        "CreateChannelRequest": CreateChannelRequest,
+        "CreateChannelResponse": CreateChannelResponse,
+        "CreateFailoverSlateConfigurationRequest": CreateFailoverSlateConfigurationRequest,
+        "CreateFailoverSlateConfigurationResponse": CreateFailoverSlateConfigurationResponse,
+        "CreatePlaybackRestrictionPolicyRequest": CreatePlaybackRestrictionPolicyRequest,
+        "CreatePlaybackRestrictionPolicyResponse": CreatePlaybackRestrictionPolicyResponse,
+        "CreateRecordingConfigurationRequest": CreateRecordingConfigurationRequest,
+        "CreateRecordingConfigurationResponse": CreateRecordingConfigurationResponse,
+        "CreateStreamKeyRequest": CreateStreamKeyRequest,
+        "CreateStreamKeyResponse": CreateStreamKeyResponse,
+        "DeleteAdConfigurationRequest": DeleteAdConfigurationRequest,
+        "DeleteAdConfigurationResponse": DeleteAdConfigurationResponse,
+        "DeleteChannelRequest": DeleteChannelRequest,
+        "DeleteChannelResponse": DeleteChannelResponse,
+        "DeleteFailoverSlateConfigurationRequest": DeleteFailoverSlateConfigurationRequest,
+        "DeleteFailoverSlateConfigurationResponse": DeleteFailoverSlateConfigurationResponse,
+        "DeletePlaybackKeyPairRequest": DeletePlaybackKeyPairRequest,
+        "DeletePlaybackKeyPairResponse": DeletePlaybackKeyPairResponse,
+        "DeletePlaybackRestrictionPolicyRequest": DeletePlaybackRestrictionPolicyRequest,
+        "DeletePlaybackRestrictionPolicyResponse": DeletePlaybackRestrictionPolicyResponse,
+        "DeleteRecordingConfigurationRequest": DeleteRecordingConfigurationRequest,
+        "DeleteRecordingConfigurationResponse": DeleteRecordingConfigurationResponse,
+        "DeleteStreamKeyRequest": DeleteStreamKeyRequest,
+        "DeleteStreamKeyResponse": DeleteStreamKeyResponse,
+        "DestinationConfiguration": DestinationConfiguration,
+        "FailoverSlateConfiguration": FailoverSlateConfiguration,
+        "FailoverSlateConfigurationSummary": FailoverSlateConfigurationSummary,
+        "GetAdConfigurationRequest": GetAdConfigurationRequest,
+        "GetAdConfigurationResponse": GetAdConfigurationResponse,
+        "GetChannelRequest": GetChannelRequest,
+        "GetChannelResponse": GetChannelResponse,
+        "GetFailoverSlateConfigurationRequest": GetFailoverSlateConfigurationRequest,
+        "GetFailoverSlateConfigurationResponse": GetFailoverSlateConfigurationResponse,
+        "GetPlaybackKeyPairRequest": GetPlaybackKeyPairRequest,
+        "GetPlaybackKeyPairResponse": GetPlaybackKeyPairResponse,
+        "GetPlaybackRestrictionPolicyRequest": GetPlaybackRestrictionPolicyRequest,
+        "GetPlaybackRestrictionPolicyResponse": GetPlaybackRestrictionPolicyResponse,
+        "GetRecordingConfigurationRequest": GetRecordingConfigurationRequest,
+        "GetRecordingConfigurationResponse": GetRecordingConfigurationResponse,
+        "GetStreamKeyRequest": GetStreamKeyRequest,
+        "GetStreamKeyResponse": GetStreamKeyResponse,
+        "GetStreamRequest": GetStreamRequest,
+        "GetStreamResponse": GetStreamResponse,
+        "GetStreamSessionRequest": GetStreamSessionRequest,
+        "GetStreamSessionResponse": GetStreamSessionResponse,
+        "ImportPlaybackKeyPairRequest": ImportPlaybackKeyPairRequest,
+        "ImportPlaybackKeyPairResponse": ImportPlaybackKeyPairResponse,
+        "IngestConfiguration": IngestConfiguration,
+        "IngestConfigurations": IngestConfigurations,
+        "InsertAdBreakRequest": InsertAdBreakRequest,
+        "InsertAdBreakResponse": InsertAdBreakResponse,
+        "ListAdConfigurationsRequest": ListAdConfigurationsRequest,
+        "ListAdConfigurationsResponse": ListAdConfigurationsResponse,
+        "ListChannelsRequest": ListChannelsRequest,
+        "ListChannelsResponse": ListChannelsResponse,
+        "ListFailoverSlateConfigurationsRequest": ListFailoverSlateConfigurationsRequest,
+        "ListFailoverSlateConfigurationsResponse": ListFailoverSlateConfigurationsResponse,
+        "ListPlaybackKeyPairsRequest": ListPlaybackKeyPairsRequest,
+        "ListPlaybackKeyPairsResponse": ListPlaybackKeyPairsResponse,
+        "ListPlaybackRestrictionPoliciesRequest": ListPlaybackRestrictionPoliciesRequest,
+        "ListPlaybackRestrictionPoliciesResponse": ListPlaybackRestrictionPoliciesResponse,
+        "ListRecordingConfigurationsRequest": ListRecordingConfigurationsRequest,
+        "ListRecordingConfigurationsResponse": ListRecordingConfigurationsResponse,
+        "ListStreamKeysRequest": ListStreamKeysRequest,
+        "ListStreamKeysResponse": ListStreamKeysResponse,
+        "ListStreamSessionsRequest": ListStreamSessionsRequest,
+        "ListStreamSessionsResponse": ListStreamSessionsResponse,
+        "ListStreamsRequest": ListStreamsRequest,
+        "ListStreamsResponse": ListStreamsResponse,
+        "ListTagsForResourceRequest": ListTagsForResourceRequest,
+        "ListTagsForResourceResponse": ListTagsForResourceResponse,
+        "MediaTailorPlaybackConfiguration": MediaTailorPlaybackConfiguration,
+        "MultitrackInputConfiguration": MultitrackInputConfiguration,
+        "PlaybackKeyPair": PlaybackKeyPair,
+        "PlaybackKeyPairSummary": PlaybackKeyPairSummary,
+        "PlaybackRestrictionPolicy": PlaybackRestrictionPolicy,
+        "PlaybackRestrictionPolicySummary": PlaybackRestrictionPolicySummary,
+        "PostRollConfiguration": PostRollConfiguration,
+        "PutMetadataRequest": PutMetadataRequest,
+        "PutMetadataResponse": PutMetadataResponse,
+        "RecordingConfiguration": RecordingConfiguration,
+        "RecordingConfigurationSummary": RecordingConfigurationSummary,
+        "RenditionConfiguration": RenditionConfiguration,
+        "S3DestinationConfiguration": S3DestinationConfiguration,
+        "Srt": Srt,
+        "StartViewerSessionRevocationRequest": StartViewerSessionRevocationRequest,
+        "StartViewerSessionRevocationResponse": StartViewerSessionRevocationResponse,
+        "StopStreamRequest": StopStreamRequest,
+        "StopStreamResponse": StopStreamResponse,
+        "Stream": Stream,
+        "StreamEvent": StreamEvent,
+        "StreamFilters": StreamFilters,
+        "StreamKey": StreamKey,
+        "StreamKeySummary": StreamKeySummary,
+        "StreamSession": StreamSession,
+        "StreamSessionSummary": StreamSessionSummary,
+        "StreamSummary": StreamSummary,
+        "TagResourceRequest": TagResourceRequest,
+        "TagResourceResponse": TagResourceResponse,
+        "ThumbnailConfiguration": ThumbnailConfiguration,
+        "UntagResourceRequest": UntagResourceRequest,
+        "UntagResourceResponse": UntagResourceResponse,
+        "UpdateAdConfigurationRequest": UpdateAdConfigurationRequest,
+        "UpdateAdConfigurationResponse": UpdateAdConfigurationResponse,
+        "UpdateChannelRequest": UpdateChannelRequest,
+        "UpdateChannelResponse": UpdateChannelResponse,
+        "UpdateFailoverSlateConfigurationRequest": UpdateFailoverSlateConfigurationRequest,
+        "UpdateFailoverSlateConfigurationResponse": UpdateFailoverSlateConfigurationResponse,
+        "UpdatePlaybackRestrictionPolicyRequest": UpdatePlaybackRestrictionPolicyRequest,
+        "UpdatePlaybackRestrictionPolicyResponse": UpdatePlaybackRestrictionPolicyResponse,
+        "VideoConfiguration": VideoConfiguration,
+    },
+    models,
+)

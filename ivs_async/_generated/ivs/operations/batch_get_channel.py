@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import BatchError, Channel
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import BatchError, Channel, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class BatchGetChannelRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class BatchGetChannelRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchGetChannelRequest(Model):
+class BatchGetChannelRequest(_ServiceModel):
     r"""Input of [BatchGetChannelCommand][ivs_async.commands.BatchGetChannelCommand].
 
     Members:
@@ -32,7 +32,7 @@ class BatchGetChannelRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchGetChannelResponse(Model):
+class BatchGetChannelResponse(_ServiceModel):
     r"""Output of [BatchGetChannelCommand][ivs_async.commands.BatchGetChannelCommand].
 
     Members:

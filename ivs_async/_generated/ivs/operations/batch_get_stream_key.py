@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import BatchError, StreamKey
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import BatchError, StreamKey, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class BatchGetStreamKeyRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class BatchGetStreamKeyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchGetStreamKeyRequest(Model):
+class BatchGetStreamKeyRequest(_ServiceModel):
     r"""Input of [BatchGetStreamKeyCommand][ivs_async.commands.BatchGetStreamKeyCommand].
 
     Members:
@@ -32,7 +32,7 @@ class BatchGetStreamKeyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchGetStreamKeyResponse(Model):
+class BatchGetStreamKeyResponse(_ServiceModel):
     r"""Output of [BatchGetStreamKeyCommand][ivs_async.commands.BatchGetStreamKeyCommand].
 
     Members:

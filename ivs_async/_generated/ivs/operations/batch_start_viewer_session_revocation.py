@@ -13,8 +13,9 @@ from ivs_async._generated.ivs.models import (
     BatchStartViewerSessionRevocationViewerSession,
     BatchStartViewerSessionRevocationViewerSessionDict,
     _list_of_BatchStartViewerSessionRevocationViewerSession,
+    _ServiceModel,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):
@@ -24,7 +25,7 @@ class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchStartViewerSessionRevocationRequest(Model):
+class BatchStartViewerSessionRevocationRequest(_ServiceModel):
     r"""Input of [BatchStartViewerSessionRevocationCommand][ivs_async.commands.BatchStartViewerSessionRevocationCommand].
 
     Members:
@@ -37,7 +38,7 @@ class BatchStartViewerSessionRevocationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class BatchStartViewerSessionRevocationResponse(Model):
+class BatchStartViewerSessionRevocationResponse(_ServiceModel):
     r"""Output of [BatchStartViewerSessionRevocationCommand][ivs_async.commands.BatchStartViewerSessionRevocationCommand].
 
     Members:

@@ -16,8 +16,9 @@ from ivs_async._generated.ivs.models import (
     PostRollConfigurationDict,
     _list_of_MediaTailorPlaybackConfiguration,
     _PostRollConfiguration_or_none,
+    _ServiceModel,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class CreateAdConfigurationRequestDict(TypedDict, total=False):
@@ -30,7 +31,7 @@ class CreateAdConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateAdConfigurationRequest(Model):
+class CreateAdConfigurationRequest(_ServiceModel):
     r"""Input of [CreateAdConfigurationCommand][ivs_async.commands.CreateAdConfigurationCommand].
 
     Members:
@@ -49,7 +50,7 @@ class CreateAdConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateAdConfigurationResponse(Model):
+class CreateAdConfigurationResponse(_ServiceModel):
     r"""Output of [CreateAdConfigurationCommand][ivs_async.commands.CreateAdConfigurationCommand].
 
     Members:

@@ -22,8 +22,9 @@ from ivs_async._generated.ivs.models import (
     TranscodePreset,
     TranscodePresetValue,
     _MultitrackInputConfiguration_or_none,
+    _ServiceModel,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class CreateChannelRequestDict(TypedDict, total=False):
@@ -45,7 +46,7 @@ class CreateChannelRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateChannelRequest(Model):
+class CreateChannelRequest(_ServiceModel):
     r"""Input of [CreateChannelCommand][ivs_async.commands.CreateChannelCommand].
 
     Members:
@@ -82,7 +83,7 @@ class CreateChannelRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateChannelResponse(Model):
+class CreateChannelResponse(_ServiceModel):
     r"""Output of [CreateChannelCommand][ivs_async.commands.CreateChannelCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import FailoverSlateConfiguration
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import FailoverSlateConfiguration, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class CreateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
@@ -23,7 +23,7 @@ class CreateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateFailoverSlateConfigurationRequest(Model):
+class CreateFailoverSlateConfigurationRequest(_ServiceModel):
     r"""Input of [CreateFailoverSlateConfigurationCommand][ivs_async.commands.CreateFailoverSlateConfigurationCommand].
 
     Members:
@@ -44,7 +44,7 @@ class CreateFailoverSlateConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateFailoverSlateConfigurationResponse(Model):
+class CreateFailoverSlateConfigurationResponse(_ServiceModel):
     r"""Output of [CreateFailoverSlateConfigurationCommand][ivs_async.commands.CreateFailoverSlateConfigurationCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class CreatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
@@ -23,7 +23,7 @@ class CreatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreatePlaybackRestrictionPolicyRequest(Model):
+class CreatePlaybackRestrictionPolicyRequest(_ServiceModel):
     r"""Input of [CreatePlaybackRestrictionPolicyCommand][ivs_async.commands.CreatePlaybackRestrictionPolicyCommand].
 
     Members:
@@ -44,7 +44,7 @@ class CreatePlaybackRestrictionPolicyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreatePlaybackRestrictionPolicyResponse(Model):
+class CreatePlaybackRestrictionPolicyResponse(_ServiceModel):
     r"""Output of [CreatePlaybackRestrictionPolicyCommand][ivs_async.commands.CreatePlaybackRestrictionPolicyCommand].
 
     Members:

@@ -18,9 +18,10 @@ from ivs_async._generated.ivs.models import (
     ThumbnailConfigurationDict,
     _DestinationConfiguration,
     _RenditionConfiguration_or_none,
+    _ServiceModel,
     _ThumbnailConfiguration_or_none,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class CreateRecordingConfigurationRequestDict(TypedDict, total=False):
@@ -35,7 +36,7 @@ class CreateRecordingConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateRecordingConfigurationRequest(Model):
+class CreateRecordingConfigurationRequest(_ServiceModel):
     r"""Input of [CreateRecordingConfigurationCommand][ivs_async.commands.CreateRecordingConfigurationCommand].
 
     Members:
@@ -58,7 +59,7 @@ class CreateRecordingConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateRecordingConfigurationResponse(Model):
+class CreateRecordingConfigurationResponse(_ServiceModel):
     r"""Output of [CreateRecordingConfigurationCommand][ivs_async.commands.CreateRecordingConfigurationCommand].
 
     Members:

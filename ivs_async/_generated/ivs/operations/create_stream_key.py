@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamKey
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import StreamKey, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class CreateStreamKeyRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class CreateStreamKeyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateStreamKeyRequest(Model):
+class CreateStreamKeyRequest(_ServiceModel):
     r"""Input of [CreateStreamKeyCommand][ivs_async.commands.CreateStreamKeyCommand].
 
     Members:
@@ -35,7 +35,7 @@ class CreateStreamKeyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class CreateStreamKeyResponse(Model):
+class CreateStreamKeyResponse(_ServiceModel):
     r"""Output of [CreateStreamKeyCommand][ivs_async.commands.CreateStreamKeyCommand].
 
     Members:

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeleteAdConfigurationRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeleteAdConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteAdConfigurationRequest(Model):
+class DeleteAdConfigurationRequest(_ServiceModel):
     r"""Input of [DeleteAdConfigurationCommand][ivs_async.commands.DeleteAdConfigurationCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeleteAdConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteAdConfigurationResponse(Model):
+class DeleteAdConfigurationResponse(_ServiceModel):
     r"""Output of [DeleteAdConfigurationCommand][ivs_async.commands.DeleteAdConfigurationCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeleteChannelRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeleteChannelRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteChannelRequest(Model):
+class DeleteChannelRequest(_ServiceModel):
     r"""Input of [DeleteChannelCommand][ivs_async.commands.DeleteChannelCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeleteChannelRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteChannelResponse(Model):
+class DeleteChannelResponse(_ServiceModel):
     r"""Output of [DeleteChannelCommand][ivs_async.commands.DeleteChannelCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeleteFailoverSlateConfigurationRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeleteFailoverSlateConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteFailoverSlateConfigurationRequest(Model):
+class DeleteFailoverSlateConfigurationRequest(_ServiceModel):
     r"""Input of [DeleteFailoverSlateConfigurationCommand][ivs_async.commands.DeleteFailoverSlateConfigurationCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeleteFailoverSlateConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteFailoverSlateConfigurationResponse(Model):
+class DeleteFailoverSlateConfigurationResponse(_ServiceModel):
     r"""Output of [DeleteFailoverSlateConfigurationCommand][ivs_async.commands.DeleteFailoverSlateConfigurationCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeletePlaybackKeyPairRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeletePlaybackKeyPairRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeletePlaybackKeyPairRequest(Model):
+class DeletePlaybackKeyPairRequest(_ServiceModel):
     r"""Input of [DeletePlaybackKeyPairCommand][ivs_async.commands.DeletePlaybackKeyPairCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeletePlaybackKeyPairRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeletePlaybackKeyPairResponse(Model):
+class DeletePlaybackKeyPairResponse(_ServiceModel):
     r"""Output of [DeletePlaybackKeyPairCommand][ivs_async.commands.DeletePlaybackKeyPairCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeletePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeletePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeletePlaybackRestrictionPolicyRequest(Model):
+class DeletePlaybackRestrictionPolicyRequest(_ServiceModel):
     r"""Input of [DeletePlaybackRestrictionPolicyCommand][ivs_async.commands.DeletePlaybackRestrictionPolicyCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeletePlaybackRestrictionPolicyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeletePlaybackRestrictionPolicyResponse(Model):
+class DeletePlaybackRestrictionPolicyResponse(_ServiceModel):
     r"""Output of [DeletePlaybackRestrictionPolicyCommand][ivs_async.commands.DeletePlaybackRestrictionPolicyCommand]."""
 
     __module__ = "ivs_async.models"

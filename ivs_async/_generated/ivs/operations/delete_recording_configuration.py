@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeleteRecordingConfigurationRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeleteRecordingConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteRecordingConfigurationRequest(Model):
+class DeleteRecordingConfigurationRequest(_ServiceModel):
     r"""Input of [DeleteRecordingConfigurationCommand][ivs_async.commands.DeleteRecordingConfigurationCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeleteRecordingConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteRecordingConfigurationResponse(Model):
+class DeleteRecordingConfigurationResponse(_ServiceModel):
     r"""Output of [DeleteRecordingConfigurationCommand][ivs_async.commands.DeleteRecordingConfigurationCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class DeleteStreamKeyRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class DeleteStreamKeyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteStreamKeyRequest(Model):
+class DeleteStreamKeyRequest(_ServiceModel):
     r"""Input of [DeleteStreamKeyCommand][ivs_async.commands.DeleteStreamKeyCommand].
 
     Members:
@@ -31,7 +32,7 @@ class DeleteStreamKeyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class DeleteStreamKeyResponse(Model):
+class DeleteStreamKeyResponse(_ServiceModel):
     r"""Output of [DeleteStreamKeyCommand][ivs_async.commands.DeleteStreamKeyCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import AdConfiguration
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import AdConfiguration, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetAdConfigurationRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetAdConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetAdConfigurationRequest(Model):
+class GetAdConfigurationRequest(_ServiceModel):
     r"""Input of [GetAdConfigurationCommand][ivs_async.commands.GetAdConfigurationCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetAdConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetAdConfigurationResponse(Model):
+class GetAdConfigurationResponse(_ServiceModel):
     r"""Output of [GetAdConfigurationCommand][ivs_async.commands.GetAdConfigurationCommand].
 
     Members:

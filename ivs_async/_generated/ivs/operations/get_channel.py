@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import Channel
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import Channel, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetChannelRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetChannelRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetChannelRequest(Model):
+class GetChannelRequest(_ServiceModel):
     r"""Input of [GetChannelCommand][ivs_async.commands.GetChannelCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetChannelRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetChannelResponse(Model):
+class GetChannelResponse(_ServiceModel):
     r"""Output of [GetChannelCommand][ivs_async.commands.GetChannelCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import FailoverSlateConfiguration
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import FailoverSlateConfiguration, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetFailoverSlateConfigurationRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetFailoverSlateConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetFailoverSlateConfigurationRequest(Model):
+class GetFailoverSlateConfigurationRequest(_ServiceModel):
     r"""Input of [GetFailoverSlateConfigurationCommand][ivs_async.commands.GetFailoverSlateConfigurationCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetFailoverSlateConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetFailoverSlateConfigurationResponse(Model):
+class GetFailoverSlateConfigurationResponse(_ServiceModel):
     r"""Output of [GetFailoverSlateConfigurationCommand][ivs_async.commands.GetFailoverSlateConfigurationCommand].
 
     Members:

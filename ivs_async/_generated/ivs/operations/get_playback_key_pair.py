@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackKeyPair
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackKeyPair, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetPlaybackKeyPairRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetPlaybackKeyPairRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetPlaybackKeyPairRequest(Model):
+class GetPlaybackKeyPairRequest(_ServiceModel):
     r"""Input of [GetPlaybackKeyPairCommand][ivs_async.commands.GetPlaybackKeyPairCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetPlaybackKeyPairRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetPlaybackKeyPairResponse(Model):
+class GetPlaybackKeyPairResponse(_ServiceModel):
     r"""Output of [GetPlaybackKeyPairCommand][ivs_async.commands.GetPlaybackKeyPairCommand].
 
     Members:

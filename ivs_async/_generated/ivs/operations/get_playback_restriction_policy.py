@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetPlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetPlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetPlaybackRestrictionPolicyRequest(Model):
+class GetPlaybackRestrictionPolicyRequest(_ServiceModel):
     r"""Input of [GetPlaybackRestrictionPolicyCommand][ivs_async.commands.GetPlaybackRestrictionPolicyCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetPlaybackRestrictionPolicyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetPlaybackRestrictionPolicyResponse(Model):
+class GetPlaybackRestrictionPolicyResponse(_ServiceModel):
     r"""Output of [GetPlaybackRestrictionPolicyCommand][ivs_async.commands.GetPlaybackRestrictionPolicyCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import RecordingConfiguration
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import RecordingConfiguration, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetRecordingConfigurationRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetRecordingConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetRecordingConfigurationRequest(Model):
+class GetRecordingConfigurationRequest(_ServiceModel):
     r"""Input of [GetRecordingConfigurationCommand][ivs_async.commands.GetRecordingConfigurationCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetRecordingConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetRecordingConfigurationResponse(Model):
+class GetRecordingConfigurationResponse(_ServiceModel):
     r"""Output of [GetRecordingConfigurationCommand][ivs_async.commands.GetRecordingConfigurationCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import Stream
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import Stream, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetStreamRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetStreamRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamRequest(Model):
+class GetStreamRequest(_ServiceModel):
     r"""Input of [GetStreamCommand][ivs_async.commands.GetStreamCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetStreamRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamResponse(Model):
+class GetStreamResponse(_ServiceModel):
     r"""Output of [GetStreamCommand][ivs_async.commands.GetStreamCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamKey
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import StreamKey, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetStreamKeyRequestDict(TypedDict, total=False):
@@ -19,7 +19,7 @@ class GetStreamKeyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamKeyRequest(Model):
+class GetStreamKeyRequest(_ServiceModel):
     r"""Input of [GetStreamKeyCommand][ivs_async.commands.GetStreamKeyCommand].
 
     Members:
@@ -32,7 +32,7 @@ class GetStreamKeyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamKeyResponse(Model):
+class GetStreamKeyResponse(_ServiceModel):
     r"""Output of [GetStreamKeyCommand][ivs_async.commands.GetStreamKeyCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamSession
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import StreamSession, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class GetStreamSessionRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class GetStreamSessionRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamSessionRequest(Model):
+class GetStreamSessionRequest(_ServiceModel):
     r"""Input of [GetStreamSessionCommand][ivs_async.commands.GetStreamSessionCommand].
 
     Members:
@@ -35,7 +35,7 @@ class GetStreamSessionRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class GetStreamSessionResponse(Model):
+class GetStreamSessionResponse(_ServiceModel):
     r"""Output of [GetStreamSessionCommand][ivs_async.commands.GetStreamSessionCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackKeyPair
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackKeyPair, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ImportPlaybackKeyPairRequestDict(TypedDict, total=False):
@@ -21,7 +21,7 @@ class ImportPlaybackKeyPairRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ImportPlaybackKeyPairRequest(Model):
+class ImportPlaybackKeyPairRequest(_ServiceModel):
     r"""Input of [ImportPlaybackKeyPairCommand][ivs_async.commands.ImportPlaybackKeyPairCommand].
 
     Members:
@@ -38,7 +38,7 @@ class ImportPlaybackKeyPairRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ImportPlaybackKeyPairResponse(Model):
+class ImportPlaybackKeyPairResponse(_ServiceModel):
     r"""Output of [ImportPlaybackKeyPairCommand][ivs_async.commands.ImportPlaybackKeyPairCommand].
 
     Members:

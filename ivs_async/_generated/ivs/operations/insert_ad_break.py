@@ -9,7 +9,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class InsertAdBreakRequestDict(TypedDict, total=False):
@@ -22,7 +23,7 @@ class InsertAdBreakRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class InsertAdBreakRequest(Model):
+class InsertAdBreakRequest(_ServiceModel):
     r"""Input of [InsertAdBreakCommand][ivs_async.commands.InsertAdBreakCommand].
 
     Members:
@@ -41,7 +42,7 @@ class InsertAdBreakRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class InsertAdBreakResponse(Model):
+class InsertAdBreakResponse(_ServiceModel):
     r"""Output of [InsertAdBreakCommand][ivs_async.commands.InsertAdBreakCommand].
 
     Members:

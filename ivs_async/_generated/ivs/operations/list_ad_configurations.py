@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import AdConfigurationSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import AdConfigurationSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListAdConfigurationsRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class ListAdConfigurationsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListAdConfigurationsRequest(Model):
+class ListAdConfigurationsRequest(_ServiceModel):
     r"""Input of [ListAdConfigurationsCommand][ivs_async.commands.ListAdConfigurationsCommand].
 
     Members:
@@ -35,7 +35,7 @@ class ListAdConfigurationsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListAdConfigurationsResponse(Model):
+class ListAdConfigurationsResponse(_ServiceModel):
     r"""Output of [ListAdConfigurationsCommand][ivs_async.commands.ListAdConfigurationsCommand].
 
     Members:

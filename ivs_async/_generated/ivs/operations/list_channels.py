@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import ChannelSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import ChannelSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListChannelsRequestDict(TypedDict, total=False):
@@ -25,7 +25,7 @@ class ListChannelsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListChannelsRequest(Model):
+class ListChannelsRequest(_ServiceModel):
     r"""Input of [ListChannelsCommand][ivs_async.commands.ListChannelsCommand].
 
     Members:
@@ -50,7 +50,7 @@ class ListChannelsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListChannelsResponse(Model):
+class ListChannelsResponse(_ServiceModel):
     r"""Output of [ListChannelsCommand][ivs_async.commands.ListChannelsCommand].
 
     Members:

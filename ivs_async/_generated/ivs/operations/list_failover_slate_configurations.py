@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import FailoverSlateConfigurationSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import FailoverSlateConfigurationSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListFailoverSlateConfigurationsRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class ListFailoverSlateConfigurationsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListFailoverSlateConfigurationsRequest(Model):
+class ListFailoverSlateConfigurationsRequest(_ServiceModel):
     r"""Input of [ListFailoverSlateConfigurationsCommand][ivs_async.commands.ListFailoverSlateConfigurationsCommand].
 
     Members:
@@ -35,7 +35,7 @@ class ListFailoverSlateConfigurationsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListFailoverSlateConfigurationsResponse(Model):
+class ListFailoverSlateConfigurationsResponse(_ServiceModel):
     r"""Output of [ListFailoverSlateConfigurationsCommand][ivs_async.commands.ListFailoverSlateConfigurationsCommand].
 
     Members:

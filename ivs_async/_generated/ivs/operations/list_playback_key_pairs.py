@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackKeyPairSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackKeyPairSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListPlaybackKeyPairsRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class ListPlaybackKeyPairsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListPlaybackKeyPairsRequest(Model):
+class ListPlaybackKeyPairsRequest(_ServiceModel):
     r"""Input of [ListPlaybackKeyPairsCommand][ivs_async.commands.ListPlaybackKeyPairsCommand].
 
     Members:
@@ -35,7 +35,7 @@ class ListPlaybackKeyPairsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListPlaybackKeyPairsResponse(Model):
+class ListPlaybackKeyPairsResponse(_ServiceModel):
     r"""Output of [ListPlaybackKeyPairsCommand][ivs_async.commands.ListPlaybackKeyPairsCommand].
 
     Members:

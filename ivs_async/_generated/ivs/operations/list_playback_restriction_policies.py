@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackRestrictionPolicySummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackRestrictionPolicySummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListPlaybackRestrictionPoliciesRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class ListPlaybackRestrictionPoliciesRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListPlaybackRestrictionPoliciesRequest(Model):
+class ListPlaybackRestrictionPoliciesRequest(_ServiceModel):
     r"""Input of [ListPlaybackRestrictionPoliciesCommand][ivs_async.commands.ListPlaybackRestrictionPoliciesCommand].
 
     Members:
@@ -35,7 +35,7 @@ class ListPlaybackRestrictionPoliciesRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListPlaybackRestrictionPoliciesResponse(Model):
+class ListPlaybackRestrictionPoliciesResponse(_ServiceModel):
     r"""Output of [ListPlaybackRestrictionPoliciesCommand][ivs_async.commands.ListPlaybackRestrictionPoliciesCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import RecordingConfigurationSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import RecordingConfigurationSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListRecordingConfigurationsRequestDict(TypedDict, total=False):
@@ -20,7 +20,7 @@ class ListRecordingConfigurationsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListRecordingConfigurationsRequest(Model):
+class ListRecordingConfigurationsRequest(_ServiceModel):
     r"""Input of [ListRecordingConfigurationsCommand][ivs_async.commands.ListRecordingConfigurationsCommand].
 
     Members:
@@ -35,7 +35,7 @@ class ListRecordingConfigurationsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListRecordingConfigurationsResponse(Model):
+class ListRecordingConfigurationsResponse(_ServiceModel):
     r"""Output of [ListRecordingConfigurationsCommand][ivs_async.commands.ListRecordingConfigurationsCommand].
 
     Members:

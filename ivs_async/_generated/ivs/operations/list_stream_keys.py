@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamKeySummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import StreamKeySummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListStreamKeysRequestDict(TypedDict, total=False):
@@ -21,7 +21,7 @@ class ListStreamKeysRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamKeysRequest(Model):
+class ListStreamKeysRequest(_ServiceModel):
     r"""Input of [ListStreamKeysCommand][ivs_async.commands.ListStreamKeysCommand].
 
     Members:
@@ -38,7 +38,7 @@ class ListStreamKeysRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamKeysResponse(Model):
+class ListStreamKeysResponse(_ServiceModel):
     r"""Output of [ListStreamKeysCommand][ivs_async.commands.ListStreamKeysCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamSessionSummary
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import StreamSessionSummary, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListStreamSessionsRequestDict(TypedDict, total=False):
@@ -21,7 +21,7 @@ class ListStreamSessionsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamSessionsRequest(Model):
+class ListStreamSessionsRequest(_ServiceModel):
     r"""Input of [ListStreamSessionsCommand][ivs_async.commands.ListStreamSessionsCommand].
 
     Members:
@@ -38,7 +38,7 @@ class ListStreamSessionsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamSessionsResponse(Model):
+class ListStreamSessionsResponse(_ServiceModel):
     r"""Output of [ListStreamSessionsCommand][ivs_async.commands.ListStreamSessionsCommand].
 
     Members:

@@ -8,8 +8,14 @@ from typing import TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import StreamFilters, StreamFiltersDict, StreamSummary, _StreamFilters_or_none
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import (
+    StreamFilters,
+    StreamFiltersDict,
+    StreamSummary,
+    _ServiceModel,
+    _StreamFilters_or_none,
+)
+from ivs_async._model import ResponseMetadata
 
 
 class ListStreamsRequestDict(TypedDict, total=False):
@@ -21,7 +27,7 @@ class ListStreamsRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamsRequest(Model):
+class ListStreamsRequest(_ServiceModel):
     r"""Input of [ListStreamsCommand][ivs_async.commands.ListStreamsCommand].
 
     Members:
@@ -38,7 +44,7 @@ class ListStreamsRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListStreamsResponse(Model):
+class ListStreamsResponse(_ServiceModel):
     r"""Output of [ListStreamsCommand][ivs_async.commands.ListStreamsCommand].
 
     Members:

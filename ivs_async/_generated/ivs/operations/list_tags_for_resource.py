@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class ListTagsForResourceRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class ListTagsForResourceRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListTagsForResourceRequest(Model):
+class ListTagsForResourceRequest(_ServiceModel):
     r"""Input of [ListTagsForResourceCommand][ivs_async.commands.ListTagsForResourceCommand].
 
     Members:
@@ -31,7 +32,7 @@ class ListTagsForResourceRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ListTagsForResourceResponse(Model):
+class ListTagsForResourceResponse(_ServiceModel):
     r"""Output of [ListTagsForResourceCommand][ivs_async.commands.ListTagsForResourceCommand].
 
     Members:

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata, mask_secret
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata, mask_secret
 
 
 class PutMetadataRequestDict(TypedDict, total=False):
@@ -19,7 +20,7 @@ class PutMetadataRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PutMetadataRequest(Model):
+class PutMetadataRequest(_ServiceModel):
     r"""Input of [PutMetadataCommand][ivs_async.commands.PutMetadataCommand].
 
     Members:
@@ -34,7 +35,7 @@ class PutMetadataRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PutMetadataResponse(Model):
+class PutMetadataResponse(_ServiceModel):
     r"""Output of [PutMetadataCommand][ivs_async.commands.PutMetadataCommand]."""
 
     __module__ = "ivs_async.models"

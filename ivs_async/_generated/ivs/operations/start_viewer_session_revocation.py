@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class StartViewerSessionRevocationRequestDict(TypedDict, total=False):
@@ -20,7 +21,7 @@ class StartViewerSessionRevocationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StartViewerSessionRevocationRequest(Model):
+class StartViewerSessionRevocationRequest(_ServiceModel):
     r"""Input of [StartViewerSessionRevocationCommand][ivs_async.commands.StartViewerSessionRevocationCommand].
 
     Members:
@@ -37,7 +38,7 @@ class StartViewerSessionRevocationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StartViewerSessionRevocationResponse(Model):
+class StartViewerSessionRevocationResponse(_ServiceModel):
     r"""Output of [StartViewerSessionRevocationCommand][ivs_async.commands.StartViewerSessionRevocationCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class StopStreamRequestDict(TypedDict, total=False):
@@ -18,7 +19,7 @@ class StopStreamRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StopStreamRequest(Model):
+class StopStreamRequest(_ServiceModel):
     r"""Input of [StopStreamCommand][ivs_async.commands.StopStreamCommand].
 
     Members:
@@ -31,7 +32,7 @@ class StopStreamRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class StopStreamResponse(Model):
+class StopStreamResponse(_ServiceModel):
     r"""Output of [StopStreamCommand][ivs_async.commands.StopStreamCommand]."""
 
     __module__ = "ivs_async.models"

@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class TagResourceRequestDict(TypedDict, total=False):
@@ -19,7 +20,7 @@ class TagResourceRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class TagResourceRequest(Model):
+class TagResourceRequest(_ServiceModel):
     r"""Input of [TagResourceCommand][ivs_async.commands.TagResourceCommand].
 
     Members:
@@ -34,7 +35,7 @@ class TagResourceRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class TagResourceResponse(Model):
+class TagResourceResponse(_ServiceModel):
     r"""Output of [TagResourceCommand][ivs_async.commands.TagResourceCommand]."""
 
     __module__ = "ivs_async.models"

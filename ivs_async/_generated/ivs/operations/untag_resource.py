@@ -8,7 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class UntagResourceRequestDict(TypedDict, total=False):
@@ -19,7 +20,7 @@ class UntagResourceRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UntagResourceRequest(Model):
+class UntagResourceRequest(_ServiceModel):
     r"""Input of [UntagResourceCommand][ivs_async.commands.UntagResourceCommand].
 
     Members:
@@ -34,7 +35,7 @@ class UntagResourceRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UntagResourceResponse(Model):
+class UntagResourceResponse(_ServiceModel):
     r"""Output of [UntagResourceCommand][ivs_async.commands.UntagResourceCommand]."""
 
     __module__ = "ivs_async.models"

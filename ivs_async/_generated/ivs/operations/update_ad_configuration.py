@@ -16,8 +16,9 @@ from ivs_async._generated.ivs.models import (
     PostRollConfigurationDict,
     _list_of_MediaTailorPlaybackConfiguration_or_none,
     _PostRollConfiguration_or_none,
+    _ServiceModel,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class UpdateAdConfigurationRequestDict(TypedDict, total=False):
@@ -30,7 +31,7 @@ class UpdateAdConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateAdConfigurationRequest(Model):
+class UpdateAdConfigurationRequest(_ServiceModel):
     r"""Input of [UpdateAdConfigurationCommand][ivs_async.commands.UpdateAdConfigurationCommand].
 
     Members:
@@ -49,7 +50,7 @@ class UpdateAdConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateAdConfigurationResponse(Model):
+class UpdateAdConfigurationResponse(_ServiceModel):
     r"""Output of [UpdateAdConfigurationCommand][ivs_async.commands.UpdateAdConfigurationCommand].
 
     Members:

@@ -21,8 +21,9 @@ from ivs_async._generated.ivs.models import (
     TranscodePreset,
     TranscodePresetValue,
     _MultitrackInputConfiguration_or_none,
+    _ServiceModel,
 )
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._model import ResponseMetadata
 
 
 class UpdateChannelRequestDict(TypedDict, total=False):
@@ -44,7 +45,7 @@ class UpdateChannelRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateChannelRequest(Model):
+class UpdateChannelRequest(_ServiceModel):
     r"""Input of [UpdateChannelCommand][ivs_async.commands.UpdateChannelCommand].
 
     Members:
@@ -81,7 +82,7 @@ class UpdateChannelRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateChannelResponse(Model):
+class UpdateChannelResponse(_ServiceModel):
     r"""Output of [UpdateChannelCommand][ivs_async.commands.UpdateChannelCommand].
 
     Members:

@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import FailoverSlateConfiguration
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import FailoverSlateConfiguration, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class UpdateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
@@ -23,7 +23,7 @@ class UpdateFailoverSlateConfigurationRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateFailoverSlateConfigurationRequest(Model):
+class UpdateFailoverSlateConfigurationRequest(_ServiceModel):
     r"""Input of [UpdateFailoverSlateConfigurationCommand][ivs_async.commands.UpdateFailoverSlateConfigurationCommand].
 
     Members:
@@ -44,7 +44,7 @@ class UpdateFailoverSlateConfigurationRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdateFailoverSlateConfigurationResponse(Model):
+class UpdateFailoverSlateConfigurationResponse(_ServiceModel):
     r"""Output of [UpdateFailoverSlateConfigurationCommand][ivs_async.commands.UpdateFailoverSlateConfigurationCommand].
 
     Members:

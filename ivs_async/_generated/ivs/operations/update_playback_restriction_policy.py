@@ -8,8 +8,8 @@ from typing import Required, TypedDict
 
 import attrs
 
-from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy, _ServiceModel
+from ivs_async._model import ResponseMetadata
 
 
 class UpdatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
@@ -23,7 +23,7 @@ class UpdatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdatePlaybackRestrictionPolicyRequest(Model):
+class UpdatePlaybackRestrictionPolicyRequest(_ServiceModel):
     r"""Input of [UpdatePlaybackRestrictionPolicyCommand][ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand].
 
     Members:
@@ -44,7 +44,7 @@ class UpdatePlaybackRestrictionPolicyRequest(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class UpdatePlaybackRestrictionPolicyResponse(Model):
+class UpdatePlaybackRestrictionPolicyResponse(_ServiceModel):
     r"""Output of [UpdatePlaybackRestrictionPolicyCommand][ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand].
 
     Members:

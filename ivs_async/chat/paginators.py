@@ -1,0 +1,15 @@
+"""Async paginators for the IVS Chat List operations (generated)."""
+
+from typing import TYPE_CHECKING
+
+from ivs_async._generated.ivschat import paginators as _generated
+from ivs_async._paginator import Paginator, Sender
+from ivs_async._public import expose as _expose
+
+if TYPE_CHECKING:
+    from ivs_async._generated.ivschat.paginators import *  # noqa: F403
+
+__all__ = ["Paginator", "Sender", *_generated.__all__]
+
+if not TYPE_CHECKING:  # for type checkers the star import above names everything
+    __getattr__, __dir__ = _expose(__name__, globals(), _generated)

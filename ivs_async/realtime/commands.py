@@ -1,0 +1,14 @@
+"""One command class per IVS Real-Time operation (generated)."""
+
+from typing import TYPE_CHECKING
+
+from ivs_async._generated.ivs_realtime import commands as _generated
+from ivs_async._public import expose as _expose
+
+if TYPE_CHECKING:
+    from ivs_async._generated.ivs_realtime.commands import *  # noqa: F403
+
+__all__ = list(_generated.__all__)
+
+if not TYPE_CHECKING:  # for type checkers the star import above names everything
+    __getattr__, __dir__ = _expose(__name__, globals(), _generated)
