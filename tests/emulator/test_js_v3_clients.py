@@ -118,7 +118,9 @@ def test_the_js_v3_client_drives_every_operation(
     assert scopes == {(spec["metadata"]["signingName"], emulator.region)}
 
 
-@pytest.mark.parametrize(("service", "wrong"), [("ivschat", "ivs"), ("ivs-realtime", "ivsrealtime")])
+@pytest.mark.parametrize(
+    ("service", "wrong"), [("ivschat", "ivs"), ("ivs-realtime", "ivsrealtime"), ("ivs-realtime", "ivschat")]
+)
 def test_a_request_signed_for_another_service_is_refused(
     service: str, wrong: str, emulator: LocalIvs, node_modules: Path, tmp_path: Path
 ) -> None:
