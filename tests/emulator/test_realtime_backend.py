@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -1107,6 +1108,57 @@ def test_members_sent_as_null_are_members_not_sent(rt: RealTimeBackend) -> None:
     assert made["participantTokens"][0]["capabilities"] == ["PUBLISH", "SUBSCRIBE"]
     request = {"stageArn": made["stage"]["arn"], "sessionId": "st-AbCdEfGh12345", "filterByState": None}
     assert rt.handle("ListParticipants", {**request, "filterByUserId": "u"}) == {"participants": []}
+
+
+def test_answers_carry_every_default_the_sdk_documents(rt: RealTimeBackend) -> None:
+    """The generator's table of IVS Real-Time defaults (codegen/descriptions) and the emulator agree."""
+    sys.path.insert(0, str(ROOT / "codegen"))
+    try:
+        from descriptions import Prose
+        from descriptions.ivs_realtime import DEFAULTS
+    finally:
+        sys.path.remove(str(ROOT / "codegen"))
+    bucket, render = storage(rt), encoder(rt)
+    made = stage(rt, autoParticipantRecordingConfiguration={"storageConfigurationArn": bucket["arn"]})
+    answered = call(rt, "CreateStage", {"participantTokenConfigurations": [{}]})
+    s3 = {"storageConfigurationArn": bucket["arn"], "encoderConfigurationArns": [render["arn"]],
+          "thumbnailConfigurations": [{}]}  # fmt: skip
+    composed = compose(rt, made["arn"], destinations=[{"s3": s3}])
+    recording = made["autoParticipantRecordingConfiguration"]
+    seen: dict[str, Json] = {
+        "Video": render["video"],
+        "CreateIngestConfigurationRequest": call(rt, "CreateIngestConfiguration", {"ingestProtocol": "RTMPS"})[
+            "ingestConfiguration"
+        ],
+        "CreateParticipantTokenRequest": call(rt, "CreateParticipantToken", {"stageArn": made["arn"]})[
+            "participantToken"
+        ],
+        "ParticipantTokenConfiguration": answered["participantTokens"][0],
+        "AutoParticipantRecordingConfiguration": recording,
+        "ParticipantThumbnailConfiguration": recording["thumbnailConfiguration"],
+        "ParticipantRecordingHlsConfiguration": recording["hlsConfiguration"],
+        "GridConfiguration": compose(rt, made["arn"])["layout"]["grid"],
+        "PipConfiguration": compose(rt, made["arn"], layout={"pip": {}})["layout"]["pip"],
+        "CompositionRecordingHlsConfiguration": composed["destinations"][0]["configuration"]["s3"][
+            "recordingConfiguration"
+        ]["hlsConfiguration"],
+        "CompositionThumbnailConfiguration": composed["destinations"][0]["configuration"]["s3"][
+            "thumbnailConfigurations"
+        ][0],
+    }
+    # Inputs that no answer shows: whether RTMP ingest is insecure; a replication's window (none here).
+    unseen = {
+        "CreateIngestConfigurationRequest.insecureIngest",
+        "StartParticipantReplicationRequest.reconnectWindowSeconds",
+    }
+    checked = 0
+    for place, default in DEFAULTS.items():
+        structure, member = place.split(".")
+        if isinstance(default, Prose) or place in unseen:
+            continue
+        assert seen[structure][member] == default, place
+        checked += 1
+    assert checked >= 25
 
 
 def test_handle_checks_the_models_rules_itself(rt: RealTimeBackend) -> None:
