@@ -58,8 +58,8 @@ class SignatureChecker:
         self.service = service
         self.clock = clock
         # Keys derived by aws-requests-auth, not by the client's code: a mistake there cannot
-        # agree with itself here.
-        self._signer = SigV4Signer(region, service, aws_auth.getSignatureKey)
+        # agree with itself here. One signer per service the emulator serves (ivs, ivschat).
+        self._signers: dict[str, SigV4Signer] = {}
 
     def check(
         self,
@@ -72,9 +72,13 @@ class SignatureChecker:
         """Raise AuthError unless the request is signed as AWS requires."""
         self.check_signature(self.check_headers(headers, all_headers), method, raw_path, headers, body)
 
-    def check_headers(self, headers: Mapping[str, str], all_headers: Iterable[tuple[str, str]]) -> _Signed:
-        """What can be checked before the body is read: the key, the scope, the clock, the
-        signed headers. Raises AuthError; a request that fails here is never read further."""
+    def check_headers(
+        self, headers: Mapping[str, str], all_headers: Iterable[tuple[str, str]], service: str | None = None
+    ) -> _Signed:
+        """What can be checked before the body is read: the key, the scope (for ``service``, the
+        checker's own by default), the clock, the signed headers. Raises AuthError; a request that
+        fails here is never read further."""
+        expected_service = service or self.service
         authorization = headers.get("Authorization")
         if not authorization:
             raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -94,9 +98,9 @@ class SignatureChecker:
             raise AuthError(
                 "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{region}'."
             )
-        if service != self.service or terminator != "aws4_request":
+        if service != expected_service or terminator != "aws4_request":
             raise AuthError(
-                "InvalidSignatureException", f"Credential should be scoped to correct service: '{self.service}'."
+                "InvalidSignatureException", f"Credential should be scoped to correct service: '{expected_service}'."
             )
         date = headers.get("X-Amz-Date", "")
         sent = _read_amz_date(date)
@@ -133,13 +137,13 @@ class SignatureChecker:
         missing = wanted - {name.lower() for name, _ in pairs}
         if missing:
             raise AuthError("InvalidSignatureException", f"Signed headers are missing: {', '.join(sorted(missing))}")
-        return _Signed(credentials, date, pairs, signature, token)
+        return _Signed(credentials, date, pairs, signature, token, expected_service)
 
     def check_signature(
         self, signed: _Signed, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
     ) -> None:
         """The signature itself, over the whole request."""
-        credentials, date, pairs, signature, token = signed
+        credentials, date, pairs, signature, token, service = signed
         if credentials is None:
             return  # any credentials are accepted: there is no secret to check the signature with
         path, _, query = raw_path.partition("?")
@@ -149,7 +153,10 @@ class SignatureChecker:
             raise AuthError(
                 "InvalidSignatureException", "The provided x-amz-content-sha256 header does not match the body."
             )
-        expected = self._signer.sign(
+        signer = self._signers.get(service)
+        if signer is None:
+            signer = self._signers[service] = SigV4Signer(self.region, service, aws_auth.getSignatureKey)
+        expected = signer.sign(
             method=method,
             canonical_uri=canonical_uri(path),
             canonical_query=canonical_query(query),
@@ -187,6 +194,7 @@ class _Signed(NamedTuple):
     pairs: list[tuple[str, str]]
     signature: str
     token: str | None
+    service: str
 
 
 def _read_amz_date(value: str) -> datetime | None:

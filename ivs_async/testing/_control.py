@@ -29,7 +29,7 @@ from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, ServiceError, wire_time
 from ivs_async.testing._dashboard import KEY_PAIR_NAME, StaticFiles
-from ivs_async.testing._faults import Fault, FaultKind
+from ivs_async.testing._faults import KNOWN_OPERATIONS, Fault, FaultKind
 
 if TYPE_CHECKING:
     from ivs_async.testing._local import LocalIvs
@@ -300,7 +300,7 @@ class ControlApi:
             }
             for fault, remaining in self._local.faults.armed()
         ]
-        return _json({"faults": armed, "kinds": list(FaultKind.__members__), "operations": sorted(OPERATIONS)})
+        return _json({"faults": armed, "kinds": list(FaultKind.__members__), "operations": sorted(KNOWN_OPERATIONS)})
 
     async def _dashboard_key(self, request: web.Request) -> web.StreamResponse:
         key = self._local._dashboard_key

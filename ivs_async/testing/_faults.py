@@ -12,6 +12,11 @@ from collections.abc import Mapping
 import attrs
 
 from ivs_async._generated.ivs.commands import OPERATIONS
+from ivs_async._generated.ivs_realtime.commands import OPERATIONS as REALTIME_OPERATIONS
+from ivs_async._generated.ivschat.commands import OPERATIONS as CHAT_OPERATIONS
+
+# Every operation IVS Local serves, of the three services, by name (a fault names one).
+KNOWN_OPERATIONS = frozenset({*OPERATIONS, *CHAT_OPERATIONS, *REALTIME_OPERATIONS})
 
 
 class FaultKind(enum.Enum):
@@ -50,8 +55,10 @@ class Fault:
         """Checked when armed: a rule that cannot shape an answer is a ValueError, not a broken connection."""
         if not isinstance(self.kind, FaultKind):
             raise ValueError(f"kind must be a FaultKind, got {self.kind!r}")
-        if self.operation is not None and (not isinstance(self.operation, str) or self.operation not in OPERATIONS):
-            raise ValueError(f"unknown IVS operation {self.operation!r}")
+        if self.operation is not None and (
+            not isinstance(self.operation, str) or self.operation not in KNOWN_OPERATIONS
+        ):
+            raise ValueError(f"unknown operation {self.operation!r}")
         if self.times is not None and (not _is_int(self.times) or self.times < 1):
             raise ValueError("times must be an integer of at least 1 (or None for every call)")
         if self.status is not None and (not _is_int(self.status) or not 200 <= self.status <= 599):

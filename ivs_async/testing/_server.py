@@ -1,4 +1,6 @@
-"""The emulator's HTTP side: routing, signature check, faults, request reading, IVS's wire answers."""
+"""The emulator's HTTP side: routing, signature check, faults, request reading, the services' wire
+answers. IVS, IVS Chat and IVS Real-Time share the endpoint: their paths differ, but for
+``/tags/{resourceArn}``, which goes to the service that owns the ARN."""
 
 from __future__ import annotations
 
@@ -8,15 +10,14 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from ivs_async._command import Operation
-from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async._generated.ivs.errors import MODELED_STATUS
 from ivs_async._json import MAX_DEPTH, JsonError, loads
 from ivs_async._schema import Kind, Location
@@ -44,11 +45,53 @@ _HTML = (
 )
 
 
+class Backend(Protocol):
+    """A service's state and behaviour: a validated wire request in, the wire answer out, or
+    ServiceError."""
+
+    def handle(self, operation: str, request: Json) -> Json: ...
+
+
+class ServedService:
+    """One service on the emulator's endpoint: its operations, its backend, how its errors look
+    (``message_key``: ``exceptionMessage`` for IVS and Real-Time, ``message`` for Chat, which also
+    lists the fields a request got wrong: ``field_list``) and, for
+    ``/tags/{resourceArn}``, which ARNs it owns."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        signing_name: str,
+        operations: Mapping[str, Operation],
+        statuses: Mapping[str, int],
+        backend: Backend,
+        owns: Callable[[str], bool],
+        message_key: str = "exceptionMessage",
+        field_list: bool = False,
+    ) -> None:
+        self.name = name
+        self.signing_name = signing_name
+        self.operations = operations
+        self.statuses = statuses
+        self.backend = backend
+        self.owns = owns
+        self.message_key = message_key
+        self.field_list = field_list  # its ValidationException names the fields (reason, fieldList)
+
+    def error(self, code: str, message: str, fields: Json | None = None) -> web.Response:
+        """An error as the service sends it: the code in x-amzn-ErrorType, the message and the
+        error's other members in the body."""
+        body = {**(fields or {}), self.message_key: message}
+        return _error(self.statuses.get(code, 400), code, body)
+
+
 class _Route:
     """One operation's HTTP binding and its compiled request reader."""
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, service: ServedService) -> None:
         self.operation = operation
+        self.service = service
         self.validate = compile_wire_validator(operation.input)
         self.has_body = any(m.location is Location.BODY for m in operation.input.members)
         self.labels = [(m.wire, m.location_name) for m in operation.input.members if m.location is Location.URI]
@@ -64,7 +107,7 @@ class _Route:
 
 
 class EmulatorServer:
-    """Serves one IvsBackend on a loopback port with aiohttp."""
+    """Serves an IvsBackend, and the other services' backends beside it, on a loopback port with aiohttp."""
 
     def __init__(
         self,
@@ -75,6 +118,7 @@ class EmulatorServer:
         verify_signatures: Callable[[], bool],
         peers: Peers,
         body_timeout: float = BODY_TIMEOUT,
+        services: Sequence[ServedService] = (),
     ) -> None:
         self.backend = backend
         self._peers = peers
@@ -85,12 +129,17 @@ class EmulatorServer:
         self._verify = verify_signatures
         self._fixed: dict[tuple[str, str], _Route] = {}
         self._templated: list[_Route] = []
-        for operation in OPERATIONS.values():
-            route = _Route(operation)
-            if route.labels:
-                self._templated.append(route)
-            else:
-                self._fixed[(operation.method, operation.uri)] = route
+        # IVS owns what no other service claims: the tags of an unknown ARN get IVS's answer.
+        self.services = [*services, ivs_service(backend)]
+        for service in self.services:
+            for operation in service.operations.values():
+                route = _Route(operation, service)
+                if route.labels:
+                    self._templated.append(route)
+                elif (operation.method, operation.uri) in self._fixed:
+                    raise ValueError(f"two services serve {operation.method} {operation.uri}")
+                else:
+                    self._fixed[(operation.method, operation.uri)] = route
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self.requests: Counter[str] = Counter()  # operation name -> requests received
@@ -175,7 +224,7 @@ class EmulatorServer:
         route, labels = self._route(request.method, path)
         if route is None:
             return _error(
-                404, "UnknownOperationException", {"message": f"No IVS operation at {request.method} {path[:200]}"}
+                404, "UnknownOperationException", {"message": f"No operation at {request.method} {path[:200]}"}
             )
         name = route.operation.name
         self.requests[name] += 1
@@ -190,7 +239,9 @@ class EmulatorServer:
         if self._verify():
             # Everything but the signature itself is checked before a byte of the body is read.
             try:
-                signed = self.checker.check_headers(request.headers, request.headers.items())
+                signed = self.checker.check_headers(
+                    request.headers, request.headers.items(), route.service.signing_name
+                )
             except AuthError as exc:
                 return _error(403, exc.code, {"message": exc.message})
         try:
@@ -214,23 +265,28 @@ class EmulatorServer:
         route = self._fixed.get((method, path))
         if route is not None:
             return route, {}
+        found: list[tuple[_Route, dict[str, str]]] = []
         for candidate in self._templated:
             if candidate.operation.method == method:
                 match = candidate.path.fullmatch(path)
                 if match:
-                    return candidate, {k: unquote(v) for k, v in match.groupdict().items()}
-        return None, {}
+                    found.append((candidate, {k: unquote(v) for k, v in match.groupdict().items()}))
+        if len(found) > 1:  # /tags/{resourceArn}: the service that owns the ARN, else IVS (the last)
+            arn = found[0][1].get("resourceArn", "")
+            return next((f for f in found if f[0].service.owns(arn)), found[-1])
+        return found[0] if found else (None, {})
 
     async def _answer(self, route: _Route, labels: dict[str, str], request: web.Request, body: bytes) -> web.Response:
         operation = route.operation
+        service = route.service
         data: Any = {}
         if route.has_body and body:
             try:
                 data = loads(body, max_depth=MAX_DEPTH)
             except JsonError as exc:
-                return _service_error("ValidationException", f"Could not parse the request body: it is {exc.reason}")
+                return service.error("ValidationException", f"Could not parse the request body: it is {exc.reason}")
             if not isinstance(data, dict):
-                return _service_error("ValidationException", "The request body must be a JSON object")
+                return service.error("ValidationException", "The request body must be a JSON object")
         for wire, name in route.labels:
             data[wire] = labels[name]
         for wire, name, is_list in route.query:
@@ -245,24 +301,23 @@ class EmulatorServer:
             detail = "; ".join(
                 f"Value at '{v.path}' failed to satisfy constraint ({v.rule}): {v.message}" for v in violations
             )
-            return _service_error(
-                "ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
-            )
+            message = f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
+            return service.error("ValidationException", message, _validation_fields(service, violations))
         try:
-            result = self.backend.handle(operation.name, data)
+            result = service.backend.handle(operation.name, data)
         except ServiceError as exc:
             if exc.code == "ThrottlingException":
                 self.throttled[operation.name] += 1
-            return _service_error(exc.code, exc.message)
+            return service.error(exc.code, exc.message, exc.fields)
         if self.commit is not None and not operation.name.startswith(_READ_ONLY):
             try:
                 await self.commit()
             except OSError:  # its own disk, not the client's input: a transient fault, and nothing changed
-                return _service_error(
+                return service.error(
                     "InternalServerException", "the emulator could not save its state; the request changed nothing"
                 )
             except StateTooLarge as exc:
-                return _service_error("ServiceQuotaExceededException", f"{exc}; the request changed nothing")
+                return service.error("ServiceQuotaExceededException", f"{exc}; the request changed nothing")
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
         if operation.success_code == 204:
             return web.Response(status=204, headers=headers)
@@ -272,6 +327,29 @@ class EmulatorServer:
 
 
 _READ_ONLY = ("Get", "List", "BatchGet")
+
+
+def ivs_service(backend: IvsBackend) -> ServedService:
+    from ivs_async._generated.ivs import SERVICE
+    from ivs_async._generated.ivs.commands import OPERATIONS
+
+    return ServedService(
+        name=SERVICE.name,
+        signing_name=SERVICE.signing_name,
+        operations=OPERATIONS,
+        statuses=MODELED_STATUS,
+        backend=backend,
+        owns=lambda arn: arn.startswith("arn:aws:ivs:"),
+    )
+
+
+def _validation_fields(service: ServedService, violations: Sequence[Any]) -> Json:
+    """What IVS Chat's ValidationException carries beside its message: why, and which fields."""
+    if not service.field_list:
+        return {}
+    fields = [{"name": v.path, "message": v.message} for v in violations[:20]]
+    return {"reason": "FIELD_VALIDATION_FAILED", "fieldList": fields}
+
 
 _LATE_FAULTS = (FaultKind.TRUNCATED_JSON, FaultKind.RESET_MID_BODY, FaultKind.SLOW_BODY)
 

@@ -127,7 +127,7 @@ async def test_fault_headers_are_sent(ivs_emulator: LocalIvs) -> None:
 
 
 def test_fault_rules_are_checked() -> None:
-    with pytest.raises(ValueError, match="unknown IVS operation"):
+    with pytest.raises(ValueError, match="unknown operation"):
         Fault(operation="GetChanel")
     with pytest.raises(ValueError, match="times"):
         Fault(times=0)
