@@ -127,6 +127,7 @@ class LocalIvs:
         self._chat = ChatBackend(region=region, account_id=account_id, clock=self._clock, seed=seed)
         self._chat_socket = self._chat.socket = ChatSocket(self._chat, self._peers, clock=self._clock)
         self._realtime = RealTimeBackend(region=region, account_id=account_id, clock=self._clock, seed=seed)
+        self._realtime.channel_status = self._channel_status  # a composition's channel destination
         self._server = EmulatorServer(
             self._backend,
             SignatureChecker(accepted, region, self._clock, any_credentials=lambda: self.accept_any_credentials),
@@ -291,6 +292,10 @@ class LocalIvs:
             tls, self.rtmps_certificate = self_signed_context(self.advertise_host)
             self._rtmps = RtmpIngest(hooks, self._peers)
             self.rtmps_port = await self._rtmps.start(self.host, self.rtmps_port, tls=tls)
+        # Where stages and their ingest configurations say to connect (IVS's ports when off).
+        self._realtime.origin = endpoint
+        self._realtime.rtmp_url = self.rtmp_url if self._rtmp is not None else f"rtmp://{shown}:1935/app/"
+        self._realtime.rtmps_url = self.rtmps_url if self._rtmps is not None else f"rtmps://{shown}:443/app/"
         return endpoint
 
     @property
@@ -428,6 +433,12 @@ class LocalIvs:
         """Change a live stream's health or viewer count."""
         self._backend.update_stream(channel_arn, health=health, viewer_count=viewer_count)
         self._persist()
+
+    def _channel_status(self, channel_arn: str) -> str | None:
+        """LIVE, OFFLINE, or None for no such channel (what a composition's destination is told)."""
+        if not self._backend.has_channel(channel_arn):
+            return None
+        return "LIVE" if self.is_live(channel_arn) else "OFFLINE"
 
     def is_live(self, channel_arn: str) -> bool:
         return self._backend.is_live(channel_arn)

@@ -96,3 +96,38 @@ async def test_compositions_configurations_ingest_and_keys_through_the_realtime_
                 participant_id="p1",
             )  # fmt: skip
     assert ivs.unexpected_errors == 0
+
+
+async def test_stage_endpoints_name_the_emulator_and_a_live_channel_fails_a_composition() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime.now(UTC)]
+    async with (
+        LocalIvs(rtmp_port=0, clock=lambda: now[0]) as ivs,
+        ivs.realtime_client(max_attempts=1) as rt,
+        ivs.aggregated_client(max_attempts=1) as client,
+    ):
+        stage = (await rt.create_stage(name="studio")).stage
+        assert stage is not None and stage.endpoints is not None and stage.arn is not None
+        assert stage.endpoints.whip is not None and stage.endpoints.whip.startswith(ivs.endpoint)
+        assert stage.endpoints.rtmp == ivs.rtmp_url
+        live = (await client.create_channel(name="live")).channel
+        idle = (await client.create_channel(name="idle")).channel
+        assert live is not None and live.arn is not None and idle is not None and idle.arn is not None
+        ivs.start_stream(live.arn)
+        started = []
+        for channel in (live.arn, idle.arn):
+            answer = await rt.start_composition(
+                stage_arn=stage.arn, destinations=[{"channel": {"channel_arn": channel}}]
+            )
+            assert answer.composition is not None and answer.composition.arn is not None
+            started.append(answer.composition.arn)
+        now[0] += timedelta(seconds=5)
+        states = [(await rt.get_composition(arn=arn)).composition for arn in started]
+        assert [c.state if c else None for c in states] == ["FAILED", "ACTIVE"]
+        with pytest.raises(errors.ResourceNotFoundException):
+            await rt.start_composition(
+                stage_arn=stage.arn,
+                destinations=[{"channel": {"channel_arn": live.arn.replace("channel/", "channel/x")}}],
+            )
+    assert ivs.unexpected_errors == 0
