@@ -1130,12 +1130,12 @@ def gen_errors(model: Model) -> str:
             if wire not in ("message", "exceptionMessage") and "location" not in ref
         }
         if extra:
-            pairs = ", ".join(f'("{snake(w)}", "{w}")' for w in sorted(extra, key=snake))
-            out.append(f"    members = ({pairs}{',' if len(extra) == 1 else ''})\n")
+            types = {"string": "str", "integer": "int", "long": "int", "list": "list[dict[str, str]]"}
+            kinds = {w: types[model.shapes[ref["shape"]]["type"]] for w, ref in extra.items()}
+            triples = ", ".join(f'("{snake(w)}", "{w}", "{kinds[w]}")' for w in sorted(extra, key=snake))
+            out.append(f"    members = ({triples}{',' if len(extra) == 1 else ''})\n")
             for wire in sorted(extra, key=snake):
-                kind = model.shapes[extra[wire]["shape"]]["type"]
-                typ = {"string": "str", "integer": "int", "long": "int", "list": "list[dict[str, str]]"}[kind]
-                out.append(f"    {snake(wire)}: {typ} | None = None\n")
+                out.append(f"    {snake(wire)}: {kinds[wire]} | None = None\n")
     out.append("\n\nMODELED_ERRORS: dict[str, type[IvsServiceException]] = {\n")
     for name in model.errors:
         out.append(f'    "{name}": {name},\n')

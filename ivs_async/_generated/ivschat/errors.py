@@ -23,7 +23,7 @@ class ConflictException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ConflictException"
     fault = "client"
-    members = (("resource_id", "resourceId"), ("resource_type", "resourceType"))
+    members = (("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
     resource_id: str | None = None
     resource_type: str | None = None
 
@@ -50,7 +50,7 @@ class ResourceNotFoundException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ResourceNotFoundException"
     fault = "client"
-    members = (("resource_id", "resourceId"), ("resource_type", "resourceType"))
+    members = (("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
     resource_id: str | None = None
     resource_type: str | None = None
 
@@ -61,7 +61,7 @@ class ServiceQuotaExceededException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ServiceQuotaExceededException"
     fault = "client"
-    members = (("limit", "limit"), ("resource_id", "resourceId"), ("resource_type", "resourceType"))
+    members = (("limit", "limit", "int"), ("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
     limit: int | None = None
     resource_id: str | None = None
     resource_type: str | None = None
@@ -73,7 +73,7 @@ class ThrottlingException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ThrottlingException"
     fault = "client"
-    members = (("limit", "limit"), ("resource_id", "resourceId"), ("resource_type", "resourceType"))
+    members = (("limit", "limit", "int"), ("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
     limit: int | None = None
     resource_id: str | None = None
     resource_type: str | None = None
@@ -85,7 +85,7 @@ class ValidationException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ValidationException"
     fault = "client"
-    members = (("field_list", "fieldList"), ("reason", "reason"))
+    members = (("field_list", "fieldList", "list[dict[str, str]]"), ("reason", "reason", "str"))
     field_list: list[dict[str, str]] | None = None
     reason: str | None = None
 
