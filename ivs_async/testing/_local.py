@@ -26,13 +26,13 @@ from ivs_async.testing._backend import (
     Revocation,
 )
 from ivs_async.testing._broadcasts import Broadcasts
-from ivs_async.testing._chat import ChatBackend, ChatSocket
+from ivs_async.testing._chat import ChatBackend, ChatQuotas, ChatSocket
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._dashboard import DashboardKey
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
 from ivs_async.testing._realtime import RESOURCE_TYPES as REALTIME_TYPES
-from ivs_async.testing._realtime import RealTimeBackend
+from ivs_async.testing._realtime import RealTimeBackend, RealTimeQuotas
 from ivs_async.testing._rtmp import RtmpIngest
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer, ServedService
 from ivs_async.testing._state_dir import Persister, StateDir
@@ -87,6 +87,8 @@ class LocalIvs:
         verify_signatures: bool = True,
         accept_any_credentials: bool = False,
         quotas: Quotas | None = None,
+        chat_quotas: ChatQuotas | None = None,
+        realtime_quotas: RealTimeQuotas | None = None,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
         body_timeout: float = BODY_TIMEOUT,
@@ -124,9 +126,11 @@ class LocalIvs:
         self._peers = Peers(descriptors_allowed(limits or DEFAULT_LIMITS))
         # IVS Chat (its API, and the messaging WebSocket its tokens open) and IVS Real-Time, on
         # the same endpoint.
-        self._chat = ChatBackend(region=region, account_id=account_id, clock=self._clock, seed=seed)
+        self._chat = ChatBackend(region=region, account_id=account_id, clock=self._clock, seed=seed, quotas=chat_quotas)
         self._chat_socket = self._chat.socket = ChatSocket(self._chat, self._peers, clock=self._clock)
-        self._realtime = RealTimeBackend(region=region, account_id=account_id, clock=self._clock, seed=seed)
+        self._realtime = RealTimeBackend(
+            region=region, account_id=account_id, clock=self._clock, seed=seed, quotas=realtime_quotas
+        )
         self._realtime.channel_status = self._channel_status  # a composition's channel destination
         self._server = EmulatorServer(
             self._backend,

@@ -179,3 +179,22 @@ async def test_a_chat_token_opens_one_connection_until_it_expires(local: tuple[L
         with pytest.raises(aiohttp.WSServerHandshakeError) as expired:
             await http.ws_connect(ivs.chat_url, protocols=(late.token,))
         assert expired.value.status == 401
+
+
+async def test_chat_and_realtime_quotas_are_set_through_local_ivs() -> None:
+    from ivs_async.chat import errors as chat_errors
+    from ivs_async.realtime import errors as realtime_errors
+    from ivs_async.testing import ChatQuotas, RealTimeQuotas
+
+    async with (
+        LocalIvs(chat_quotas=ChatQuotas(rooms=1), realtime_quotas=RealTimeQuotas(stages=1)) as local,
+        local.chat_client(max_attempts=1) as chat,
+        local.realtime_client(max_attempts=1) as realtime,
+    ):
+        await chat.create_room()
+        with pytest.raises(chat_errors.ServiceQuotaExceededException) as rooms:
+            await chat.create_room()
+        assert rooms.value.limit == 1
+        await realtime.create_stage()
+        with pytest.raises(realtime_errors.ServiceQuotaExceededException):
+            await realtime.create_stage()
