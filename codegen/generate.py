@@ -1122,6 +1122,20 @@ def gen_errors(model: Model) -> str:
         out.append(f'    __module__ = "{model.spec.public}.errors"  # its public home, in tracebacks too\n')
         out.append(f'    code = "{name}"\n')
         out.append(f'    fault = "{fault}"\n')
+        # Its members beyond the message, read from the error's body (ValidationException's
+        # reason and fields, ResourceNotFoundException's resource...); None when not sent.
+        extra = {
+            wire: ref
+            for wire, ref in shape["members"].items()
+            if wire not in ("message", "exceptionMessage") and "location" not in ref
+        }
+        if extra:
+            types = {"string": "str", "integer": "int", "long": "int", "list": "list[dict[str, str]]"}
+            kinds = {w: types[model.shapes[ref["shape"]]["type"]] for w, ref in extra.items()}
+            triples = ", ".join(f'("{snake(w)}", "{w}", "{kinds[w]}")' for w in sorted(extra, key=snake))
+            out.append(f"    members = ({triples}{',' if len(extra) == 1 else ''})\n")
+            for wire in sorted(extra, key=snake):
+                out.append(f"    {snake(wire)}: {kinds[wire]} | None = None\n")
     out.append("\n\nMODELED_ERRORS: dict[str, type[IvsServiceException]] = {\n")
     for name in model.errors:
         out.append(f'    "{name}": {name},\n')

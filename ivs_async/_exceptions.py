@@ -269,6 +269,9 @@ class IvsServiceException(IvsError):
     code: str = ""
     fault: str = "client"
     metadata: ResponseMetadata  # always set: the error came in a response
+    # (attribute, wire name, Python type) of the error's members beyond its message, which the
+    # service sends in its body (IVS Chat's ``reason``, ``resource_id``...); set when present.
+    members: tuple[tuple[str, str, str], ...] = ()
 
     def __init__(
         self,
@@ -300,7 +303,8 @@ class IvsServiceException(IvsError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"code": self.code, "fault": self.fault, "retryable": self.retryable, "metadata": self.metadata}
-        return (_rebuild, (type(self), (self.message,), kwargs))
+        members = {name: self.__dict__[name] for name, _, _ in self.members if name in self.__dict__}
+        return (_rebuild, (type(self), (self.message,), kwargs), members or None)
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:

@@ -251,8 +251,31 @@ def parse_error(response: HttpResponse, data: Mapping[str, Any] | None = None, *
     cls: type[IvsServiceException] = service.errors.get(code or "", base)
     fault = None if cls is not base else ("server" if response.status >= 500 else "client")
     error = cls(message, code=code or f"Http{response.status}", fault=fault, metadata=metadata)
+    if cls.members and data is not None:
+        for attribute, wire, kind in cls.members:
+            value = _member_value(data.get(wire), kind)
+            if value is not None:
+                setattr(error, attribute, value)
     error.retryable = classify(error) is not None
     return error
+
+
+def _member_value(value: object, kind: str) -> Any:
+    """An error member as the exception keeps it (``kind``: its Python type): strings printable
+    and bounded, integers as they are, lists of objects as lists of string dicts (of the first
+    100 items, as ValidationException's fields); a value of another JSON type is dropped, never
+    raised."""
+    if kind == "str" and isinstance(value, str):
+        return printable(value, MAX_ERROR_MESSAGE_CHARS)
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind.startswith("list") and isinstance(value, list):
+        return [
+            {printable(k, 128): printable(v, MAX_ERROR_MESSAGE_CHARS) for k, v in item.items() if isinstance(v, str)}
+            for item in value[:100]
+            if isinstance(item, dict)
+        ]
+    return None
 
 
 def _error_code(raw: object) -> str | None:

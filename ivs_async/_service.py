@@ -24,10 +24,12 @@ class Service:
     service; ``endpoint_key``: boto3's name for its endpoint settings (``AWS_ENDPOINT_URL_<KEY>``
     and the shared config's ``services`` section); ``package``: its generated package."""
 
-    __slots__ = ("_loaded", "endpoint_key", "name", "package", "signing_name")
+    __slots__ = ("_loaded", "endpoint_key", "name", "package", "signing_name", "telemetry_name")
 
     def __init__(self, *, name: str, signing_name: str, endpoint_key: str, package: str) -> None:
         self.name = name
+        # Spans are named <service>.<operation>, and rpc.service holds it: one word (IVSChat).
+        self.telemetry_name = name.replace(" ", "").replace("-", "")
         self.signing_name = signing_name
         self.endpoint_key = endpoint_key
         self.package = package

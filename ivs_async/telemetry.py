@@ -52,8 +52,10 @@ class CallTelemetry(Protocol):
 class Telemetry(Protocol):
     """A telemetry provider for a client: ``IvsClient(telemetry=...)``."""
 
-    def start_call(self, operation: str, *, region: str, host: str, port: int) -> CallTelemetry:
-        """Begin one call of ``operation``; the returned object hears of its attempts and end."""
+    def start_call(self, operation: str, *, region: str, host: str, port: int, service: str = SERVICE) -> CallTelemetry:
+        """Begin one call of ``operation`` of ``service`` (``IVS``, ``IVSChat``, ``IVSRealTime``);
+        the returned object hears of its attempts and end. (A provider without the ``service``
+        keyword still works: it is then not told.)"""
 
     def observe_connections(self, connections: Callable[[], tuple[int, int]]) -> None:
         """Report the client's pool: ``connections()`` gives (in use, idle)."""
@@ -79,7 +81,7 @@ _NO_CALL = _NoCall()
 class NoTelemetry:
     """A provider that records nothing (what the client's hooks cost, for benchmarks and tests)."""
 
-    def start_call(self, operation: str, *, region: str, host: str, port: int) -> CallTelemetry:
+    def start_call(self, operation: str, *, region: str, host: str, port: int, service: str = SERVICE) -> CallTelemetry:
         return _NO_CALL
 
     def observe_connections(self, connections: Callable[[], tuple[int, int]]) -> None:
@@ -137,14 +139,15 @@ class OpenTelemetry:
             description="Connections of the clients' pools, by state",
         )
 
-    def start_call(self, operation: str, *, region: str, host: str, port: int) -> CallTelemetry:
-        return _OtelCall(self, operation, region, host, port)
+    def start_call(self, operation: str, *, region: str, host: str, port: int, service: str = SERVICE) -> CallTelemetry:
+        return _OtelCall(self, operation, region, host, port, service)
 
-    def metric_attributes(self, operation: str) -> dict[str, str]:
-        """The metrics' attributes of ``operation``, built once (the SDK only reads them)."""
-        found = self._operation_attributes.get(operation)
+    def metric_attributes(self, operation: str, service: str = SERVICE) -> dict[str, str]:
+        """The metrics' attributes of ``operation`` of ``service``, built once (the SDK only reads them)."""
+        key = f"{service}.{operation}"
+        found = self._operation_attributes.get(key)
         if found is None:
-            found = self._operation_attributes[operation] = {"rpc.service": SERVICE, "rpc.method": operation}
+            found = self._operation_attributes[key] = {"rpc.service": service, "rpc.method": operation}
         return found
 
     def observe_connections(self, connections: Callable[[], tuple[int, int]]) -> None:
@@ -174,15 +177,17 @@ class _OtelCall:
 
     __slots__ = ("_attrs", "_owner", "_span", "_start", "_token", "log_extra")
 
-    def __init__(self, owner: OpenTelemetry, operation: str, region: str, host: str, port: int) -> None:
+    def __init__(
+        self, owner: OpenTelemetry, operation: str, region: str, host: str, port: int, service: str = SERVICE
+    ) -> None:
         self._owner = owner
-        self._attrs = owner.metric_attributes(operation)
+        self._attrs = owner.metric_attributes(operation, service)
         self._span = owner._tracer.start_span(
-            f"{SERVICE}.{operation}",
+            f"{service}.{operation}",
             kind=owner._client_kind,
             attributes={
                 "rpc.system": "aws-api",
-                "rpc.service": SERVICE,
+                "rpc.service": service,
                 "rpc.method": operation,
                 "cloud.region": region,
                 "server.address": host,

@@ -6,6 +6,7 @@ Without a provider the entry adds no handler at all, so telemetry off costs noth
 from __future__ import annotations
 
 import asyncio
+import inspect
 from urllib.parse import urlsplit
 
 from ivs_async._context import Call, HandlerContext
@@ -24,9 +25,13 @@ def telemetry_middleware(next_handler: Handler, context: HandlerContext) -> Hand
     endpoint = urlsplit(context.config.endpoint.origin if context.config.endpoint else "")
     host = endpoint.hostname or ""
     port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    # The service (IVS, IVSChat, IVSRealTime) goes to providers that take it: one written before
+    # the other services came may not.
+    start_call = telemetry.start_call
+    named = {"service": context.operation.service.telemetry_name} if _takes_service(start_call) else {}
 
     async def record(call: Call) -> object:
-        recorder = telemetry.start_call(operation, region=region, host=host, port=port)
+        recorder = start_call(operation, region=region, host=host, port=port, **named)
         call.telemetry = recorder
         try:
             result = await next_handler(call)
@@ -49,3 +54,11 @@ def telemetry_middleware(next_handler: Handler, context: HandlerContext) -> Hand
         return result
 
     return record
+
+
+def _takes_service(start_call: object) -> bool:
+    try:
+        parameters = inspect.signature(start_call).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return "service" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())

@@ -22,12 +22,14 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async.testing._backend import MetadataRecord as MetadataRecord
     from ivs_async.testing._backend import Quotas as Quotas
     from ivs_async.testing._backend import Revocation as Revocation
+    from ivs_async.testing._chat import ChatQuotas as ChatQuotas
     from ivs_async.testing._faults import Fault as Fault
     from ivs_async.testing._faults import FaultKind as FaultKind
     from ivs_async.testing._faults import FaultPlan as FaultPlan
     from ivs_async.testing._limits import Limits as Limits
     from ivs_async.testing._local import DEFAULT_CREDENTIALS as DEFAULT_CREDENTIALS
     from ivs_async.testing._local import LocalIvs as LocalIvs
+    from ivs_async.testing._realtime import RealTimeQuotas as RealTimeQuotas
 
 _HOMES = {
     "AdBreakRecord": "ivs_async.testing._backend",
@@ -41,11 +43,14 @@ _HOMES = {
     "Limits": "ivs_async.testing._limits",
     "DEFAULT_CREDENTIALS": "ivs_async.testing._local",
     "LocalIvs": "ivs_async.testing._local",
+    "ChatQuotas": "ivs_async.testing._chat",
+    "RealTimeQuotas": "ivs_async.testing._realtime",
 }
 
 __all__ = [
     "DEFAULT_CREDENTIALS",
     "AdBreakRecord",
+    "ChatQuotas",
     "EmulatorError",
     "Fault",
     "FaultKind",
@@ -54,6 +59,7 @@ __all__ = [
     "LocalIvs",
     "MetadataRecord",
     "Quotas",
+    "RealTimeQuotas",
     "Revocation",
 ]
 

@@ -134,8 +134,10 @@ async def _serve(args: argparse.Namespace) -> None:
         )
     async with emulator:
         # These are the emulator's own test credentials, printed so that clients can be configured.
-        print(f"LocalIvs serving Amazon IVS on {emulator.endpoint}", flush=True)
+        print(f"LocalIvs serving Amazon IVS, IVS Chat and IVS Real-Time on {emulator.endpoint}", flush=True)
         print(f"  AWS_ENDPOINT_URL_IVS={emulator.endpoint}")
+        print(f"  AWS_ENDPOINT_URL_IVSCHAT={emulator.endpoint}")
+        print(f"  AWS_ENDPOINT_URL_IVS_REALTIME={emulator.endpoint}")
         print(f"  AWS_REGION={emulator.region}")
         print(f"  AWS_DEFAULT_REGION={emulator.region}")  # the only one the AWS CLI v1 reads
         print(f"  AWS_ACCESS_KEY_ID={emulator.credentials.access_key_id}")
@@ -151,6 +153,7 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"RTMPS ingest: {emulator.rtmps_url} + a stream key's value (self-signed certificate)")
         if args.events_url:
             print(f"IVS events: POSTed to {shown_url(args.events_url)}")
+        print(f"IVS Chat messaging (WebSocket, tokens from CreateChatToken): {emulator.chat_url}")
         print(f"Dashboard: {emulator.dashboard_url}")
         print("Ctrl-C stops it.", flush=True)
         await stop.wait()

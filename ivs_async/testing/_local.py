@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from ivs_async._client import IvsClient
 from ivs_async._endpoints import check_region
@@ -26,15 +26,22 @@ from ivs_async.testing._backend import (
     Revocation,
 )
 from ivs_async.testing._broadcasts import Broadcasts
+from ivs_async.testing._chat import ChatBackend, ChatQuotas, ChatSocket
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._dashboard import DashboardKey
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
+from ivs_async.testing._realtime import RESOURCE_TYPES as REALTIME_TYPES
+from ivs_async.testing._realtime import RealTimeBackend, RealTimeQuotas
 from ivs_async.testing._rtmp import RtmpIngest
-from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer
+from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer, ServedService
 from ivs_async.testing._state_dir import Persister, StateDir
 from ivs_async.testing._tls import self_signed_context
 from ivs_async.testing._webhook import EventForwarder
+
+if TYPE_CHECKING:
+    from ivs_async.chat import IvsChat
+    from ivs_async.realtime import IvsRealTime
 
 # Test-only credentials; nothing else accepts them.
 DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretKeyForTestsOnly/EXAMPLE000")
@@ -80,6 +87,8 @@ class LocalIvs:
         verify_signatures: bool = True,
         accept_any_credentials: bool = False,
         quotas: Quotas | None = None,
+        chat_quotas: ChatQuotas | None = None,
+        realtime_quotas: RealTimeQuotas | None = None,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
         body_timeout: float = BODY_TIMEOUT,
@@ -115,6 +124,14 @@ class LocalIvs:
         self.faults = FaultPlan(seed)
         # Every listener's peers, within one set of bounds (lowered to fit the descriptors allowed).
         self._peers = Peers(descriptors_allowed(limits or DEFAULT_LIMITS))
+        # IVS Chat (its API, and the messaging WebSocket its tokens open) and IVS Real-Time, on
+        # the same endpoint.
+        self._chat = ChatBackend(region=region, account_id=account_id, clock=self._clock, seed=seed, quotas=chat_quotas)
+        self._chat_socket = self._chat.socket = ChatSocket(self._chat, self._peers, clock=self._clock)
+        self._realtime = RealTimeBackend(
+            region=region, account_id=account_id, clock=self._clock, seed=seed, quotas=realtime_quotas
+        )
+        self._realtime.channel_status = self._channel_status  # a composition's channel destination
         self._server = EmulatorServer(
             self._backend,
             SignatureChecker(accepted, region, self._clock, any_credentials=lambda: self.accept_any_credentials),
@@ -122,7 +139,9 @@ class LocalIvs:
             verify_signatures=lambda: self.verify_signatures,
             peers=self._peers,
             body_timeout=body_timeout,
+            services=_other_services(self._chat, self._realtime),
         )
+        self._server.chat_socket = self._chat_socket
         # The key pair the dashboard signs viewer tokens with (in memory only: never in the state).
         self._dashboard_key = DashboardKey(dashboard_key)
         self._server.control = ControlApi(self, body_timeout=body_timeout)
@@ -228,6 +247,26 @@ class LocalIvs:
         [client()][ivs_async.testing.LocalIvs.client]."""
         return Ivs(**self._client_options(options))
 
+    def chat_client(self, **options: Any) -> IvsChat:
+        """An IVS Chat client (the aggregated ``IvsChat``, an IvsChatClient) for this emulator, as
+        [client()][ivs_async.testing.LocalIvs.client]."""
+        from ivs_async.chat import IvsChat
+
+        return IvsChat(**self._client_options(options))
+
+    def realtime_client(self, **options: Any) -> IvsRealTime:
+        """An IVS Real-Time client (the aggregated ``IvsRealTime``, an IvsRealTimeClient) for this
+        emulator, as [client()][ivs_async.testing.LocalIvs.client]."""
+        from ivs_async.realtime import IvsRealTime
+
+        return IvsRealTime(**self._client_options(options))
+
+    @property
+    def chat_url(self) -> str:
+        """``ws://HOST:PORT``: the IVS Chat Messaging WebSocket, for ``ChatRoom`` and the official JS
+        client (both take a ``ws://`` URL as given), with tokens from CreateChatToken here."""
+        return "ws" + self.endpoint.removeprefix("http")
+
     def _client_options(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("credentials", self.credentials)
         options.setdefault("region", self.region)
@@ -257,6 +296,10 @@ class LocalIvs:
             tls, self.rtmps_certificate = self_signed_context(self.advertise_host)
             self._rtmps = RtmpIngest(hooks, self._peers)
             self.rtmps_port = await self._rtmps.start(self.host, self.rtmps_port, tls=tls)
+        # Where stages and their ingest configurations say to connect (IVS's ports when off).
+        self._realtime.origin = endpoint
+        self._realtime.rtmp_url = self.rtmp_url if self._rtmp is not None else f"rtmp://{shown}:1935/app/"
+        self._realtime.rtmps_url = self.rtmps_url if self._rtmps is not None else f"rtmps://{shown}:443/app/"
         return endpoint
 
     @property
@@ -281,6 +324,7 @@ class LocalIvs:
                 await ingest.stop()
         self._rtmp = self._rtmps = None
         await self._broadcasts.stop()
+        await self._chat_socket.shutdown()
         await self._server.stop()
         if self._persister is not None:
             await self._persister.stop()  # what the last changes did is on disk
@@ -335,8 +379,11 @@ class LocalIvs:
     # -- state ----------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget every resource, stream and record, disarm every fault, drop event subscribers."""
+        """Forget every resource, stream and record (chat rooms and stages too), disarm every fault,
+        drop event subscribers."""
         self._backend.reset()
+        self._chat.reset()
+        self._realtime.reset()
         self._broadcasts.reset()
         self._backend.events.clear()
         if self._forwarder is not None:  # the webhook is configuration, not a subscriber to drop
@@ -391,6 +438,12 @@ class LocalIvs:
         self._backend.update_stream(channel_arn, health=health, viewer_count=viewer_count)
         self._persist()
 
+    def _channel_status(self, channel_arn: str) -> str | None:
+        """LIVE, OFFLINE, or None for no such channel (what a composition's destination is told)."""
+        if not self._backend.has_channel(channel_arn):
+            return None
+        return "LIVE" if self.is_live(channel_arn) else "OFFLINE"
+
     def is_live(self, channel_arn: str) -> bool:
         return self._backend.is_live(channel_arn)
 
@@ -429,3 +482,38 @@ class LocalIvs:
     def revocations(self, channel_arn: str | None = None) -> list[Revocation]:
         """Viewer-session revocations requested, oldest first."""
         return self._backend.revocations(channel_arn)
+
+
+def _other_services(chat: ChatBackend, realtime: RealTimeBackend) -> list[ServedService]:
+    """IVS Chat and IVS Real-Time as the server serves them beside IVS."""
+    from ivs_async._generated.ivs_realtime import SERVICE as REALTIME
+    from ivs_async._generated.ivs_realtime.commands import OPERATIONS as REALTIME_OPERATIONS
+    from ivs_async._generated.ivs_realtime.errors import MODELED_STATUS as REALTIME_STATUS
+    from ivs_async._generated.ivschat import SERVICE as CHAT
+    from ivs_async._generated.ivschat.commands import OPERATIONS as CHAT_OPERATIONS
+    from ivs_async._generated.ivschat.errors import MODELED_STATUS as CHAT_STATUS
+
+    def realtime_arn(arn: str) -> bool:  # arn:aws:ivs:REGION:ACCOUNT:stage/ID, and its kin
+        parts = arn.split(":", 5)
+        return len(parts) == 6 and parts[2] == "ivs" and parts[5].partition("/")[0] in REALTIME_TYPES
+
+    return [
+        ServedService(
+            name=CHAT.name,
+            signing_name=CHAT.signing_name,
+            operations=CHAT_OPERATIONS,
+            statuses=CHAT_STATUS,
+            backend=chat,
+            owns=lambda arn: arn.startswith("arn:aws:ivschat:"),
+            message_key="message",
+            field_list=True,
+        ),
+        ServedService(
+            name=REALTIME.name,
+            signing_name=REALTIME.signing_name,
+            operations=REALTIME_OPERATIONS,
+            statuses=REALTIME_STATUS,
+            backend=realtime,
+            owns=realtime_arn,
+        ),
+    ]

@@ -24,6 +24,7 @@ from ivs_async._schema import Kind, Location
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
 from ivs_async.testing._backend import IvsBackend, Json, ServiceError, project
+from ivs_async.testing._chat import ChatSocket
 from ivs_async.testing._control import PREFIX as CONTROL_PREFIX
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._delivery import Delivery
@@ -79,7 +80,7 @@ class ServedService:
         self.message_key = message_key
         self.field_list = field_list  # its ValidationException names the fields (reason, fieldList)
 
-    def error(self, code: str, message: str, fields: Json | None = None) -> web.Response:
+    def error_response(self, code: str, message: str, fields: Json | None = None) -> web.Response:
         """An error as the service sends it: the code in x-amzn-ErrorType, the message and the
         error's other members in the body."""
         body = {**(fields or {}), self.message_key: message}
@@ -145,6 +146,7 @@ class EmulatorServer:
         self.requests: Counter[str] = Counter()  # operation name -> requests received
         self.throttled: Counter[str] = Counter()  # operation name -> answered ThrottlingException by a limit
         self.control: ControlApi | None = None  # /_ivs_local/..., set by LocalIvs
+        self.chat_socket: ChatSocket | None = None  # the IVS Chat Messaging WebSocket, set by LocalIvs
         self.delivery: Delivery | None = None  # playback URLs, variant playlists, segments; set by LocalIvs
         # Awaited after an operation that changed the state: returns once it is saved (a state dir).
         self.commit: Callable[[], Awaitable[None]] | None = None
@@ -221,6 +223,8 @@ class EmulatorServer:
             return self.delivery.handle(request, path)
         if path.startswith(CONTROL_PREFIX) and self.control is not None:
             return await self.control.handle(request, path)
+        if self.chat_socket is not None and self.chat_socket.serves(request):
+            return await self.chat_socket.handle(request)
         route, labels = self._route(request.method, path)
         if route is None:
             return _error(
@@ -284,9 +288,11 @@ class EmulatorServer:
             try:
                 data = loads(body, max_depth=MAX_DEPTH)
             except JsonError as exc:
-                return service.error("ValidationException", f"Could not parse the request body: it is {exc.reason}")
+                return service.error_response(
+                    "ValidationException", f"Could not parse the request body: it is {exc.reason}"
+                )
             if not isinstance(data, dict):
-                return service.error("ValidationException", "The request body must be a JSON object")
+                return service.error_response("ValidationException", "The request body must be a JSON object")
         for wire, name in route.labels:
             data[wire] = labels[name]
         for wire, name, is_list in route.query:
@@ -302,22 +308,22 @@ class EmulatorServer:
                 f"Value at '{v.path}' failed to satisfy constraint ({v.rule}): {v.message}" for v in violations
             )
             message = f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
-            return service.error("ValidationException", message, _validation_fields(service, violations))
+            return service.error_response("ValidationException", message, _validation_fields(service, violations))
         try:
             result = service.backend.handle(operation.name, data)
         except ServiceError as exc:
             if exc.code == "ThrottlingException":
                 self.throttled[operation.name] += 1
-            return service.error(exc.code, exc.message, exc.fields)
+            return service.error_response(exc.code, exc.message, exc.fields)
         if self.commit is not None and not operation.name.startswith(_READ_ONLY):
             try:
                 await self.commit()
             except OSError:  # its own disk, not the client's input: a transient fault, and nothing changed
-                return service.error(
+                return service.error_response(
                     "InternalServerException", "the emulator could not save its state; the request changed nothing"
                 )
             except StateTooLarge as exc:
-                return service.error("ServiceQuotaExceededException", f"{exc}; the request changed nothing")
+                return service.error_response("ServiceQuotaExceededException", f"{exc}; the request changed nothing")
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
         if operation.success_code == 204:
             return web.Response(status=204, headers=headers)

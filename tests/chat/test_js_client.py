@@ -192,3 +192,66 @@ async def test_the_official_js_client_and_chat_room_talk_in_one_room(
         assert room.state == "open" and chat_server.socket.connections(arn) == ["py-user"]
     await js.tell({"cmd": "exit"})
     assert await asyncio.wait_for(js.process.wait(), 10) == 0
+
+
+async def test_through_ivs_local_with_tokens_from_create_chat_token(js_peer_factory: Any) -> None:
+    """The same two clients in a room of IVS Local: the room and the tokens from its Chat API
+    (CreateRoom, CreateChatToken, signed HTTP), moderation by its DeleteMessage and DisconnectUser."""
+    from ivs_async.testing import LocalIvs
+
+    async with LocalIvs() as local, local.chat_client(max_attempts=1) as chat:
+        room_arn = (await chat.create_room(name="interop", maximum_message_rate_per_second=100)).arn
+        assert room_arn is not None
+
+        async def token(user: str, origin: str) -> dict[str, str]:
+            issued = await chat.create_chat_token(
+                room_identifier=room_arn,
+                user_id=user,
+                capabilities=["SEND_MESSAGE", "DELETE_MESSAGE"],
+                attributes={"client": origin},
+            )
+            return {k: str(v) for k, v in issued.to_dict().items()}
+
+        js: JsPeer = await js_peer_factory(local.chat_url, [await token("js-user", "js")])
+        await js.expect("connect")
+
+        async def provider() -> Any:
+            return await chat.create_chat_token(
+                room_identifier=room_arn, user_id="py-user", capabilities=["SEND_MESSAGE"], attributes={"client": "py"}
+            )
+
+        async with ChatRoom(local.chat_url, provider) as room:
+            mine = [await room.send_message(f"py {n}", attributes={"n": str(n)}) for n in range(3)]
+            for n in range(3):
+                await js.tell({"cmd": "send", "content": f"js {n}", "attributes": {"n": str(n)}})
+                await js.expect("sent")
+            seen = [m for m in await take(room, 6) if isinstance(m, ChatMessage)]
+            for _ in range(6 - len(js.of("message"))):
+                await js.expect("message")
+            theirs = js.of("message")
+            assert [m.content for m in seen] == ["py 0", "py 1", "py 2", "js 0", "js 1", "js 2"]
+            assert [m["content"] for m in theirs] == [m.content for m in seen]  # one order, both sides
+            assert [dict(m.attributes) for m in seen] == [m["attributes"] for m in theirs]
+            assert dict(seen[3].sender.attributes) == {"client": "js"} and theirs[0]["senderAttributes"] == {
+                "client": "py"
+            }
+
+            # The control plane, through the Chat API: events on both sides.
+            await chat.delete_message(room_identifier=room_arn, id=mine[0].id, reason="cleanup")
+            await chat.disconnect_user(room_identifier=room_arn, user_id="js-user", reason="bye")
+            deleted, gone = await take(room, 2)
+            assert isinstance(deleted, DeletedMessage) and (deleted.message_id, deleted.reason) == (
+                mine[0].id,
+                "cleanup",
+            )
+            assert isinstance(gone, UserDisconnected) and (gone.user_id, gone.reason) == ("js-user", "bye")
+            assert (await js.expect("messageDelete"))["messageId"] == mine[0].id
+            assert (await js.expect("userDisconnect")) == {
+                "event": "userDisconnect",
+                "userId": "js-user",
+                "reason": "bye",
+            }
+            assert (await js.expect("disconnect"))["reason"] == "serverDisconnect"
+        await js.tell({"cmd": "exit"})
+        await asyncio.wait_for(js.process.wait(), 10)
+    assert local.unexpected_errors == 0

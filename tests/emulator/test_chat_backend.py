@@ -561,6 +561,25 @@ def test_moderation_without_a_socket_answers_as_ivs_does(chat: ChatBackend) -> N
 
 
 @pytest.mark.parametrize(
+    ("operation", "request_"),
+    [
+        ("CreateChatToken", {"userId": "u", "sessionDurationInMinutes": 999}),
+        ("SendEvent", {"eventName": "e" * 101}),
+        ("DeleteMessage", {"id": "short"}),
+        ("DisconnectUser", {"userId": ""}),
+        ("UpdateRoom", {"maximumMessageLength": 0}),
+        ("TagResource", {"tags": {"aws:x": "v"}}),
+    ],
+)
+def test_a_request_is_checked_before_its_resource_is_looked_up(
+    chat: ChatBackend, operation: str, request_: dict[str, Any]
+) -> None:
+    missing = f"arn:aws:ivschat:{REGION}:{ACCOUNT}:room/AAAAAAAAAAAA"
+    member = {"UpdateRoom": "identifier", "TagResource": "resourceArn"}.get(operation, "roomIdentifier")
+    assert refused(chat, operation, {member: missing, **request_}).code == "ValidationException"
+
+
+@pytest.mark.parametrize(
     ("operation", "extra"),
     [("SendEvent", {"eventName": "e"}), ("DeleteMessage", {"id": "ABCdef123456"}), ("DisconnectUser", {"userId": "u"})],
 )

@@ -301,7 +301,7 @@ def test_connections_never_take_every_descriptor(tmp_path: object) -> None:
     )
     try:
         assert process.stdout is not None
-        banner = "".join(process.stdout.readline() for _ in range(10))
+        banner = "".join(process.stdout.readline() for _ in range(12))
         import re
         import urllib.request
 
@@ -453,7 +453,7 @@ def test_a_connection_flood_from_one_address_leaves_room_for_another() -> None:
     sockets = []
     try:
         assert process.stdout is not None
-        banner = "".join(process.stdout.readline() for _ in range(10))
+        banner = "".join(process.stdout.readline() for _ in range(12))
         endpoint = re.search(r"http://127\.0\.0\.1:(\d+)", banner)
         rtmp = re.search(r"rtmp://127\.0\.0\.1:(\d+)/app/", banner)
         assert endpoint is not None and rtmp is not None, banner

@@ -112,7 +112,7 @@ def serve_from_command_line(*args: str) -> tuple[subprocess.Popen[str], str, lis
         cwd=ROOT,
     )
     assert process.stdout is not None
-    lines = [process.stdout.readline() for _ in range(6)]
+    lines = [process.stdout.readline() for _ in range(8)]
     endpoint = re.search(r"http://[^ ]+:\d+", lines[0])
     assert endpoint is not None, lines
     return process, endpoint.group(0), lines[1:]
@@ -124,6 +124,7 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     try:
         settings = dict(line.strip().split("=", 1) for line in lines)
         assert settings["AWS_ENDPOINT_URL_IVS"] == endpoint
+        assert settings["AWS_ENDPOINT_URL_IVSCHAT"] == settings["AWS_ENDPOINT_URL_IVS_REALTIME"] == endpoint
         assert settings["AWS_DEFAULT_REGION"] == settings["AWS_REGION"]
 
         async def call() -> list[str]:

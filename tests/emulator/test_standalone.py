@@ -30,8 +30,8 @@ def start(state: Path, events_url: str) -> tuple[subprocess.Popen[str], dict[str
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert process.stdout is not None
-    banner = [process.stdout.readline() for _ in range(9)]
-    settings = dict(line.strip().split("=", 1) for line in banner[1:6])
+    banner = [process.stdout.readline() for _ in range(11)]
+    settings = dict(line.strip().split("=", 1) for line in banner[1:8])
     rtmp = re.search(r"rtmp://\S+/app/", "".join(banner))
     assert rtmp is not None, banner
     settings["RTMP"] = rtmp.group(0)

@@ -278,7 +278,7 @@ def serve(state: Path, recordings: Path) -> tuple[subprocess.Popen[str], str, in
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert process.stdout is not None
-    banner = "".join(process.stdout.readline() for _ in range(10))
+    banner = "".join(process.stdout.readline() for _ in range(12))
     endpoint = re.search(r"http://\S+", banner)
     rtmp = re.search(r"rtmp://127\.0\.0\.1:(\d+)/app/", banner)
     assert endpoint is not None and rtmp is not None, banner

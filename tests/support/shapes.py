@@ -29,6 +29,8 @@ def valid(shape: Shape, *, full: bool = False) -> st.SearchStrategy[Any]:
         return st.text(_TEXT, min_size=lo or 0, max_size=min(hi if hi is not None else 24, 24))
     if kind in (Kind.INTEGER, Kind.LONG):
         return st.integers(min_value=lo if lo is not None else -(2**31), max_value=hi if hi is not None else 2**31)
+    if kind in (Kind.FLOAT, Kind.DOUBLE):
+        return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
     if kind is Kind.BOOLEAN:
         return st.booleans()
     if kind is Kind.TIMESTAMP:
@@ -78,6 +80,8 @@ def sample_wire(shape: Shape, name: str = "x", depth: int = 0) -> Any:
         return f"{name}-value"
     if kind in (Kind.INTEGER, Kind.LONG):
         return shape.min if shape.min is not None else 7
+    if kind in (Kind.FLOAT, Kind.DOUBLE):
+        return float(shape.min) + 0.5 if shape.min is not None else 7.5
     if kind is Kind.BOOLEAN:
         return True
     if kind is Kind.TIMESTAMP:
@@ -166,6 +170,8 @@ def full_valid(shape: Shape) -> Any:
         return datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
     if kind is Kind.BOOLEAN:
         return True
+    if kind in (Kind.FLOAT, Kind.DOUBLE):
+        return float(shape.min) + 0.5 if shape.min is not None else 3.5
     return shape.min if shape.min is not None else 3
 
 

@@ -210,3 +210,49 @@ async def test_without_telemetry_nothing_is_installed(server: LoopbackServer) ->
     await noop.close()
     with pytest.raises(ConfigurationError):
         IvsClient(region=REGION, telemetry=object())  # type: ignore[arg-type]
+
+
+async def test_each_service_names_its_spans_and_metrics(server: LoopbackServer, otel: Otel) -> None:
+    from ivs_async.chat import IvsChatClient
+    from ivs_async.chat.commands import GetRoomCommand
+    from ivs_async.realtime import IvsRealTimeClient
+    from ivs_async.realtime.commands import GetStageCommand
+
+    options: dict[str, Any] = {
+        "region": REGION,
+        "credentials": StaticCredentials(KEY, SECRET),
+        "endpoint": server.endpoint,
+        "telemetry": otel.telemetry,
+    }
+    server.queue(Reply(200, {"arn": "arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234"}))
+    server.queue(Reply(200, {"stage": {"arn": "arn:aws:ivs:us-west-2:123456789012:stage/abcdEFGH1234"}}))
+    async with IvsChatClient(**options) as chat, IvsRealTimeClient(**options) as realtime:
+        await chat.send(GetRoomCommand(identifier="arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234"))
+        await realtime.send(GetStageCommand(arn="arn:aws:ivs:us-west-2:123456789012:stage/abcdEFGH1234"))
+    spans = {span.name: dict(span.attributes or {}) for span in otel.finished()}
+    assert spans.keys() == {"IVSChat.GetRoom", "IVSRealTime.GetStage"}
+    assert spans["IVSChat.GetRoom"]["rpc.service"] == "IVSChat"
+    assert spans["IVSRealTime.GetStage"]["rpc.service"] == "IVSRealTime"
+    services = {dict(p.attributes)["rpc.service"] for p in otel.metrics()["smithy.client.call.attempts"]}
+    assert services == {"IVSChat", "IVSRealTime"}
+
+
+async def test_a_provider_written_before_services_were_named_still_works(server: LoopbackServer) -> None:
+    from ivs_async.telemetry import CallTelemetry
+
+    calls: list[str] = []
+
+    class Older:
+        def start_call(self, operation: str, *, region: str, host: str, port: int) -> CallTelemetry:
+            calls.append(operation)
+            return NoTelemetry().start_call(operation, region=region, host=host, port=port)
+
+        def observe_connections(self, connections: Any) -> None:
+            pass
+
+    server.queue(Reply(200, {"channel": {"arn": ARN}}))
+    async with IvsClient(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, telemetry=Older()
+    ) as client:
+        await client.send(GetChannelCommand(arn=ARN))
+    assert calls == ["GetChannel"]

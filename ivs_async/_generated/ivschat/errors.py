@@ -23,6 +23,9 @@ class ConflictException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ConflictException"
     fault = "client"
+    members = (("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
+    resource_id: str | None = None
+    resource_type: str | None = None
 
 
 class InternalServerException(IvsChatServiceException):
@@ -47,6 +50,9 @@ class ResourceNotFoundException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ResourceNotFoundException"
     fault = "client"
+    members = (("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
+    resource_id: str | None = None
+    resource_type: str | None = None
 
 
 class ServiceQuotaExceededException(IvsChatServiceException):
@@ -55,6 +61,10 @@ class ServiceQuotaExceededException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ServiceQuotaExceededException"
     fault = "client"
+    members = (("limit", "limit", "int"), ("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
+    limit: int | None = None
+    resource_id: str | None = None
+    resource_type: str | None = None
 
 
 class ThrottlingException(IvsChatServiceException):
@@ -63,6 +73,10 @@ class ThrottlingException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ThrottlingException"
     fault = "client"
+    members = (("limit", "limit", "int"), ("resource_id", "resourceId", "str"), ("resource_type", "resourceType", "str"))
+    limit: int | None = None
+    resource_id: str | None = None
+    resource_type: str | None = None
 
 
 class ValidationException(IvsChatServiceException):
@@ -71,6 +85,9 @@ class ValidationException(IvsChatServiceException):
     __module__ = "ivs_async.chat.errors"  # its public home, in tracebacks too
     code = "ValidationException"
     fault = "client"
+    members = (("field_list", "fieldList", "list[dict[str, str]]"), ("reason", "reason", "str"))
+    field_list: list[dict[str, str]] | None = None
+    reason: str | None = None
 
 
 MODELED_ERRORS: dict[str, type[IvsServiceException]] = {

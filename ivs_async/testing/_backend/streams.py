@@ -155,6 +155,10 @@ class StreamsMixin(RecordingMixin):  # a live session records when its channel d
         with self.lock:
             return channel_arn in self._state["live"]
 
+    def has_channel(self, channel_arn: str) -> bool:
+        with self.lock:
+            return channel_arn in self._state["resources"][CHANNEL]
+
     def _end(self, channel_arn: str, failure: str | None) -> None:
         now = self.clock()
         live = self._state["live"].pop(channel_arn)

@@ -237,8 +237,8 @@ class ChatBackend:
         name = request.string("name", max_length=128) or ""
         rate = request.integer("maximumMessageRatePerSecond", 1, MAX_MESSAGE_RATE)
         length = request.integer("maximumMessageLength", 1, MAX_MESSAGE_LENGTH)
-        handler = self._review_handler(request.struct("messageReviewHandler"), None)
-        tags = self._merge_tags({}, request.string_map("tags", max_items=MAX_TAGS) or {})
+        handler = _review_handler(_read_review_handler(request.struct("messageReviewHandler")), None)
+        tags = _merge_tags({}, _tag_keys(request.string_map("tags", max_items=MAX_TAGS) or {}))
         refs = self._logging_refs(request)
         if len(self._rooms) >= self.quotas.rooms:
             raise quota_exceeded(
@@ -270,12 +270,14 @@ class ChatBackend:
         return _show(self._room(request.required_string("identifier", max_length=_MAX_IDENTIFIER)), _ROOM_FIELDS)
 
     def _update_room(self, request: Reader) -> Json:
-        room = self._room(request.required_string("identifier", max_length=_MAX_IDENTIFIER))
+        identifier = request.required_string("identifier", max_length=_MAX_IDENTIFIER)
         name = request.string("name", max_length=128)
         rate = request.integer("maximumMessageRatePerSecond", 1, MAX_MESSAGE_RATE)
         length = request.integer("maximumMessageLength", 1, MAX_MESSAGE_LENGTH)
-        handler = self._review_handler(request.struct("messageReviewHandler"), room.get("messageReviewHandler"))
+        review = _read_review_handler(request.struct("messageReviewHandler"))
+        room = self._room(identifier)
         refs = self._logging_refs(request)
+        handler = _review_handler(review, room.get("messageReviewHandler"))
         # Checked in full first: a refused update changes nothing.
         if name is not None:
             room["name"] = name
@@ -314,19 +316,6 @@ class ChatBackend:
         ]
         return self._page("ListRooms", request, rooms, "rooms", _ROOM_SUMMARY)
 
-    def _review_handler(self, given: Reader | None, current: Json | None) -> Json | None:
-        """A room's message review handler after ``given``: none once its uri is empty."""
-        if given is None:
-            return current
-        uri = given.string("uri", max_length=170)
-        fallback = given.choice("fallbackResult", ("ALLOW", "DENY"))
-        if uri is None:
-            uri = current["uri"] if current is not None else ""
-        if not uri:
-            return None
-        kept = current["fallbackResult"] if current is not None else DEFAULT_FALLBACK
-        return {"uri": uri, "fallbackResult": fallback or kept}
-
     def _logging_refs(self, request: Reader) -> list[str] | None:
         """The ARNs of the logging configurations a request attaches (None: not given)."""
         member = "loggingConfigurationIdentifiers"
@@ -343,7 +332,7 @@ class ChatBackend:
     def _create_logging_configuration(self, request: Reader) -> Json:
         destination = _destination(request.struct("destinationConfiguration", required=True))
         name = request.string("name", max_length=128) or ""
-        tags = self._merge_tags({}, request.string_map("tags", max_items=MAX_TAGS) or {})
+        tags = _merge_tags({}, _tag_keys(request.string_map("tags", max_items=MAX_TAGS) or {}))
         limit = self.quotas.logging_configurations
         if len(self._logging) >= limit:
             raise quota_exceeded(
@@ -409,7 +398,7 @@ class ChatBackend:
     # -- chat tokens and moderation -----------------------------------------------------------
 
     def _create_chat_token(self, request: Reader) -> Json:
-        room = self._room(request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER))
+        identifier = request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER)
         user_id = request.required_string("userId", max_length=MAX_USER_ID)
         capabilities = request.strings("capabilities", max_items=10_000) or []
         unknown = sorted(set(capabilities) - set(CAPABILITIES))
@@ -417,6 +406,7 @@ class ChatBackend:
             raise invalid("capabilities", f"must hold only {', '.join(CAPABILITIES)}")
         minutes = request.integer("sessionDurationInMinutes", 1, MAX_SESSION_MINUTES) or DEFAULT_SESSION_MINUTES
         attributes = self._attributes(request)
+        room = self._room(identifier)
         now = self.clock()
         session = ChatSession(
             room_arn=room["arn"],
@@ -435,27 +425,30 @@ class ChatBackend:
         }
 
     def _send_event(self, request: Reader) -> Json:
-        room = self._room(request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER))
+        identifier = request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER)
         name = request.required_string("eventName", max_length=MAX_EVENT_NAME)
         attributes = self._attributes(request)
+        room = self._room(identifier)
         self._check_rate("SendEvent", room)
         socket = self.socket
         return {"id": socket.send_event(room["arn"], name, attributes) if socket is not None else new_id()}
 
     def _delete_message(self, request: Reader) -> Json:
-        room = self._room(request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER))
+        identifier = request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER)
         message_id = request.required_string("id", max_length=12)
         if not MESSAGE_ID.fullmatch(message_id):
             raise invalid("id", "must be a message id: 12 letters and digits")
         reason = request.string("reason", min_length=1, max_length=MAX_REASON)
+        room = self._room(identifier)
         self._check_rate("DeleteMessage", room)
         socket = self.socket
         return {"id": socket.delete_message(room["arn"], message_id, reason) if socket is not None else new_id()}
 
     def _disconnect_user(self, request: Reader) -> Json:
-        room = self._room(request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER))
+        identifier = request.required_string("roomIdentifier", max_length=_MAX_IDENTIFIER)
         user_id = request.required_string("userId", max_length=MAX_USER_ID)
         reason = request.string("reason", min_length=1, max_length=MAX_REASON)
+        room = self._room(identifier)
         self._check_rate("DisconnectUser", room)
         if self.socket is not None:
             self.socket.disconnect_user(room["arn"], user_id, reason)
@@ -480,14 +473,17 @@ class ChatBackend:
     # -- tags -------------------------------------------------------------------------------------
 
     def _tag_resource(self, request: Reader) -> Json:
-        resource = self._tagged(request.required_string("resourceArn", max_length=_MAX_IDENTIFIER))
-        added = request.string_map("tags", max_items=MAX_TAGS, required=True) or {}
-        resource["tags"] = self._merge_tags(resource["tags"], added)
+        arn = request.required_string("resourceArn", max_length=_MAX_IDENTIFIER)
+        added = _tag_keys(request.string_map("tags", max_items=MAX_TAGS, required=True) or {})
+        resource = self._tagged(arn)
+        resource["tags"] = _merge_tags(resource["tags"], added)
         return {}
 
     def _untag_resource(self, request: Reader) -> Json:
-        resource = self._tagged(request.required_string("resourceArn", max_length=_MAX_IDENTIFIER))
-        for key in request.strings("tagKeys", max_items=MAX_TAGS, max_length=128, required=True) or []:
+        arn = request.required_string("resourceArn", max_length=_MAX_IDENTIFIER)
+        keys = request.strings("tagKeys", max_items=MAX_TAGS, max_length=128, required=True) or []
+        resource = self._tagged(arn)
+        for key in keys:
             resource["tags"].pop(key, None)
         return {}
 
@@ -505,18 +501,6 @@ class ChatBackend:
                 return found
         resource_type = LOGGING_CONFIGURATION if kind == _LOGGING_KIND else ROOM
         raise not_found(resource_type, "Resource", arn, arn.rsplit("/", 1)[-1])
-
-    @staticmethod
-    def _merge_tags(current: dict[str, str], added: dict[str, str]) -> dict[str, str]:
-        for key, value in added.items():
-            if not 1 <= len(key) <= 128 or len(value) > 256:
-                raise invalid("tags", "keys must be 1 to 128 characters long, values at most 256")
-            if key.lower().startswith("aws:"):
-                raise invalid("tags", "keys starting with 'aws:' are reserved for AWS")
-        merged = {**current, **added}
-        if len(merged) > MAX_TAGS:
-            raise invalid("tags", f"a resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}")
-        return merged
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -577,6 +561,26 @@ class ChatBackend:
         return body
 
 
+def _read_review_handler(given: Reader | None) -> tuple[str | None, str | None] | None:
+    """A request's messageReviewHandler: its uri and fallbackResult, each None when not given."""
+    if given is None:
+        return None
+    return given.string("uri", max_length=170), given.choice("fallbackResult", ("ALLOW", "DENY"))
+
+
+def _review_handler(given: tuple[str | None, str | None] | None, current: Json | None) -> Json | None:
+    """A room's message review handler after ``given``: none once its uri is empty."""
+    if given is None:
+        return current
+    uri, fallback = given
+    if uri is None:
+        uri = current["uri"] if current is not None else ""
+    if not uri:
+        return None
+    kept = current["fallbackResult"] if current is not None else DEFAULT_FALLBACK
+    return {"uri": uri, "fallbackResult": fallback or kept}
+
+
 def _destination(given: Reader | None) -> Json:
     """A destinationConfiguration: exactly one of its members (a union)."""
     assert given is not None  # read with required=True
@@ -588,6 +592,23 @@ def _destination(given: Reader | None) -> Json:
     inner = given.struct(kind, required=True)
     assert inner is not None
     return {kind: {member: inner.required_string(member, min_length=low, max_length=high)}}
+
+
+def _tag_keys(added: dict[str, str]) -> dict[str, str]:
+    """``added``, once its keys and values are ones a tag may have."""
+    for key, value in added.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            raise invalid("tags", "keys must be 1 to 128 characters long, values at most 256")
+        if key.lower().startswith("aws:"):
+            raise invalid("tags", "keys starting with 'aws:' are reserved for AWS")
+    return added
+
+
+def _merge_tags(current: dict[str, str], added: dict[str, str]) -> dict[str, str]:
+    merged = {**current, **added}
+    if len(merged) > MAX_TAGS:
+        raise invalid("tags", f"a resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}")
+    return merged
 
 
 def _show(resource: Json, fields: tuple[str, ...]) -> Json:

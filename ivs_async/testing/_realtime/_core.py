@@ -21,6 +21,9 @@ from typing import Any
 
 import attrs
 
+from ivs_async._exceptions import Violation
+from ivs_async._generated.ivs_realtime.commands import OPERATIONS
+from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, wire_time
 
 STAGE = "stage"
@@ -40,49 +43,6 @@ _LABELS = {
     PUBLIC_KEY: "Public key",
 }
 
-# Every operation of the ivs-realtime model; each has a handler named after it (_create_stage...).
-OPERATION_NAMES = (
-    "CreateEncoderConfiguration",
-    "CreateIngestConfiguration",
-    "CreateParticipantToken",
-    "CreateStage",
-    "CreateStorageConfiguration",
-    "DeleteEncoderConfiguration",
-    "DeleteIngestConfiguration",
-    "DeletePublicKey",
-    "DeleteStage",
-    "DeleteStorageConfiguration",
-    "DisconnectParticipant",
-    "GetComposition",
-    "GetEncoderConfiguration",
-    "GetIngestConfiguration",
-    "GetParticipant",
-    "GetPublicKey",
-    "GetStage",
-    "GetStageSession",
-    "GetStorageConfiguration",
-    "ImportPublicKey",
-    "ListCompositions",
-    "ListEncoderConfigurations",
-    "ListIngestConfigurations",
-    "ListParticipantEvents",
-    "ListParticipantReplicas",
-    "ListParticipants",
-    "ListPublicKeys",
-    "ListStageSessions",
-    "ListStages",
-    "ListStorageConfigurations",
-    "ListTagsForResource",
-    "RevokeConnectionToken",
-    "StartComposition",
-    "StartParticipantReplication",
-    "StopComposition",
-    "StopParticipantReplication",
-    "TagResource",
-    "UntagResource",
-    "UpdateIngestConfiguration",
-    "UpdateStage",
-)
 
 # maxResults when a list request gives none: IVS Real-Time's documented defaults.
 DEFAULT_PAGE_SIZES = {
@@ -185,8 +145,9 @@ class RealTimeCore:
         # None here: channels are not checked (LocalIvs wires its IVS backend).
         self.channel_status: Callable[[str], str | None] | None = None
         self._handlers: dict[str, Callable[[Json], Json]] = {
-            name: getattr(self, "_" + _snake(name)) for name in OPERATION_NAMES
+            name: getattr(self, "_" + _snake(name)) for name in OPERATIONS
         }
+        self._validators: dict[str, Callable[[Any], list[Violation]]] = {}  # compiled on first use
         self._state: Json = {}
         self.reset()
 
@@ -222,10 +183,22 @@ class RealTimeCore:
     # -- hooks the resource families fill in ------------------------------------------------
 
     def _check_request(self, operation: str, request: Json) -> None:
-        """ValidationException unless ``request`` is an object; the model's rules are checked by
-        the validating mixin when the generated model is available."""
+        """ValidationException unless ``request`` keeps the model's rules. The server checks them
+        first; checking again here makes ``handle`` safe on any input (only ServiceError leaves)."""
         if not isinstance(request, dict):
             raise ServiceError("ValidationException", "The request body must be a JSON object")
+        check = self._validators.get(operation)
+        if check is None:
+            check = self._validators[operation] = compile_wire_validator(OPERATIONS[operation].input)
+        violations = check(request)
+        if violations:
+            count = len(violations)
+            detail = "; ".join(
+                f"Value at '{v.path}' failed to satisfy constraint ({v.rule}): {v.message}" for v in violations
+            )
+            raise ServiceError(
+                "ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: {detail}"
+            )
 
     def _settle(self) -> None:
         """Advance what the clock drives; the lock is held."""
