@@ -245,7 +245,8 @@ class Model:
 
     def py_type(self, shape_name: str, *, written: bool = False, dicts: bool = False) -> str:
         """The Python type of a shape. ``written``: as a caller writes it (enums as their
-        Literal); ``dicts``: structures as ``Model | ModelDict`` (what a caller may pass)."""
+        Literal); ``dicts``: structures as ``Model | ModelDict`` and lists as ``Sequence`` (what a
+        caller may pass)."""
         shape = self.shapes[shape_name]
         kind = shape["type"]
         if kind == "string":
@@ -262,7 +263,8 @@ class Model:
             return "datetime"
         if kind == "list":
             inner = self.py_type(shape["member"]["shape"], written=written, dicts=dicts)
-            return f"list[{inner}]"
+            # What a caller passes: any sequence (a list of the Dicts alone too: lists are invariant).
+            return f"Sequence[{inner}]" if dicts else f"list[{inner}]"
         if kind == "map":
             key = self.py_type(shape["key"]["shape"], written=written, dicts=dicts)
             return f"dict[{key}, {self.py_type(shape['value']['shape'], written=written, dicts=dicts)}]"
@@ -611,6 +613,8 @@ def gen_models(model: Model) -> dict[str, str]:
     )
     out.append("\n\n" + dunder_all(names))
     text = "".join(out)
+    if "Sequence[" in text:
+        text = text.replace("import enum\n", "import enum\nfrom collections.abc import Sequence\n", 1)
     used_names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "".join(out[1:])))
     base = {"Model", "ResponseMetadata", "from_typed_dict", "mask_secret"} & used_names
     files = {"models.py": text.replace("{base}", import_from("ivs_async._model", base), 1)}
@@ -631,6 +635,8 @@ def gen_models(model: Model) -> dict[str, str]:
             'one of them is first used."""\n\n',
             "from __future__ import annotations\n\n",
         ]
+        if "Sequence" in used:
+            head.append("from collections.abc import Sequence\n")
         if "datetime" in used:
             head.append("from datetime import datetime\n")
         typing_names = sorted({"Required", "TypedDict"} & used)
@@ -1021,7 +1027,7 @@ def gen_commands(model: Model) -> str:
         model.spec.header,
         f'"""One command per {model.spec.title} operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import TYPE_CHECKING, TypeAlias, Unpack\n\n",
+        "from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload\n\n",
         "from ivs_async._command import Command, Operation, init_command\n",
         f"from {model.spec.gen} import SERVICE, models, schema\n",
         "from ivs_async._lazy import lazy_attributes\n",
@@ -1083,7 +1089,16 @@ def gen_commands(model: Model) -> str:
         # Lazy names through the models module, so that typing.get_type_hints() can load them.
         given = f"models.{inp}" if inp in lazy else inp
         kwargs = f"models.{inp}Dict" if f"{inp}Dict" in lazy else params_name(op)
-        out.append(f"    def __init__(self, input: {given} | None = None, /, **members: Unpack[{kwargs}]) -> None:\n")
+        if model.required(inp):
+            # A model alone, or the members alone: the required ones are required only then.
+            out.append(f"    @overload\n    def __init__(self, input: {given}, /) -> None: ...\n")
+            out.append("    @overload\n")
+            out.append(f"    def __init__(self, input: None = None, /, **members: Unpack[{kwargs}]) -> None: ...\n")
+            out.append(f"    def __init__(self, input: {given} | None = None, /, **members: Any) -> None:\n")
+        else:
+            out.append(
+                f"    def __init__(self, input: {given} | None = None, /, **members: Unpack[{kwargs}]) -> None:\n"
+            )
         out.append("        init_command(self, input, members)\n")
     # Every operation by name, for code that serves the API rather than calls it (the emulator).
     out.append("\n\nOPERATIONS: dict[str, Operation] = {\n")
@@ -1156,7 +1171,7 @@ def gen_paginators(model: Model) -> str:
         model.spec.header,
         f'"""Async paginators for every {model.spec.title} List operation that takes a nextToken."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import Unpack\n\n",
+        "from typing import Any, Unpack, overload\n\n",
         f"from {model.spec.gen} import commands\n",
         f"from {model.spec.gen}.models import (\n",
     ]
@@ -1174,16 +1189,23 @@ def gen_paginators(model: Model) -> str:
         inp, outp = spec["input"]["shape"], spec["output"]["shape"]
         fn = f"paginate_{snake(op)}"
         names.append(fn)
-        out.append(f"\n\ndef {fn}(\n")
-        out.append("    client: Sender,\n")
-        out.append(f"    input: {inp} | None = None,\n")
-        out.append("    /,\n")
-        out.append("    *,\n")
-        out.append("    page_size: int | None = None,\n")
-        out.append("    max_items: int | None = None,\n")
-        out.append("    starting_token: str | None = None,\n")
-        out.append(f"    **members: Unpack[commands.{params_name(op)}],\n")
-        out.append(f") -> Paginator[{outp}, {item}]:\n")
+        options = (
+            "    page_size: int | None = None,\n"
+            "    max_items: int | None = None,\n"
+            "    starting_token: str | None = None,\n"
+        )
+        if model.required(inp):
+            out.append(f"\n\n@overload\ndef {fn}(\n    client: Sender,\n    input: {inp},\n    /,\n    *,\n{options}")
+            out.append(f") -> Paginator[{outp}, {item}]: ...\n")
+            out.append(f"@overload\ndef {fn}(\n    client: Sender,\n    input: None = None,\n    /,\n    *,\n{options}")
+            out.append(f"    **members: Unpack[commands.{params_name(op)}],\n) -> Paginator[{outp}, {item}]: ...\n")
+            out.append(f"def {fn}(\n    client: Sender,\n    input: {inp} | None = None,\n    /,\n    *,\n{options}")
+            out.append(f"    **members: Any,\n) -> Paginator[{outp}, {item}]:\n")
+        else:
+            out.append(
+                f"\n\ndef {fn}(\n    client: Sender,\n    input: {inp} | None = None,\n    /,\n    *,\n{options}"
+            )
+            out.append(f"    **members: Unpack[commands.{params_name(op)}],\n) -> Paginator[{outp}, {item}]:\n")
         out.append(
             f'    """Iterate over {op} pages; ``.items()`` iterates over each {item}.\n\n'
             "    ``page_size`` is each request's ``max_results``; ``max_items`` stops after that many items\n"
@@ -1197,7 +1219,10 @@ def gen_paginators(model: Model) -> str:
             "max_items=max_items, starting_token=starting_token)\n"
         )
     out.append("\n\n" + dunder_all(names))
-    return "".join(out)
+    text = "".join(out)
+    if "@overload" not in text:
+        text = text.replace("from typing import Any, Unpack, overload\n", "from typing import Unpack\n", 1)
+    return text
 
 
 def gen_aggregated(model: Model) -> str:
@@ -1205,7 +1230,7 @@ def gen_aggregated(model: Model) -> str:
         model.spec.header,
         f'"""The aggregated client: one coroutine method per {model.spec.title} operation."""\n\n',
         "from __future__ import annotations\n\n",
-        "from typing import Unpack\n\n",
+        "from typing import Any, Unpack, overload\n\n",
         *sorted(
             [
                 f"from {model.spec.client_module} import {model.spec.client}\n",
@@ -1229,11 +1254,19 @@ def gen_aggregated(model: Model) -> str:
         inp = spec["input"]["shape"]
         outp = model.output_of(op)
         out.append("\n")
-        out.append(f"    async def {snake(op)}(\n")
-        out.append(
-            f"        self, input: models.{inp} | None = None, /, **members: Unpack[commands.{params_name(op)}]\n"
-        )
-        out.append(f"    ) -> models.{outp}:\n")
+        name, params = snake(op), f"commands.{params_name(op)}"
+        if model.required(inp):
+            out.append(f"    @overload\n    async def {name}(self, input: models.{inp}, /) -> models.{outp}: ...\n")
+            out.append("    @overload\n")
+            out.append(f"    async def {name}(\n        self, input: None = None, /, **members: Unpack[{params}]\n")
+            out.append(f"    ) -> models.{outp}: ...\n")
+            out.append(
+                f"    async def {name}(self, input: models.{inp} | None = None, /, **members: Any) -> models.{outp}:\n"
+            )
+        else:
+            out.append(f"    async def {name}(\n")
+            out.append(f"        self, input: models.{inp} | None = None, /, **members: Unpack[{params}]\n")
+            out.append(f"    ) -> models.{outp}:\n")
         out.append(f'        """{model.desc.OPERATIONS[op]} See {xref(model, f"{op}Command", "commands")}."""\n')
         out.append(f"        return await self.send(commands.{op}Command(input, **members))\n")
     return "".join(out)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack, overload
 
 from ivs_async._client import IvsClient
 from ivs_async._generated.ivs import commands, models
@@ -15,27 +15,43 @@ class Ivs(IvsClient, WaiterMethods):
 
     __module__ = "ivs_async"
 
+    @overload
+    async def batch_get_channel(self, input: models.BatchGetChannelRequest, /) -> models.BatchGetChannelResponse: ...
+    @overload
     async def batch_get_channel(
-        self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[commands.BatchGetChannelParams]
-    ) -> models.BatchGetChannelResponse:
+        self, input: None = None, /, **members: Unpack[commands.BatchGetChannelParams]
+    ) -> models.BatchGetChannelResponse: ...
+    async def batch_get_channel(self, input: models.BatchGetChannelRequest | None = None, /, **members: Any) -> models.BatchGetChannelResponse:
         """Get up to 50 channels by ARN in one call; unknown ARNs come back in errors. See [BatchGetChannelCommand][ivs_async.commands.BatchGetChannelCommand]."""
         return await self.send(commands.BatchGetChannelCommand(input, **members))
 
+    @overload
+    async def batch_get_stream_key(self, input: models.BatchGetStreamKeyRequest, /) -> models.BatchGetStreamKeyResponse: ...
+    @overload
     async def batch_get_stream_key(
-        self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Unpack[commands.BatchGetStreamKeyParams]
-    ) -> models.BatchGetStreamKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.BatchGetStreamKeyParams]
+    ) -> models.BatchGetStreamKeyResponse: ...
+    async def batch_get_stream_key(self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Any) -> models.BatchGetStreamKeyResponse:
         """Get up to 50 stream keys by ARN in one call, values included. See [BatchGetStreamKeyCommand][ivs_async.commands.BatchGetStreamKeyCommand]."""
         return await self.send(commands.BatchGetStreamKeyCommand(input, **members))
 
+    @overload
+    async def batch_start_viewer_session_revocation(self, input: models.BatchStartViewerSessionRevocationRequest, /) -> models.BatchStartViewerSessionRevocationResponse: ...
+    @overload
     async def batch_start_viewer_session_revocation(
-        self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[commands.BatchStartViewerSessionRevocationParams]
-    ) -> models.BatchStartViewerSessionRevocationResponse:
+        self, input: None = None, /, **members: Unpack[commands.BatchStartViewerSessionRevocationParams]
+    ) -> models.BatchStartViewerSessionRevocationResponse: ...
+    async def batch_start_viewer_session_revocation(self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Any) -> models.BatchStartViewerSessionRevocationResponse:
         """Revoke up to 20 viewer sessions at once. See [BatchStartViewerSessionRevocationCommand][ivs_async.commands.BatchStartViewerSessionRevocationCommand]."""
         return await self.send(commands.BatchStartViewerSessionRevocationCommand(input, **members))
 
+    @overload
+    async def create_ad_configuration(self, input: models.CreateAdConfigurationRequest, /) -> models.CreateAdConfigurationResponse: ...
+    @overload
     async def create_ad_configuration(
-        self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Unpack[commands.CreateAdConfigurationParams]
-    ) -> models.CreateAdConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateAdConfigurationParams]
+    ) -> models.CreateAdConfigurationResponse: ...
+    async def create_ad_configuration(self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Any) -> models.CreateAdConfigurationResponse:
         """Create an ad configuration that points at MediaTailor playback configurations. See [CreateAdConfigurationCommand][ivs_async.commands.CreateAdConfigurationCommand]."""
         return await self.send(commands.CreateAdConfigurationCommand(input, **members))
 
@@ -57,123 +73,203 @@ class Ivs(IvsClient, WaiterMethods):
         """Create a policy that limits playback by country and origin. See [CreatePlaybackRestrictionPolicyCommand][ivs_async.commands.CreatePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.CreatePlaybackRestrictionPolicyCommand(input, **members))
 
+    @overload
+    async def create_recording_configuration(self, input: models.CreateRecordingConfigurationRequest, /) -> models.CreateRecordingConfigurationResponse: ...
+    @overload
     async def create_recording_configuration(
-        self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.CreateRecordingConfigurationParams]
-    ) -> models.CreateRecordingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateRecordingConfigurationParams]
+    ) -> models.CreateRecordingConfigurationResponse: ...
+    async def create_recording_configuration(self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Any) -> models.CreateRecordingConfigurationResponse:
         """Create a configuration that records streams to an S3 bucket. See [CreateRecordingConfigurationCommand][ivs_async.commands.CreateRecordingConfigurationCommand]."""
         return await self.send(commands.CreateRecordingConfigurationCommand(input, **members))
 
+    @overload
+    async def create_stream_key(self, input: models.CreateStreamKeyRequest, /) -> models.CreateStreamKeyResponse: ...
+    @overload
     async def create_stream_key(
-        self, input: models.CreateStreamKeyRequest | None = None, /, **members: Unpack[commands.CreateStreamKeyParams]
-    ) -> models.CreateStreamKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateStreamKeyParams]
+    ) -> models.CreateStreamKeyResponse: ...
+    async def create_stream_key(self, input: models.CreateStreamKeyRequest | None = None, /, **members: Any) -> models.CreateStreamKeyResponse:
         """Create a stream key for a channel that has none. See [CreateStreamKeyCommand][ivs_async.commands.CreateStreamKeyCommand]."""
         return await self.send(commands.CreateStreamKeyCommand(input, **members))
 
+    @overload
+    async def delete_ad_configuration(self, input: models.DeleteAdConfigurationRequest, /) -> models.DeleteAdConfigurationResponse: ...
+    @overload
     async def delete_ad_configuration(
-        self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteAdConfigurationParams]
-    ) -> models.DeleteAdConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteAdConfigurationParams]
+    ) -> models.DeleteAdConfigurationResponse: ...
+    async def delete_ad_configuration(self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Any) -> models.DeleteAdConfigurationResponse:
         """Delete an ad configuration. See [DeleteAdConfigurationCommand][ivs_async.commands.DeleteAdConfigurationCommand]."""
         return await self.send(commands.DeleteAdConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_channel(self, input: models.DeleteChannelRequest, /) -> models.DeleteChannelResponse: ...
+    @overload
     async def delete_channel(
-        self, input: models.DeleteChannelRequest | None = None, /, **members: Unpack[commands.DeleteChannelParams]
-    ) -> models.DeleteChannelResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteChannelParams]
+    ) -> models.DeleteChannelResponse: ...
+    async def delete_channel(self, input: models.DeleteChannelRequest | None = None, /, **members: Any) -> models.DeleteChannelResponse:
         """Delete a channel and its stream keys; the channel must be offline. See [DeleteChannelCommand][ivs_async.commands.DeleteChannelCommand]."""
         return await self.send(commands.DeleteChannelCommand(input, **members))
 
+    @overload
+    async def delete_failover_slate_configuration(self, input: models.DeleteFailoverSlateConfigurationRequest, /) -> models.DeleteFailoverSlateConfigurationResponse: ...
+    @overload
     async def delete_failover_slate_configuration(
-        self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteFailoverSlateConfigurationParams]
-    ) -> models.DeleteFailoverSlateConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteFailoverSlateConfigurationParams]
+    ) -> models.DeleteFailoverSlateConfigurationResponse: ...
+    async def delete_failover_slate_configuration(self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> models.DeleteFailoverSlateConfigurationResponse:
         """Delete a failover slate configuration. See [DeleteFailoverSlateConfigurationCommand][ivs_async.commands.DeleteFailoverSlateConfigurationCommand]."""
         return await self.send(commands.DeleteFailoverSlateConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_playback_key_pair(self, input: models.DeletePlaybackKeyPairRequest, /) -> models.DeletePlaybackKeyPairResponse: ...
+    @overload
     async def delete_playback_key_pair(
-        self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.DeletePlaybackKeyPairParams]
-    ) -> models.DeletePlaybackKeyPairResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeletePlaybackKeyPairParams]
+    ) -> models.DeletePlaybackKeyPairResponse: ...
+    async def delete_playback_key_pair(self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Any) -> models.DeletePlaybackKeyPairResponse:
         """Delete a playback key pair; tokens it signed stop working. See [DeletePlaybackKeyPairCommand][ivs_async.commands.DeletePlaybackKeyPairCommand]."""
         return await self.send(commands.DeletePlaybackKeyPairCommand(input, **members))
 
+    @overload
+    async def delete_playback_restriction_policy(self, input: models.DeletePlaybackRestrictionPolicyRequest, /) -> models.DeletePlaybackRestrictionPolicyResponse: ...
+    @overload
     async def delete_playback_restriction_policy(
-        self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.DeletePlaybackRestrictionPolicyParams]
-    ) -> models.DeletePlaybackRestrictionPolicyResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeletePlaybackRestrictionPolicyParams]
+    ) -> models.DeletePlaybackRestrictionPolicyResponse: ...
+    async def delete_playback_restriction_policy(self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> models.DeletePlaybackRestrictionPolicyResponse:
         """Delete a playback restriction policy. See [DeletePlaybackRestrictionPolicyCommand][ivs_async.commands.DeletePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.DeletePlaybackRestrictionPolicyCommand(input, **members))
 
+    @overload
+    async def delete_recording_configuration(self, input: models.DeleteRecordingConfigurationRequest, /) -> models.DeleteRecordingConfigurationResponse: ...
+    @overload
     async def delete_recording_configuration(
-        self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteRecordingConfigurationParams]
-    ) -> models.DeleteRecordingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteRecordingConfigurationParams]
+    ) -> models.DeleteRecordingConfigurationResponse: ...
+    async def delete_recording_configuration(self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Any) -> models.DeleteRecordingConfigurationResponse:
         """Delete a recording configuration that no channel uses. See [DeleteRecordingConfigurationCommand][ivs_async.commands.DeleteRecordingConfigurationCommand]."""
         return await self.send(commands.DeleteRecordingConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_stream_key(self, input: models.DeleteStreamKeyRequest, /) -> models.DeleteStreamKeyResponse: ...
+    @overload
     async def delete_stream_key(
-        self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Unpack[commands.DeleteStreamKeyParams]
-    ) -> models.DeleteStreamKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteStreamKeyParams]
+    ) -> models.DeleteStreamKeyResponse: ...
+    async def delete_stream_key(self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Any) -> models.DeleteStreamKeyResponse:
         """Delete a stream key; broadcasts using it stop being accepted. See [DeleteStreamKeyCommand][ivs_async.commands.DeleteStreamKeyCommand]."""
         return await self.send(commands.DeleteStreamKeyCommand(input, **members))
 
+    @overload
+    async def get_ad_configuration(self, input: models.GetAdConfigurationRequest, /) -> models.GetAdConfigurationResponse: ...
+    @overload
     async def get_ad_configuration(
-        self, input: models.GetAdConfigurationRequest | None = None, /, **members: Unpack[commands.GetAdConfigurationParams]
-    ) -> models.GetAdConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetAdConfigurationParams]
+    ) -> models.GetAdConfigurationResponse: ...
+    async def get_ad_configuration(self, input: models.GetAdConfigurationRequest | None = None, /, **members: Any) -> models.GetAdConfigurationResponse:
         """Get an ad configuration by ARN. See [GetAdConfigurationCommand][ivs_async.commands.GetAdConfigurationCommand]."""
         return await self.send(commands.GetAdConfigurationCommand(input, **members))
 
+    @overload
+    async def get_channel(self, input: models.GetChannelRequest, /) -> models.GetChannelResponse: ...
+    @overload
     async def get_channel(
-        self, input: models.GetChannelRequest | None = None, /, **members: Unpack[commands.GetChannelParams]
-    ) -> models.GetChannelResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetChannelParams]
+    ) -> models.GetChannelResponse: ...
+    async def get_channel(self, input: models.GetChannelRequest | None = None, /, **members: Any) -> models.GetChannelResponse:
         """Get a channel's configuration by ARN. See [GetChannelCommand][ivs_async.commands.GetChannelCommand]."""
         return await self.send(commands.GetChannelCommand(input, **members))
 
+    @overload
+    async def get_failover_slate_configuration(self, input: models.GetFailoverSlateConfigurationRequest, /) -> models.GetFailoverSlateConfigurationResponse: ...
+    @overload
     async def get_failover_slate_configuration(
-        self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.GetFailoverSlateConfigurationParams]
-    ) -> models.GetFailoverSlateConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetFailoverSlateConfigurationParams]
+    ) -> models.GetFailoverSlateConfigurationResponse: ...
+    async def get_failover_slate_configuration(self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> models.GetFailoverSlateConfigurationResponse:
         """Get a failover slate configuration by ARN. See [GetFailoverSlateConfigurationCommand][ivs_async.commands.GetFailoverSlateConfigurationCommand]."""
         return await self.send(commands.GetFailoverSlateConfigurationCommand(input, **members))
 
+    @overload
+    async def get_playback_key_pair(self, input: models.GetPlaybackKeyPairRequest, /) -> models.GetPlaybackKeyPairResponse: ...
+    @overload
     async def get_playback_key_pair(
-        self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.GetPlaybackKeyPairParams]
-    ) -> models.GetPlaybackKeyPairResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetPlaybackKeyPairParams]
+    ) -> models.GetPlaybackKeyPairResponse: ...
+    async def get_playback_key_pair(self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Any) -> models.GetPlaybackKeyPairResponse:
         """Get a playback key pair's name, fingerprint and tags by ARN. See [GetPlaybackKeyPairCommand][ivs_async.commands.GetPlaybackKeyPairCommand]."""
         return await self.send(commands.GetPlaybackKeyPairCommand(input, **members))
 
+    @overload
+    async def get_playback_restriction_policy(self, input: models.GetPlaybackRestrictionPolicyRequest, /) -> models.GetPlaybackRestrictionPolicyResponse: ...
+    @overload
     async def get_playback_restriction_policy(
-        self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.GetPlaybackRestrictionPolicyParams]
-    ) -> models.GetPlaybackRestrictionPolicyResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetPlaybackRestrictionPolicyParams]
+    ) -> models.GetPlaybackRestrictionPolicyResponse: ...
+    async def get_playback_restriction_policy(self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> models.GetPlaybackRestrictionPolicyResponse:
         """Get a playback restriction policy by ARN. See [GetPlaybackRestrictionPolicyCommand][ivs_async.commands.GetPlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.GetPlaybackRestrictionPolicyCommand(input, **members))
 
+    @overload
+    async def get_recording_configuration(self, input: models.GetRecordingConfigurationRequest, /) -> models.GetRecordingConfigurationResponse: ...
+    @overload
     async def get_recording_configuration(
-        self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Unpack[commands.GetRecordingConfigurationParams]
-    ) -> models.GetRecordingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetRecordingConfigurationParams]
+    ) -> models.GetRecordingConfigurationResponse: ...
+    async def get_recording_configuration(self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Any) -> models.GetRecordingConfigurationResponse:
         """Get a recording configuration by ARN. See [GetRecordingConfigurationCommand][ivs_async.commands.GetRecordingConfigurationCommand]."""
         return await self.send(commands.GetRecordingConfigurationCommand(input, **members))
 
+    @overload
+    async def get_stream(self, input: models.GetStreamRequest, /) -> models.GetStreamResponse: ...
+    @overload
     async def get_stream(
-        self, input: models.GetStreamRequest | None = None, /, **members: Unpack[commands.GetStreamParams]
-    ) -> models.GetStreamResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStreamParams]
+    ) -> models.GetStreamResponse: ...
+    async def get_stream(self, input: models.GetStreamRequest | None = None, /, **members: Any) -> models.GetStreamResponse:
         """Get the live stream of a channel; fails when the channel is not broadcasting. See [GetStreamCommand][ivs_async.commands.GetStreamCommand]."""
         return await self.send(commands.GetStreamCommand(input, **members))
 
+    @overload
+    async def get_stream_key(self, input: models.GetStreamKeyRequest, /) -> models.GetStreamKeyResponse: ...
+    @overload
     async def get_stream_key(
-        self, input: models.GetStreamKeyRequest | None = None, /, **members: Unpack[commands.GetStreamKeyParams]
-    ) -> models.GetStreamKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStreamKeyParams]
+    ) -> models.GetStreamKeyResponse: ...
+    async def get_stream_key(self, input: models.GetStreamKeyRequest | None = None, /, **members: Any) -> models.GetStreamKeyResponse:
         """Get a stream key, value included, by ARN. See [GetStreamKeyCommand][ivs_async.commands.GetStreamKeyCommand]."""
         return await self.send(commands.GetStreamKeyCommand(input, **members))
 
+    @overload
+    async def get_stream_session(self, input: models.GetStreamSessionRequest, /) -> models.GetStreamSessionResponse: ...
+    @overload
     async def get_stream_session(
-        self, input: models.GetStreamSessionRequest | None = None, /, **members: Unpack[commands.GetStreamSessionParams]
-    ) -> models.GetStreamSessionResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStreamSessionParams]
+    ) -> models.GetStreamSessionResponse: ...
+    async def get_stream_session(self, input: models.GetStreamSessionRequest | None = None, /, **members: Any) -> models.GetStreamSessionResponse:
         """Get one broadcast session of a channel (the latest when no stream id is given). See [GetStreamSessionCommand][ivs_async.commands.GetStreamSessionCommand]."""
         return await self.send(commands.GetStreamSessionCommand(input, **members))
 
+    @overload
+    async def import_playback_key_pair(self, input: models.ImportPlaybackKeyPairRequest, /) -> models.ImportPlaybackKeyPairResponse: ...
+    @overload
     async def import_playback_key_pair(
-        self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[commands.ImportPlaybackKeyPairParams]
-    ) -> models.ImportPlaybackKeyPairResponse:
+        self, input: None = None, /, **members: Unpack[commands.ImportPlaybackKeyPairParams]
+    ) -> models.ImportPlaybackKeyPairResponse: ...
+    async def import_playback_key_pair(self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Any) -> models.ImportPlaybackKeyPairResponse:
         """Import the public half of a key pair used to sign playback tokens. See [ImportPlaybackKeyPairCommand][ivs_async.commands.ImportPlaybackKeyPairCommand]."""
         return await self.send(commands.ImportPlaybackKeyPairCommand(input, **members))
 
+    @overload
+    async def insert_ad_break(self, input: models.InsertAdBreakRequest, /) -> models.InsertAdBreakResponse: ...
+    @overload
     async def insert_ad_break(
-        self, input: models.InsertAdBreakRequest | None = None, /, **members: Unpack[commands.InsertAdBreakParams]
-    ) -> models.InsertAdBreakResponse:
+        self, input: None = None, /, **members: Unpack[commands.InsertAdBreakParams]
+    ) -> models.InsertAdBreakResponse: ...
+    async def insert_ad_break(self, input: models.InsertAdBreakRequest | None = None, /, **members: Any) -> models.InsertAdBreakResponse:
         """Insert an ad break into a live stream. See [InsertAdBreakCommand][ivs_async.commands.InsertAdBreakCommand]."""
         return await self.send(commands.InsertAdBreakCommand(input, **members))
 
@@ -213,15 +309,23 @@ class Ivs(IvsClient, WaiterMethods):
         """List recording configurations, one page at a time. See [ListRecordingConfigurationsCommand][ivs_async.commands.ListRecordingConfigurationsCommand]."""
         return await self.send(commands.ListRecordingConfigurationsCommand(input, **members))
 
+    @overload
+    async def list_stream_keys(self, input: models.ListStreamKeysRequest, /) -> models.ListStreamKeysResponse: ...
+    @overload
     async def list_stream_keys(
-        self, input: models.ListStreamKeysRequest | None = None, /, **members: Unpack[commands.ListStreamKeysParams]
-    ) -> models.ListStreamKeysResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListStreamKeysParams]
+    ) -> models.ListStreamKeysResponse: ...
+    async def list_stream_keys(self, input: models.ListStreamKeysRequest | None = None, /, **members: Any) -> models.ListStreamKeysResponse:
         """List the stream keys of a channel. See [ListStreamKeysCommand][ivs_async.commands.ListStreamKeysCommand]."""
         return await self.send(commands.ListStreamKeysCommand(input, **members))
 
+    @overload
+    async def list_stream_sessions(self, input: models.ListStreamSessionsRequest, /) -> models.ListStreamSessionsResponse: ...
+    @overload
     async def list_stream_sessions(
-        self, input: models.ListStreamSessionsRequest | None = None, /, **members: Unpack[commands.ListStreamSessionsParams]
-    ) -> models.ListStreamSessionsResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListStreamSessionsParams]
+    ) -> models.ListStreamSessionsResponse: ...
+    async def list_stream_sessions(self, input: models.ListStreamSessionsRequest | None = None, /, **members: Any) -> models.ListStreamSessionsResponse:
         """List a channel's broadcast sessions, newest first. See [ListStreamSessionsCommand][ivs_async.commands.ListStreamSessionsCommand]."""
         return await self.send(commands.ListStreamSessionsCommand(input, **members))
 
@@ -231,62 +335,102 @@ class Ivs(IvsClient, WaiterMethods):
         """List live streams, optionally filtered by health. See [ListStreamsCommand][ivs_async.commands.ListStreamsCommand]."""
         return await self.send(commands.ListStreamsCommand(input, **members))
 
+    @overload
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest, /) -> models.ListTagsForResourceResponse: ...
+    @overload
     async def list_tags_for_resource(
-        self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
-    ) -> models.ListTagsForResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
+    ) -> models.ListTagsForResourceResponse: ...
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> models.ListTagsForResourceResponse:
         """List the tags of an IVS resource. See [ListTagsForResourceCommand][ivs_async.commands.ListTagsForResourceCommand]."""
         return await self.send(commands.ListTagsForResourceCommand(input, **members))
 
+    @overload
+    async def put_metadata(self, input: models.PutMetadataRequest, /) -> models.PutMetadataResponse: ...
+    @overload
     async def put_metadata(
-        self, input: models.PutMetadataRequest | None = None, /, **members: Unpack[commands.PutMetadataParams]
-    ) -> models.PutMetadataResponse:
+        self, input: None = None, /, **members: Unpack[commands.PutMetadataParams]
+    ) -> models.PutMetadataResponse: ...
+    async def put_metadata(self, input: models.PutMetadataRequest | None = None, /, **members: Any) -> models.PutMetadataResponse:
         """Insert timed metadata into a live stream. See [PutMetadataCommand][ivs_async.commands.PutMetadataCommand]."""
         return await self.send(commands.PutMetadataCommand(input, **members))
 
+    @overload
+    async def start_viewer_session_revocation(self, input: models.StartViewerSessionRevocationRequest, /) -> models.StartViewerSessionRevocationResponse: ...
+    @overload
     async def start_viewer_session_revocation(
-        self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[commands.StartViewerSessionRevocationParams]
-    ) -> models.StartViewerSessionRevocationResponse:
+        self, input: None = None, /, **members: Unpack[commands.StartViewerSessionRevocationParams]
+    ) -> models.StartViewerSessionRevocationResponse: ...
+    async def start_viewer_session_revocation(self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Any) -> models.StartViewerSessionRevocationResponse:
         """Revoke a viewer's playback sessions on a channel. See [StartViewerSessionRevocationCommand][ivs_async.commands.StartViewerSessionRevocationCommand]."""
         return await self.send(commands.StartViewerSessionRevocationCommand(input, **members))
 
+    @overload
+    async def stop_stream(self, input: models.StopStreamRequest, /) -> models.StopStreamResponse: ...
+    @overload
     async def stop_stream(
-        self, input: models.StopStreamRequest | None = None, /, **members: Unpack[commands.StopStreamParams]
-    ) -> models.StopStreamResponse:
+        self, input: None = None, /, **members: Unpack[commands.StopStreamParams]
+    ) -> models.StopStreamResponse: ...
+    async def stop_stream(self, input: models.StopStreamRequest | None = None, /, **members: Any) -> models.StopStreamResponse:
         """Disconnect the broadcaster of a live stream. See [StopStreamCommand][ivs_async.commands.StopStreamCommand]."""
         return await self.send(commands.StopStreamCommand(input, **members))
 
+    @overload
+    async def tag_resource(self, input: models.TagResourceRequest, /) -> models.TagResourceResponse: ...
+    @overload
     async def tag_resource(
-        self, input: models.TagResourceRequest | None = None, /, **members: Unpack[commands.TagResourceParams]
-    ) -> models.TagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.TagResourceParams]
+    ) -> models.TagResourceResponse: ...
+    async def tag_resource(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> models.TagResourceResponse:
         """Add or overwrite tags on an IVS resource. See [TagResourceCommand][ivs_async.commands.TagResourceCommand]."""
         return await self.send(commands.TagResourceCommand(input, **members))
 
+    @overload
+    async def untag_resource(self, input: models.UntagResourceRequest, /) -> models.UntagResourceResponse: ...
+    @overload
     async def untag_resource(
-        self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[commands.UntagResourceParams]
-    ) -> models.UntagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.UntagResourceParams]
+    ) -> models.UntagResourceResponse: ...
+    async def untag_resource(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> models.UntagResourceResponse:
         """Remove tags from an IVS resource. See [UntagResourceCommand][ivs_async.commands.UntagResourceCommand]."""
         return await self.send(commands.UntagResourceCommand(input, **members))
 
+    @overload
+    async def update_ad_configuration(self, input: models.UpdateAdConfigurationRequest, /) -> models.UpdateAdConfigurationResponse: ...
+    @overload
     async def update_ad_configuration(
-        self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateAdConfigurationParams]
-    ) -> models.UpdateAdConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateAdConfigurationParams]
+    ) -> models.UpdateAdConfigurationResponse: ...
+    async def update_ad_configuration(self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Any) -> models.UpdateAdConfigurationResponse:
         """Change an ad configuration. Members left out keep their values. See [UpdateAdConfigurationCommand][ivs_async.commands.UpdateAdConfigurationCommand]."""
         return await self.send(commands.UpdateAdConfigurationCommand(input, **members))
 
+    @overload
+    async def update_channel(self, input: models.UpdateChannelRequest, /) -> models.UpdateChannelResponse: ...
+    @overload
     async def update_channel(
-        self, input: models.UpdateChannelRequest | None = None, /, **members: Unpack[commands.UpdateChannelParams]
-    ) -> models.UpdateChannelResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateChannelParams]
+    ) -> models.UpdateChannelResponse: ...
+    async def update_channel(self, input: models.UpdateChannelRequest | None = None, /, **members: Any) -> models.UpdateChannelResponse:
         """Change a channel's configuration; the channel must be offline. Members left out keep their values. See [UpdateChannelCommand][ivs_async.commands.UpdateChannelCommand]."""
         return await self.send(commands.UpdateChannelCommand(input, **members))
 
+    @overload
+    async def update_failover_slate_configuration(self, input: models.UpdateFailoverSlateConfigurationRequest, /) -> models.UpdateFailoverSlateConfigurationResponse: ...
+    @overload
     async def update_failover_slate_configuration(
-        self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateFailoverSlateConfigurationParams]
-    ) -> models.UpdateFailoverSlateConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateFailoverSlateConfigurationParams]
+    ) -> models.UpdateFailoverSlateConfigurationResponse: ...
+    async def update_failover_slate_configuration(self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> models.UpdateFailoverSlateConfigurationResponse:
         """Change a failover slate configuration. Members left out keep their values. See [UpdateFailoverSlateConfigurationCommand][ivs_async.commands.UpdateFailoverSlateConfigurationCommand]."""
         return await self.send(commands.UpdateFailoverSlateConfigurationCommand(input, **members))
 
+    @overload
+    async def update_playback_restriction_policy(self, input: models.UpdatePlaybackRestrictionPolicyRequest, /) -> models.UpdatePlaybackRestrictionPolicyResponse: ...
+    @overload
     async def update_playback_restriction_policy(
-        self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[commands.UpdatePlaybackRestrictionPolicyParams]
-    ) -> models.UpdatePlaybackRestrictionPolicyResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdatePlaybackRestrictionPolicyParams]
+    ) -> models.UpdatePlaybackRestrictionPolicyResponse: ...
+    async def update_playback_restriction_policy(self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> models.UpdatePlaybackRestrictionPolicyResponse:
         """Change a playback restriction policy. Members left out keep their values. See [UpdatePlaybackRestrictionPolicyCommand][ivs_async.commands.UpdatePlaybackRestrictionPolicyCommand]."""
         return await self.send(commands.UpdatePlaybackRestrictionPolicyCommand(input, **members))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, Unpack
+from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload
 
 from ivs_async._command import Command, Operation, init_command
 from ivs_async._generated.ivs import SERVICE, models, schema
@@ -180,7 +180,11 @@ class BatchGetChannelCommand(Command["BatchGetChannelRequest", "BatchGetChannelR
         output=schema.BatchGetChannelResponse,
     )
 
-    def __init__(self, input: models.BatchGetChannelRequest | None = None, /, **members: Unpack[models.BatchGetChannelRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.BatchGetChannelRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.BatchGetChannelRequestDict]) -> None: ...
+    def __init__(self, input: models.BatchGetChannelRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -213,7 +217,11 @@ class BatchGetStreamKeyCommand(Command["BatchGetStreamKeyRequest", "BatchGetStre
         output=schema.BatchGetStreamKeyResponse,
     )
 
-    def __init__(self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Unpack[models.BatchGetStreamKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.BatchGetStreamKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.BatchGetStreamKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.BatchGetStreamKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -246,7 +254,11 @@ class BatchStartViewerSessionRevocationCommand(Command["BatchStartViewerSessionR
         output=schema.BatchStartViewerSessionRevocationResponse,
     )
 
-    def __init__(self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.BatchStartViewerSessionRevocationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.BatchStartViewerSessionRevocationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.BatchStartViewerSessionRevocationRequestDict]) -> None: ...
+    def __init__(self, input: models.BatchStartViewerSessionRevocationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -282,7 +294,11 @@ class CreateAdConfigurationCommand(Command["CreateAdConfigurationRequest", "Crea
         output=schema.CreateAdConfigurationResponse,
     )
 
-    def __init__(self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Unpack[models.CreateAdConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateAdConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateAdConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateAdConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -439,7 +455,11 @@ class CreateRecordingConfigurationCommand(Command["CreateRecordingConfigurationR
         output=schema.CreateRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Unpack[models.CreateRecordingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateRecordingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateRecordingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateRecordingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -473,7 +493,11 @@ class CreateStreamKeyCommand(Command["CreateStreamKeyRequest", "CreateStreamKeyR
         output=schema.CreateStreamKeyResponse,
     )
 
-    def __init__(self, input: models.CreateStreamKeyRequest | None = None, /, **members: Unpack[models.CreateStreamKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateStreamKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateStreamKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateStreamKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -506,7 +530,11 @@ class DeleteAdConfigurationCommand(Command["DeleteAdConfigurationRequest", "Dele
         output=schema.DeleteAdConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Unpack[models.DeleteAdConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteAdConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteAdConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteAdConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -539,7 +567,11 @@ class DeleteChannelCommand(Command["DeleteChannelRequest", "DeleteChannelRespons
         output=schema.DeleteChannelResponse,
     )
 
-    def __init__(self, input: models.DeleteChannelRequest | None = None, /, **members: Unpack[models.DeleteChannelRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteChannelRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteChannelRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteChannelRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -572,7 +604,11 @@ class DeleteFailoverSlateConfigurationCommand(Command["DeleteFailoverSlateConfig
         output=schema.DeleteFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.DeleteFailoverSlateConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteFailoverSlateConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteFailoverSlateConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -605,7 +641,11 @@ class DeletePlaybackKeyPairCommand(Command["DeletePlaybackKeyPairRequest", "Dele
         output=schema.DeletePlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Unpack[models.DeletePlaybackKeyPairRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeletePlaybackKeyPairRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeletePlaybackKeyPairRequestDict]) -> None: ...
+    def __init__(self, input: models.DeletePlaybackKeyPairRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -638,7 +678,11 @@ class DeletePlaybackRestrictionPolicyCommand(Command["DeletePlaybackRestrictionP
         output=schema.DeletePlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.DeletePlaybackRestrictionPolicyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeletePlaybackRestrictionPolicyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeletePlaybackRestrictionPolicyRequestDict]) -> None: ...
+    def __init__(self, input: models.DeletePlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -671,7 +715,11 @@ class DeleteRecordingConfigurationCommand(Command["DeleteRecordingConfigurationR
         output=schema.DeleteRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Unpack[models.DeleteRecordingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteRecordingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteRecordingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteRecordingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -704,7 +752,11 @@ class DeleteStreamKeyCommand(Command["DeleteStreamKeyRequest", "DeleteStreamKeyR
         output=schema.DeleteStreamKeyResponse,
     )
 
-    def __init__(self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Unpack[models.DeleteStreamKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteStreamKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteStreamKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteStreamKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -737,7 +789,11 @@ class GetAdConfigurationCommand(Command["GetAdConfigurationRequest", "GetAdConfi
         output=schema.GetAdConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetAdConfigurationRequest | None = None, /, **members: Unpack[models.GetAdConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetAdConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetAdConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetAdConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -770,7 +826,11 @@ class GetChannelCommand(Command["GetChannelRequest", "GetChannelResponse"]):
         output=schema.GetChannelResponse,
     )
 
-    def __init__(self, input: models.GetChannelRequest | None = None, /, **members: Unpack[models.GetChannelRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetChannelRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetChannelRequestDict]) -> None: ...
+    def __init__(self, input: models.GetChannelRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -803,7 +863,11 @@ class GetFailoverSlateConfigurationCommand(Command["GetFailoverSlateConfiguratio
         output=schema.GetFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.GetFailoverSlateConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetFailoverSlateConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetFailoverSlateConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -836,7 +900,11 @@ class GetPlaybackKeyPairCommand(Command["GetPlaybackKeyPairRequest", "GetPlaybac
         output=schema.GetPlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.GetPlaybackKeyPairRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetPlaybackKeyPairRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetPlaybackKeyPairRequestDict]) -> None: ...
+    def __init__(self, input: models.GetPlaybackKeyPairRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -869,7 +937,11 @@ class GetPlaybackRestrictionPolicyCommand(Command["GetPlaybackRestrictionPolicyR
         output=schema.GetPlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.GetPlaybackRestrictionPolicyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetPlaybackRestrictionPolicyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetPlaybackRestrictionPolicyRequestDict]) -> None: ...
+    def __init__(self, input: models.GetPlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -902,7 +974,11 @@ class GetRecordingConfigurationCommand(Command["GetRecordingConfigurationRequest
         output=schema.GetRecordingConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Unpack[models.GetRecordingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetRecordingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetRecordingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetRecordingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -935,7 +1011,11 @@ class GetStreamCommand(Command["GetStreamRequest", "GetStreamResponse"]):
         output=schema.GetStreamResponse,
     )
 
-    def __init__(self, input: models.GetStreamRequest | None = None, /, **members: Unpack[models.GetStreamRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStreamRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStreamRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStreamRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -968,7 +1048,11 @@ class GetStreamKeyCommand(Command["GetStreamKeyRequest", "GetStreamKeyResponse"]
         output=schema.GetStreamKeyResponse,
     )
 
-    def __init__(self, input: models.GetStreamKeyRequest | None = None, /, **members: Unpack[models.GetStreamKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStreamKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStreamKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStreamKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1002,7 +1086,11 @@ class GetStreamSessionCommand(Command["GetStreamSessionRequest", "GetStreamSessi
         output=schema.GetStreamSessionResponse,
     )
 
-    def __init__(self, input: models.GetStreamSessionRequest | None = None, /, **members: Unpack[models.GetStreamSessionRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStreamSessionRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStreamSessionRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStreamSessionRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1037,7 +1125,11 @@ class ImportPlaybackKeyPairCommand(Command["ImportPlaybackKeyPairRequest", "Impo
         output=schema.ImportPlaybackKeyPairResponse,
     )
 
-    def __init__(self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Unpack[models.ImportPlaybackKeyPairRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ImportPlaybackKeyPairRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ImportPlaybackKeyPairRequestDict]) -> None: ...
+    def __init__(self, input: models.ImportPlaybackKeyPairRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1073,7 +1165,11 @@ class InsertAdBreakCommand(Command["InsertAdBreakRequest", "InsertAdBreakRespons
         output=schema.InsertAdBreakResponse,
     )
 
-    def __init__(self, input: models.InsertAdBreakRequest | None = None, /, **members: Unpack[models.InsertAdBreakRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.InsertAdBreakRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.InsertAdBreakRequestDict]) -> None: ...
+    def __init__(self, input: models.InsertAdBreakRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1317,7 +1413,11 @@ class ListStreamKeysCommand(Command["ListStreamKeysRequest", "ListStreamKeysResp
         output=schema.ListStreamKeysResponse,
     )
 
-    def __init__(self, input: models.ListStreamKeysRequest | None = None, /, **members: Unpack[models.ListStreamKeysRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListStreamKeysRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListStreamKeysRequestDict]) -> None: ...
+    def __init__(self, input: models.ListStreamKeysRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1352,7 +1452,11 @@ class ListStreamSessionsCommand(Command["ListStreamSessionsRequest", "ListStream
         output=schema.ListStreamSessionsResponse,
     )
 
-    def __init__(self, input: models.ListStreamSessionsRequest | None = None, /, **members: Unpack[models.ListStreamSessionsRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListStreamSessionsRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListStreamSessionsRequestDict]) -> None: ...
+    def __init__(self, input: models.ListStreamSessionsRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1420,7 +1524,11 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
         output=schema.ListTagsForResourceResponse,
     )
 
-    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListTagsForResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1454,7 +1562,11 @@ class PutMetadataCommand(Command["PutMetadataRequest", "PutMetadataResponse"]):
         output=schema.PutMetadataResponse,
     )
 
-    def __init__(self, input: models.PutMetadataRequest | None = None, /, **members: Unpack[models.PutMetadataRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.PutMetadataRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.PutMetadataRequestDict]) -> None: ...
+    def __init__(self, input: models.PutMetadataRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1489,7 +1601,11 @@ class StartViewerSessionRevocationCommand(Command["StartViewerSessionRevocationR
         output=schema.StartViewerSessionRevocationResponse,
     )
 
-    def __init__(self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Unpack[models.StartViewerSessionRevocationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StartViewerSessionRevocationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StartViewerSessionRevocationRequestDict]) -> None: ...
+    def __init__(self, input: models.StartViewerSessionRevocationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1522,7 +1638,11 @@ class StopStreamCommand(Command["StopStreamRequest", "StopStreamResponse"]):
         output=schema.StopStreamResponse,
     )
 
-    def __init__(self, input: models.StopStreamRequest | None = None, /, **members: Unpack[models.StopStreamRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StopStreamRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StopStreamRequestDict]) -> None: ...
+    def __init__(self, input: models.StopStreamRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1556,7 +1676,11 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
         output=schema.TagResourceResponse,
     )
 
-    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.TagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1590,7 +1714,11 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
         output=schema.UntagResourceResponse,
     )
 
-    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UntagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1626,7 +1754,11 @@ class UpdateAdConfigurationCommand(Command["UpdateAdConfigurationRequest", "Upda
         output=schema.UpdateAdConfigurationResponse,
     )
 
-    def __init__(self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Unpack[models.UpdateAdConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateAdConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateAdConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateAdConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1671,7 +1803,11 @@ class UpdateChannelCommand(Command["UpdateChannelRequest", "UpdateChannelRespons
         output=schema.UpdateChannelResponse,
     )
 
-    def __init__(self, input: models.UpdateChannelRequest | None = None, /, **members: Unpack[models.UpdateChannelRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateChannelRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateChannelRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateChannelRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1708,7 +1844,11 @@ class UpdateFailoverSlateConfigurationCommand(Command["UpdateFailoverSlateConfig
         output=schema.UpdateFailoverSlateConfigurationResponse,
     )
 
-    def __init__(self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Unpack[models.UpdateFailoverSlateConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateFailoverSlateConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateFailoverSlateConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateFailoverSlateConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1745,7 +1885,11 @@ class UpdatePlaybackRestrictionPolicyCommand(Command["UpdatePlaybackRestrictionP
         output=schema.UpdatePlaybackRestrictionPolicyResponse,
     )
 
-    def __init__(self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Unpack[models.UpdatePlaybackRestrictionPolicyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdatePlaybackRestrictionPolicyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdatePlaybackRestrictionPolicyRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdatePlaybackRestrictionPolicyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 

@@ -7,6 +7,7 @@ used (`__getattr__` below): importing every one would cost a client's import 25 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
@@ -240,7 +241,7 @@ class RenditionConfigurationDict(TypedDict, total=False):
     """[RenditionConfiguration][ivs_async.models.RenditionConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
     rendition_selection: RenditionConfigurationRenditionSelection | RenditionConfigurationRenditionSelectionValue | None
-    renditions: list[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None
+    renditions: Sequence[RenditionConfigurationRendition | RenditionConfigurationRenditionValue] | None
 
 
 class S3DestinationConfigurationDict(TypedDict, total=False):
@@ -260,7 +261,7 @@ class ThumbnailConfigurationDict(TypedDict, total=False):
 
     recording_mode: RecordingMode | RecordingModeValue | None
     resolution: ThumbnailConfigurationResolution | ThumbnailConfigurationResolutionValue | None
-    storage: list[ThumbnailConfigurationStorage | ThumbnailConfigurationStorageValue] | None
+    storage: Sequence[ThumbnailConfigurationStorage | ThumbnailConfigurationStorageValue] | None
     target_interval_seconds: int | None
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack, overload
 
 from ivs_async._generated.ivs import commands
 from ivs_async._generated.ivs.models import (
@@ -158,6 +158,27 @@ def paginate_list_recording_configurations(
     return Paginator(client, command, page_size, "recording_configurations", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_stream_keys(
+    client: Sender,
+    input: ListStreamKeysRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListStreamKeysResponse, StreamKeySummary]: ...
+@overload
+def paginate_list_stream_keys(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListStreamKeysParams],
+) -> Paginator[ListStreamKeysResponse, StreamKeySummary]: ...
 def paginate_list_stream_keys(
     client: Sender,
     input: ListStreamKeysRequest | None = None,
@@ -166,7 +187,7 @@ def paginate_list_stream_keys(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListStreamKeysParams],
+    **members: Any,
 ) -> Paginator[ListStreamKeysResponse, StreamKeySummary]:
     """Iterate over ListStreamKeys pages; ``.items()`` iterates over each StreamKeySummary.
 
@@ -178,6 +199,27 @@ def paginate_list_stream_keys(
     return Paginator(client, command, page_size, "stream_keys", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_stream_sessions(
+    client: Sender,
+    input: ListStreamSessionsRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListStreamSessionsResponse, StreamSessionSummary]: ...
+@overload
+def paginate_list_stream_sessions(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListStreamSessionsParams],
+) -> Paginator[ListStreamSessionsResponse, StreamSessionSummary]: ...
 def paginate_list_stream_sessions(
     client: Sender,
     input: ListStreamSessionsRequest | None = None,
@@ -186,7 +228,7 @@ def paginate_list_stream_sessions(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListStreamSessionsParams],
+    **members: Any,
 ) -> Paginator[ListStreamSessionsResponse, StreamSessionSummary]:
     """Iterate over ListStreamSessions pages; ``.items()`` iterates over each StreamSessionSummary.
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack, overload
 
 from ivs_async._generated.ivs_realtime import commands, models
 from ivs_async.realtime._client import IvsRealTimeClient
@@ -20,15 +20,23 @@ class IvsRealTime(IvsRealTimeClient):
         """Create an encoder configuration: the video settings of a composition's output. See [CreateEncoderConfigurationCommand][ivs_async.realtime.commands.CreateEncoderConfigurationCommand]."""
         return await self.send(commands.CreateEncoderConfigurationCommand(input, **members))
 
+    @overload
+    async def create_ingest_configuration(self, input: models.CreateIngestConfigurationRequest, /) -> models.CreateIngestConfigurationResponse: ...
+    @overload
     async def create_ingest_configuration(
-        self, input: models.CreateIngestConfigurationRequest | None = None, /, **members: Unpack[commands.CreateIngestConfigurationParams]
-    ) -> models.CreateIngestConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateIngestConfigurationParams]
+    ) -> models.CreateIngestConfigurationResponse: ...
+    async def create_ingest_configuration(self, input: models.CreateIngestConfigurationRequest | None = None, /, **members: Any) -> models.CreateIngestConfigurationResponse:
         """Create an ingest configuration: a stream key that publishes to a stage over RTMP(S). See [CreateIngestConfigurationCommand][ivs_async.realtime.commands.CreateIngestConfigurationCommand]."""
         return await self.send(commands.CreateIngestConfigurationCommand(input, **members))
 
+    @overload
+    async def create_participant_token(self, input: models.CreateParticipantTokenRequest, /) -> models.CreateParticipantTokenResponse: ...
+    @overload
     async def create_participant_token(
-        self, input: models.CreateParticipantTokenRequest | None = None, /, **members: Unpack[commands.CreateParticipantTokenParams]
-    ) -> models.CreateParticipantTokenResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateParticipantTokenParams]
+    ) -> models.CreateParticipantTokenResponse: ...
+    async def create_participant_token(self, input: models.CreateParticipantTokenRequest | None = None, /, **members: Any) -> models.CreateParticipantTokenResponse:
         """Create a token that lets one participant join a stage. See [CreateParticipantTokenCommand][ivs_async.realtime.commands.CreateParticipantTokenCommand]."""
         return await self.send(commands.CreateParticipantTokenCommand(input, **members))
 
@@ -38,99 +46,163 @@ class IvsRealTime(IvsRealTimeClient):
         """Create a stage, and optionally tokens for its first participants. See [CreateStageCommand][ivs_async.realtime.commands.CreateStageCommand]."""
         return await self.send(commands.CreateStageCommand(input, **members))
 
+    @overload
+    async def create_storage_configuration(self, input: models.CreateStorageConfigurationRequest, /) -> models.CreateStorageConfigurationResponse: ...
+    @overload
     async def create_storage_configuration(
-        self, input: models.CreateStorageConfigurationRequest | None = None, /, **members: Unpack[commands.CreateStorageConfigurationParams]
-    ) -> models.CreateStorageConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateStorageConfigurationParams]
+    ) -> models.CreateStorageConfigurationResponse: ...
+    async def create_storage_configuration(self, input: models.CreateStorageConfigurationRequest | None = None, /, **members: Any) -> models.CreateStorageConfigurationResponse:
         """Create a storage configuration for recording to S3 (IVS updates the bucket policy). See [CreateStorageConfigurationCommand][ivs_async.realtime.commands.CreateStorageConfigurationCommand]."""
         return await self.send(commands.CreateStorageConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_encoder_configuration(self, input: models.DeleteEncoderConfigurationRequest, /) -> models.DeleteEncoderConfigurationResponse: ...
+    @overload
     async def delete_encoder_configuration(
-        self, input: models.DeleteEncoderConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteEncoderConfigurationParams]
-    ) -> models.DeleteEncoderConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteEncoderConfigurationParams]
+    ) -> models.DeleteEncoderConfigurationResponse: ...
+    async def delete_encoder_configuration(self, input: models.DeleteEncoderConfigurationRequest | None = None, /, **members: Any) -> models.DeleteEncoderConfigurationResponse:
         """Delete an encoder configuration that no composition uses. See [DeleteEncoderConfigurationCommand][ivs_async.realtime.commands.DeleteEncoderConfigurationCommand]."""
         return await self.send(commands.DeleteEncoderConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_ingest_configuration(self, input: models.DeleteIngestConfigurationRequest, /) -> models.DeleteIngestConfigurationResponse: ...
+    @overload
     async def delete_ingest_configuration(
-        self, input: models.DeleteIngestConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteIngestConfigurationParams]
-    ) -> models.DeleteIngestConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteIngestConfigurationParams]
+    ) -> models.DeleteIngestConfigurationResponse: ...
+    async def delete_ingest_configuration(self, input: models.DeleteIngestConfigurationRequest | None = None, /, **members: Any) -> models.DeleteIngestConfigurationResponse:
         """Delete an ingest configuration; one a publisher is using needs force. See [DeleteIngestConfigurationCommand][ivs_async.realtime.commands.DeleteIngestConfigurationCommand]."""
         return await self.send(commands.DeleteIngestConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_public_key(self, input: models.DeletePublicKeyRequest, /) -> models.DeletePublicKeyResponse: ...
+    @overload
     async def delete_public_key(
-        self, input: models.DeletePublicKeyRequest | None = None, /, **members: Unpack[commands.DeletePublicKeyParams]
-    ) -> models.DeletePublicKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeletePublicKeyParams]
+    ) -> models.DeletePublicKeyResponse: ...
+    async def delete_public_key(self, input: models.DeletePublicKeyRequest | None = None, /, **members: Any) -> models.DeletePublicKeyResponse:
         """Delete a public key; tokens signed with its private key are no longer accepted. See [DeletePublicKeyCommand][ivs_async.realtime.commands.DeletePublicKeyCommand]."""
         return await self.send(commands.DeletePublicKeyCommand(input, **members))
 
+    @overload
+    async def delete_stage(self, input: models.DeleteStageRequest, /) -> models.DeleteStageResponse: ...
+    @overload
     async def delete_stage(
-        self, input: models.DeleteStageRequest | None = None, /, **members: Unpack[commands.DeleteStageParams]
-    ) -> models.DeleteStageResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteStageParams]
+    ) -> models.DeleteStageResponse: ...
+    async def delete_stage(self, input: models.DeleteStageRequest | None = None, /, **members: Any) -> models.DeleteStageResponse:
         """Delete a stage, disconnecting its participants. See [DeleteStageCommand][ivs_async.realtime.commands.DeleteStageCommand]."""
         return await self.send(commands.DeleteStageCommand(input, **members))
 
+    @overload
+    async def delete_storage_configuration(self, input: models.DeleteStorageConfigurationRequest, /) -> models.DeleteStorageConfigurationResponse: ...
+    @overload
     async def delete_storage_configuration(
-        self, input: models.DeleteStorageConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteStorageConfigurationParams]
-    ) -> models.DeleteStorageConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteStorageConfigurationParams]
+    ) -> models.DeleteStorageConfigurationResponse: ...
+    async def delete_storage_configuration(self, input: models.DeleteStorageConfigurationRequest | None = None, /, **members: Any) -> models.DeleteStorageConfigurationResponse:
         """Delete a storage configuration that no composition uses. See [DeleteStorageConfigurationCommand][ivs_async.realtime.commands.DeleteStorageConfigurationCommand]."""
         return await self.send(commands.DeleteStorageConfigurationCommand(input, **members))
 
+    @overload
+    async def disconnect_participant(self, input: models.DisconnectParticipantRequest, /) -> models.DisconnectParticipantResponse: ...
+    @overload
     async def disconnect_participant(
-        self, input: models.DisconnectParticipantRequest | None = None, /, **members: Unpack[commands.DisconnectParticipantParams]
-    ) -> models.DisconnectParticipantResponse:
+        self, input: None = None, /, **members: Unpack[commands.DisconnectParticipantParams]
+    ) -> models.DisconnectParticipantResponse: ...
+    async def disconnect_participant(self, input: models.DisconnectParticipantRequest | None = None, /, **members: Any) -> models.DisconnectParticipantResponse:
         """Disconnect a participant from a stage. See [DisconnectParticipantCommand][ivs_async.realtime.commands.DisconnectParticipantCommand]."""
         return await self.send(commands.DisconnectParticipantCommand(input, **members))
 
+    @overload
+    async def get_composition(self, input: models.GetCompositionRequest, /) -> models.GetCompositionResponse: ...
+    @overload
     async def get_composition(
-        self, input: models.GetCompositionRequest | None = None, /, **members: Unpack[commands.GetCompositionParams]
-    ) -> models.GetCompositionResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetCompositionParams]
+    ) -> models.GetCompositionResponse: ...
+    async def get_composition(self, input: models.GetCompositionRequest | None = None, /, **members: Any) -> models.GetCompositionResponse:
         """Get a composition by ARN. See [GetCompositionCommand][ivs_async.realtime.commands.GetCompositionCommand]."""
         return await self.send(commands.GetCompositionCommand(input, **members))
 
+    @overload
+    async def get_encoder_configuration(self, input: models.GetEncoderConfigurationRequest, /) -> models.GetEncoderConfigurationResponse: ...
+    @overload
     async def get_encoder_configuration(
-        self, input: models.GetEncoderConfigurationRequest | None = None, /, **members: Unpack[commands.GetEncoderConfigurationParams]
-    ) -> models.GetEncoderConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetEncoderConfigurationParams]
+    ) -> models.GetEncoderConfigurationResponse: ...
+    async def get_encoder_configuration(self, input: models.GetEncoderConfigurationRequest | None = None, /, **members: Any) -> models.GetEncoderConfigurationResponse:
         """Get an encoder configuration by ARN. See [GetEncoderConfigurationCommand][ivs_async.realtime.commands.GetEncoderConfigurationCommand]."""
         return await self.send(commands.GetEncoderConfigurationCommand(input, **members))
 
+    @overload
+    async def get_ingest_configuration(self, input: models.GetIngestConfigurationRequest, /) -> models.GetIngestConfigurationResponse: ...
+    @overload
     async def get_ingest_configuration(
-        self, input: models.GetIngestConfigurationRequest | None = None, /, **members: Unpack[commands.GetIngestConfigurationParams]
-    ) -> models.GetIngestConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetIngestConfigurationParams]
+    ) -> models.GetIngestConfigurationResponse: ...
+    async def get_ingest_configuration(self, input: models.GetIngestConfigurationRequest | None = None, /, **members: Any) -> models.GetIngestConfigurationResponse:
         """Get an ingest configuration, stream key included, by ARN. See [GetIngestConfigurationCommand][ivs_async.realtime.commands.GetIngestConfigurationCommand]."""
         return await self.send(commands.GetIngestConfigurationCommand(input, **members))
 
+    @overload
+    async def get_participant(self, input: models.GetParticipantRequest, /) -> models.GetParticipantResponse: ...
+    @overload
     async def get_participant(
-        self, input: models.GetParticipantRequest | None = None, /, **members: Unpack[commands.GetParticipantParams]
-    ) -> models.GetParticipantResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetParticipantParams]
+    ) -> models.GetParticipantResponse: ...
+    async def get_participant(self, input: models.GetParticipantRequest | None = None, /, **members: Any) -> models.GetParticipantResponse:
         """Get one participant of a stage session. See [GetParticipantCommand][ivs_async.realtime.commands.GetParticipantCommand]."""
         return await self.send(commands.GetParticipantCommand(input, **members))
 
+    @overload
+    async def get_public_key(self, input: models.GetPublicKeyRequest, /) -> models.GetPublicKeyResponse: ...
+    @overload
     async def get_public_key(
-        self, input: models.GetPublicKeyRequest | None = None, /, **members: Unpack[commands.GetPublicKeyParams]
-    ) -> models.GetPublicKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetPublicKeyParams]
+    ) -> models.GetPublicKeyResponse: ...
+    async def get_public_key(self, input: models.GetPublicKeyRequest | None = None, /, **members: Any) -> models.GetPublicKeyResponse:
         """Get a public key by ARN. See [GetPublicKeyCommand][ivs_async.realtime.commands.GetPublicKeyCommand]."""
         return await self.send(commands.GetPublicKeyCommand(input, **members))
 
+    @overload
+    async def get_stage(self, input: models.GetStageRequest, /) -> models.GetStageResponse: ...
+    @overload
     async def get_stage(
-        self, input: models.GetStageRequest | None = None, /, **members: Unpack[commands.GetStageParams]
-    ) -> models.GetStageResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStageParams]
+    ) -> models.GetStageResponse: ...
+    async def get_stage(self, input: models.GetStageRequest | None = None, /, **members: Any) -> models.GetStageResponse:
         """Get a stage by ARN. See [GetStageCommand][ivs_async.realtime.commands.GetStageCommand]."""
         return await self.send(commands.GetStageCommand(input, **members))
 
+    @overload
+    async def get_stage_session(self, input: models.GetStageSessionRequest, /) -> models.GetStageSessionResponse: ...
+    @overload
     async def get_stage_session(
-        self, input: models.GetStageSessionRequest | None = None, /, **members: Unpack[commands.GetStageSessionParams]
-    ) -> models.GetStageSessionResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStageSessionParams]
+    ) -> models.GetStageSessionResponse: ...
+    async def get_stage_session(self, input: models.GetStageSessionRequest | None = None, /, **members: Any) -> models.GetStageSessionResponse:
         """Get one session of a stage. See [GetStageSessionCommand][ivs_async.realtime.commands.GetStageSessionCommand]."""
         return await self.send(commands.GetStageSessionCommand(input, **members))
 
+    @overload
+    async def get_storage_configuration(self, input: models.GetStorageConfigurationRequest, /) -> models.GetStorageConfigurationResponse: ...
+    @overload
     async def get_storage_configuration(
-        self, input: models.GetStorageConfigurationRequest | None = None, /, **members: Unpack[commands.GetStorageConfigurationParams]
-    ) -> models.GetStorageConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetStorageConfigurationParams]
+    ) -> models.GetStorageConfigurationResponse: ...
+    async def get_storage_configuration(self, input: models.GetStorageConfigurationRequest | None = None, /, **members: Any) -> models.GetStorageConfigurationResponse:
         """Get a storage configuration by ARN. See [GetStorageConfigurationCommand][ivs_async.realtime.commands.GetStorageConfigurationCommand]."""
         return await self.send(commands.GetStorageConfigurationCommand(input, **members))
 
+    @overload
+    async def import_public_key(self, input: models.ImportPublicKeyRequest, /) -> models.ImportPublicKeyResponse: ...
+    @overload
     async def import_public_key(
-        self, input: models.ImportPublicKeyRequest | None = None, /, **members: Unpack[commands.ImportPublicKeyParams]
-    ) -> models.ImportPublicKeyResponse:
+        self, input: None = None, /, **members: Unpack[commands.ImportPublicKeyParams]
+    ) -> models.ImportPublicKeyResponse: ...
+    async def import_public_key(self, input: models.ImportPublicKeyRequest | None = None, /, **members: Any) -> models.ImportPublicKeyResponse:
         """Import the public half of a key pair used to sign participant tokens. See [ImportPublicKeyCommand][ivs_async.realtime.commands.ImportPublicKeyCommand]."""
         return await self.send(commands.ImportPublicKeyCommand(input, **members))
 
@@ -152,21 +224,33 @@ class IvsRealTime(IvsRealTimeClient):
         """List ingest configurations, optionally filtered by stage or by state (not both). See [ListIngestConfigurationsCommand][ivs_async.realtime.commands.ListIngestConfigurationsCommand]."""
         return await self.send(commands.ListIngestConfigurationsCommand(input, **members))
 
+    @overload
+    async def list_participant_events(self, input: models.ListParticipantEventsRequest, /) -> models.ListParticipantEventsResponse: ...
+    @overload
     async def list_participant_events(
-        self, input: models.ListParticipantEventsRequest | None = None, /, **members: Unpack[commands.ListParticipantEventsParams]
-    ) -> models.ListParticipantEventsResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListParticipantEventsParams]
+    ) -> models.ListParticipantEventsResponse: ...
+    async def list_participant_events(self, input: models.ListParticipantEventsRequest | None = None, /, **members: Any) -> models.ListParticipantEventsResponse:
         """List the events of one participant in a stage session. See [ListParticipantEventsCommand][ivs_async.realtime.commands.ListParticipantEventsCommand]."""
         return await self.send(commands.ListParticipantEventsCommand(input, **members))
 
+    @overload
+    async def list_participant_replicas(self, input: models.ListParticipantReplicasRequest, /) -> models.ListParticipantReplicasResponse: ...
+    @overload
     async def list_participant_replicas(
-        self, input: models.ListParticipantReplicasRequest | None = None, /, **members: Unpack[commands.ListParticipantReplicasParams]
-    ) -> models.ListParticipantReplicasResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListParticipantReplicasParams]
+    ) -> models.ListParticipantReplicasResponse: ...
+    async def list_participant_replicas(self, input: models.ListParticipantReplicasRequest | None = None, /, **members: Any) -> models.ListParticipantReplicasResponse:
         """List the replicas of a participant in other stages. See [ListParticipantReplicasCommand][ivs_async.realtime.commands.ListParticipantReplicasCommand]."""
         return await self.send(commands.ListParticipantReplicasCommand(input, **members))
 
+    @overload
+    async def list_participants(self, input: models.ListParticipantsRequest, /) -> models.ListParticipantsResponse: ...
+    @overload
     async def list_participants(
-        self, input: models.ListParticipantsRequest | None = None, /, **members: Unpack[commands.ListParticipantsParams]
-    ) -> models.ListParticipantsResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListParticipantsParams]
+    ) -> models.ListParticipantsResponse: ...
+    async def list_participants(self, input: models.ListParticipantsRequest | None = None, /, **members: Any) -> models.ListParticipantsResponse:
         """List the participants of a stage session, filtered by at most one criterion. See [ListParticipantsCommand][ivs_async.realtime.commands.ListParticipantsCommand]."""
         return await self.send(commands.ListParticipantsCommand(input, **members))
 
@@ -176,9 +260,13 @@ class IvsRealTime(IvsRealTimeClient):
         """List public keys, one page at a time. See [ListPublicKeysCommand][ivs_async.realtime.commands.ListPublicKeysCommand]."""
         return await self.send(commands.ListPublicKeysCommand(input, **members))
 
+    @overload
+    async def list_stage_sessions(self, input: models.ListStageSessionsRequest, /) -> models.ListStageSessionsResponse: ...
+    @overload
     async def list_stage_sessions(
-        self, input: models.ListStageSessionsRequest | None = None, /, **members: Unpack[commands.ListStageSessionsParams]
-    ) -> models.ListStageSessionsResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListStageSessionsParams]
+    ) -> models.ListStageSessionsResponse: ...
+    async def list_stage_sessions(self, input: models.ListStageSessionsRequest | None = None, /, **members: Any) -> models.ListStageSessionsResponse:
         """List the sessions of a stage. See [ListStageSessionsCommand][ivs_async.realtime.commands.ListStageSessionsCommand]."""
         return await self.send(commands.ListStageSessionsCommand(input, **members))
 
@@ -194,62 +282,102 @@ class IvsRealTime(IvsRealTimeClient):
         """List storage configurations, one page at a time. See [ListStorageConfigurationsCommand][ivs_async.realtime.commands.ListStorageConfigurationsCommand]."""
         return await self.send(commands.ListStorageConfigurationsCommand(input, **members))
 
+    @overload
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest, /) -> models.ListTagsForResourceResponse: ...
+    @overload
     async def list_tags_for_resource(
-        self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
-    ) -> models.ListTagsForResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
+    ) -> models.ListTagsForResourceResponse: ...
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> models.ListTagsForResourceResponse:
         """List the tags of an IVS Real-Time resource. See [ListTagsForResourceCommand][ivs_async.realtime.commands.ListTagsForResourceCommand]."""
         return await self.send(commands.ListTagsForResourceCommand(input, **members))
 
+    @overload
+    async def revoke_connection_token(self, input: models.RevokeConnectionTokenRequest, /) -> models.RevokeConnectionTokenResponse: ...
+    @overload
     async def revoke_connection_token(
-        self, input: models.RevokeConnectionTokenRequest | None = None, /, **members: Unpack[commands.RevokeConnectionTokenParams]
-    ) -> models.RevokeConnectionTokenResponse:
+        self, input: None = None, /, **members: Unpack[commands.RevokeConnectionTokenParams]
+    ) -> models.RevokeConnectionTokenResponse: ...
+    async def revoke_connection_token(self, input: models.RevokeConnectionTokenRequest | None = None, /, **members: Any) -> models.RevokeConnectionTokenResponse:
         """Revoke a connection token; participants connected with it are disconnected. See [RevokeConnectionTokenCommand][ivs_async.realtime.commands.RevokeConnectionTokenCommand]."""
         return await self.send(commands.RevokeConnectionTokenCommand(input, **members))
 
+    @overload
+    async def start_composition(self, input: models.StartCompositionRequest, /) -> models.StartCompositionResponse: ...
+    @overload
     async def start_composition(
-        self, input: models.StartCompositionRequest | None = None, /, **members: Unpack[commands.StartCompositionParams]
-    ) -> models.StartCompositionResponse:
+        self, input: None = None, /, **members: Unpack[commands.StartCompositionParams]
+    ) -> models.StartCompositionResponse: ...
+    async def start_composition(self, input: models.StartCompositionRequest | None = None, /, **members: Any) -> models.StartCompositionResponse:
         """Start compositing a stage into a channel broadcast, an S3 recording or both. See [StartCompositionCommand][ivs_async.realtime.commands.StartCompositionCommand]."""
         return await self.send(commands.StartCompositionCommand(input, **members))
 
+    @overload
+    async def start_participant_replication(self, input: models.StartParticipantReplicationRequest, /) -> models.StartParticipantReplicationResponse: ...
+    @overload
     async def start_participant_replication(
-        self, input: models.StartParticipantReplicationRequest | None = None, /, **members: Unpack[commands.StartParticipantReplicationParams]
-    ) -> models.StartParticipantReplicationResponse:
+        self, input: None = None, /, **members: Unpack[commands.StartParticipantReplicationParams]
+    ) -> models.StartParticipantReplicationResponse: ...
+    async def start_participant_replication(self, input: models.StartParticipantReplicationRequest | None = None, /, **members: Any) -> models.StartParticipantReplicationResponse:
         """Start replicating a publishing participant into another stage. See [StartParticipantReplicationCommand][ivs_async.realtime.commands.StartParticipantReplicationCommand]."""
         return await self.send(commands.StartParticipantReplicationCommand(input, **members))
 
+    @overload
+    async def stop_composition(self, input: models.StopCompositionRequest, /) -> models.StopCompositionResponse: ...
+    @overload
     async def stop_composition(
-        self, input: models.StopCompositionRequest | None = None, /, **members: Unpack[commands.StopCompositionParams]
-    ) -> models.StopCompositionResponse:
+        self, input: None = None, /, **members: Unpack[commands.StopCompositionParams]
+    ) -> models.StopCompositionResponse: ...
+    async def stop_composition(self, input: models.StopCompositionRequest | None = None, /, **members: Any) -> models.StopCompositionResponse:
         """Stop a composition and its outputs, and delete it. See [StopCompositionCommand][ivs_async.realtime.commands.StopCompositionCommand]."""
         return await self.send(commands.StopCompositionCommand(input, **members))
 
+    @overload
+    async def stop_participant_replication(self, input: models.StopParticipantReplicationRequest, /) -> models.StopParticipantReplicationResponse: ...
+    @overload
     async def stop_participant_replication(
-        self, input: models.StopParticipantReplicationRequest | None = None, /, **members: Unpack[commands.StopParticipantReplicationParams]
-    ) -> models.StopParticipantReplicationResponse:
+        self, input: None = None, /, **members: Unpack[commands.StopParticipantReplicationParams]
+    ) -> models.StopParticipantReplicationResponse: ...
+    async def stop_participant_replication(self, input: models.StopParticipantReplicationRequest | None = None, /, **members: Any) -> models.StopParticipantReplicationResponse:
         """Stop replicating a participant into another stage. See [StopParticipantReplicationCommand][ivs_async.realtime.commands.StopParticipantReplicationCommand]."""
         return await self.send(commands.StopParticipantReplicationCommand(input, **members))
 
+    @overload
+    async def tag_resource(self, input: models.TagResourceRequest, /) -> models.TagResourceResponse: ...
+    @overload
     async def tag_resource(
-        self, input: models.TagResourceRequest | None = None, /, **members: Unpack[commands.TagResourceParams]
-    ) -> models.TagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.TagResourceParams]
+    ) -> models.TagResourceResponse: ...
+    async def tag_resource(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> models.TagResourceResponse:
         """Add or overwrite tags on an IVS Real-Time resource. See [TagResourceCommand][ivs_async.realtime.commands.TagResourceCommand]."""
         return await self.send(commands.TagResourceCommand(input, **members))
 
+    @overload
+    async def untag_resource(self, input: models.UntagResourceRequest, /) -> models.UntagResourceResponse: ...
+    @overload
     async def untag_resource(
-        self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[commands.UntagResourceParams]
-    ) -> models.UntagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.UntagResourceParams]
+    ) -> models.UntagResourceResponse: ...
+    async def untag_resource(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> models.UntagResourceResponse:
         """Remove tags from an IVS Real-Time resource. See [UntagResourceCommand][ivs_async.realtime.commands.UntagResourceCommand]."""
         return await self.send(commands.UntagResourceCommand(input, **members))
 
+    @overload
+    async def update_ingest_configuration(self, input: models.UpdateIngestConfigurationRequest, /) -> models.UpdateIngestConfigurationResponse: ...
+    @overload
     async def update_ingest_configuration(
-        self, input: models.UpdateIngestConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateIngestConfigurationParams]
-    ) -> models.UpdateIngestConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateIngestConfigurationParams]
+    ) -> models.UpdateIngestConfigurationResponse: ...
+    async def update_ingest_configuration(self, input: models.UpdateIngestConfigurationRequest | None = None, /, **members: Any) -> models.UpdateIngestConfigurationResponse:
         """Change an inactive ingest configuration's stage or redundant ingest. See [UpdateIngestConfigurationCommand][ivs_async.realtime.commands.UpdateIngestConfigurationCommand]."""
         return await self.send(commands.UpdateIngestConfigurationCommand(input, **members))
 
+    @overload
+    async def update_stage(self, input: models.UpdateStageRequest, /) -> models.UpdateStageResponse: ...
+    @overload
     async def update_stage(
-        self, input: models.UpdateStageRequest | None = None, /, **members: Unpack[commands.UpdateStageParams]
-    ) -> models.UpdateStageResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateStageParams]
+    ) -> models.UpdateStageResponse: ...
+    async def update_stage(self, input: models.UpdateStageRequest | None = None, /, **members: Any) -> models.UpdateStageResponse:
         """Change a stage's name or participant recording. Members left out keep their values. See [UpdateStageCommand][ivs_async.realtime.commands.UpdateStageCommand]."""
         return await self.send(commands.UpdateStageCommand(input, **members))

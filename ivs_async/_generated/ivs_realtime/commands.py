@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, Unpack
+from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload
 
 from ivs_async._command import Command, Operation, init_command
 from ivs_async._generated.ivs_realtime import SERVICE, models, schema
@@ -204,7 +204,11 @@ class CreateIngestConfigurationCommand(Command["CreateIngestConfigurationRequest
         output=schema.CreateIngestConfigurationResponse,
     )
 
-    def __init__(self, input: models.CreateIngestConfigurationRequest | None = None, /, **members: Unpack[models.CreateIngestConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateIngestConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateIngestConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateIngestConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -241,7 +245,11 @@ class CreateParticipantTokenCommand(Command["CreateParticipantTokenRequest", "Cr
         output=schema.CreateParticipantTokenResponse,
     )
 
-    def __init__(self, input: models.CreateParticipantTokenRequest | None = None, /, **members: Unpack[models.CreateParticipantTokenRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateParticipantTokenRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateParticipantTokenRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateParticipantTokenRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -312,7 +320,11 @@ class CreateStorageConfigurationCommand(Command["CreateStorageConfigurationReque
         output=schema.CreateStorageConfigurationResponse,
     )
 
-    def __init__(self, input: models.CreateStorageConfigurationRequest | None = None, /, **members: Unpack[models.CreateStorageConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateStorageConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateStorageConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateStorageConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -345,7 +357,11 @@ class DeleteEncoderConfigurationCommand(Command["DeleteEncoderConfigurationReque
         output=schema.DeleteEncoderConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteEncoderConfigurationRequest | None = None, /, **members: Unpack[models.DeleteEncoderConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteEncoderConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteEncoderConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteEncoderConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -379,7 +395,11 @@ class DeleteIngestConfigurationCommand(Command["DeleteIngestConfigurationRequest
         output=schema.DeleteIngestConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteIngestConfigurationRequest | None = None, /, **members: Unpack[models.DeleteIngestConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteIngestConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteIngestConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteIngestConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -412,7 +432,11 @@ class DeletePublicKeyCommand(Command["DeletePublicKeyRequest", "DeletePublicKeyR
         output=schema.DeletePublicKeyResponse,
     )
 
-    def __init__(self, input: models.DeletePublicKeyRequest | None = None, /, **members: Unpack[models.DeletePublicKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeletePublicKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeletePublicKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.DeletePublicKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -445,7 +469,11 @@ class DeleteStageCommand(Command["DeleteStageRequest", "DeleteStageResponse"]):
         output=schema.DeleteStageResponse,
     )
 
-    def __init__(self, input: models.DeleteStageRequest | None = None, /, **members: Unpack[models.DeleteStageRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteStageRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteStageRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteStageRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -478,7 +506,11 @@ class DeleteStorageConfigurationCommand(Command["DeleteStorageConfigurationReque
         output=schema.DeleteStorageConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteStorageConfigurationRequest | None = None, /, **members: Unpack[models.DeleteStorageConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteStorageConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteStorageConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteStorageConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -513,7 +545,11 @@ class DisconnectParticipantCommand(Command["DisconnectParticipantRequest", "Disc
         output=schema.DisconnectParticipantResponse,
     )
 
-    def __init__(self, input: models.DisconnectParticipantRequest | None = None, /, **members: Unpack[models.DisconnectParticipantRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DisconnectParticipantRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DisconnectParticipantRequestDict]) -> None: ...
+    def __init__(self, input: models.DisconnectParticipantRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -546,7 +582,11 @@ class GetCompositionCommand(Command["GetCompositionRequest", "GetCompositionResp
         output=schema.GetCompositionResponse,
     )
 
-    def __init__(self, input: models.GetCompositionRequest | None = None, /, **members: Unpack[models.GetCompositionRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetCompositionRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetCompositionRequestDict]) -> None: ...
+    def __init__(self, input: models.GetCompositionRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -579,7 +619,11 @@ class GetEncoderConfigurationCommand(Command["GetEncoderConfigurationRequest", "
         output=schema.GetEncoderConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetEncoderConfigurationRequest | None = None, /, **members: Unpack[models.GetEncoderConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetEncoderConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetEncoderConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetEncoderConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -612,7 +656,11 @@ class GetIngestConfigurationCommand(Command["GetIngestConfigurationRequest", "Ge
         output=schema.GetIngestConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetIngestConfigurationRequest | None = None, /, **members: Unpack[models.GetIngestConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetIngestConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetIngestConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetIngestConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -647,7 +695,11 @@ class GetParticipantCommand(Command["GetParticipantRequest", "GetParticipantResp
         output=schema.GetParticipantResponse,
     )
 
-    def __init__(self, input: models.GetParticipantRequest | None = None, /, **members: Unpack[models.GetParticipantRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetParticipantRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetParticipantRequestDict]) -> None: ...
+    def __init__(self, input: models.GetParticipantRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -680,7 +732,11 @@ class GetPublicKeyCommand(Command["GetPublicKeyRequest", "GetPublicKeyResponse"]
         output=schema.GetPublicKeyResponse,
     )
 
-    def __init__(self, input: models.GetPublicKeyRequest | None = None, /, **members: Unpack[models.GetPublicKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetPublicKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetPublicKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.GetPublicKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -713,7 +769,11 @@ class GetStageCommand(Command["GetStageRequest", "GetStageResponse"]):
         output=schema.GetStageResponse,
     )
 
-    def __init__(self, input: models.GetStageRequest | None = None, /, **members: Unpack[models.GetStageRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStageRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStageRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStageRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -747,7 +807,11 @@ class GetStageSessionCommand(Command["GetStageSessionRequest", "GetStageSessionR
         output=schema.GetStageSessionResponse,
     )
 
-    def __init__(self, input: models.GetStageSessionRequest | None = None, /, **members: Unpack[models.GetStageSessionRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStageSessionRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStageSessionRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStageSessionRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -780,7 +844,11 @@ class GetStorageConfigurationCommand(Command["GetStorageConfigurationRequest", "
         output=schema.GetStorageConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetStorageConfigurationRequest | None = None, /, **members: Unpack[models.GetStorageConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetStorageConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetStorageConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetStorageConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -815,7 +883,11 @@ class ImportPublicKeyCommand(Command["ImportPublicKeyRequest", "ImportPublicKeyR
         output=schema.ImportPublicKeyResponse,
     )
 
-    def __init__(self, input: models.ImportPublicKeyRequest | None = None, /, **members: Unpack[models.ImportPublicKeyRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ImportPublicKeyRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ImportPublicKeyRequestDict]) -> None: ...
+    def __init__(self, input: models.ImportPublicKeyRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -958,7 +1030,11 @@ class ListParticipantEventsCommand(Command["ListParticipantEventsRequest", "List
         output=schema.ListParticipantEventsResponse,
     )
 
-    def __init__(self, input: models.ListParticipantEventsRequest | None = None, /, **members: Unpack[models.ListParticipantEventsRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListParticipantEventsRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListParticipantEventsRequestDict]) -> None: ...
+    def __init__(self, input: models.ListParticipantEventsRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -994,7 +1070,11 @@ class ListParticipantReplicasCommand(Command["ListParticipantReplicasRequest", "
         output=schema.ListParticipantReplicasResponse,
     )
 
-    def __init__(self, input: models.ListParticipantReplicasRequest | None = None, /, **members: Unpack[models.ListParticipantReplicasRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListParticipantReplicasRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListParticipantReplicasRequestDict]) -> None: ...
+    def __init__(self, input: models.ListParticipantReplicasRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1034,7 +1114,11 @@ class ListParticipantsCommand(Command["ListParticipantsRequest", "ListParticipan
         output=schema.ListParticipantsResponse,
     )
 
-    def __init__(self, input: models.ListParticipantsRequest | None = None, /, **members: Unpack[models.ListParticipantsRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListParticipantsRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListParticipantsRequestDict]) -> None: ...
+    def __init__(self, input: models.ListParticipantsRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1103,7 +1187,11 @@ class ListStageSessionsCommand(Command["ListStageSessionsRequest", "ListStageSes
         output=schema.ListStageSessionsResponse,
     )
 
-    def __init__(self, input: models.ListStageSessionsRequest | None = None, /, **members: Unpack[models.ListStageSessionsRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListStageSessionsRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListStageSessionsRequestDict]) -> None: ...
+    def __init__(self, input: models.ListStageSessionsRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1204,7 +1292,11 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
         output=schema.ListTagsForResourceResponse,
     )
 
-    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListTagsForResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1237,7 +1329,11 @@ class RevokeConnectionTokenCommand(Command["RevokeConnectionTokenRequest", "Revo
         output=schema.RevokeConnectionTokenResponse,
     )
 
-    def __init__(self, input: models.RevokeConnectionTokenRequest | None = None, /, **members: Unpack[models.RevokeConnectionTokenRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.RevokeConnectionTokenRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.RevokeConnectionTokenRequestDict]) -> None: ...
+    def __init__(self, input: models.RevokeConnectionTokenRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1274,7 +1370,11 @@ class StartCompositionCommand(Command["StartCompositionRequest", "StartCompositi
         output=schema.StartCompositionResponse,
     )
 
-    def __init__(self, input: models.StartCompositionRequest | None = None, /, **members: Unpack[models.StartCompositionRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StartCompositionRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StartCompositionRequestDict]) -> None: ...
+    def __init__(self, input: models.StartCompositionRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1311,7 +1411,11 @@ class StartParticipantReplicationCommand(Command["StartParticipantReplicationReq
         output=schema.StartParticipantReplicationResponse,
     )
 
-    def __init__(self, input: models.StartParticipantReplicationRequest | None = None, /, **members: Unpack[models.StartParticipantReplicationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StartParticipantReplicationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StartParticipantReplicationRequestDict]) -> None: ...
+    def __init__(self, input: models.StartParticipantReplicationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1344,7 +1448,11 @@ class StopCompositionCommand(Command["StopCompositionRequest", "StopCompositionR
         output=schema.StopCompositionResponse,
     )
 
-    def __init__(self, input: models.StopCompositionRequest | None = None, /, **members: Unpack[models.StopCompositionRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StopCompositionRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StopCompositionRequestDict]) -> None: ...
+    def __init__(self, input: models.StopCompositionRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1379,7 +1487,11 @@ class StopParticipantReplicationCommand(Command["StopParticipantReplicationReque
         output=schema.StopParticipantReplicationResponse,
     )
 
-    def __init__(self, input: models.StopParticipantReplicationRequest | None = None, /, **members: Unpack[models.StopParticipantReplicationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.StopParticipantReplicationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.StopParticipantReplicationRequestDict]) -> None: ...
+    def __init__(self, input: models.StopParticipantReplicationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1413,7 +1525,11 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
         output=schema.TagResourceResponse,
     )
 
-    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.TagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1447,7 +1563,11 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
         output=schema.UntagResourceResponse,
     )
 
-    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UntagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1482,7 +1602,11 @@ class UpdateIngestConfigurationCommand(Command["UpdateIngestConfigurationRequest
         output=schema.UpdateIngestConfigurationResponse,
     )
 
-    def __init__(self, input: models.UpdateIngestConfigurationRequest | None = None, /, **members: Unpack[models.UpdateIngestConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateIngestConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateIngestConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateIngestConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -1517,7 +1641,11 @@ class UpdateStageCommand(Command["UpdateStageRequest", "UpdateStageResponse"]):
         output=schema.UpdateStageResponse,
     )
 
-    def __init__(self, input: models.UpdateStageRequest | None = None, /, **members: Unpack[models.UpdateStageRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateStageRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateStageRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateStageRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 

@@ -7,6 +7,7 @@ used (`__getattr__` below): importing every one would cost a client's import 25 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
@@ -303,7 +304,7 @@ class AutoParticipantRecordingConfigurationDict(TypedDict, total=False):
     """[AutoParticipantRecordingConfiguration][ivs_async.realtime.models.AutoParticipantRecordingConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
     hls_configuration: ParticipantRecordingHlsConfiguration | ParticipantRecordingHlsConfigurationDict | None
-    media_types: list[ParticipantRecordingMediaType | ParticipantRecordingMediaTypeValue] | None
+    media_types: Sequence[ParticipantRecordingMediaType | ParticipantRecordingMediaTypeValue] | None
     record_participant_replicas: bool | None
     recording_reconnect_window_seconds: int | None
     storage_configuration_arn: Required[str]
@@ -326,7 +327,7 @@ class CompositionRecordingHlsConfigurationDict(TypedDict, total=False):
 class CompositionThumbnailConfigurationDict(TypedDict, total=False):
     """[CompositionThumbnailConfiguration][ivs_async.realtime.models.CompositionThumbnailConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
-    storage: list[ThumbnailStorageType | ThumbnailStorageTypeValue] | None
+    storage: Sequence[ThumbnailStorageType | ThumbnailStorageTypeValue] | None
     target_interval_seconds: int | None
 
 
@@ -366,7 +367,7 @@ class ParticipantThumbnailConfigurationDict(TypedDict, total=False):
     """[ParticipantThumbnailConfiguration][ivs_async.realtime.models.ParticipantThumbnailConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
     recording_mode: ThumbnailRecordingMode | ThumbnailRecordingModeValue | None
-    storage: list[ThumbnailStorageType | ThumbnailStorageTypeValue] | None
+    storage: Sequence[ThumbnailStorageType | ThumbnailStorageTypeValue] | None
     target_interval_seconds: int | None
 
 
@@ -374,7 +375,7 @@ class ParticipantTokenConfigurationDict(TypedDict, total=False):
     """[ParticipantTokenConfiguration][ivs_async.realtime.models.ParticipantTokenConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
     attributes: dict[str, str] | None
-    capabilities: list[ParticipantTokenCapability | ParticipantTokenCapabilityValue] | None
+    capabilities: Sequence[ParticipantTokenCapability | ParticipantTokenCapabilityValue] | None
     duration: int | None
     user_id: str | None
 
@@ -405,10 +406,10 @@ class RecordingConfigurationDict(TypedDict, total=False):
 class S3DestinationConfigurationDict(TypedDict, total=False):
     """[S3DestinationConfiguration][ivs_async.realtime.models.S3DestinationConfiguration] as a dict with snake_case keys, accepted wherever it is."""
 
-    encoder_configuration_arns: Required[list[str]]
+    encoder_configuration_arns: Required[Sequence[str]]
     recording_configuration: RecordingConfiguration | RecordingConfigurationDict | None
     storage_configuration_arn: Required[str]
-    thumbnail_configurations: list[CompositionThumbnailConfiguration | CompositionThumbnailConfigurationDict] | None
+    thumbnail_configurations: Sequence[CompositionThumbnailConfiguration | CompositionThumbnailConfigurationDict] | None
 
 
 class S3StorageConfigurationDict(TypedDict, total=False):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack, overload
 
 from ivs_async._generated.ivs_realtime import commands
 from ivs_async._generated.ivs_realtime.models import (
@@ -101,6 +101,27 @@ def paginate_list_ingest_configurations(
     return Paginator(client, command, page_size, "ingest_configurations", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_participant_events(
+    client: Sender,
+    input: ListParticipantEventsRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListParticipantEventsResponse, Event]: ...
+@overload
+def paginate_list_participant_events(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListParticipantEventsParams],
+) -> Paginator[ListParticipantEventsResponse, Event]: ...
 def paginate_list_participant_events(
     client: Sender,
     input: ListParticipantEventsRequest | None = None,
@@ -109,7 +130,7 @@ def paginate_list_participant_events(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListParticipantEventsParams],
+    **members: Any,
 ) -> Paginator[ListParticipantEventsResponse, Event]:
     """Iterate over ListParticipantEvents pages; ``.items()`` iterates over each Event.
 
@@ -121,6 +142,27 @@ def paginate_list_participant_events(
     return Paginator(client, command, page_size, "events", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_participant_replicas(
+    client: Sender,
+    input: ListParticipantReplicasRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListParticipantReplicasResponse, ParticipantReplica]: ...
+@overload
+def paginate_list_participant_replicas(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListParticipantReplicasParams],
+) -> Paginator[ListParticipantReplicasResponse, ParticipantReplica]: ...
 def paginate_list_participant_replicas(
     client: Sender,
     input: ListParticipantReplicasRequest | None = None,
@@ -129,7 +171,7 @@ def paginate_list_participant_replicas(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListParticipantReplicasParams],
+    **members: Any,
 ) -> Paginator[ListParticipantReplicasResponse, ParticipantReplica]:
     """Iterate over ListParticipantReplicas pages; ``.items()`` iterates over each ParticipantReplica.
 
@@ -141,6 +183,27 @@ def paginate_list_participant_replicas(
     return Paginator(client, command, page_size, "replicas", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_participants(
+    client: Sender,
+    input: ListParticipantsRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListParticipantsResponse, ParticipantSummary]: ...
+@overload
+def paginate_list_participants(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListParticipantsParams],
+) -> Paginator[ListParticipantsResponse, ParticipantSummary]: ...
 def paginate_list_participants(
     client: Sender,
     input: ListParticipantsRequest | None = None,
@@ -149,7 +212,7 @@ def paginate_list_participants(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListParticipantsParams],
+    **members: Any,
 ) -> Paginator[ListParticipantsResponse, ParticipantSummary]:
     """Iterate over ListParticipants pages; ``.items()`` iterates over each ParticipantSummary.
 
@@ -181,6 +244,27 @@ def paginate_list_public_keys(
     return Paginator(client, command, page_size, "public_keys", max_items=max_items, starting_token=starting_token)
 
 
+@overload
+def paginate_list_stage_sessions(
+    client: Sender,
+    input: ListStageSessionsRequest,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+) -> Paginator[ListStageSessionsResponse, StageSessionSummary]: ...
+@overload
+def paginate_list_stage_sessions(
+    client: Sender,
+    input: None = None,
+    /,
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    starting_token: str | None = None,
+    **members: Unpack[commands.ListStageSessionsParams],
+) -> Paginator[ListStageSessionsResponse, StageSessionSummary]: ...
 def paginate_list_stage_sessions(
     client: Sender,
     input: ListStageSessionsRequest | None = None,
@@ -189,7 +273,7 @@ def paginate_list_stage_sessions(
     page_size: int | None = None,
     max_items: int | None = None,
     starting_token: str | None = None,
-    **members: Unpack[commands.ListStageSessionsParams],
+    **members: Any,
 ) -> Paginator[ListStageSessionsResponse, StageSessionSummary]:
     """Iterate over ListStageSessions pages; ``.items()`` iterates over each StageSessionSummary.
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack, overload
 
 from ivs_async._generated.ivschat import commands, models
 from ivs_async.chat._client import IvsChatClient
@@ -14,15 +14,23 @@ class IvsChat(IvsChatClient):
 
     __module__ = "ivs_async.chat"
 
+    @overload
+    async def create_chat_token(self, input: models.CreateChatTokenRequest, /) -> models.CreateChatTokenResponse: ...
+    @overload
     async def create_chat_token(
-        self, input: models.CreateChatTokenRequest | None = None, /, **members: Unpack[commands.CreateChatTokenParams]
-    ) -> models.CreateChatTokenResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateChatTokenParams]
+    ) -> models.CreateChatTokenResponse: ...
+    async def create_chat_token(self, input: models.CreateChatTokenRequest | None = None, /, **members: Any) -> models.CreateChatTokenResponse:
         """Create the encrypted token a chat client connects to a room with. See [CreateChatTokenCommand][ivs_async.chat.commands.CreateChatTokenCommand]."""
         return await self.send(commands.CreateChatTokenCommand(input, **members))
 
+    @overload
+    async def create_logging_configuration(self, input: models.CreateLoggingConfigurationRequest, /) -> models.CreateLoggingConfigurationResponse: ...
+    @overload
     async def create_logging_configuration(
-        self, input: models.CreateLoggingConfigurationRequest | None = None, /, **members: Unpack[commands.CreateLoggingConfigurationParams]
-    ) -> models.CreateLoggingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.CreateLoggingConfigurationParams]
+    ) -> models.CreateLoggingConfigurationResponse: ...
+    async def create_logging_configuration(self, input: models.CreateLoggingConfigurationRequest | None = None, /, **members: Any) -> models.CreateLoggingConfigurationResponse:
         """Create a configuration that logs chat messages to S3, CloudWatch Logs or Firehose. See [CreateLoggingConfigurationCommand][ivs_async.chat.commands.CreateLoggingConfigurationCommand]."""
         return await self.send(commands.CreateLoggingConfigurationCommand(input, **members))
 
@@ -32,39 +40,63 @@ class IvsChat(IvsChatClient):
         """Create a chat room. See [CreateRoomCommand][ivs_async.chat.commands.CreateRoomCommand]."""
         return await self.send(commands.CreateRoomCommand(input, **members))
 
+    @overload
+    async def delete_logging_configuration(self, input: models.DeleteLoggingConfigurationRequest, /) -> models.DeleteLoggingConfigurationResponse: ...
+    @overload
     async def delete_logging_configuration(
-        self, input: models.DeleteLoggingConfigurationRequest | None = None, /, **members: Unpack[commands.DeleteLoggingConfigurationParams]
-    ) -> models.DeleteLoggingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteLoggingConfigurationParams]
+    ) -> models.DeleteLoggingConfigurationResponse: ...
+    async def delete_logging_configuration(self, input: models.DeleteLoggingConfigurationRequest | None = None, /, **members: Any) -> models.DeleteLoggingConfigurationResponse:
         """Delete a logging configuration. See [DeleteLoggingConfigurationCommand][ivs_async.chat.commands.DeleteLoggingConfigurationCommand]."""
         return await self.send(commands.DeleteLoggingConfigurationCommand(input, **members))
 
+    @overload
+    async def delete_message(self, input: models.DeleteMessageRequest, /) -> models.DeleteMessageResponse: ...
+    @overload
     async def delete_message(
-        self, input: models.DeleteMessageRequest | None = None, /, **members: Unpack[commands.DeleteMessageParams]
-    ) -> models.DeleteMessageResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteMessageParams]
+    ) -> models.DeleteMessageResponse: ...
+    async def delete_message(self, input: models.DeleteMessageRequest | None = None, /, **members: Any) -> models.DeleteMessageResponse:
         """Tell a room's clients to remove a message from view and from their history. See [DeleteMessageCommand][ivs_async.chat.commands.DeleteMessageCommand]."""
         return await self.send(commands.DeleteMessageCommand(input, **members))
 
+    @overload
+    async def delete_room(self, input: models.DeleteRoomRequest, /) -> models.DeleteRoomResponse: ...
+    @overload
     async def delete_room(
-        self, input: models.DeleteRoomRequest | None = None, /, **members: Unpack[commands.DeleteRoomParams]
-    ) -> models.DeleteRoomResponse:
+        self, input: None = None, /, **members: Unpack[commands.DeleteRoomParams]
+    ) -> models.DeleteRoomResponse: ...
+    async def delete_room(self, input: models.DeleteRoomRequest | None = None, /, **members: Any) -> models.DeleteRoomResponse:
         """Delete a room. See [DeleteRoomCommand][ivs_async.chat.commands.DeleteRoomCommand]."""
         return await self.send(commands.DeleteRoomCommand(input, **members))
 
+    @overload
+    async def disconnect_user(self, input: models.DisconnectUserRequest, /) -> models.DisconnectUserResponse: ...
+    @overload
     async def disconnect_user(
-        self, input: models.DisconnectUserRequest | None = None, /, **members: Unpack[commands.DisconnectUserParams]
-    ) -> models.DisconnectUserResponse:
+        self, input: None = None, /, **members: Unpack[commands.DisconnectUserParams]
+    ) -> models.DisconnectUserResponse: ...
+    async def disconnect_user(self, input: models.DisconnectUserRequest | None = None, /, **members: Any) -> models.DisconnectUserResponse:
         """Disconnect every connection of a user from a room. See [DisconnectUserCommand][ivs_async.chat.commands.DisconnectUserCommand]."""
         return await self.send(commands.DisconnectUserCommand(input, **members))
 
+    @overload
+    async def get_logging_configuration(self, input: models.GetLoggingConfigurationRequest, /) -> models.GetLoggingConfigurationResponse: ...
+    @overload
     async def get_logging_configuration(
-        self, input: models.GetLoggingConfigurationRequest | None = None, /, **members: Unpack[commands.GetLoggingConfigurationParams]
-    ) -> models.GetLoggingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetLoggingConfigurationParams]
+    ) -> models.GetLoggingConfigurationResponse: ...
+    async def get_logging_configuration(self, input: models.GetLoggingConfigurationRequest | None = None, /, **members: Any) -> models.GetLoggingConfigurationResponse:
         """Get a logging configuration by ARN. See [GetLoggingConfigurationCommand][ivs_async.chat.commands.GetLoggingConfigurationCommand]."""
         return await self.send(commands.GetLoggingConfigurationCommand(input, **members))
 
+    @overload
+    async def get_room(self, input: models.GetRoomRequest, /) -> models.GetRoomResponse: ...
+    @overload
     async def get_room(
-        self, input: models.GetRoomRequest | None = None, /, **members: Unpack[commands.GetRoomParams]
-    ) -> models.GetRoomResponse:
+        self, input: None = None, /, **members: Unpack[commands.GetRoomParams]
+    ) -> models.GetRoomResponse: ...
+    async def get_room(self, input: models.GetRoomRequest | None = None, /, **members: Any) -> models.GetRoomResponse:
         """Get a room's configuration by ARN. See [GetRoomCommand][ivs_async.chat.commands.GetRoomCommand]."""
         return await self.send(commands.GetRoomCommand(input, **members))
 
@@ -80,38 +112,62 @@ class IvsChat(IvsChatClient):
         """List rooms, last updated first, optionally filtered by name, review handler or logging. See [ListRoomsCommand][ivs_async.chat.commands.ListRoomsCommand]."""
         return await self.send(commands.ListRoomsCommand(input, **members))
 
+    @overload
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest, /) -> models.ListTagsForResourceResponse: ...
+    @overload
     async def list_tags_for_resource(
-        self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
-    ) -> models.ListTagsForResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.ListTagsForResourceParams]
+    ) -> models.ListTagsForResourceResponse: ...
+    async def list_tags_for_resource(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> models.ListTagsForResourceResponse:
         """List the tags of an IVS Chat resource. See [ListTagsForResourceCommand][ivs_async.chat.commands.ListTagsForResourceCommand]."""
         return await self.send(commands.ListTagsForResourceCommand(input, **members))
 
+    @overload
+    async def send_event(self, input: models.SendEventRequest, /) -> models.SendEventResponse: ...
+    @overload
     async def send_event(
-        self, input: models.SendEventRequest | None = None, /, **members: Unpack[commands.SendEventParams]
-    ) -> models.SendEventResponse:
+        self, input: None = None, /, **members: Unpack[commands.SendEventParams]
+    ) -> models.SendEventResponse: ...
+    async def send_event(self, input: models.SendEventRequest | None = None, /, **members: Any) -> models.SendEventResponse:
         """Send an application-defined event to every client of a room. See [SendEventCommand][ivs_async.chat.commands.SendEventCommand]."""
         return await self.send(commands.SendEventCommand(input, **members))
 
+    @overload
+    async def tag_resource(self, input: models.TagResourceRequest, /) -> models.TagResourceResponse: ...
+    @overload
     async def tag_resource(
-        self, input: models.TagResourceRequest | None = None, /, **members: Unpack[commands.TagResourceParams]
-    ) -> models.TagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.TagResourceParams]
+    ) -> models.TagResourceResponse: ...
+    async def tag_resource(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> models.TagResourceResponse:
         """Add or overwrite tags on an IVS Chat resource. See [TagResourceCommand][ivs_async.chat.commands.TagResourceCommand]."""
         return await self.send(commands.TagResourceCommand(input, **members))
 
+    @overload
+    async def untag_resource(self, input: models.UntagResourceRequest, /) -> models.UntagResourceResponse: ...
+    @overload
     async def untag_resource(
-        self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[commands.UntagResourceParams]
-    ) -> models.UntagResourceResponse:
+        self, input: None = None, /, **members: Unpack[commands.UntagResourceParams]
+    ) -> models.UntagResourceResponse: ...
+    async def untag_resource(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> models.UntagResourceResponse:
         """Remove tags from an IVS Chat resource. See [UntagResourceCommand][ivs_async.chat.commands.UntagResourceCommand]."""
         return await self.send(commands.UntagResourceCommand(input, **members))
 
+    @overload
+    async def update_logging_configuration(self, input: models.UpdateLoggingConfigurationRequest, /) -> models.UpdateLoggingConfigurationResponse: ...
+    @overload
     async def update_logging_configuration(
-        self, input: models.UpdateLoggingConfigurationRequest | None = None, /, **members: Unpack[commands.UpdateLoggingConfigurationParams]
-    ) -> models.UpdateLoggingConfigurationResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateLoggingConfigurationParams]
+    ) -> models.UpdateLoggingConfigurationResponse: ...
+    async def update_logging_configuration(self, input: models.UpdateLoggingConfigurationRequest | None = None, /, **members: Any) -> models.UpdateLoggingConfigurationResponse:
         """Change a logging configuration. Members left out keep their values. See [UpdateLoggingConfigurationCommand][ivs_async.chat.commands.UpdateLoggingConfigurationCommand]."""
         return await self.send(commands.UpdateLoggingConfigurationCommand(input, **members))
 
+    @overload
+    async def update_room(self, input: models.UpdateRoomRequest, /) -> models.UpdateRoomResponse: ...
+    @overload
     async def update_room(
-        self, input: models.UpdateRoomRequest | None = None, /, **members: Unpack[commands.UpdateRoomParams]
-    ) -> models.UpdateRoomResponse:
+        self, input: None = None, /, **members: Unpack[commands.UpdateRoomParams]
+    ) -> models.UpdateRoomResponse: ...
+    async def update_room(self, input: models.UpdateRoomRequest | None = None, /, **members: Any) -> models.UpdateRoomResponse:
         """Change a room's configuration. Members left out keep their values. See [UpdateRoomCommand][ivs_async.chat.commands.UpdateRoomCommand]."""
         return await self.send(commands.UpdateRoomCommand(input, **members))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, Unpack
+from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload
 
 from ivs_async._command import Command, Operation, init_command
 from ivs_async._generated.ivschat import SERVICE, models, schema
@@ -97,7 +97,11 @@ class CreateChatTokenCommand(Command["CreateChatTokenRequest", "CreateChatTokenR
         output=schema.CreateChatTokenResponse,
     )
 
-    def __init__(self, input: models.CreateChatTokenRequest | None = None, /, **members: Unpack[models.CreateChatTokenRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateChatTokenRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateChatTokenRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateChatTokenRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -132,7 +136,11 @@ class CreateLoggingConfigurationCommand(Command["CreateLoggingConfigurationReque
         output=schema.CreateLoggingConfigurationResponse,
     )
 
-    def __init__(self, input: models.CreateLoggingConfigurationRequest | None = None, /, **members: Unpack[models.CreateLoggingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.CreateLoggingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.CreateLoggingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.CreateLoggingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -203,7 +211,11 @@ class DeleteLoggingConfigurationCommand(Command["DeleteLoggingConfigurationReque
         output=schema.DeleteLoggingConfigurationResponse,
     )
 
-    def __init__(self, input: models.DeleteLoggingConfigurationRequest | None = None, /, **members: Unpack[models.DeleteLoggingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteLoggingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteLoggingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteLoggingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -238,7 +250,11 @@ class DeleteMessageCommand(Command["DeleteMessageRequest", "DeleteMessageRespons
         output=schema.DeleteMessageResponse,
     )
 
-    def __init__(self, input: models.DeleteMessageRequest | None = None, /, **members: Unpack[models.DeleteMessageRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteMessageRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteMessageRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteMessageRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -271,7 +287,11 @@ class DeleteRoomCommand(Command["DeleteRoomRequest", "DeleteRoomResponse"]):
         output=schema.DeleteRoomResponse,
     )
 
-    def __init__(self, input: models.DeleteRoomRequest | None = None, /, **members: Unpack[models.DeleteRoomRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DeleteRoomRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DeleteRoomRequestDict]) -> None: ...
+    def __init__(self, input: models.DeleteRoomRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -306,7 +326,11 @@ class DisconnectUserCommand(Command["DisconnectUserRequest", "DisconnectUserResp
         output=schema.DisconnectUserResponse,
     )
 
-    def __init__(self, input: models.DisconnectUserRequest | None = None, /, **members: Unpack[models.DisconnectUserRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.DisconnectUserRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.DisconnectUserRequestDict]) -> None: ...
+    def __init__(self, input: models.DisconnectUserRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -339,7 +363,11 @@ class GetLoggingConfigurationCommand(Command["GetLoggingConfigurationRequest", "
         output=schema.GetLoggingConfigurationResponse,
     )
 
-    def __init__(self, input: models.GetLoggingConfigurationRequest | None = None, /, **members: Unpack[models.GetLoggingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetLoggingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetLoggingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.GetLoggingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -372,7 +400,11 @@ class GetRoomCommand(Command["GetRoomRequest", "GetRoomResponse"]):
         output=schema.GetRoomResponse,
     )
 
-    def __init__(self, input: models.GetRoomRequest | None = None, /, **members: Unpack[models.GetRoomRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.GetRoomRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.GetRoomRequestDict]) -> None: ...
+    def __init__(self, input: models.GetRoomRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -476,7 +508,11 @@ class ListTagsForResourceCommand(Command["ListTagsForResourceRequest", "ListTags
         output=schema.ListTagsForResourceResponse,
     )
 
-    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.ListTagsForResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.ListTagsForResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.ListTagsForResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -511,7 +547,11 @@ class SendEventCommand(Command["SendEventRequest", "SendEventResponse"]):
         output=schema.SendEventResponse,
     )
 
-    def __init__(self, input: models.SendEventRequest | None = None, /, **members: Unpack[models.SendEventRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.SendEventRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.SendEventRequestDict]) -> None: ...
+    def __init__(self, input: models.SendEventRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -545,7 +585,11 @@ class TagResourceCommand(Command["TagResourceRequest", "TagResourceResponse"]):
         output=schema.TagResourceResponse,
     )
 
-    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.TagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.TagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.TagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -579,7 +623,11 @@ class UntagResourceCommand(Command["UntagResourceRequest", "UntagResourceRespons
         output=schema.UntagResourceResponse,
     )
 
-    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UntagResourceRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UntagResourceRequestDict]) -> None: ...
+    def __init__(self, input: models.UntagResourceRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -614,7 +662,11 @@ class UpdateLoggingConfigurationCommand(Command["UpdateLoggingConfigurationReque
         output=schema.UpdateLoggingConfigurationResponse,
     )
 
-    def __init__(self, input: models.UpdateLoggingConfigurationRequest | None = None, /, **members: Unpack[models.UpdateLoggingConfigurationRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateLoggingConfigurationRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateLoggingConfigurationRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateLoggingConfigurationRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 
@@ -652,7 +704,11 @@ class UpdateRoomCommand(Command["UpdateRoomRequest", "UpdateRoomResponse"]):
         output=schema.UpdateRoomResponse,
     )
 
-    def __init__(self, input: models.UpdateRoomRequest | None = None, /, **members: Unpack[models.UpdateRoomRequestDict]) -> None:
+    @overload
+    def __init__(self, input: models.UpdateRoomRequest, /) -> None: ...
+    @overload
+    def __init__(self, input: None = None, /, **members: Unpack[models.UpdateRoomRequestDict]) -> None: ...
+    def __init__(self, input: models.UpdateRoomRequest | None = None, /, **members: Any) -> None:
         init_command(self, input, members)
 
 

@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -15,7 +16,7 @@ from ivs_async._model import ResponseMetadata
 class BatchGetChannelRequestDict(TypedDict, total=False):
     """[BatchGetChannelRequest][ivs_async.models.BatchGetChannelRequest] as a dict with snake_case keys, accepted wherever it is."""
 
-    arns: Required[list[str]]
+    arns: Required[Sequence[str]]
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

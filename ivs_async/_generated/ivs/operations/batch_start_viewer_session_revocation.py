@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -21,7 +22,7 @@ from ivs_async._model import ResponseMetadata
 class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):
     """[BatchStartViewerSessionRevocationRequest][ivs_async.models.BatchStartViewerSessionRevocationRequest] as a dict with snake_case keys, accepted wherever it is."""
 
-    viewer_sessions: Required[list[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
+    viewer_sessions: Required[Sequence[BatchStartViewerSessionRevocationViewerSession | BatchStartViewerSessionRevocationViewerSessionDict]]
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -24,7 +25,7 @@ from ivs_async._model import ResponseMetadata
 class CreateAdConfigurationRequestDict(TypedDict, total=False):
     """[CreateAdConfigurationRequest][ivs_async.models.CreateAdConfigurationRequest] as a dict with snake_case keys, accepted wherever it is."""
 
-    media_tailor_playback_configurations: Required[list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]]
+    media_tailor_playback_configurations: Required[Sequence[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict]]
     name: str | None
     post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
     tags: dict[str, str] | None

@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -25,7 +26,7 @@ class UpdateAdConfigurationRequestDict(TypedDict, total=False):
     """[UpdateAdConfigurationRequest][ivs_async.models.UpdateAdConfigurationRequest] as a dict with snake_case keys, accepted wherever it is."""
 
     arn: Required[str]
-    media_tailor_playback_configurations: list[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None
+    media_tailor_playback_configurations: Sequence[MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict] | None
     name: str | None
     post_roll_configuration: PostRollConfiguration | PostRollConfigurationDict | None
 

@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -15,8 +16,8 @@ from ivs_async._model import ResponseMetadata
 class UpdatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):
     """[UpdatePlaybackRestrictionPolicyRequest][ivs_async.models.UpdatePlaybackRestrictionPolicyRequest] as a dict with snake_case keys, accepted wherever it is."""
 
-    allowed_countries: list[str] | None
-    allowed_origins: list[str] | None
+    allowed_countries: Sequence[str] | None
+    allowed_origins: Sequence[str] | None
     arn: Required[str]
     enable_strict_origin_enforcement: bool | None
     name: str | None

@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -21,7 +22,7 @@ class CreateParticipantTokenRequestDict(TypedDict, total=False):
     """[CreateParticipantTokenRequest][ivs_async.realtime.models.CreateParticipantTokenRequest] as a dict with snake_case keys, accepted wherever it is."""
 
     attributes: dict[str, str] | None
-    capabilities: list[ParticipantTokenCapability | ParticipantTokenCapabilityValue] | None
+    capabilities: Sequence[ParticipantTokenCapability | ParticipantTokenCapabilityValue] | None
     duration: int | None
     stage_arn: Required[str]
     user_id: str | None

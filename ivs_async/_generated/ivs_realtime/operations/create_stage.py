@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypedDict
 
 import attrs
@@ -27,7 +28,7 @@ class CreateStageRequestDict(TypedDict, total=False):
 
     auto_participant_recording_configuration: AutoParticipantRecordingConfiguration | AutoParticipantRecordingConfigurationDict | None
     name: str | None
-    participant_token_configurations: list[ParticipantTokenConfiguration | ParticipantTokenConfigurationDict] | None
+    participant_token_configurations: Sequence[ParticipantTokenConfiguration | ParticipantTokenConfigurationDict] | None
     tags: dict[str, str] | None
 
 

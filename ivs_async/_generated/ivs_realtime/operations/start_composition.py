@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -24,7 +25,7 @@ from ivs_async._model import ResponseMetadata
 class StartCompositionRequestDict(TypedDict, total=False):
     """[StartCompositionRequest][ivs_async.realtime.models.StartCompositionRequest] as a dict with snake_case keys, accepted wherever it is."""
 
-    destinations: Required[list[DestinationConfiguration | DestinationConfigurationDict]]
+    destinations: Required[Sequence[DestinationConfiguration | DestinationConfigurationDict]]
     idempotency_token: str | None
     layout: LayoutConfiguration | LayoutConfigurationDict | None
     stage_arn: Required[str]

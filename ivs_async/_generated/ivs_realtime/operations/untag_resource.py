@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Required, TypedDict
 
 import attrs
@@ -16,7 +17,7 @@ class UntagResourceRequestDict(TypedDict, total=False):
     """[UntagResourceRequest][ivs_async.realtime.models.UntagResourceRequest] as a dict with snake_case keys, accepted wherever it is."""
 
     resource_arn: Required[str]
-    tag_keys: Required[list[str]]
+    tag_keys: Required[Sequence[str]]
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

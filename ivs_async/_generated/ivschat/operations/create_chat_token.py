@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Required, TypedDict
 
@@ -17,7 +18,7 @@ class CreateChatTokenRequestDict(TypedDict, total=False):
     """[CreateChatTokenRequest][ivs_async.chat.models.CreateChatTokenRequest] as a dict with snake_case keys, accepted wherever it is."""
 
     attributes: dict[str, str] | None
-    capabilities: list[ChatTokenCapability | ChatTokenCapabilityValue] | None
+    capabilities: Sequence[ChatTokenCapability | ChatTokenCapabilityValue] | None
     room_identifier: Required[str]
     session_duration_in_minutes: int | None
     user_id: Required[str]

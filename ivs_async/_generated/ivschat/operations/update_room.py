@@ -4,6 +4,7 @@ one of them is first used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Required, TypedDict
 
@@ -22,7 +23,7 @@ class UpdateRoomRequestDict(TypedDict, total=False):
     """[UpdateRoomRequest][ivs_async.chat.models.UpdateRoomRequest] as a dict with snake_case keys, accepted wherever it is."""
 
     identifier: Required[str]
-    logging_configuration_identifiers: list[str] | None
+    logging_configuration_identifiers: Sequence[str] | None
     maximum_message_length: int | None
     maximum_message_rate_per_second: int | None
     message_review_handler: MessageReviewHandler | MessageReviewHandlerDict | None
