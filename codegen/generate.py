@@ -513,7 +513,10 @@ def model_class_text(model: Model, name: str, converters: dict[str, str], *, hom
     # eq=False: Model's __eq__ and __hash__ serve every model; attrs would compile two methods
     # per class at import (a third of building the class).
     out = ["\n\n@attrs.frozen(kw_only=True, repr=False, eq=False)\n", f"class {name}(_ServiceModel):\n"]
-    doc = struct_doc(model, name) + members_doc(model, name, "Members", inputs=caller_writes)
+    doc = struct_doc(model, name)
+    if model.shapes.get(name, {}).get("union"):
+        doc += " Exactly one of its members is set (a union)."
+    doc += members_doc(model, name, "Members", inputs=caller_writes)
     out.append(docstring(doc, "    "))
     if members or name in model.outputs or home is not None:
         out.append("\n")
