@@ -31,7 +31,7 @@ OPERATIONS: dict[str, str] = {
 
 STRUCTURES: dict[str, str] = {
     "CloudWatchLogsDestinationConfiguration": "The CloudWatch Logs group that receives chat logs.",
-    "DestinationConfiguration": "Where a logging configuration sends chat logs (exactly one destination).",
+    "DestinationConfiguration": "Where a logging configuration sends chat logs.",
     "FirehoseDestinationConfiguration": "The Kinesis Data Firehose delivery stream that receives chat logs.",
     "LoggingConfigurationSummary": "A logging configuration as listed.",
     "MessageReviewHandler": "The Lambda function that reviews a room's messages before they are delivered.",

@@ -176,7 +176,7 @@ class CloudWatchLogsDestinationConfiguration(_ServiceModel):
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class DestinationConfiguration(_ServiceModel):
-    r"""Where a logging configuration sends chat logs (exactly one destination). Exactly one of its members is set (a union).
+    r"""Where a logging configuration sends chat logs. Exactly one of its members is set (a union).
 
     Members:
 
