@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -411,7 +410,7 @@ class LocalIvs:
         # IVS's snapshot is one JSON object; the other services' parts are added as its last members.
         ivs = self._backend.snapshot()
         assert ivs.endswith("}")
-        chat, realtime = json.dumps(self._chat.snapshot()), json.dumps(self._realtime.snapshot())
+        chat, realtime = self._chat.snapshot_text(), self._realtime.snapshot_text()
         return f'{ivs[:-1]}, "chat": {chat}, "realtime": {realtime}}}'
 
     def load(self, snapshot: str) -> None:

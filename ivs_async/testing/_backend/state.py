@@ -49,6 +49,7 @@ _RECORD_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 _PARTS = ("resources", "keyMaterial", "live", "sessions", "recordings", "metadata", "adBreaks", "revocations")
 _validators: dict[str, Callable[[Any], list[Any]]] = {}
+_CONTAINERS = (Kind.STRUCTURE, Kind.LIST, Kind.MAP)
 _wire_validators: dict[int, Callable[[Any], list[Any]]] = {}  # by id(shape): names repeat across services
 
 
@@ -134,18 +135,19 @@ def check_wire_time(value: Any, place: str) -> None:
 
 
 def _check_members(shape: Shape, value: Any, place: str) -> None:
-    # Runs once the validator passed: every value has its shape's type.
+    # Runs once the validator passed: every value has its shape's type. Scalars hold no members.
     if shape.kind is Kind.STRUCTURE:
         known = {m.wire: m.shape for m in shape.members}
         unknown = sorted(str(name)[:100] for name in set(value) - set(known))
         require(not unknown, place, f"has members {unknown[:5]} that a {shape.name} does not have")
         for name, member in value.items():
             require(member is not None, f"{place}.{name}", "must not be null")
-            _check_members(known[name], member, f"{place}.{name}")
-    elif shape.kind is Kind.LIST and shape.member is not None:
+            if known[name].kind in _CONTAINERS:
+                _check_members(known[name], member, f"{place}.{name}")
+    elif shape.kind is Kind.LIST and shape.member is not None and shape.member.kind in _CONTAINERS:
         for n, item in enumerate(value):
             _check_members(shape.member, item, f"{place}[{n}]")
-    elif shape.kind is Kind.MAP and shape.value is not None:
+    elif shape.kind is Kind.MAP and shape.value is not None and shape.value.kind in _CONTAINERS:
         for key, item in value.items():
             _check_members(shape.value, item, f"{place}[{str(key)[:100]!r}]")
 

@@ -205,12 +205,13 @@ class ChatBackend:
     def snapshot(self) -> Json:
         """Rooms, logging configurations and the counter that orders them, as plain JSON (chat
         tokens are not kept: see ``_state``)."""
+        state: Json = json.loads(self.snapshot_text())
+        return state
+
+    def snapshot_text(self) -> str:
+        """``snapshot()`` as JSON text, written under the lock with nothing copied first."""
         with self.lock:
-            return {
-                "rooms": copy.deepcopy(self._rooms),
-                "loggingConfigurations": copy.deepcopy(self._logging),
-                "sequence": self._seq,
-            }
+            return json.dumps({"rooms": self._rooms, "loggingConfigurations": self._logging, "sequence": self._seq})
 
     def load(self, data: Json) -> None:
         """Replace the state with one from ``snapshot()``, checked first as strictly as the API

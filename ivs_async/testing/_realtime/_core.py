@@ -190,16 +190,23 @@ class RealTimeCore:
     def snapshot(self) -> Json:
         """The resources, the compositions' timelines, the records and the token signing key, as
         plain JSON (the simulation knobs are configuration, not state)."""
+        snapshot: Json = json.loads(self.snapshot_text())
+        return snapshot
+
+    def snapshot_text(self) -> str:
+        """``snapshot()`` as JSON text, written under the lock with nothing copied first."""
         with self.lock:
             state = self._state
-            return {
-                "resources": copy.deepcopy(state["resources"]),
-                "lifecycles": copy.deepcopy(state["lifecycles"]),
-                "idempotency": copy.deepcopy(state["idempotency"]),
-                "revokedTokens": list(state["revokedTokens"]),
-                "disconnected": [list(pair) for pair in state["disconnected"]],
-                "tokenKey": base64.b64encode(self._token_key).decode("ascii"),
-            }
+            return json.dumps(
+                {
+                    "resources": state["resources"],
+                    "lifecycles": state["lifecycles"],
+                    "idempotency": state["idempotency"],
+                    "revokedTokens": list(state["revokedTokens"]),
+                    "disconnected": [list(pair) for pair in state["disconnected"]],
+                    "tokenKey": base64.b64encode(self._token_key).decode("ascii"),
+                }
+            )
 
     def load(self, data: Json) -> None:
         """Replace the state with one from ``snapshot()``, checked first as strictly as the API
