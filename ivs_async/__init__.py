@@ -5,7 +5,8 @@
 
 The public modules are ``commands``, ``models``, ``errors``, ``paginators``, ``credentials``,
 ``middleware``, ``playback`` (tokens for private channels), ``events`` (IVS's EventBridge
-events) and ``testing`` (the local emulator); everything whose name starts with an underscore
+events), ``chat`` (IVS Chat: its API and the chat messaging WebSocket), ``realtime`` (IVS
+Real-Time) and ``testing`` (the local emulator); everything whose name starts with an underscore
 is private. The names below load when first used, so importing the package costs little.
 """
 

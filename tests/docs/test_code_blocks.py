@@ -2,13 +2,14 @@
 and every shell block of docs/ runs.
 
 Each block runs as a script of its own against an emulator, with the environment a user would
-have set (region, credentials, endpoint). Python blocks share one emulator and one working
-directory, which holds a playback key (`playback-key.pem`, its public half imported) and the public
-half of another (`playback-public.pem`, not imported), as the guides' examples expect. Shell blocks
-(`sh`, run by bash with -euo pipefail) get an emulator and an empty folder each. A block that is
-not meant to run (a server that runs until Ctrl-C, an illustration, a file of another language)
-must say so with `<!-- not tested: reason -->` on the line before: every block of docs/ either runs
-or says why not.
+have set (region, credentials, and the endpoints of IVS, IVS Chat and IVS Real-Time, which the
+emulator serves together). Python blocks share one emulator and one working directory, which holds
+a playback key (`playback-key.pem`, its public half imported) and the public half of another
+(`playback-public.pem`, not imported), as the guides' examples expect. Shell blocks (`sh`, run by
+bash with -euo pipefail) get an emulator and an empty folder each. A block that is not meant to
+run (a server that runs until Ctrl-C, an illustration, a file of another language) must say so
+with `<!-- not tested: reason -->` on the line before: every block of docs/ either runs or says why
+not.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ def environment(ivs: LocalIvs, workdir: Path) -> dict[str, str]:
         AWS_ACCESS_KEY_ID=ivs.credentials.access_key_id,
         AWS_SECRET_ACCESS_KEY=ivs.credentials.secret_access_key,
         AWS_ENDPOINT_URL_IVS=ivs.endpoint,
+        AWS_ENDPOINT_URL_IVSCHAT=ivs.endpoint,
+        AWS_ENDPOINT_URL_IVS_REALTIME=ivs.endpoint,
         AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE=str(workdir / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(workdir / "none"),

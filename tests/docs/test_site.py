@@ -5,6 +5,7 @@ signatures formatted to the page, and the guides in the navigation."""
 from __future__ import annotations
 
 import html
+import importlib
 import os
 import re
 import subprocess
@@ -62,6 +63,48 @@ def test_the_site_builds_strictly_with_every_operation(site: Path) -> None:
     for name in waiters.__all__:
         assert f'id="ivs_async.waiters.{name}"' in pages["waiters"], name
     assert "Keyword arguments (the input" in pages["commands"]
+
+
+# Each other service's reference page: its package and generated package.
+_SERVICES = {"chat": "ivschat", "realtime": "ivs_realtime"}
+
+
+@pytest.mark.parametrize("service", sorted(_SERVICES))
+def test_the_chat_and_realtime_references_show_every_public_name(site: Path, service: str) -> None:
+    text = page(site, f"reference/{service}")
+    package = f"ivs_async.{service}"
+    for module in ("commands", "models", "errors", "paginators"):
+        names = importlib.import_module(f"{package}.{module}").__all__
+        assert names, module
+        for name in names:  # the models and Params aliases that load on first use too
+            assert f'id="{package}.{module}.{name}"' in text, (module, name)
+    clients = [name for name in importlib.import_module(package).__all__ if name.startswith("Ivs")]
+    assert len(clients) == 2, clients
+    for client in clients:
+        assert f'id="{package}.{client}"' in text, client
+    # The low-level client shows what it inherits, as IvsClient's reference does.
+    low_level = next(client for client in clients if client.endswith("Client"))
+    for member in ("send", "middleware_stack"):
+        assert f'id="{package}.{low_level}.{member}"' in text, member
+    # Every command links to its input, output and Params alias, and its Params back to it.
+    operations = importlib.import_module(f"ivs_async._generated.{_SERVICES[service]}.commands").OPERATIONS
+    sections = _sections(text, f"{package}.commands.")
+    for name, operation in operations.items():
+        for target in (
+            f"#{package}.models.{operation.input.name}",
+            f"#{package}.models.{operation.output.name}",
+            f"#{package}.commands.{name}Params",
+        ):
+            assert f'href="{target}"' in sections[f"{name}Command"], (name, target)
+        assert f'href="#{package}.commands.{name}Command"' in sections[f"{name}Params"], name
+
+
+def test_the_chat_reference_shows_the_messaging_client(site: Path) -> None:
+    text = page(site, "reference/chat")
+    from ivs_async.chat import messaging
+
+    for name in messaging.__all__:
+        assert f'id="ivs_async.chat.messaging.{name}"' in text, name
 
 
 class _Text(HTMLParser):
@@ -185,7 +228,8 @@ def test_the_docs_extra_installs_what_formats_signatures() -> None:
 
 def test_the_guides_are_in_the_navigation(site: Path) -> None:
     config = (ROOT / "mkdocs.yml").read_text()
-    for guide in ("guides/ivs-local.md", "guides/logging.md", "guides/playback.md"):
+    guides = ("ivs-local", "logging", "playback", "chat", "chat-messaging", "realtime")
+    for guide in (f"guides/{name}.md" for name in guides):
         assert f": {guide}\n" in config, guide
     index = page(site, "guides/ivs-local")
     assert "IVS Local as a service" in index and 'href="../logging/"' in page(site, "guides/ivs-local")
@@ -195,6 +239,10 @@ def test_the_guides_are_in_the_navigation(site: Path) -> None:
         assert f'id="{heading}"' in index, heading
     assert 'id="loggers"' in page(site, "guides/logging")
     assert 'id="a-p-384-key-pair"' in page(site, "guides/playback")
+    for guide in ("chat", "realtime"):  # the IVS Local section the other guides link to
+        assert 'id="testing-offline"' in page(site, f"guides/{guide}"), guide
+    for reference in ("reference/chat.md", "reference/realtime.md"):
+        assert f": {reference}\n" in config, reference
 
 
 def test_no_docstring_in_the_package_or_the_generator_uses_restructuredtext_roles() -> None:

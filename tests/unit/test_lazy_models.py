@@ -125,3 +125,24 @@ def test_a_signed_call_never_loads_requests() -> None:
         "print(name, seen, [m for m in ('requests', 'aws_requests_auth') if m in sys.modules])\n"
     )
     assert run(code) == "x [True] []"
+
+
+def test_a_program_that_uses_only_ivs_loads_nothing_of_the_other_services() -> None:
+    code = (
+        "import sys, asyncio\n"
+        "import ivs_async, ivs_async.errors, ivs_async.models, ivs_async.paginators\n"
+        "from ivs_async import Ivs, IvsClient, StaticCredentials\n"
+        "from ivs_async.commands import GetChannelCommand\n"
+        "async def main():\n"
+        "    async with Ivs(region='us-west-2', environ={}, credentials=StaticCredentials('AKIDEXAMPLE', 'x'),\n"
+        "                   endpoint='http://127.0.0.1:9', max_attempts=1) as client:\n"
+        "        try:\n"
+        "            await client.send(GetChannelCommand(arn='arn:aws:ivs:us-west-2:123456789012:channel/abcd'))\n"
+        "        except ivs_async.errors.IvsError:\n"
+        "            pass\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if 'chat' in m or 'realtime' in m))\n"
+    )
+    assert run(code) == "[]"
+    chat = "import sys\nfrom ivs_async.chat import IvsChat\nprint('ivs_async._generated.ivs_realtime' in sys.modules)\n"
+    assert run(chat) == "False"
