@@ -27,12 +27,14 @@ from ivs_async.testing._backend import (
 )
 from ivs_async.testing._broadcasts import Broadcasts
 from ivs_async.testing._chat import ChatBackend, ChatQuotas, ChatSocket
+from ivs_async.testing._chat._state import ChatState
 from ivs_async.testing._control import ControlApi
 from ivs_async.testing._dashboard import DashboardKey
 from ivs_async.testing._faults import FaultPlan
 from ivs_async.testing._limits import DEFAULT_LIMITS, Limits, Peers, descriptors_allowed
 from ivs_async.testing._realtime import RESOURCE_TYPES as REALTIME_TYPES
 from ivs_async.testing._realtime import RealTimeBackend, RealTimeQuotas
+from ivs_async.testing._realtime.state import RealTimeState
 from ivs_async.testing._rtmp import RtmpIngest
 from ivs_async.testing._server import BODY_TIMEOUT, EmulatorServer, ServedService
 from ivs_async.testing._state_dir import Persister, StateDir
@@ -49,6 +51,10 @@ DEFAULT_CREDENTIALS = StaticCredentials("AKIALOCALIVSEXAMPLE0", "localIvsSecretK
 
 # The environment of the clients made for the emulator: no AWS_* variables, no shared files.
 _ISOLATED = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+
+# A snapshot of an earlier version has no "chat" or "realtime": those services start empty.
+_ABSENT = object()
 
 
 def _utc_now() -> datetime:
@@ -171,9 +177,9 @@ class LocalIvs:
             folder.remove_leftovers()
             saved = folder.read()
             if saved is not None:
-                self._backend.load(saved)
+                self._take(saved)
             self._persister = Persister(
-                folder, snapshot=self._backend.snapshot, restore=self._backend.load, written=saved or self.snapshot()
+                folder, snapshot=self.snapshot, restore=self._take, written=saved or self.snapshot()
             )
             self._server.commit = self._persister.commit
         self._thread: threading.Thread | None = None
@@ -398,13 +404,34 @@ class LocalIvs:
             self._persister.changed()
 
     def snapshot(self) -> str:
-        """The state as JSON text; [load()][ivs_async.testing.LocalIvs.load] restores it (in this or
+        """The account's state as JSON text, IVS Chat's and IVS Real-Time's as its ``chat`` and
+        ``realtime`` members; [load()][ivs_async.testing.LocalIvs.load] restores it (in this or
         another emulator)."""
-        return self._backend.snapshot()
+        # IVS's snapshot is one JSON object; the other services' parts are added as its last members.
+        ivs = self._backend.snapshot()
+        assert ivs.endswith("}")
+        chat, realtime = self._chat.snapshot_text(), self._realtime.snapshot_text()
+        return f'{ivs[:-1]}, "chat": {chat}, "realtime": {realtime}}}'
 
     def load(self, snapshot: str) -> None:
-        self._backend.load(snapshot)
+        """Replace the whole state with a snapshot's, checked first as strictly as the API checks
+        the same values: EmulatorError naming the first problem, and nothing of it is taken. A
+        snapshot of an earlier version, without ``chat`` or ``realtime``, leaves them empty."""
+        self._take(snapshot)
         self._persist()
+
+    def _take(self, snapshot: str) -> None:
+        """All three services' parts checked, then all taken (none when any is refused)."""
+        data = self._backend.parse_snapshot(snapshot)  # within MAX_STATE_BYTES in all
+        chat, realtime = data.pop("chat", _ABSENT), data.pop("realtime", _ABSENT)
+        ivs_state = self._backend.checked(data)
+        chat_state = ChatState.empty() if chat is _ABSENT else self._chat.checked(chat)
+        realtime_state = RealTimeState.empty() if realtime is _ABSENT else self._realtime.checked(realtime)
+        # Real-Time asks IVS about channels under its lock: the locks are taken in that order.
+        with self._realtime.lock, self._backend.lock:
+            self._realtime.replace(realtime_state)
+            self._backend.replace(ivs_state)
+            self._chat.replace(chat_state)
 
     # -- broadcast simulation -----------------------------------------------------------------------
 

@@ -308,8 +308,12 @@ class BackendCore:
     def load(self, snapshot: str) -> None:
         """Replace the state with one from `snapshot()`, checked first as strictly as the API
         checks the same values (EmulatorError naming the first problem; the state is unchanged)."""
-        from ivs_async.testing._backend.state import check_state  # it checks what this module makes
+        self.replace(self.checked(self.parse_snapshot(snapshot)))
 
+    def parse_snapshot(self, snapshot: str) -> Json:
+        """The decoded ``snapshot``, once it is JSON of the snapshot format, of this region and
+        account, within MAX_STATE_BYTES (EmulatorError otherwise). LocalIvs reads the other
+        services' parts of it; ``checked`` the rest."""
         if len(snapshot) > MAX_STATE_BYTES:
             raise EmulatorError(f"snapshot is larger than {MAX_STATE_BYTES} bytes")
         try:
@@ -323,10 +327,21 @@ class BackendCore:
                 f"snapshot is of {data.get('accountId')} in {data.get('region')}, "
                 f"this emulator is {self.account_id} in {self.region}"
             )
+        return data
+
+    def checked(self, data: Json) -> Json:
+        """``data`` (a parsed snapshot) once checked to be a state this backend can serve; the
+        state is not touched (EmulatorError naming the first problem)."""
+        from ivs_async.testing._backend.state import check_state  # it checks what this module makes
+
         for key in self._state:
             if key not in data and key not in _ADDED_LATER:
                 raise EmulatorError(f"snapshot has no {key!r}")
         check_state(data, region=self.region, account_id=self.account_id, limits=RECORD_LIMITS)
+        return data
+
+    def replace(self, data: Json) -> None:
+        """Take a state ``checked`` returned, whole."""
         with self.lock:
             self.reset()
             for key in self._state:

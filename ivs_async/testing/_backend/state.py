@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivs_async._generated.ivs import schema
-from ivs_async._schema import Shape
+from ivs_async._schema import Kind, Shape
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend._core import (
     _CHANNEL_REFS,
@@ -39,6 +39,7 @@ _OWN = {"recording-configuration": {"_settles"}}
 _DERIVED = {"channel": ("playbackUrl", "ingestEndpoint")}
 _RESOURCE_ID = re.compile(r"[a-zA-Z0-9-]{1,64}")
 _BUCKET = re.compile(r"[a-z0-9-.]{3,63}")  # the model's S3 bucket name
+_WIRE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _STREAM_ID = re.compile(r"st-[a-zA-Z0-9]{1,64}")
 _PREFIX = re.compile(r"ivs/v1/[0-9]{12}/[a-zA-Z0-9-]{1,64}(/[0-9]{1,4}){5}/[a-zA-Z0-9]{1,64}")
 _RECORD_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -48,6 +49,8 @@ _RECORD_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 _PARTS = ("resources", "keyMaterial", "live", "sessions", "recordings", "metadata", "adBreaks", "revocations")
 _validators: dict[str, Callable[[Any], list[Any]]] = {}
+_CONTAINERS = (Kind.STRUCTURE, Kind.LIST, Kind.MAP)
+_wire_validators: dict[int, Callable[[Any], list[Any]]] = {}  # by id(shape): names repeat across services
 
 
 def check_state(data: Json, *, region: str, account_id: str, limits: dict[str, int]) -> None:
@@ -96,9 +99,57 @@ def check_state(data: Json, *, region: str, account_id: str, limits: dict[str, i
         _check_records(part, data.get(part), fields, limits[part])
 
 
-def _require(condition: object, place: str, rule: str) -> None:
+def require(condition: object, place: str, rule: str) -> None:
+    """EmulatorError naming ``place`` and ``rule`` unless ``condition`` (IVS Chat's and IVS
+    Real-Time's state checks say their problems the same way)."""
     if not condition:
         raise EmulatorError(f"the state is not one this emulator can take: {place} {rule}")
+
+
+_require = require
+
+
+def check_wire(shape: Shape, value: Any, place: str) -> None:
+    """EmulatorError unless ``value`` keeps ``shape``'s rules (types, lengths, ranges, patterns,
+    enums, unions) and has no member the shape lacks, at any depth."""
+    check = _wire_validators.get(id(shape))
+    if check is None:
+        check = _wire_validators[id(shape)] = compile_wire_validator(shape)
+    violations = check(value)
+    if violations:
+        first = violations[0]
+        require(False, f"{place}.{first.path}", f"failed to satisfy constraint ({first.rule}): {first.message}")
+    _check_members(shape, value, place)
+
+
+def check_wire_time(value: Any, place: str) -> None:
+    """EmulatorError unless ``value`` is a time as ``wire_time`` writes it (YYYY-MM-DDTHH:MM:SS.mmmZ):
+    lists order resources by comparing these texts."""
+    ok = isinstance(value, str) and _WIRE_TIME.fullmatch(value) is not None
+    if ok:
+        try:
+            parse_time(value)
+        except ValueError:
+            ok = False
+    require(ok, place, "must be a time as YYYY-MM-DDTHH:MM:SS.mmmZ")
+
+
+def _check_members(shape: Shape, value: Any, place: str) -> None:
+    # Runs once the validator passed: every value has its shape's type. Scalars hold no members.
+    if shape.kind is Kind.STRUCTURE:
+        known = {m.wire: m.shape for m in shape.members}
+        unknown = sorted(str(name)[:100] for name in set(value) - set(known))
+        require(not unknown, place, f"has members {unknown[:5]} that a {shape.name} does not have")
+        for name, member in value.items():
+            require(member is not None, f"{place}.{name}", "must not be null")
+            if known[name].kind in _CONTAINERS:
+                _check_members(known[name], member, f"{place}.{name}")
+    elif shape.kind is Kind.LIST and shape.member is not None and shape.member.kind in _CONTAINERS:
+        for n, item in enumerate(value):
+            _check_members(shape.member, item, f"{place}[{n}]")
+    elif shape.kind is Kind.MAP and shape.value is not None and shape.value.kind in _CONTAINERS:
+        for key, item in value.items():
+            _check_members(shape.value, item, f"{place}[{str(key)[:100]!r}]")
 
 
 def _validator(shape_name: str) -> Callable[[Any], list[Any]]:

@@ -49,6 +49,7 @@ from ivs_async.testing._chat._issued import IssuedTokens
 from ivs_async.testing._chat._protocol import attributes_size, new_id
 from ivs_async.testing._chat._request import Reader
 from ivs_async.testing._chat._socket import ChatSocket
+from ivs_async.testing._chat._state import ChatState, check_chat_state
 from ivs_async.testing._chat._tokens import ChatRefused, ChatSession, RoomSettings
 
 # CreateChatToken: a token opens a connection for an hour (what IVS Chat answers today); the
@@ -198,6 +199,40 @@ class ChatBackend:
         if socket is not None:
             for arn in arns:
                 socket.close_room(arn, "IVS Local was reset")
+
+    # -- the saved state ----------------------------------------------------------------------------
+
+    def snapshot(self) -> Json:
+        """Rooms, logging configurations and the counter that orders them, as plain JSON (chat
+        tokens are not kept: see ``_state``)."""
+        state: Json = json.loads(self.snapshot_text())
+        return state
+
+    def snapshot_text(self) -> str:
+        """``snapshot()`` as JSON text, written under the lock with nothing copied first."""
+        with self.lock:
+            return json.dumps({"rooms": self._rooms, "loggingConfigurations": self._logging, "sequence": self._seq})
+
+    def load(self, data: Json) -> None:
+        """Replace the state with one from ``snapshot()``, checked first as strictly as the API
+        checks the same values (EmulatorError naming the first problem; the state is unchanged)."""
+        self.replace(self.checked(copy.deepcopy(data)))
+
+    def checked(self, data: Any) -> ChatState:
+        """``data`` checked to be a state this backend can serve (EmulatorError naming the first
+        problem); nothing is changed yet. ``data`` becomes the state's."""
+        return check_chat_state(data, region=self.region, account_id=self.account_id, quotas=self.quotas)
+
+    def replace(self, state: ChatState) -> None:
+        """Take a checked state whole. The clients of rooms it does not have are let go; chat
+        tokens already issued stay (one whose room is gone opens nothing, as after DeleteRoom)."""
+        with self.lock:
+            gone = [room["arn"] for room_id, room in self._rooms.items() if room_id not in state.rooms]
+            self._rooms, self._logging, self._seq = state.rooms, state.logging, state.sequence
+        socket = self.socket
+        if socket is not None:
+            for arn in gone:
+                socket.close_room(arn, "IVS Local loaded another state")
 
     # -- ChatTokens: what the chat socket asks ---------------------------------------------------
 

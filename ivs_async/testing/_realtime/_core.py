@@ -8,6 +8,8 @@ signatures and faults.
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 import random
 import re
@@ -17,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -25,6 +27,9 @@ from ivs_async._exceptions import Violation
 from ivs_async._generated.ivs_realtime.commands import OPERATIONS
 from ivs_async._validation import compile_wire_validator
 from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, wire_time
+
+if TYPE_CHECKING:
+    from ivs_async.testing._realtime.state import RealTimeState
 
 STAGE = "stage"
 COMPOSITION = "composition"
@@ -179,6 +184,54 @@ class RealTimeCore:
                 "disconnected": deque(maxlen=RECORD_LIMITS["disconnected"]),
             }
             self._reset_timing()
+
+    # -- the saved state ----------------------------------------------------------------------
+
+    def snapshot(self) -> Json:
+        """The resources, the compositions' timelines, the records and the token signing key, as
+        plain JSON (the simulation knobs are configuration, not state)."""
+        snapshot: Json = json.loads(self.snapshot_text())
+        return snapshot
+
+    def snapshot_text(self) -> str:
+        """``snapshot()`` as JSON text, written under the lock with nothing copied first."""
+        with self.lock:
+            state = self._state
+            return json.dumps(
+                {
+                    "resources": state["resources"],
+                    "lifecycles": state["lifecycles"],
+                    "idempotency": state["idempotency"],
+                    "revokedTokens": list(state["revokedTokens"]),
+                    "disconnected": [list(pair) for pair in state["disconnected"]],
+                    "tokenKey": base64.b64encode(self._token_key).decode("ascii"),
+                }
+            )
+
+    def load(self, data: Json) -> None:
+        """Replace the state with one from ``snapshot()``, checked first as strictly as the API
+        checks the same values (EmulatorError naming the first problem; the state is unchanged)."""
+        self.replace(self.checked(copy.deepcopy(data)))
+
+    def checked(self, data: Any) -> RealTimeState:
+        """``data`` checked to be a state this backend can serve (EmulatorError naming the first
+        problem); nothing is changed yet. ``data`` becomes the state's."""
+        from ivs_async.testing._realtime.state import check_realtime_state  # it imports this module
+
+        return check_realtime_state(data, region=self.region, account_id=self.account_id, quotas=self.quotas)
+
+    def replace(self, state: RealTimeState) -> None:
+        """Take a checked state whole."""
+        with self.lock:
+            self._state = {
+                "resources": state.resources,
+                "lifecycles": state.lifecycles,
+                "idempotency": state.idempotency,
+                "revokedTokens": deque(state.revoked_tokens, maxlen=RECORD_LIMITS["revokedTokens"]),
+                "disconnected": deque(state.disconnected, maxlen=RECORD_LIMITS["disconnected"]),
+            }
+            if state.token_key is not None:
+                self._token_key = state.token_key
 
     # -- hooks the resource families fill in ------------------------------------------------
 
