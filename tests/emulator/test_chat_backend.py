@@ -886,8 +886,14 @@ def test_any_request_is_answered_or_refused_with_an_ivs_chat_error(
     if operation in ("DeleteRoom", "DeleteLoggingConfiguration"):
         names = {}  # keep the resources the other examples aim at
     error: ServiceError | None = None
+    resolved = _resolve(request, names)
+    # What the server would refuse before the backend (a pattern the backend leaves to it) goes to
+    # a backend of its own: it must still answer or refuse with a modeled error, but what it keeps
+    # then is not held to the model, nor left for the next examples to list.
+    served = isinstance(resolved, dict) and not compile_wire_validator(OPERATIONS[operation].input)(resolved)
+    target = chat if served else make_backend(Clock(), rooms=20, logging_configurations=5)
     try:
-        answer = chat.handle(operation, _resolve(request, names))
+        answer = target.handle(operation, resolved)
     except ServiceError as exc:
         error = exc
     if error is not None:  # one of the errors the model gives the operation
@@ -895,5 +901,6 @@ def test_any_request_is_answered_or_refused_with_an_ivs_chat_error(
         assert isinstance(error.fields, dict)
         json.dumps(error.fields)
     else:
-        _conforms(operation, answer)
+        if served:
+            _conforms(operation, answer)
         json.dumps(answer)  # plain JSON, as the server sends it
