@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSRequest, HeadersDict
 from botocore.credentials import Credentials
 from botocore.endpoint_provider import EndpointProvider
 from botocore.handlers import generate_idempotent_uuid
@@ -65,14 +65,15 @@ class Reference:
     def parse(self, operation: str, status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
         """botocore's reading of a success response."""
         shape = self.model.operation_model(operation).output_shape
-        parsed = self._parser.parse({"status_code": status, "headers": headers, "body": body}, shape)
+        # Case-insensitive headers, as botocore's endpoint hands them to its parser.
+        parsed = self._parser.parse({"status_code": status, "headers": HeadersDict(headers), "body": body}, shape)
         parsed.pop("ResponseMetadata", None)
         return parsed
 
     def parse_error(self, operation: str, status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
         """botocore's reading of an error response: Error (Code, Message), and the members of the
         modeled error shape for that code, as botocore's endpoint adds them."""
-        response = {"status_code": status, "headers": headers, "body": body}
+        response = {"status_code": status, "headers": HeadersDict(headers), "body": body}
         parsed = self._parser.parse(response, self.model.operation_model(operation).output_shape)
         shape = self.model.shape_for_error_code(parsed.get("Error", {}).get("Code", ""))
         if shape is not None:
