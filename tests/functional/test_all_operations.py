@@ -14,6 +14,7 @@ checked against botocore as a reference (tests/support/botocore_ref.py) on our v
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -306,3 +307,54 @@ async def test_a_union_member_the_model_does_not_know_is_tolerated(destination: 
     assert out.destination_configuration is not None
     known = {k: v for k, v in destination.items() if k in ("s3", "firehose", "cloudWatchLogs")}
     assert out.to_dict()["destinationConfiguration"] == known
+
+
+@pytest.mark.parametrize("framerate", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+async def test_non_finite_floats_are_written_as_botocore_writes_them(framerate: float) -> None:
+    """NaN is outside any range (refused before sending, as infinities beyond a bound are); with
+    the validation step removed, NaN and the infinities go as the strings botocore writes, never
+    as null (orjson) or as bare NaN (not JSON)."""
+    from ivs_async.errors import ParamValidationError
+    from ivs_async.realtime.commands import CreateEncoderConfigurationCommand
+    from tests.support.services import REALTIME
+
+    command = CreateEncoderConfigurationCommand(video={"framerate": framerate})
+    transport = CapturingTransport()
+    client = REALTIME.client_cls(region=REGION, credentials=StaticCredentials(KEY, SECRET), transport=transport)
+    with pytest.raises(ParamValidationError) as caught:
+        await client.send(command)
+    assert (caught.value.field, caught.value.rule) == ("video.framerate", "range")
+    assert client.middleware_stack.remove("validation")
+    await client.send(command)
+    await client.close()
+    (sent,) = transport.sent
+    expected = reference(REALTIME).request("CreateEncoderConfiguration", {"video": {"framerate": framerate}})
+    assert (
+        json.loads(sent.body)
+        == expected["body"]
+        == {"video": {"framerate": str(expected["body"]["video"]["framerate"])}}
+    )
+    assert expected["body"]["video"]["framerate"] in ("NaN", "Infinity", "-Infinity")
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+async def test_non_finite_floats_are_read_as_botocore_reads_them(text: str) -> None:
+    from ivs_async.realtime.commands import GetEncoderConfigurationCommand
+    from tests.support.services import REALTIME
+
+    body = json.dumps({"encoderConfiguration": {"arn": "a", "video": {"framerate": text, "width": 1280}}}).encode()
+    out = await answered(REALTIME, GetEncoderConfigurationCommand, 200, {}, body)
+    expected = reference(REALTIME).parse("GetEncoderConfiguration", 200, {}, body)
+    got = out.encoder_configuration.video.framerate
+    want = expected["encoderConfiguration"]["video"]["framerate"]
+    assert type(got) is float and (got == want or (math.isnan(got) and math.isnan(want)))
+
+
+async def test_a_number_in_a_string_is_not_a_float() -> None:
+    """Only the three names above come as strings; botocore's float() would read "29.97" too."""
+    from ivs_async.realtime.commands import GetEncoderConfigurationCommand
+    from tests.support.services import REALTIME
+
+    body = json.dumps({"encoderConfiguration": {"video": {"framerate": "29.97"}}}).encode()
+    with pytest.raises(ResponseParseError, match="framerate"):
+        await answered(REALTIME, GetEncoderConfigurationCommand, 200, {}, body)
