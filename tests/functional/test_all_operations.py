@@ -358,3 +358,23 @@ async def test_a_number_in_a_string_is_not_a_float() -> None:
     body = json.dumps({"encoderConfiguration": {"video": {"framerate": "29.97"}}}).encode()
     with pytest.raises(ResponseParseError, match="framerate"):
         await answered(REALTIME, GetEncoderConfigurationCommand, 200, {}, body)
+
+
+async def test_a_filled_idempotency_token_is_the_same_on_every_attempt(server: LoopbackServer) -> None:
+    """As botocore fills it once per call (before serializing), so the retries repeat it."""
+    from ivs_async.realtime.commands import StartCompositionCommand
+    from tests.support.services import REALTIME
+
+    server.queue(Reply(500, {"exceptionMessage": "oops"}, {"x-amzn-ErrorType": "InternalServerException"}))
+    server.queue(Reply(200, {"composition": {"arn": "c"}}, {"x-amzn-RequestId": "rid-5"}))
+    full = full_valid(StartCompositionCommand.operation.input)
+    command = StartCompositionCommand(stage_arn=full.stage_arn, destinations=full.destinations)  # no token
+    async with REALTIME.client_cls(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), endpoint=server.endpoint, max_attempts=2
+    ) as client:
+        out = await client.send(command)
+        await client.send(StartCompositionCommand(stage_arn=full.stage_arn, destinations=full.destinations))
+    assert out.metadata.attempts == 2
+    first, retried, other = (json.loads(r.body)["idempotencyToken"] for r in server.received)
+    assert is_uuid4(first) and first == retried
+    assert is_uuid4(other) and other != first  # a new call is a new request
