@@ -378,3 +378,21 @@ async def test_a_filled_idempotency_token_is_the_same_on_every_attempt(server: L
     first, retried, other = (json.loads(r.body)["idempotencyToken"] for r in server.received)
     assert is_uuid4(first) and first == retried
     assert is_uuid4(other) and other != first  # a new call is a new request
+
+
+WITH_HEADERS = [p for p in COMMANDS if p.values[1].operation.header_members]
+
+
+@pytest.mark.parametrize(("service", "command_cls"), WITH_HEADERS)
+async def test_header_bound_members_are_read_from_their_headers_only(
+    service: ServiceUnderTest, command_cls: Any
+) -> None:
+    """A body key named like a header-bound member is an unknown key, as botocore reads it."""
+    op = command_cls.operation
+    body = {**sample_wire(op.output), **{m.wire: "from the body" for m in op.header_members}}
+    wire = json.dumps(body).encode()
+    for headers in ({}, {m.location_name: "from the header" for m in op.header_members}):
+        out = await answered(service, command_cls, op.success_code, headers, wire)
+        expected = reference(service).parse(op.name, op.success_code, headers, wire)
+        assert normalize(out.to_dict()) == normalize(expected)
+        assert "from the body" not in json.dumps(out.to_dict())
