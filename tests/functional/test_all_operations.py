@@ -50,14 +50,32 @@ def test_every_operation_of_the_model_has_a_command(service: ServiceUnderTest) -
 
 
 @by_service()
-async def test_default_endpoint_is_botocores(service: ServiceUnderTest) -> None:
-    """The host our client sends to (and signs) is the one botocore's rules give, per region."""
+async def test_default_endpoint_is_botocores(service: ServiceUnderTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host our client sends to (and signs) is the one botocore's rules give, per region and
+    FIPS/dual-stack setting; the service's own endpoint variable is the one botocore reads."""
     ref = reference(service)
     for region in ("us-west-2", "eu-central-1", "ap-northeast-1", "cn-north-1", "us-gov-west-1"):
-        client = service.client_cls(region=region, credentials=StaticCredentials(KEY, SECRET))
-        assert client.config.endpoint.url == ref.endpoint(region)
-        await client.close()
+        for fips, dualstack in ((False, False), (True, False), (False, True), (True, True)):
+            try:
+                expected = ref.endpoint(region, fips=fips, dualstack=dualstack)
+            except Exception:  # botocore's EndpointResolutionError: FIPS where the partition has none
+                continue
+            client = service.client_cls(
+                region=region,
+                credentials=StaticCredentials(KEY, SECRET),
+                use_fips_endpoint=fips,
+                use_dualstack_endpoint=dualstack,
+            )
+            assert client.config.endpoint.url == expected, (region, fips, dualstack)
+            await client.close()
     assert ref.endpoint(REGION) == f"https://{service.host(REGION)}"
+    # botocore's name for the variable: AWS_ENDPOINT_URL_ and the service id, spaces as underscores.
+    variable = "AWS_ENDPOINT_URL_" + ref.model.service_id.replace(" ", "_").upper()
+    for other in ("IVS", "IVSCHAT", "IVS_REALTIME"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{other}", f"http://127.0.0.1:9/{other.lower()}")
+    client = service.client_cls(region=REGION, credentials=StaticCredentials(KEY, SECRET))
+    assert client.config.endpoint.url == f"http://127.0.0.1:9/{variable.removeprefix('AWS_ENDPOINT_URL_').lower()}"
+    await client.close()
 
 
 class CapturingTransport:
