@@ -868,13 +868,9 @@ def gen_readers(model: Model) -> str:
         fillable_lines.append(f"_model_{name} = _m.{name}\n_fill_{name} = _fillable(_model_{name})\n")
     out[fillable_at:fillable_at] = fillable_lines
     if any("_float(" in chunk for chunk in out):
-        out.append(
-            "\n\ndef _float(v: Any) -> float:\n"
-            '    """A JSON number as a float: an integer is one too, a boolean is not."""\n'
-            "    if type(v) is float:\n        return v\n"
-            "    if type(v) is int:\n        return float(v)\n"
-            "    raise TypeError\n"
-        )
+        # A number, or NaN/Infinity/-Infinity as the strings the JSON protocols send them as.
+        at = out.index("from ivs_async._wire import parse_timestamp as _timestamp\n")
+        out.insert(at, "from ivs_async._wire import float_from_wire as _float\n")
     out.append("\n\nREADERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex(\n    {\n")
     for name in structures:
         out.append(f'        "{name}": _read_{name},\n')
@@ -897,6 +893,7 @@ def gen_writers(model: Model) -> str:
         "from typing import Any\n\n",
         f"from {model.spec.gen} import models as _models\n",
         "from ivs_async._schema import ModelIndex\n",
+        "from ivs_async._wire import float_to_wire as _float\n",
         "from ivs_async._wire import format_timestamp as _timestamp\n",
     ]
 
@@ -906,8 +903,10 @@ def gen_writers(model: Model) -> str:
         kind = shape["type"]
         if kind == "string" and "enum" in shape:
             return f"({var}.value if isinstance({var}, Enum) else {var})"
-        if kind in ("string", "integer", "long", "float", "double", "boolean"):
+        if kind in ("string", "integer", "long", "boolean"):
             return var
+        if kind in ("float", "double"):
+            return f"_float({var})"  # NaN and the infinities as strings, as botocore writes them
         if kind == "timestamp":
             return f"_timestamp({var})"
         if kind == "structure":
@@ -946,6 +945,8 @@ def gen_writers(model: Model) -> str:
     text = "".join(out)
     if "_timestamp(" not in text:
         text = text.replace("from ivs_async._wire import format_timestamp as _timestamp\n", "", 1)
+    if "_float(" not in text:
+        text = text.replace("from ivs_async._wire import float_to_wire as _float\n", "", 1)
     if "_uuid4()" in text:
         text = text.replace("from typing import Any\n", "from typing import Any\nfrom uuid import uuid4 as _uuid4\n", 1)
     return text

@@ -29,7 +29,7 @@ import ivs_async.models  # noqa: F401  (the models' public home: their annotatio
 from ivs_async._exceptions import ParamValidationError, Violation
 from ivs_async._schema import Shape
 from ivs_async._service import shape_of
-from ivs_async._wire import format_timestamp, parse_timestamp
+from ivs_async._wire import float_from_wire, format_timestamp, parse_timestamp
 from ivs_async._wire import json_type as _json_type
 
 if TYPE_CHECKING:
@@ -108,10 +108,9 @@ _SCALARS = ((str, "a string"), (int, "an integer"), (bool, "a boolean"))
 
 
 def _number(value: Any, _: Any) -> float:
-    """A JSON number as a float (an integer is one too; a boolean is not)."""
-    if type(value) is float or type(value) is int:
-        return float(value)
-    raise TypeError(f"expected a number, got {_json_type(value)}")
+    """A JSON number as a float (an integer is one too; a boolean is not; NaN, Infinity and
+    -Infinity come as strings)."""
+    return float_from_wire(value)
 
 
 def _home(cls: type[Any]) -> None:

@@ -203,6 +203,8 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
             value = response.headers.get(header)
             if value is not None:
                 data[wire] = value
+            else:  # the member lives in its header only: a body key of that name is not it
+                data.pop(wire, None)
         try:
             output = structure(data, cls)
         except Exception:  # whatever a malformed body trips over, the caller sees one error type

@@ -98,8 +98,13 @@ def _bounds(shape: Shape, rule: str, unit: str) -> Callable[[float, str, Any, li
     if lo is None and hi is None:
         return None
 
+    limits = [f"at least {lo}" if lo is not None else "", f"at most {hi}" if hi is not None else ""]
+    nan_message = f"must be {' and '.join(filter(None, limits))}, got NaN"
+
     def check(measure: float, path: str, value: Any, out: list[Violation]) -> None:
-        if lo is not None and measure < lo:
+        if measure != measure:  # NaN: false against both bounds, yet within neither
+            out.append(Violation(path, rule, nan_message))
+        elif lo is not None and measure < lo:
             out.append(
                 Violation(path, rule, f"must be at least {lo}{unit}, got {measure if unit else _show(shape, value)}")
             )

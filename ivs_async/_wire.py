@@ -1,10 +1,34 @@
-"""Wire forms the readers, the writers and the converter share: timestamps, JSON type names.
+"""Wire forms the readers, the writers and the converter share: timestamps, floats, JSON type names.
 
 Free of cattrs, so that what a call needs loads without it."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+
+# The floats JSON has no number for, as the AWS JSON protocols (and botocore) write them: strings.
+NON_FINITE: dict[str, float] = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def float_from_wire(value: object) -> float:
+    """A float member's JSON value as a float: a number (an integer too, a boolean not), or one of
+    the strings NaN, Infinity, -Infinity."""
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    if type(value) is str and value in NON_FINITE:
+        return NON_FINITE[value]
+    raise TypeError(f"expected a number, got {json_type(value)}")
+
+
+def float_to_wire(value: float) -> float | str:
+    """A float member as JSON: the number, or NaN/Infinity/-Infinity as strings (bare, they are not
+    JSON: the standard encoder would write them anyway and orjson would write null)."""
+    if type(value) is int or math.isfinite(value):  # an int too big for a float stays an int
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
 def format_timestamp(value: datetime) -> str:

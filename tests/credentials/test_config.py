@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
-from botocore.endpoint_provider import EndpointProvider
 
 from ivs_async import IvsClient, _config, _profiles
 from ivs_async._endpoints import resolve_endpoint
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
 from ivs_async._files import read_bounded, read_bounded_file
 from ivs_async._profiles import load_shared_config
+from tests.support.botocore_ref import reference
+from tests.support.services import ServiceUnderTest, by_service
 
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "model"
 
@@ -108,17 +109,12 @@ def _regions() -> list[str]:
     return [*found, "us-future-7", "cn-future-1", "xx-unknown-1"]
 
 
-@pytest.fixture(scope="module")
-def botocore_rules() -> EndpointProvider:
-    return EndpointProvider(
-        json.loads((MODEL / "ivs" / "endpoint-rule-set-1.json").read_text()),
-        json.loads((MODEL / "partitions.json").read_text()),
-    )
-
-
 @pytest.mark.parametrize("region", _regions())
-def test_endpoints_match_botocore_rules_engine(region: str, botocore_rules: EndpointProvider) -> None:
-    """Our evaluation of the vendored rule set equals botocore's, for every region and flag."""
+@by_service()
+def test_endpoints_match_botocore_rules_engine(service: ServiceUnderTest, region: str) -> None:
+    """Our evaluation of each service's vendored rule set equals botocore's, for every region and flag."""
+    ref = reference(service)
+    ours = service.client_cls.service
     for fips in (False, True):
         for dualstack in (False, True):
             for custom in (None, "https://ivs.example.test:8443/prefix"):
@@ -126,15 +122,15 @@ def test_endpoints_match_botocore_rules_engine(region: str, botocore_rules: Endp
                 if custom:
                     params["Endpoint"] = custom
                 try:
-                    expected = botocore_rules.resolve_endpoint(**params).url
+                    expected = ref.endpoint(region, fips=fips, dualstack=dualstack, custom=custom)
                 except Exception as exc:  # botocore's EndpointResolutionError
                     expected = f"error: {exc}"
                 try:
-                    endpoint = resolve_endpoint(region, custom, use_fips=fips, use_dualstack=dualstack)
+                    endpoint = resolve_endpoint(region, custom, use_fips=fips, use_dualstack=dualstack, service=ours)
                     assert endpoint is not None
                     got = endpoint.url
                 except ConfigurationError as exc:
-                    got = f"error: {str(exc).removeprefix('cannot resolve the IVS endpoint: ')}"
+                    got = f"error: {str(exc).removeprefix(f'cannot resolve the {ours.name} endpoint: ')}"
                 assert got == expected, params
 
 

@@ -1,5 +1,6 @@
-"""Fuzz: the emulator answers anything a client sends with a 2xx or a 4xx, never a 5xx, and
-nothing reaches its safety net (which would mean a bug of ours answered 400 to hide it)."""
+"""Fuzz: the emulator answers anything a client sends (to any operation of IVS, IVS Chat or IVS
+Real-Time) with a 2xx or a 4xx, never a 5xx, and nothing reaches its safety net (which would mean
+a bug of ours answered 400 to hide it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -14,14 +16,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from ivs_async._generated.ivs.commands import OPERATIONS
 from ivs_async._http import HttpRequest
 from ivs_async._signing import SigV4Signer, amz_date, signed_headers
 from ivs_async.testing import LocalIvs
+from tests.support.services import SERVICES
 from tests.support.shapes import ANY_JSON, mutated, sample_wire
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-ROUTES = sorted((op.method, op.uri, op) for op in OPERATIONS.values())
+# (method, URI, signing name, operation) of every operation of the three services.
+ROUTES = sorted(
+    ((op.method, op.uri, s.signing_name, op) for s in SERVICES for op in s.operations.values()),
+    key=lambda r: (r[0], r[1], r[2]),
+)
+# Resource ARNs of each service, for the label of /tags/{resourceArn} (which routes by owner).
+ARNS = [
+    "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234",
+    "arn:aws:ivs:us-west-2:123456789012:stage/abcdEFGH1234",
+    "arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234",
+]
 
 
 @pytest.fixture
@@ -31,22 +43,20 @@ async def emulator() -> AsyncIterator[tuple[LocalIvs, aiohttp.ClientSession]]:
 
 
 def path_of(uri: str, draw: Any) -> str:
-    # Label values of any text, percent-encoded as a client would send them.
-    from urllib.parse import quote
-
+    # Label values of any text (or another service's ARN), percent-encoded as a client would send them.
     while "{" in uri:
         start, end = uri.index("{"), uri.index("}")
-        uri = uri[:start] + quote(draw(st.text(max_size=20)), safe="") + uri[end + 1 :]
+        uri = uri[:start] + quote(draw(st.text(max_size=20) | st.sampled_from(ARNS)), safe="") + uri[end + 1 :]
     return uri
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURES)
+@settings(max_examples=400, deadline=None, suppress_health_check=FIXTURES)
 @given(data=st.data())
 async def test_any_signed_request_gets_2xx_or_4xx(
     emulator: tuple[LocalIvs, aiohttp.ClientSession], data: st.DataObject
 ) -> None:
     ivs, http = emulator
-    method, uri, operation = data.draw(st.sampled_from(ROUTES), label="route")
+    method, uri, signing_name, operation = data.draw(st.sampled_from(ROUTES), label="route")
     kind = data.draw(st.sampled_from(["model", "json", "bytes"]), label="kind")
     if kind == "model":
         body = json.dumps(mutated(sample_wire(operation.input), data.draw)).encode()
@@ -59,7 +69,10 @@ async def test_any_signed_request_gets_2xx_or_4xx(
     url = ivs.endpoint + path + (f"?{query}" if query else "")
     host = ivs.endpoint.removeprefix("http://")
     request = HttpRequest(method, url, path, query, {"Host": host, "Content-Type": "application/json"}, body)
-    headers = signed_headers(SigV4Signer(ivs.region, "ivs"), request, ivs.credentials, amz_date(datetime.now(UTC)))
+    # Mostly signed for the operation's service; sometimes for another one, which must be a 4xx too.
+    signing_name = data.draw(st.sampled_from([signing_name] * 3 + ["ivs", "ivschat"]), label="signing name")
+    signer = SigV4Signer(ivs.region, signing_name)
+    headers = signed_headers(signer, request, ivs.credentials, amz_date(datetime.now(UTC)))
     async with http.request(method, URL(url, encoded=True), data=body, headers=headers) as response:
         assert response.status < 500, (response.status, await response.text())
         if response.status >= 400 and response.status != 404:
@@ -73,10 +86,18 @@ HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=12
 @settings(max_examples=200, deadline=None, suppress_health_check=FIXTURES)
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
-    path=st.sampled_from(["/ListChannels", "/CreateChannel", "/tags/x", "/", "/api/video/v1/x.m3u8"])
+    path=st.sampled_from(
+        ["/ListChannels", "/CreateChannel", "/CreateRoom", "/ListStages", "/tags/x", "/", "/api/video/v1/x.m3u8"]
+        + [f"/tags/{quote(arn, safe='')}" for arn in ARNS]
+    )
     | st.text(alphabet="/abcXYZ%.-_0123456789", max_size=40).map(lambda p: "/" + p),
     authorization=HEADER_VALUE
-    | st.just("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/ivs/aws4_request, SignedHeaders=host, Signature="),
+    | st.sampled_from(
+        [
+            f"AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/{name}/aws4_request, SignedHeaders=host, Signature="
+            for name in ("ivs", "ivschat")
+        ]
+    ),
     amz=HEADER_VALUE | st.just("20260101T000000Z"),
     body=st.binary(max_size=80),
 )

@@ -16,15 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
-from ivs_async import IvsClient, StaticCredentials, commands
+from ivs_async import StaticCredentials
 from ivs_async._schema import Kind, Shape
 from ivs_async.errors import IvsServiceException, ResponseParseError
 from ivs_async.middleware import HttpRequest, HttpResponse
 from ivs_async.models import Model
 from tests.conftest import KEY, REGION, SECRET
+from tests.support.services import ServiceUnderTest, every_command
 from tests.support.shapes import ANY_JSON, full_valid, mutated, sample_wire
 
-COMMANDS = [getattr(commands, name) for name in commands.__all__ if name.endswith("Command") and name != "Command"]
+COMMANDS = every_command()  # IVS, IVS Chat and IVS Real-Time
 
 
 HEADER_TEXT = st.text(max_size=20).map(lambda s: s.encode("utf-8", "surrogatepass").decode("utf-8", "surrogateescape"))
@@ -39,6 +40,8 @@ def holds_declared_types(shape: Shape, value: Any) -> bool:
         return isinstance(value, str)  # enum members are str subclasses
     if kind in (Kind.INTEGER, Kind.LONG):
         return type(value) is int
+    if kind in (Kind.FLOAT, Kind.DOUBLE):
+        return type(value) is float
     if kind is Kind.BOOLEAN:
         return type(value) is bool
     if kind is Kind.TIMESTAMP:
@@ -69,10 +72,12 @@ class Canned:
         pass
 
 
-@pytest.mark.parametrize("command_cls", COMMANDS, ids=lambda c: c.operation.name)
+@pytest.mark.parametrize(("service", "command_cls"), COMMANDS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: st.DataObject) -> None:
+async def test_any_answer_is_an_output_or_a_typed_error(
+    service: ServiceUnderTest, command_cls: Any, data: st.DataObject
+) -> None:
     op = command_cls.operation
     # Half the answers are successes carrying the operation's own (mutated) output: the reader's
     # type checks are where most bugs would hide.
@@ -89,7 +94,8 @@ async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: 
         body = b""
     headers = {"x-amzn-RequestId": data.draw(HEADER_TEXT, label="request id")}
     if data.draw(st.booleans()):
-        headers["x-amzn-ErrorType"] = data.draw(HEADER_TEXT, label="error type")
+        codes = st.sampled_from(sorted(service.modeled_errors))
+        headers["x-amzn-ErrorType"] = data.draw(HEADER_TEXT | codes, label="error type")
     if data.draw(st.booleans()):
         headers["x-amz-retry-after"] = data.draw(HEADER_TEXT, label="retry after")
     if data.draw(st.booleans()):
@@ -97,7 +103,9 @@ async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: 
     for member in op.header_members:
         headers[member.location_name] = data.draw(HEADER_TEXT)
     transport = Canned(status, headers, body)
-    client = IvsClient(region=REGION, credentials=StaticCredentials(KEY, SECRET), transport=transport, max_attempts=1)
+    client = service.client_cls(
+        region=REGION, credentials=StaticCredentials(KEY, SECRET), transport=transport, max_attempts=1
+    )
     error: ResponseParseError | IvsServiceException | None = None
     try:
         out = await client.send(command_cls(full_valid(op.input)))
@@ -109,6 +117,11 @@ async def test_any_answer_is_an_output_or_a_typed_error(command_cls: Any, data: 
         text = str(error)
         text.encode("utf-8")  # printable and loggable: no lone surrogates
         assert len(text) < 5000 and error.metadata is not None
+        # A service's error is of that service: its base class, or a modeled class under it.
+        assert isinstance(error, ResponseParseError | service.base_error), type(error)
+        modeled = service.modeled_errors.get(headers.get("x-amzn-ErrorType", ""))
+        if modeled is not None and not 200 <= status < 300:
+            assert type(error) is modeled
         return
     assert isinstance(out, Model) and type(out) is op.output_cls
     assert holds_declared_types(op.output, out)

@@ -16,21 +16,24 @@ from ivs_async._schema import Kind, Shape
 _TEXT = st.characters(codec="utf-8", exclude_categories=("Cs",))
 
 
-def valid(shape: Shape, *, full: bool = False) -> st.SearchStrategy[Any]:
-    """Values the validator accepts. ``full``: every optional member set, every list non-empty."""
+def valid(shape: Shape, *, full: bool = False, loose: bool = False) -> st.SearchStrategy[Any]:
+    """Values the validator accepts. ``full``: every optional member set, every list non-empty.
+    ``loose``: strings of any text within their lengths, patterns ignored (what a reader may get)."""
     kind = shape.kind
     lo, hi = shape.min, shape.max
     if kind is Kind.STRING:
         if shape.enum is not None:
             return st.sampled_from([e.value for e in shape.enum])
-        if shape.pattern is not None:
+        if shape.pattern is not None and not loose:
             low, high = lo or 0, hi if hi is not None else 64
             return st.from_regex(shape.pattern, fullmatch=True).filter(lambda s: low <= len(s) <= high)
-        return st.text(_TEXT, min_size=lo or 0, max_size=min(hi if hi is not None else 24, 24))
+        return st.text(_TEXT, min_size=lo or 0, max_size=max(lo or 0, min(hi if hi is not None else 24, 24)))
     if kind in (Kind.INTEGER, Kind.LONG):
         return st.integers(min_value=lo if lo is not None else -(2**31), max_value=hi if hi is not None else 2**31)
     if kind in (Kind.FLOAT, Kind.DOUBLE):
-        return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
+        # Whole numbers too: 30 and 30.0 are both a valid framerate, as a caller may pass either.
+        low, high = (lo if lo is not None else -1e9), (hi if hi is not None else 1e9)
+        return st.floats(low, high, allow_nan=False, allow_infinity=False) | st.integers(int(low), int(high))
     if kind is Kind.BOOLEAN:
         return st.booleans()
     if kind is Kind.TIMESTAMP:
@@ -40,17 +43,27 @@ def valid(shape: Shape, *, full: bool = False) -> st.SearchStrategy[Any]:
     if kind is Kind.LIST:
         assert shape.member is not None
         min_size = max(lo or 0, 1 if full else 0)
-        return st.lists(valid(shape.member, full=full), min_size=min_size, max_size=max(min_size, min(hi or 3, 3)))
+        return st.lists(
+            valid(shape.member, full=full, loose=loose), min_size=min_size, max_size=max(min_size, min(hi or 3, 3))
+        )
     if kind is Kind.MAP:
         assert shape.key is not None and shape.value is not None
         min_size = max(lo or 0, 1 if full else 0)
         return st.dictionaries(
-            valid(shape.key), valid(shape.value), min_size=min_size, max_size=max(min_size, min(hi or 3, 3))
+            valid(shape.key, loose=loose),
+            valid(shape.value, full=full, loose=loose),
+            min_size=min_size,
+            max_size=max(min_size, min(hi or 3, 3)),
         )
     assert shape.cls is not None
+    if shape.union:  # exactly one member set, whichever
+        cls = shape.cls
+        return st.one_of(
+            [valid(m.shape, full=full, loose=loose).map(lambda v, name=m.name: cls(**{name: v})) for m in shape.members]
+        )
     members = {}
     for m in shape.members:
-        value = valid(m.shape, full=full)
+        value = valid(m.shape, full=full, loose=loose)
         members[m.name] = value if m.required or full else st.none() | value
     return st.builds(shape.cls, **members)
 
@@ -71,8 +84,30 @@ def reference_wire(shape: Shape, value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
+def json_wire(shape: Shape, value: Any) -> Any:
+    """``value`` as a service would send it in a JSON body (timestamps as ISO 8601 text), built
+    from the schema alone; members bound to headers are left out."""
+    if value is None:
+        return None
+    if shape.kind is Kind.STRUCTURE:
+        found = {
+            m.wire: json_wire(m.shape, getattr(value, m.name)) for m in shape.members if m.location.value == "body"
+        }
+        return {k: v for k, v in found.items() if v is not None}
+    if shape.kind is Kind.LIST:
+        assert shape.member is not None
+        return [json_wire(shape.member, item) for item in value]
+    if shape.kind is Kind.MAP:
+        assert shape.value is not None
+        return {k: json_wire(shape.value, v) for k, v in value.items()}
+    if shape.kind is Kind.TIMESTAMP:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def sample_wire(shape: Shape, name: str = "x", depth: int = 0) -> Any:
-    """A deterministic wire-form value with every member set (for response bodies)."""
+    """A deterministic wire-form value with every member set (for response bodies); of a union,
+    its first member only (a union holds exactly one)."""
     kind = shape.kind
     if kind is Kind.STRING:
         if shape.enum is not None:
@@ -81,7 +116,7 @@ def sample_wire(shape: Shape, name: str = "x", depth: int = 0) -> Any:
     if kind in (Kind.INTEGER, Kind.LONG):
         return shape.min if shape.min is not None else 7
     if kind in (Kind.FLOAT, Kind.DOUBLE):
-        return float(shape.min) + 0.5 if shape.min is not None else 7.5
+        return float(shape.min) + 0.5 if shape.min is not None else 2.5
     if kind is Kind.BOOLEAN:
         return True
     if kind is Kind.TIMESTAMP:
@@ -92,7 +127,8 @@ def sample_wire(shape: Shape, name: str = "x", depth: int = 0) -> Any:
     if kind is Kind.MAP:
         assert shape.value is not None
         return {f"{name}-key": sample_wire(shape.value, name, depth + 1)}
-    return {m.wire: sample_wire(m.shape, m.wire, depth + 1) for m in shape.members if m.location.value == "body"}
+    members = [m for m in shape.members if m.location.value == "body"][: 1 if shape.union else None]
+    return {m.wire: sample_wire(m.shape, m.wire, depth + 1) for m in members}
 
 
 def sample_pattern(pattern: str, low: int, high: int) -> str:
@@ -165,7 +201,8 @@ def full_valid(shape: Shape) -> Any:
         return {full_valid(shape.key): full_valid(shape.value)}
     if kind is Kind.STRUCTURE:
         assert shape.cls is not None
-        return shape.cls(**{m.name: full_valid(m.shape) for m in shape.members})
+        members = shape.members[: 1 if shape.union else None]  # a union: its first member only
+        return shape.cls(**{m.name: full_valid(m.shape) for m in members})
     if kind is Kind.TIMESTAMP:
         return datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
     if kind is Kind.BOOLEAN:

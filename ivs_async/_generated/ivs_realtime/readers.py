@@ -15,6 +15,7 @@ from typing import Any
 from ivs_async._generated.ivs_realtime import models as _m
 from ivs_async._model import ResponseMetadata as _ResponseMetadata
 from ivs_async._schema import ModelIndex
+from ivs_async._wire import float_from_wire as _float
 from ivs_async._wire import parse_timestamp as _timestamp
 
 _CompositionState: Callable[[str, str], Any] = _m.CompositionState._value2member_map_.get
@@ -2567,15 +2568,6 @@ def _read_Video(d: Any, _: Any = None) -> _m.Video:
     o.width = m
     o.__class__ = _model_Video
     return o
-
-
-def _float(v: Any) -> float:
-    """A JSON number as a float: an integer is one too, a boolean is not."""
-    if type(v) is float:
-        return v
-    if type(v) is int:
-        return float(v)
-    raise TypeError
 
 
 READERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex(

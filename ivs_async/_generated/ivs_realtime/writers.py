@@ -14,6 +14,7 @@ from uuid import uuid4 as _uuid4
 
 from ivs_async._generated.ivs_realtime import models as _models
 from ivs_async._schema import ModelIndex
+from ivs_async._wire import float_to_wire as _float
 
 
 def _write_AutoParticipantRecordingConfiguration(o: Any) -> dict[str, Any]:
@@ -619,7 +620,7 @@ def _write_Video(o: Any) -> dict[str, Any]:
         d["bitrate"] = v
     v = o.framerate
     if v is not None:
-        d["framerate"] = v
+        d["framerate"] = _float(v)
     v = o.height
     if v is not None:
         d["height"] = v
