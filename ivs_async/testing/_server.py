@@ -211,7 +211,9 @@ class EmulatorServer:
                 request.rel_url.path[:200],
                 type(exc).__name__,
             )
-            return _service_error("ValidationException", "The request could not be processed")
+            # Which service's form is unknown here: both message keys (IVS's and IVS Chat's).
+            message = "The request could not be processed"
+            return _error(400, "ValidationException", {"exceptionMessage": message, "message": message})
         finally:
             if guard is not None:
                 guard.request_finished()
@@ -225,7 +227,7 @@ class EmulatorServer:
             return await self.control.handle(request, path)
         if self.chat_socket is not None and self.chat_socket.serves(request):
             return await self.chat_socket.handle(request)
-        route, labels = self._route(request.method, path)
+        route, labels = self._route(request.method, path, request.headers.get("Authorization", ""))
         if route is None:
             return _error(
                 404, "UnknownOperationException", {"message": f"No operation at {request.method} {path[:200]}"}
@@ -236,7 +238,7 @@ class EmulatorServer:
         if fault is not None:
             if fault.delay and fault.kind not in (FaultKind.SLOW_BODY, FaultKind.HANG):
                 await asyncio.sleep(fault.delay)
-            early = await _early_fault(request, fault)
+            early = await _early_fault(request, fault, route.service)
             if early is not None:
                 return early
         signed = None
@@ -254,7 +256,9 @@ class EmulatorServer:
         except TimeoutError:
             return _error(408, "RequestTimeoutException", {"message": "the request body did not arrive in time"})
         except web.HTTPRequestEntityTooLarge:
-            return _service_error("ValidationException", f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            return route.service.error_response(
+                "ValidationException", f"the request body is larger than {MAX_BODY_BYTES} bytes"
+            )
         if signed is not None:
             try:
                 self.checker.check_signature(signed, request.method, raw_path, request.headers, body)
@@ -265,7 +269,7 @@ class EmulatorServer:
             return await _late_fault(request, fault, response)
         return response
 
-    def _route(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
+    def _route(self, method: str, path: str, authorization: str = "") -> tuple[_Route | None, dict[str, str]]:
         route = self._fixed.get((method, path))
         if route is not None:
             return route, {}
@@ -275,9 +279,15 @@ class EmulatorServer:
                 match = candidate.path.fullmatch(path)
                 if match:
                     found.append((candidate, {k: unquote(v) for k, v in match.groupdict().items()}))
-        if len(found) > 1:  # /tags/{resourceArn}: the service that owns the ARN, else IVS (the last)
+        if len(found) > 1:
+            # /tags/{resourceArn}: the services the request is signed for (on AWS, the host it
+            # went to), then among them (IVS and Real-Time both sign as ivs) the ARN's owner,
+            # else the last: IVS, which answers an ARN it does not know as IVS does.
+            scope = _SIGNED_SERVICE.search(authorization)
+            signed = [f for f in found if scope is not None and f[0].service.signing_name == scope.group(1)]
             arn = found[0][1].get("resourceArn", "")
-            return next((f for f in found if f[0].service.owns(arn)), found[-1])
+            candidates = signed or found
+            return next((f for f in candidates if f[0].service.owns(arn)), candidates[-1])
         return found[0] if found else (None, {})
 
     async def _answer(self, route: _Route, labels: dict[str, str], request: web.Request, body: bytes) -> web.Response:
@@ -333,6 +343,8 @@ class EmulatorServer:
 
 
 _READ_ONLY = ("Get", "List", "BatchGet")
+# The service of a SigV4 Authorization header's credential scope (.../REGION/SERVICE/aws4_request).
+_SIGNED_SERVICE = re.compile(r"Credential=[^/,\s]{1,128}/\d{8}/[^/,\s]{1,64}/([^/,\s]{1,64})/aws4_request")
 
 
 def ivs_service(backend: IvsBackend) -> ServedService:
@@ -372,15 +384,15 @@ def _service_error(code: str, message: str, extra: dict[str, str] | None = None)
     return _error(MODELED_STATUS.get(code, 400), code, {"exceptionMessage": message}, extra)
 
 
-async def _early_fault(request: web.Request, fault: Fault) -> web.StreamResponse | None:
+async def _early_fault(request: web.Request, fault: Fault, service: ServedService) -> web.StreamResponse | None:
     kind = fault.kind
     extra = dict(fault.headers)
     if kind is FaultKind.ERROR:
         if fault.error_code is None and fault.status is not None:
             return _error(fault.status, None, {"message": fault.message}, extra)
         code = fault.error_code or "InternalServerException"
-        status = fault.status or MODELED_STATUS.get(code, 500)
-        return _error(status, code, {"exceptionMessage": fault.message}, extra)
+        status = fault.status or service.statuses.get(code, 500)
+        return _error(status, code, {service.message_key: fault.message}, extra)
     if kind is FaultKind.NON_JSON:
         status = fault.status or 503
         return web.Response(status=status, text=_HTML.format(status=status), content_type="text/html", headers=extra)

@@ -198,3 +198,31 @@ async def test_chat_and_realtime_quotas_are_set_through_local_ivs() -> None:
         await realtime.create_stage()
         with pytest.raises(realtime_errors.ServiceQuotaExceededException):
             await realtime.create_stage()
+
+
+async def test_a_fault_on_a_chat_operation_answers_in_ivs_chats_form() -> None:
+    from ivs_async.chat import errors as chat_errors
+    from ivs_async.testing import Fault, FaultKind
+
+    async with LocalIvs() as local, local.chat_client(max_attempts=1) as chat:
+        local.faults.add(
+            Fault(operation="ListRooms", kind=FaultKind.ERROR, error_code="ValidationException", message="no")
+        )
+        with pytest.raises(chat_errors.ValidationException) as refused:
+            await chat.list_rooms()
+        assert refused.value.message == "no" and refused.value.http_status_code == 400
+
+
+async def test_tags_of_another_services_arn_get_the_signed_services_answer() -> None:
+    from ivs_async.errors import ValidationException
+
+    async with LocalIvs() as local, local.chat_client() as chat, local.aggregated_client(max_attempts=1) as ivs:
+        room = await chat.create_room(tags={"a": "b"})
+        assert room.arn is not None
+        # Signed for IVS (sent to IVS's host, on AWS): IVS's answer, not IVS Chat's (the client's
+        # own check, which refuses the ARN first, left out).
+        ivs.middleware_stack.remove("validation")
+        with pytest.raises(ValidationException):
+            await ivs.list_tags_for_resource(resource_arn=room.arn)
+        assert (await chat.list_tags_for_resource(resource_arn=room.arn)).tags == {"a": "b"}
+    assert local.unexpected_errors == 0
