@@ -199,7 +199,7 @@ def construction_and_import(standard_json: bool) -> dict[str, dict[str, float]]:
     raw_first = "s = aiohttp.ClientSession()"
     imports = {
         BASELINE: "aiohttp, hashlib, hmac, json",
-        "ivs_async": "ivs_async._client, ivs_async.commands",
+        "ivs_async": "ivs_async._core.client, ivs_async.commands",
         "aiobotocore": "aiobotocore.session",
     }
     constructions = {
@@ -270,7 +270,7 @@ async def run(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
 
 
 def _decoder() -> str:
-    from ivs_async import _json
+    from ivs_async._protocol import json as _json
 
     return "json" if _json._FAST is None else "orjson (the speedups extra)"
 
@@ -310,7 +310,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.standard_json:
-        from ivs_async import _json
+        from ivs_async._protocol import json as _json
 
         _json._FAST = None
     if args.uvloop:

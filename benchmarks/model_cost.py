@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 from server import LIST_CHANNELS
 
-from ivs_async._converter import _WIRE, structure_hook
+from ivs_async._protocol.converter import _WIRE, structure_hook
 from ivs_async.models import ChannelLatencyMode, ChannelSummary, ChannelType, ListChannelsResponse, TranscodePreset
 
 ROUNDS, CALLS = 5, 3000

@@ -17,7 +17,7 @@ from email.utils import formatdate
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ivs_async import IvsClient, StaticCredentials
-from ivs_async._http import HttpRequest, HttpResponse
+from ivs_async._core.http import HttpRequest, HttpResponse
 from ivs_async.commands import GetChannelCommand
 
 ARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH1234"

@@ -67,7 +67,7 @@ SPECS = (
         public="ivs_async",
         title="IVS",
         client="IvsClient",
-        client_module="ivs_async._client",
+        client_module="ivs_async._core.client",
         aggregated="Ivs",
         error_base="IvsServiceException",
         endpoint_key="ivs",
@@ -565,8 +565,8 @@ def gen_models(model: Model) -> dict[str, str]:
         "from datetime import datetime\n",
         "from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict\n\n",
         "import attrs\n\n",
+        "from ivs_async._core.lazy import lazy_attributes\n",
         f"from {model.spec.gen} import SERVICE\n",
-        "from ivs_async._lazy import lazy_attributes\n",
         "{base}",
         "\n\nclass _ServiceModel(Model):\n",
         f'    """The base of every {model.spec.title} model: it names their service (shapes, readers, writers)."""\n\n',
@@ -620,7 +620,7 @@ def gen_models(model: Model) -> dict[str, str]:
         text = text.replace("import enum\n", "import enum\nfrom collections.abc import Sequence\n", 1)
     used_names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "".join(out[1:])))
     base = {"Model", "ResponseMetadata", "from_typed_dict", "mask_secret"} & used_names
-    files = {"models.py": text.replace("{base}", import_from("ivs_async._model", base), 1)}
+    files = {"models.py": text.replace("{base}", import_from("ivs_async._protocol.model", base), 1)}
     importable = (
         set(model.enums) | {f"{e}Value" for e in model.enums} | {n for n in model.structures if n not in lazy}
     ) | {f"{n}Dict" for n in model.structures if n in model.input_closure and f"{n}Dict" not in lazy}
@@ -653,7 +653,7 @@ def gen_models(model: Model) -> dict[str, str]:
             head.append(import_from(f"{model.spec.gen}.models", from_models))
         base = sorted({"ResponseMetadata", "mask_secret"} & used)
         if base:
-            head.append(f"from ivs_async._model import {', '.join(base)}\n")
+            head.append(f"from ivs_async._protocol.model import {', '.join(base)}\n")
         tail = ""
         dicts = sorted(n for n in lazy if lazy[n] == module and n.endswith("Dict"))
         if dicts:
@@ -671,16 +671,16 @@ def gen_readers(model: Model) -> str:
         '"""Response readers, specialised per shape: a wire dict in, the model out.\n\n'
         "Each member costs a dict lookup, a type check and a store into its slot (the model's frozen\n"
         "__init__ is bypassed: the members are already checked), and nothing is built at run time. The rules\n"
-        "are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay\n"
+        "are the lenient converter's (_protocol/converter.py): unknown keys are ignored, unknown enum values stay\n"
         "strings, a value of the wrong JSON type raises; the caller then asks the detailed converter\n"
         'where (``_protocol.response_parser``)."""\n\n',
         "from __future__ import annotations\n\n",
         "from collections.abc import Callable, Mapping\n",
         "from typing import Any\n\n",
         f"from {model.spec.gen} import models as _m\n",
-        "from ivs_async._model import ResponseMetadata as _ResponseMetadata\n",
-        "from ivs_async._schema import ModelIndex\n",
-        "from ivs_async._wire import parse_timestamp as _timestamp\n",
+        "from ivs_async._protocol.model import ResponseMetadata as _ResponseMetadata\n",
+        "from ivs_async._protocol.schema import ModelIndex\n",
+        "from ivs_async._protocol.wire import parse_timestamp as _timestamp\n",
     ]
     enums = sorted(
         {
@@ -869,8 +869,8 @@ def gen_readers(model: Model) -> str:
     out[fillable_at:fillable_at] = fillable_lines
     if any("_float(" in chunk for chunk in out):
         # A number, or NaN/Infinity/-Infinity as the strings the JSON protocols send them as.
-        at = out.index("from ivs_async._wire import parse_timestamp as _timestamp\n")
-        out.insert(at, "from ivs_async._wire import float_from_wire as _float\n")
+        at = out.index("from ivs_async._protocol.wire import parse_timestamp as _timestamp\n")
+        out.insert(at, "from ivs_async._protocol.wire import float_from_wire as _float\n")
     out.append("\n\nREADERS: ModelIndex[Callable[[Any, Any], Any]] = ModelIndex(\n    {\n")
     for name in structures:
         out.append(f'        "{name}": _read_{name},\n')
@@ -884,7 +884,7 @@ def gen_writers(model: Model) -> str:
     out = [
         model.spec.header,
         '"""Request writers, specialised per shape: a model in, its wire dict out.\n\n'
-        "They write what the cattrs converter they replace wrote (_converter.py): camelCase keys,\n"
+        "They write what the cattrs converter they replace wrote (_protocol/converter.py): camelCase keys,\n"
         "members left at None left out, enum members as their values, timestamps in ISO 8601.\n"
         'The models were validated before they get here (the validation step)."""\n\n',
         "from __future__ import annotations\n\n",
@@ -892,9 +892,9 @@ def gen_writers(model: Model) -> str:
         "from enum import Enum\n",
         "from typing import Any\n\n",
         f"from {model.spec.gen} import models as _models\n",
-        "from ivs_async._schema import ModelIndex\n",
-        "from ivs_async._wire import float_to_wire as _float\n",
-        "from ivs_async._wire import format_timestamp as _timestamp\n",
+        "from ivs_async._protocol.schema import ModelIndex\n",
+        "from ivs_async._protocol.wire import float_to_wire as _float\n",
+        "from ivs_async._protocol.wire import format_timestamp as _timestamp\n",
     ]
 
     def value_of(shape_name: str, var: str) -> str:
@@ -944,9 +944,9 @@ def gen_writers(model: Model) -> str:
     out.append("    },\n    _models,\n)\n")
     text = "".join(out)
     if "_timestamp(" not in text:
-        text = text.replace("from ivs_async._wire import format_timestamp as _timestamp\n", "", 1)
+        text = text.replace("from ivs_async._protocol.wire import format_timestamp as _timestamp\n", "", 1)
     if "_float(" not in text:
-        text = text.replace("from ivs_async._wire import float_to_wire as _float\n", "", 1)
+        text = text.replace("from ivs_async._protocol.wire import float_to_wire as _float\n", "", 1)
     if "_uuid4()" in text:
         text = text.replace("from typing import Any\n", "from typing import Any\nfrom uuid import uuid4 as _uuid4\n", 1)
     return text
@@ -964,7 +964,7 @@ def gen_schema(model: Model) -> str:
         f'"""Wire names, constraints and HTTP bindings of every {model.spec.title} shape."""\n\n',
         "from __future__ import annotations\n\n",
         f"from {model.spec.gen} import models\n",
-        "from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape\n\n",
+        "from ivs_async._protocol.schema import Kind, Location, Member, ModelIndex, Shape\n\n",
     ]
     taken = {"models", "Kind", "Location", "Member", "ModelIndex", "Shape", "STRUCTURES"}
     for name in model.shape_order():
@@ -1032,9 +1032,9 @@ def gen_commands(model: Model) -> str:
         f'"""One command per {model.spec.title} operation, and the keyword arguments each accepts."""\n\n',
         "from __future__ import annotations\n\n",
         "from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload\n\n",
-        "from ivs_async._command import Command, Operation, init_command\n",
+        "from ivs_async._core.lazy import lazy_attributes\n",
         f"from {model.spec.gen} import SERVICE, models, schema\n",
-        "from ivs_async._lazy import lazy_attributes\n",
+        "from ivs_async._protocol.command import Command, Operation, init_command\n",
     ]
     lazy = lazy_models(model)
     used: set[str] = set()
@@ -1186,7 +1186,10 @@ def gen_paginators(model: Model) -> str:
     for name in sorted(used):
         out.append(f"    {name},\n")
     out.append(")\n")
-    out.append("from ivs_async._paginator import Paginator, Sender\n")
+    out.insert(
+        out.index(f"from {model.spec.gen} import commands\n"),
+        "from ivs_async._core.paginator import Paginator, Sender\n",
+    )
     names = []
     for op, (result, item) in pages.items():
         spec = model.operations[op]
@@ -1282,7 +1285,7 @@ def gen_init(model: Model) -> str:
         [
             spec.header,
             f'"""Code generated from the {spec.title} model. Import it through {spec.public}."""\n\n',
-            "from ivs_async._service import Service\n\n",
+            "from ivs_async._core.service import Service\n\n",
             "SERVICE = Service(\n",
             f'    name="{spec.title}",\n',
             f'    signing_name="{model.metadata["signingName"]}",\n',
@@ -1329,7 +1332,7 @@ def gen_endpoint_rules(model: Model) -> str:
         [
             model.spec.header.replace("service-2.json", "endpoint-rule-set-1.json and partitions.json"),
             f'"""{model.spec.title}\'s endpoint rule set and the AWS partitions it refers to, as data for\n'
-            '``_rules.py``."""\n\n',
+            '``_core/rules.py``."""\n\n',
             "from __future__ import annotations\n\n",
             "from typing import Any\n\n",
             f"RULE_SET: dict[str, Any] = {pprint.pformat(rule_set, width=120, sort_dicts=True)}\n\n",

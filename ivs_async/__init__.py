@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ivs_async._core.lazy import lazy_attributes as _lazy_attributes
 from ivs_async._generated.ivs import COMMAND_NAMES as _COMMAND_NAMES
-from ivs_async._lazy import lazy_attributes as _lazy_attributes
 from ivs_async._version import __version__ as __version__
 
 # The public modules: ``ivs_async.errors`` works after a bare ``import ivs_async``.
@@ -51,9 +51,9 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each 
     from ivs_async import telemetry as telemetry
     from ivs_async import testing as testing
     from ivs_async import waiters as waiters
-    from ivs_async._client import IvsClient as IvsClient
+    from ivs_async._core.client import IvsClient as IvsClient
     from ivs_async._generated.ivs.aggregated import Ivs as Ivs
-    from ivs_async._model import ResponseMetadata as ResponseMetadata
+    from ivs_async._protocol.model import ResponseMetadata as ResponseMetadata
     from ivs_async.commands import *  # noqa: F403
     from ivs_async.commands import Command as Command
     from ivs_async.commands import Operation as Operation
@@ -71,7 +71,7 @@ _HOMES = {
     "CredentialsProvider": "ivs_async.credentials",
     "EnvironmentCredentials": "ivs_async.credentials",
     "Ivs": "ivs_async._generated.ivs.aggregated",
-    "IvsClient": "ivs_async._client",
+    "IvsClient": "ivs_async._core.client",
     "IvsError": "ivs_async.errors",
     "IvsServiceException": "ivs_async.errors",
     "ParamValidationError": "ivs_async.errors",

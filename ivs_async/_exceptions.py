@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class IvsError(Exception):

@@ -20,7 +20,7 @@ from ivs_async._generated.ivs.errors import ChannelNotBroadcasting
 from ivs_async._generated.ivs.models import GetRecordingConfigurationResponse, GetStreamResponse
 
 if TYPE_CHECKING:
-    from ivs_async._client import IvsClient
+    from ivs_async._core.client import IvsClient
 
 T = TypeVar("T")
 DEFAULT_MIN_DELAY = 2.0
@@ -190,7 +190,7 @@ class WaiterMethods:
         )
 
     def _client(self) -> IvsClient:
-        from ivs_async._client import IvsClient
+        from ivs_async._core.client import IvsClient
 
         assert isinstance(self, IvsClient)
         return self

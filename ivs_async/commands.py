@@ -2,10 +2,10 @@
 
 from typing import TYPE_CHECKING
 
-from ivs_async._command import Command, Operation
+from ivs_async._core.lazy import lazy_attributes as _lazy_attributes
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._generated.ivs import commands as _generated
-from ivs_async._lazy import lazy_attributes as _lazy_attributes
-from ivs_async._public import rehome as _rehome
+from ivs_async._protocol.command import Command, Operation
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivs.commands import *  # noqa: F403

@@ -1,5 +1,6 @@
 """Every error ivs_async raises: the hand-written roots and one class per modeled IVS error."""
 
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._exceptions import (
     ChatBadRequestError,
     ChatClosedError,
@@ -46,7 +47,6 @@ from ivs_async._exceptions import (
 )
 from ivs_async._generated.ivs.errors import *  # noqa: F403
 from ivs_async._generated.ivs.errors import __all__ as _modeled
-from ivs_async._public import rehome as _rehome
 
 __all__ = [
     "ChatBadRequestError",

@@ -23,10 +23,10 @@ from typing import Any
 
 import attrs
 
-from ivs_async import _json
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._exceptions import EventParseError as EventParseError
-from ivs_async._public import rehome as _rehome
-from ivs_async._redis_ledger import RedisEventLedger as RedisEventLedger
+from ivs_async._fleet.redis_ledger import RedisEventLedger as RedisEventLedger
+from ivs_async._protocol import json as _json
 
 SOURCE = "aws.ivs"
 _ENVELOPE = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")

@@ -14,10 +14,10 @@ A ``shared`` limit (one over other limits: PutMetadata per account) keeps a slot
 
 from __future__ import annotations
 
-from ivs_async._api_rates import API_RATES, METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
-from ivs_async._limiter import InProcessRateLimiter, Limit, RateLimiter, Reservation
-from ivs_async._public import rehome as _rehome
-from ivs_async._redis_limiter import RedisRateLimiter
+from ivs_async._core.public import rehome as _rehome
+from ivs_async._fleet.api_rates import API_RATES, METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
+from ivs_async._fleet.limiter import InProcessRateLimiter, Limit, RateLimiter, Reservation
+from ivs_async._fleet.redis_limiter import RedisRateLimiter
 
 __all__ = [
     "API_RATES",

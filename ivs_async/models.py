@@ -6,10 +6,10 @@ GetChannelRequest`` loads GetChannel's, and nothing else."""
 from datetime import datetime  # noqa: F401  (the models' annotations resolve in this namespace)
 from typing import TYPE_CHECKING
 
+from ivs_async._core.lazy import lazy_attributes as _lazy_attributes
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._generated.ivs import models as _generated
-from ivs_async._lazy import lazy_attributes as _lazy_attributes
-from ivs_async._model import Model, ResponseMetadata
-from ivs_async._public import rehome as _rehome
+from ivs_async._protocol.model import Model, ResponseMetadata
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivs.models import *  # noqa: F403

@@ -9,8 +9,8 @@ cancelled) or the state can no longer be reached ([WaiterFailedError][ivs_async.
 The aggregated client has them as methods.
 """
 
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._exceptions import WaiterError, WaiterFailedError, WaiterTimeoutError
-from ivs_async._public import rehome as _rehome
 from ivs_async._waiters import (
     wait_until_recording_configuration_active,
     wait_until_stream_live,

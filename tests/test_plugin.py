@@ -40,7 +40,7 @@ async def test_ivs_client_and_ivs_fixtures(ivs_client: IvsClient, ivs: Ivs, ivs_
 def test_loading_the_plugin_imports_nothing_of_the_sdk() -> None:
     code = (
         "import sys, ivs_async.testing.pytest_plugin\n"
-        "heavy = [m for m in ('aiohttp', 'ivs_async._client', 'ivs_async.testing._local', 'cattrs', 'attrs')"
+        "heavy = [m for m in ('aiohttp', 'ivs_async._core.client', 'ivs_async.testing._local', 'cattrs', 'attrs')"
         " if m in sys.modules]\n"
         "print(heavy)\n"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivs_async._client import ServiceClient
+from ivs_async._core.client import ServiceClient
 from ivs_async._generated.ivschat import SERVICE
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import attrs
 
-from ivs_async import _json
 from ivs_async._exceptions import ChatError, ChatFrameError
+from ivs_async._protocol import json as _json
 from ivs_async.chat import _wire
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

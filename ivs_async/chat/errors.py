@@ -4,9 +4,9 @@
 
 from typing import TYPE_CHECKING
 
+from ivs_async._core.public import expose as _expose
 from ivs_async._exceptions import IvsChatServiceException
 from ivs_async._generated.ivschat import errors as _generated
-from ivs_async._public import expose as _expose
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivschat.errors import *  # noqa: F403

@@ -31,8 +31,8 @@ from typing import Any, Literal, Self, TypeVar
 
 import aiohttp
 
+from ivs_async._core.public import rehome as _rehome
 from ivs_async._exceptions import ConfigurationError, ParamValidationError, Violation
-from ivs_async._public import rehome as _rehome
 from ivs_async.chat import _wire
 from ivs_async.chat._items import ChatEvent as ChatEvent
 from ivs_async.chat._items import ChatItem as ChatItem

@@ -10,8 +10,8 @@ EC2 instance metadata (IMDSv2). Temporary credentials are refreshed before they 
 
 from typing import TYPE_CHECKING
 
-from ivs_async._lazy import lazy_attributes as _lazy_attributes
-from ivs_async._public import rehome as _rehome
+from ivs_async._core.lazy import lazy_attributes as _lazy_attributes
+from ivs_async._core.public import rehome as _rehome
 from ivs_async.credentials._base import (
     CredentialChain,
     CredentialRefreshError,

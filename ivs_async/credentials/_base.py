@@ -10,8 +10,8 @@ import attrs
 
 from ivs_async._exceptions import CredentialRefreshError as CredentialRefreshError
 from ivs_async._exceptions import NoCredentialsError
-from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async._model import mask_secret
+from ivs_async._protocol.json import MAX_DEPTH, JsonError, loads
+from ivs_async._protocol.model import mask_secret
 
 # Credential documents are a few kilobytes (STS's answer, the largest, is under 4 KB).
 MAX_DOCUMENT_BYTES = 256 * 1024

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ivs_async._endpoints import is_loopback
+from ivs_async._core.endpoints import is_loopback
+from ivs_async._core.files import read_bounded
 from ivs_async._exceptions import TransportError
-from ivs_async._files import read_bounded
 from ivs_async.credentials._base import (
     CredentialRefreshError,
     Credentials,

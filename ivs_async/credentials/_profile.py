@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ivs_async._endpoints import dns_suffix
+from ivs_async._core.endpoints import dns_suffix
+from ivs_async._core.profiles import SharedConfig
 from ivs_async._exceptions import ConfigurationError, PartialCredentialsError
-from ivs_async._profiles import SharedConfig
 from ivs_async.credentials._base import CredentialChain, Credentials, Provider, cached_credentials
 from ivs_async.credentials._container import ContainerCredentials
 from ivs_async.credentials._env import EnvironmentCredentials

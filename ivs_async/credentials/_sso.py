@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ivs_async._files import read_bounded
+from ivs_async._core.files import read_bounded
 from ivs_async.credentials._base import (
     MAX_DOCUMENT_BYTES,
     CredentialRefreshError,

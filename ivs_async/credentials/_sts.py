@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from ivs_async._files import read_bounded
-from ivs_async._http import HttpRequest
-from ivs_async._signing import SigV4Signer, amz_date, signed_headers
-from ivs_async._text import printable
+from ivs_async._core.files import read_bounded
+from ivs_async._core.http import HttpRequest
+from ivs_async._core.signing import SigV4Signer, amz_date, signed_headers
+from ivs_async._core.text import printable
 from ivs_async.credentials._base import (
     MAX_DOCUMENT_BYTES,
     CredentialRefreshError,

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+from ivs_async._core.http import HttpRequest, HttpResponse
+from ivs_async._core.proxies import proxies_from_environ
+from ivs_async._core.transport import AiohttpTransport
 from ivs_async._exceptions import RequestTimeoutError
-from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._proxies import proxies_from_environ
-from ivs_async._transport import AiohttpTransport
 from ivs_async.credentials._base import MAX_DOCUMENT_BYTES
 
 Send = Callable[..., Awaitable[HttpResponse]]

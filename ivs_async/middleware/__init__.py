@@ -6,11 +6,11 @@ Add your own with ``client.middleware_stack.add(mw, step="build", name="my-heade
 
 from __future__ import annotations
 
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.http import HttpRequest, HttpResponse
+from ivs_async._core.public import rehome as _rehome
+from ivs_async._core.stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
 from ivs_async._exceptions import PacingTimeoutError
-from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._public import rehome as _rehome
-from ivs_async._stack import Handler, Middleware, MiddlewareStack, Priority, StackError, Step
 from ivs_async.middleware import (
     deserializer,
     logger,

@@ -3,10 +3,10 @@ response's ``Date`` corrects the client's clock (the next signature uses it)."""
 
 from __future__ import annotations
 
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 from ivs_async._exceptions import IvsError
-from ivs_async._protocol import response_parser
-from ivs_async._stack import Handler
+from ivs_async._protocol.rest_json import response_parser
 
 NAME = "deserializer"
 

@@ -6,10 +6,10 @@ import logging
 import time
 from collections.abc import Awaitable
 
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 from ivs_async._exceptions import IvsError
-from ivs_async._model import ResponseMetadata
-from ivs_async._stack import Handler
+from ivs_async._protocol.model import ResponseMetadata
 
 NAME = "logger"
 

@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ivs_async._api_rates import METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 from ivs_async._exceptions import PacingTimeoutError, ParamValidationError, Violation
-from ivs_async._stack import Handler
+from ivs_async._fleet.api_rates import METADATA_PER_ACCOUNT, METADATA_PER_CHANNEL
 
 if TYPE_CHECKING:
-    from ivs_async._client import IvsClient
-    from ivs_async._limiter import RateLimiter
+    from ivs_async._core.client import IvsClient
+    from ivs_async._fleet.limiter import RateLimiter
 
 NAME = "put-metadata-pacing"
 OPERATION = "PutMetadata"
@@ -108,7 +108,7 @@ class PutMetadataPacer:
         if max_wait < 0 or window <= 0 or margin < 0:
             raise ValueError("max_wait and margin must not be negative, window must be positive")
         if limiter is not None:
-            from ivs_async._limiter import Limit, RateLimiter  # loaded when a limiter is used
+            from ivs_async._fleet.limiter import Limit, RateLimiter  # loaded when a limiter is used
 
             if not isinstance(limiter, RateLimiter):
                 raise TypeError("limiter must implement ivs_async.limits.RateLimiter")
@@ -145,7 +145,7 @@ class PutMetadataPacer:
                     self.finished(channel_arn, sent)
 
             return pace_here
-        from ivs_async._limiter import send_paced
+        from ivs_async._fleet.limiter import send_paced
 
         scope = f"{limiter.account_id}:{context.config.region}"
         account_key = (f"{OPERATION}:account", self._account_limit)

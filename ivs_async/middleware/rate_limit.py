@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ivs_async._api_rates import API_RATES
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 from ivs_async._exceptions import PacingTimeoutError
-from ivs_async._limiter import Limit, RateLimiter, Reservation, send_paced
-from ivs_async._stack import Handler
+from ivs_async._fleet.api_rates import API_RATES
+from ivs_async._fleet.limiter import Limit, RateLimiter, Reservation, send_paced
 
 NAME = "api-rate-limit"
 

@@ -10,12 +10,10 @@ import random
 
 import attrs
 
-from ivs_async._context import Call, HandlerContext
-from ivs_async._deadline import DeadlineKeeper
-from ivs_async._exceptions import DeadlineExceededError, IvsError
-from ivs_async._loop import running_loop
-from ivs_async._model import ResponseMetadata
-from ivs_async._retries import (
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.deadline import DeadlineKeeper
+from ivs_async._core.loop import running_loop
+from ivs_async._core.retries import (
     AdaptiveRetryStrategy,
     ErrorKind,
     RateLimitingStrategy,
@@ -23,7 +21,9 @@ from ivs_async._retries import (
     StandardRetryStrategy,
     classify,
 )
-from ivs_async._stack import Handler
+from ivs_async._core.stack import Handler
+from ivs_async._exceptions import DeadlineExceededError, IvsError
+from ivs_async._protocol.model import ResponseMetadata
 from ivs_async.middleware.logger import answer
 
 NAME = "retry"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 
-from ivs_async._context import Call, HandlerContext
-from ivs_async._signing import amz_date, signed_headers
-from ivs_async._stack import Handler
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.signing import amz_date, signed_headers
+from ivs_async._core.stack import Handler
 from ivs_async.credentials import Credentials, Provider
 
 NAME = "signing"

@@ -9,9 +9,9 @@ import asyncio
 import inspect
 from urllib.parse import urlsplit
 
-from ivs_async._context import Call, HandlerContext
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 from ivs_async._exceptions import IvsError
-from ivs_async._stack import Handler
 
 NAME = "telemetry"
 

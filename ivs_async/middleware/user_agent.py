@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from ivs_async._context import Call, HandlerContext
-from ivs_async._stack import Handler
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
 
 NAME = "user-agent"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from ivs_async._context import Call, HandlerContext
-from ivs_async._stack import Handler
-from ivs_async._validation import compile_validator
+from ivs_async._core.context import Call, HandlerContext
+from ivs_async._core.stack import Handler
+from ivs_async._protocol.validation import compile_validator
 
 NAME = "validation"
 

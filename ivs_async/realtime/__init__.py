@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ivs_async._lazy import lazy_attributes as _lazy_attributes
+from ivs_async._core.lazy import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each name when first used
     from ivs_async._generated.ivs_realtime.aggregated import IvsRealTime as IvsRealTime

@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+from ivs_async._core.public import expose as _expose
 from ivs_async._generated.ivs_realtime import commands as _generated
-from ivs_async._public import expose as _expose
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivs_realtime.commands import *  # noqa: F403

@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING
 
+from ivs_async._core.paginator import Paginator, Sender
+from ivs_async._core.public import expose as _expose
 from ivs_async._generated.ivs_realtime import paginators as _generated
-from ivs_async._paginator import Paginator, Sender
-from ivs_async._public import expose as _expose
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivs_realtime.paginators import *  # noqa: F403

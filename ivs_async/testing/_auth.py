@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from aws_requests_auth import aws_auth
 
-from ivs_async._signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
+from ivs_async._core.signing import ALGORITHM, SigV4Signer, amz_date, canonical_query, canonical_uri
 from ivs_async.credentials import Credentials
 
 _log = logging.getLogger("ivs_async.testing")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivs_async._endpoints import is_loopback
+from ivs_async._core.endpoints import is_loopback
 from ivs_async.credentials import StaticCredentials
 from ivs_async.testing._backend import MAX_STATE_BYTES, Quotas
 from ivs_async.testing._limits import QuietExceptionHandler, raise_descriptor_limit

@@ -25,8 +25,8 @@ import attrs
 from aiohttp import web
 
 from ivs_async._generated.ivs.commands import OPERATIONS
-from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async._validation import compile_wire_validator
+from ivs_async._protocol.json import MAX_DEPTH, JsonError, loads
+from ivs_async._protocol.validation import compile_wire_validator
 from ivs_async.testing._backend import MAX_STATE_BYTES, EmulatorError, ServiceError, wire_time
 from ivs_async.testing._dashboard import KEY_PAIR_NAME, StaticFiles
 from ivs_async.testing._faults import KNOWN_OPERATIONS, Fault, FaultKind

@@ -27,7 +27,7 @@ from typing import Protocol
 import attrs
 from aiohttp import web
 
-from ivs_async._json import JsonError, loads
+from ivs_async._protocol.json import JsonError, loads
 from ivs_async.testing._backend import CHANNEL, IvsBackend
 from ivs_async.testing._playback import PlaybackRefused, Viewing
 

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ivs_async._files import read_bounded
+from ivs_async._core.files import read_bounded
 from ivs_async.testing._delivery import Rendition
 from ivs_async.testing._id3 import MAX_SEGMENT_BYTES, id3_tag, insert_timed_id3
 

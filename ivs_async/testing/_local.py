@@ -11,8 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from ivs_async._client import IvsClient
-from ivs_async._endpoints import check_region
+from ivs_async._core.client import IvsClient
+from ivs_async._core.endpoints import check_region
 from ivs_async._generated.ivs.aggregated import Ivs
 from ivs_async.credentials import Credentials, StaticCredentials
 from ivs_async.testing._addresses import bracketed, checked_host, reachable_host

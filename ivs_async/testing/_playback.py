@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ivs_async._json import JsonError, loads
+from ivs_async._protocol.json import JsonError, loads
 
 _COORDINATE_BYTES = 48
 MAX_TOKEN_CHARS = 8192

@@ -17,11 +17,11 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ivs_async._command import Operation
 from ivs_async._generated.ivs.errors import MODELED_STATUS
-from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async._schema import Kind, Location
-from ivs_async._validation import compile_wire_validator
+from ivs_async._protocol.command import Operation
+from ivs_async._protocol.json import MAX_DEPTH, JsonError, loads
+from ivs_async._protocol.schema import Kind, Location
+from ivs_async._protocol.validation import compile_wire_validator
 from ivs_async.testing._auth import AuthError, SignatureChecker
 from ivs_async.testing._backend import IvsBackend, Json, ServiceError, project
 from ivs_async.testing._chat import ChatSocket

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ivs_async import IvsClient, _config, _profiles
-from ivs_async._endpoints import resolve_endpoint
+from ivs_async import IvsClient
+from ivs_async._core import config as _config
+from ivs_async._core import profiles as _profiles
+from ivs_async._core.endpoints import resolve_endpoint
+from ivs_async._core.files import read_bounded, read_bounded_file
+from ivs_async._core.profiles import load_shared_config
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
-from ivs_async._files import read_bounded, read_bounded_file
-from ivs_async._profiles import load_shared_config
 from tests.support.botocore_ref import reference
 from tests.support.services import ServiceUnderTest, by_service
 

@@ -462,7 +462,7 @@ async def test_chain_order(
 
 
 async def test_environment_expiration_and_sts_endpoints(aws_dir: Path) -> None:
-    from ivs_async._profiles import load_shared_config
+    from ivs_async._core.profiles import load_shared_config
     from ivs_async.credentials import EnvironmentCredentials
     from ivs_async.credentials._profile import sts_endpoint
 

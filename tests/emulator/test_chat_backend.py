@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivs_async._generated.ivschat.commands import OPERATIONS
-from ivs_async._validation import compile_wire_validator
+from ivs_async._protocol.validation import compile_wire_validator
 from ivs_async.chat import ChatClosedError, ChatEvent, ChatRoom, DeletedMessage, UserDisconnected
 from ivs_async.chat._wire import is_token
 from ivs_async.testing._backend import ServiceError, wire_time

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ivs_async import Ivs
-from ivs_async._http import HttpRequest
-from ivs_async._signing import SigV4Signer, amz_date, signed_headers
+from ivs_async._core.http import HttpRequest
+from ivs_async._core.signing import SigV4Signer, amz_date, signed_headers
 from ivs_async.testing import LocalIvs
 
 

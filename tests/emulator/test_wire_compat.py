@@ -15,7 +15,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from ivs_async._command import Operation
+from ivs_async._protocol.command import Operation
 from ivs_async.testing import LocalIvs
 from tests.emulator.conftest import public_key_pem
 from tests.support.services import CHAT, REALTIME, SERVICES, ServiceUnderTest, every_operation

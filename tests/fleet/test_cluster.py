@@ -18,7 +18,7 @@ import redis.asyncio
 from redis.asyncio.cluster import RedisCluster
 
 from ivs_async import Ivs
-from ivs_async._redis import FailureMode
+from ivs_async._fleet.redis_link import FailureMode
 from ivs_async.errors import ConfigurationError, RedisUnavailableError
 from ivs_async.events import RedisEventLedger, parse_event
 from ivs_async.limits import Limit, RedisRateLimiter

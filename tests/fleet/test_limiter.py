@@ -213,8 +213,8 @@ replies = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(reply=replies)
 def test_any_reply_to_the_acquire_script_is_a_reservation_or_down(reply: object) -> None:
-    from ivs_async._redis import Down
-    from ivs_async._redis_limiter import parse_acquire_reply
+    from ivs_async._fleet.redis_limiter import parse_acquire_reply
+    from ivs_async._fleet.redis_link import Down
 
     keys = [("a", Limit(5)), ("b", Limit(155, shared=True))]
     reason = ""
@@ -309,8 +309,8 @@ def test_any_url_is_accepted_or_a_configuration_error(url: str) -> None:
 
 
 def test_a_granted_wait_beyond_what_was_asked_is_refused() -> None:
-    from ivs_async._redis import Down
-    from ivs_async._redis_limiter import parse_acquire_reply
+    from ivs_async._fleet.redis_limiter import parse_acquire_reply
+    from ivs_async._fleet.redis_link import Down
 
     keys = [("a", Limit(5))]
     assert parse_acquire_reply([1, 500_000, 1, 7, 9], ["k:a"], keys, 1, 500_000).wait == 0.5

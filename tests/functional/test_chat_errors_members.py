@@ -41,7 +41,7 @@ def test_hostile_member_values_are_bounded_or_dropped() -> None:
     from multidict import CIMultiDict
 
     from ivs_async._generated.ivschat import SERVICE
-    from ivs_async._protocol import parse_error
+    from ivs_async._protocol.rest_json import parse_error
     from ivs_async.middleware import HttpResponse
 
     body = {

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from ivs_async._http import HttpRequest
-from ivs_async._signing import SigV4Signer, amz_date, signed_headers
+from ivs_async._core.http import HttpRequest
+from ivs_async._core.signing import SigV4Signer, amz_date, signed_headers
 from ivs_async.testing import LocalIvs
 from tests.support.services import SERVICES
 from tests.support.shapes import ANY_JSON, mutated, sample_wire

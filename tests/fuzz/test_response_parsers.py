@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from ivs_async import StaticCredentials
-from ivs_async._schema import Kind, Shape
+from ivs_async._protocol.schema import Kind, Shape
 from ivs_async.errors import IvsServiceException, ResponseParseError
 from ivs_async.middleware import HttpRequest, HttpResponse
 from ivs_async.models import Model

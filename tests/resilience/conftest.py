@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from ivs_async import IvsClient, IvsError
-from ivs_async._command import Command
+from ivs_async._protocol.command import Command
 
 # (test, attempts, outcome, elapsed ms) of every measured call, printed at the end of the run.
 _MEASURED: list[tuple[str, int, str, float]] = []

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ivs_async._command import Operation
 from ivs_async._exceptions import IvsServiceException
+from ivs_async._protocol.command import Operation
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "codegen" / "model"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ivs_async._schema import Kind, Shape
+from ivs_async._protocol.schema import Kind, Shape
 
 _TEXT = st.characters(codec="utf-8", exclude_categories=("Cs",))
 

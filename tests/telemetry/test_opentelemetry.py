@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from ivs_async import IvsClient, StaticCredentials
-from ivs_async._retries import StandardRetryStrategy
+from ivs_async._core.retries import StandardRetryStrategy
 from ivs_async.commands import CreateChannelCommand, GetChannelCommand, GetStreamKeyCommand
 from ivs_async.errors import ConfigurationError, RequestTimeoutError, ResourceNotFoundException
 from ivs_async.telemetry import NoTelemetry, OpenTelemetry

@@ -36,7 +36,7 @@ def client_for(endpoint: str, **options: object) -> IvsClient:
 
 @pytest.fixture
 async def fast(server: LoopbackServer) -> AsyncIterator[IvsClient]:
-    from ivs_async._retries import StandardRetryStrategy
+    from ivs_async._core.retries import StandardRetryStrategy
 
     async with client_for(server.endpoint, retry_strategy=StandardRetryStrategy(base_delay=0.001)) as c:
         yield c

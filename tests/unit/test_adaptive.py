@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivs_async import IvsClient, StaticCredentials
-from ivs_async._rate_limit import ClientRateLimiter, CubicRate, TokenBucket
-from ivs_async._retries import AdaptiveRetryStrategy, StandardRetryStrategy
+from ivs_async._core.retries import AdaptiveRetryStrategy, StandardRetryStrategy
+from ivs_async._fleet.rate_limit import ClientRateLimiter, CubicRate, TokenBucket
 from ivs_async.commands import ListChannelsCommand
 from ivs_async.errors import ConfigurationError
 from tests.conftest import KEY, REGION, SECRET

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from ivs_async import IvsClient, StaticCredentials
-from ivs_async._deadline import DeadlineKeeper
+from ivs_async._core.deadline import DeadlineKeeper
 from ivs_async.commands import GetChannelCommand
 from ivs_async.errors import DeadlineExceededError
 from ivs_async.middleware.retry import invocation_id

@@ -42,7 +42,7 @@ async def test_debug_logs_one_line_per_attempt(caplog: pytest.LogCaptureFixture)
 
 
 def test_the_known_loop_is_used_only_while_it_runs_in_this_thread() -> None:
-    from ivs_async._loop import running_loop
+    from ivs_async._core.loop import running_loop
 
     async def here(known: asyncio.AbstractEventLoop | None) -> tuple[asyncio.AbstractEventLoop, ...]:
         return running_loop(known), asyncio.get_running_loop()

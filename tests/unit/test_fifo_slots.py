@@ -7,7 +7,7 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivs_async._transport import FifoSlots
+from ivs_async._core.transport import FifoSlots
 
 
 async def test_free_slots_are_taken_without_waiting_and_waiters_are_served_in_order() -> None:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ivs_async import _json
-from ivs_async._json import JsonError
+from ivs_async._protocol import json as _json
+from ivs_async._protocol.json import JsonError
 from ivs_async.commands import CreateChannelCommand, GetChannelCommand, ListChannelsCommand
 from ivs_async.testing import LocalIvs
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from ivs_async import IvsClient, StaticCredentials
-from ivs_async._proxies import proxies_from_environ
+from ivs_async._core.proxies import proxies_from_environ
 from ivs_async.commands import GetChannelCommand
 from ivs_async.errors import ConfigurationError, ConnectionFailedError
 from tests.conftest import KEY, REGION, SECRET

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ivs_async import IvsClient, StaticCredentials, commands
-from ivs_async._converter import _WIRE, structure_hook, to_wire
+from ivs_async._core.http import HttpRequest, HttpResponse
 from ivs_async._generated.ivs.readers import READERS
 from ivs_async._generated.ivs.schema import STRUCTURES
-from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._model import Model, ResponseMetadata
+from ivs_async._protocol.converter import _WIRE, structure_hook, to_wire
+from ivs_async._protocol.model import Model, ResponseMetadata
 from ivs_async.commands import ListChannelsCommand
 from ivs_async.errors import ResponseParseError
 from ivs_async.models import (

@@ -11,9 +11,9 @@ import pytest
 from multidict import CIMultiDict
 
 from ivs_async import IvsClient, IvsError, IvsServiceException, ResponseMetadata, StaticCredentials
-from ivs_async._clock import SkewedClock
-from ivs_async._protocol import retry_after
-from ivs_async._retries import RetryToken, StandardRetryStrategy
+from ivs_async._core.clock import SkewedClock
+from ivs_async._core.retries import RetryToken, StandardRetryStrategy
+from ivs_async._protocol.rest_json import retry_after
 from ivs_async.commands import GetChannelCommand
 from ivs_async.errors import (
     ConnectionFailedError,
@@ -369,7 +369,7 @@ async def test_no_retry_is_started_that_the_deadline_would_cut(server: LoopbackS
 
 
 def test_http_dates_in_every_form_http_allows() -> None:
-    from ivs_async._clock import parse_http_date
+    from ivs_async._core.clock import parse_http_date
 
     for seconds in (0, 784111777, 1_800_000_000, 4_000_000_000):
         assert parse_http_date(formatdate(seconds, usegmt=True)) == seconds

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ivs_async import IvsClient, ResponseMetadata, StaticCredentials
-from ivs_async._retries import RetryToken, StandardRetryStrategy
+from ivs_async._core.retries import RetryToken, StandardRetryStrategy
 from ivs_async.commands import GetChannelCommand
 from ivs_async.errors import (
     ConfigurationError,
@@ -120,8 +120,8 @@ def test_an_exhausted_quota_refuses_a_transient_retry_but_not_a_throttle() -> No
 def test_x_amz_retry_after(header: str, delay: float) -> None:
     from multidict import CIMultiDict
 
-    from ivs_async._http import HttpResponse
-    from ivs_async._protocol import parse_error
+    from ivs_async._core.http import HttpResponse
+    from ivs_async._protocol.rest_json import parse_error
 
     response = HttpResponse(
         500, CIMultiDict({"x-amzn-ErrorType": "InternalServerException", "x-amz-retry-after": header}), b"{}"

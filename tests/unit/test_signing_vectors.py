@@ -12,8 +12,8 @@ from aws_requests_auth import aws_auth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivs_async._http import HttpRequest
-from ivs_async._signing import SigV4Signer, amz_date, canonical_query, canonical_uri, derive_signing_key
+from ivs_async._core.http import HttpRequest
+from ivs_async._core.signing import SigV4Signer, amz_date, canonical_query, canonical_uri, derive_signing_key
 from ivs_async.credentials import Credentials
 
 DATA = Path(__file__).parent.parent / "data" / "sigv4"

@@ -145,6 +145,6 @@ async def test_timestamps_must_be_datetimes(offline: IvsClient) -> None:
 @settings(max_examples=100, deadline=None)
 @given(request=valid(commands.CreateChannelCommand.operation.input))
 def test_generated_valid_inputs_pass_validation(request: models.CreateChannelRequest) -> None:
-    from ivs_async._validation import compile_validator
+    from ivs_async._protocol.validation import compile_validator
 
     compile_validator(commands.CreateChannelCommand.operation.input, "CreateChannel")(request)

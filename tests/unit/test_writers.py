@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivs_async import commands
-from ivs_async._converter import _WIRE
 from ivs_async._generated.ivs.schema import STRUCTURES
 from ivs_async._generated.ivs.writers import WRITERS
+from ivs_async._protocol.converter import _WIRE
 from tests.support.shapes import valid
 
 WRITTEN = sorted(WRITERS, key=lambda cls: cls.__name__)
@@ -65,7 +65,7 @@ def test_a_call_loads_neither_cattrs_nor_the_converter() -> None:
         "            out = await client.send(CreateChannelCommand(name='x', tags={'a': 'b'}))\n"
         "            assert out.channel.name == 'x', out\n"
         "asyncio.run(main())\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cattrs' or m == 'ivs_async._converter'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cattrs' or m == 'ivs_async._protocol.converter'))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]

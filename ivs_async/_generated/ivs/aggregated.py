@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Unpack, overload
 
-from ivs_async._client import IvsClient
+from ivs_async._core.client import IvsClient
 from ivs_async._generated.ivs import commands, models
 from ivs_async._waiters import WaiterMethods
 

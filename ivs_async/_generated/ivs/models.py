@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
 import attrs
 
+from ivs_async._core.lazy import lazy_attributes
 from ivs_async._generated.ivs import SERVICE
-from ivs_async._lazy import lazy_attributes
-from ivs_async._model import Model, from_typed_dict, mask_secret
+from ivs_async._protocol.model import Model, from_typed_dict, mask_secret
 
 
 class _ServiceModel(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Unpack, overload
 
+from ivs_async._core.paginator import Paginator, Sender
 from ivs_async._generated.ivs import commands
 from ivs_async._generated.ivs.models import (
     AdConfigurationSummary,
@@ -35,7 +36,6 @@ from ivs_async._generated.ivs.models import (
     StreamSessionSummary,
     StreamSummary,
 )
-from ivs_async._paginator import Paginator, Sender
 
 
 def paginate_list_ad_configurations(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ivs_async._generated.ivs import models
-from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape
+from ivs_async._protocol.schema import Kind, Location, Member, ModelIndex, Shape
 
 AdBreakId = Shape("AdBreakId", Kind.STRING, min=12, max=12, pattern="[a-zA-Z0-9]+")
 AdConfigurationArn = Shape("AdConfigurationArn", Kind.STRING, min=0, max=128, pattern="arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+")

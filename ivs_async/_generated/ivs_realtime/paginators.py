@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Unpack, overload
 
+from ivs_async._core.paginator import Paginator, Sender
 from ivs_async._generated.ivs_realtime import commands
 from ivs_async._generated.ivs_realtime.models import (
     CompositionSummary,
@@ -38,7 +39,6 @@ from ivs_async._generated.ivs_realtime.models import (
     StageSummary,
     StorageConfigurationSummary,
 )
-from ivs_async._paginator import Paginator, Sender
 
 
 def paginate_list_compositions(

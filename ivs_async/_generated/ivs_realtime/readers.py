@@ -3,7 +3,7 @@
 
 Each member costs a dict lookup, a type check and a store into its slot (the model's frozen
 __init__ is bypassed: the members are already checked), and nothing is built at run time. The rules
-are the lenient converter's (_converter.py): unknown keys are ignored, unknown enum values stay
+are the lenient converter's (_protocol/converter.py): unknown keys are ignored, unknown enum values stay
 strings, a value of the wrong JSON type raises; the caller then asks the detailed converter
 where (``_protocol.response_parser``)."""
 
@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivs_async._generated.ivs_realtime import models as _m
-from ivs_async._model import ResponseMetadata as _ResponseMetadata
-from ivs_async._schema import ModelIndex
-from ivs_async._wire import float_from_wire as _float
-from ivs_async._wire import parse_timestamp as _timestamp
+from ivs_async._protocol.model import ResponseMetadata as _ResponseMetadata
+from ivs_async._protocol.schema import ModelIndex
+from ivs_async._protocol.wire import float_from_wire as _float
+from ivs_async._protocol.wire import parse_timestamp as _timestamp
 
 _CompositionState: Callable[[str, str], Any] = _m.CompositionState._value2member_map_.get
 _DestinationState: Callable[[str, str], Any] = _m.DestinationState._value2member_map_.get

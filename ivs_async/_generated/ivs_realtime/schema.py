@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ivs_async._generated.ivs_realtime import models
-from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape
+from ivs_async._protocol.schema import Kind, Location, Member, ModelIndex, Shape
 
 AttributeKey = Shape("AttributeKey", Kind.STRING, min=0, max=128, pattern="[a-zA-Z0-9-_]*")
 ParticipantRecordingTargetSegmentDurationSeconds = Shape("ParticipantRecordingTargetSegmentDurationSeconds", Kind.INTEGER, min=2, max=10)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, overload
 
-from ivs_async._command import Command, Operation, init_command
+from ivs_async._core.lazy import lazy_attributes
 from ivs_async._generated.ivschat import SERVICE, models, schema
-from ivs_async._lazy import lazy_attributes
+from ivs_async._protocol.command import Command, Operation, init_command
 
 if TYPE_CHECKING:
     from ivs_async._generated.ivschat.models import (

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
 import attrs
 
+from ivs_async._core.lazy import lazy_attributes
 from ivs_async._generated.ivschat import SERVICE
-from ivs_async._lazy import lazy_attributes
-from ivs_async._model import Model, from_typed_dict
+from ivs_async._protocol.model import Model, from_typed_dict
 
 
 class _ServiceModel(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
+from ivs_async._core.paginator import Paginator, Sender
 from ivs_async._generated.ivschat import commands
 from ivs_async._generated.ivschat.models import (
     ListLoggingConfigurationsRequest,
@@ -14,7 +15,6 @@ from ivs_async._generated.ivschat.models import (
     LoggingConfigurationSummary,
     RoomSummary,
 )
-from ivs_async._paginator import Paginator, Sender
 
 
 def paginate_list_logging_configurations(

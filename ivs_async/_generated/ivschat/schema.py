@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ivs_async._generated.ivschat import models
-from ivs_async._schema import Kind, Location, Member, ModelIndex, Shape
+from ivs_async._protocol.schema import Kind, Location, Member, ModelIndex, Shape
 
 BucketName = Shape("BucketName", Kind.STRING, min=3, max=63, pattern="[a-z0-9-.]+")
 ChatToken = Shape("ChatToken", Kind.STRING, sensitive=True)

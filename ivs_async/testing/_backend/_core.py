@@ -22,11 +22,11 @@ from typing import Any
 
 import attrs
 
-from ivs_async._api_rates import API_RATES
 from ivs_async._exceptions import EmulatorError as EmulatorError
+from ivs_async._fleet.api_rates import API_RATES
 from ivs_async._generated.ivs.commands import OPERATIONS
-from ivs_async._json import MAX_DEPTH, JsonError, loads
-from ivs_async._schema import Kind, Shape
+from ivs_async._protocol.json import MAX_DEPTH, JsonError, loads
+from ivs_async._protocol.schema import Kind, Shape
 from ivs_async.testing._events import EventHub, envelope
 
 Json = dict[str, Any]

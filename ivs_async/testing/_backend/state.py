@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ivs_async._generated.ivs import schema
-from ivs_async._schema import Kind, Shape
-from ivs_async._validation import compile_wire_validator
+from ivs_async._protocol.schema import Kind, Shape
+from ivs_async._protocol.validation import compile_wire_validator
 from ivs_async.testing._backend._core import (
     _CHANNEL_REFS,
     CHANNEL,

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from ivs_async._json import MAX_DEPTH, loads
+from ivs_async._protocol.json import MAX_DEPTH, loads
 from ivs_async.chat._wire import (
     CAPABILITIES,
     MAX_ATTRIBUTES_BYTES,

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ivs_async import _json
+from ivs_async._protocol import json as _json
 from ivs_async.chat import _wire
 from ivs_async.chat._wire import ChatErrorCode
 

@@ -25,7 +25,7 @@ import attrs
 
 from ivs_async._exceptions import Violation
 from ivs_async._generated.ivs_realtime.commands import OPERATIONS
-from ivs_async._validation import compile_wire_validator
+from ivs_async._protocol.validation import compile_wire_validator
 from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, wire_time
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import hmac
 import json
 from typing import Any
 
-from ivs_async._json import MAX_DEPTH, JsonError, loads
+from ivs_async._protocol.json import MAX_DEPTH, JsonError, loads
 
 _HEADER = {"alg": "KMS", "typ": "JWT"}
 MAX_TOKEN_LENGTH = 16 * 1024  # longer text is no token of ours (12 attributes of 1 KB fit well)

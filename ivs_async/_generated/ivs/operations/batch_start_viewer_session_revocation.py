@@ -16,7 +16,7 @@ from ivs_async._generated.ivs.models import (
     _list_of_BatchStartViewerSessionRevocationViewerSession,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class BatchStartViewerSessionRevocationRequestDict(TypedDict, total=False):

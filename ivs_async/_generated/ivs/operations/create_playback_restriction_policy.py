@@ -10,7 +10,7 @@ from typing import TypedDict
 import attrs
 
 from ivs_async._generated.ivs.models import PlaybackRestrictionPolicy, _ServiceModel
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class CreatePlaybackRestrictionPolicyRequestDict(TypedDict, total=False):

@@ -21,7 +21,7 @@ from ivs_async._generated.ivs.models import (
     _ServiceModel,
     _ThumbnailConfiguration_or_none,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class CreateRecordingConfigurationRequestDict(TypedDict, total=False):

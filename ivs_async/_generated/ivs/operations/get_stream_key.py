@@ -9,7 +9,7 @@ from typing import Required, TypedDict
 import attrs
 
 from ivs_async._generated.ivs.models import StreamKey, _ServiceModel
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class GetStreamKeyRequestDict(TypedDict, total=False):

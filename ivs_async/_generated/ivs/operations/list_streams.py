@@ -15,7 +15,7 @@ from ivs_async._generated.ivs.models import (
     _ServiceModel,
     _StreamFilters_or_none,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class ListStreamsRequestDict(TypedDict, total=False):

@@ -19,7 +19,7 @@ from ivs_async._generated.ivs.models import (
     _PostRollConfiguration_or_none,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class UpdateAdConfigurationRequestDict(TypedDict, total=False):

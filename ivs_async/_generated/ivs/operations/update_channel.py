@@ -23,7 +23,7 @@ from ivs_async._generated.ivs.models import (
     _MultitrackInputConfiguration_or_none,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class UpdateChannelRequestDict(TypedDict, total=False):

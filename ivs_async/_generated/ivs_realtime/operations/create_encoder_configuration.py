@@ -15,7 +15,7 @@ from ivs_async._generated.ivs_realtime.models import (
     _ServiceModel,
     _Video_or_none,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class CreateEncoderConfigurationRequestDict(TypedDict, total=False):

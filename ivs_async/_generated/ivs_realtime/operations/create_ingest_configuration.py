@@ -14,7 +14,7 @@ from ivs_async._generated.ivs_realtime.models import (
     IngestProtocolValue,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class CreateIngestConfigurationRequestDict(TypedDict, total=False):

@@ -20,7 +20,7 @@ from ivs_async._generated.ivs_realtime.models import (
     _list_of_ParticipantTokenConfiguration_or_none,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class CreateStageRequestDict(TypedDict, total=False):

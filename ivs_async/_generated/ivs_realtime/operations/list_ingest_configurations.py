@@ -14,7 +14,7 @@ from ivs_async._generated.ivs_realtime.models import (
     IngestConfigurationSummary,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class ListIngestConfigurationsRequestDict(TypedDict, total=False):

@@ -16,7 +16,7 @@ from ivs_async._generated.ivs_realtime.models import (
     ParticipantSummary,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class ListParticipantsRequestDict(TypedDict, total=False):

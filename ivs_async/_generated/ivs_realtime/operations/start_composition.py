@@ -19,7 +19,7 @@ from ivs_async._generated.ivs_realtime.models import (
     _list_of_DestinationConfiguration,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class StartCompositionRequestDict(TypedDict, total=False):

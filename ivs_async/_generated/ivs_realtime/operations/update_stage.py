@@ -15,7 +15,7 @@ from ivs_async._generated.ivs_realtime.models import (
     _AutoParticipantRecordingConfiguration_or_none,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class UpdateStageRequestDict(TypedDict, total=False):

@@ -11,7 +11,7 @@ from typing import Required, TypedDict
 import attrs
 
 from ivs_async._generated.ivschat.models import ChatTokenCapability, ChatTokenCapabilityValue, _ServiceModel
-from ivs_async._model import ResponseMetadata, mask_secret
+from ivs_async._protocol.model import ResponseMetadata, mask_secret
 
 
 class CreateChatTokenRequestDict(TypedDict, total=False):

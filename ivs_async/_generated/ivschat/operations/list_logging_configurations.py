@@ -9,7 +9,7 @@ from typing import TypedDict
 import attrs
 
 from ivs_async._generated.ivschat.models import LoggingConfigurationSummary, _ServiceModel
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class ListLoggingConfigurationsRequestDict(TypedDict, total=False):

@@ -16,7 +16,7 @@ from ivs_async._generated.ivschat.models import (
     _MessageReviewHandler_or_none,
     _ServiceModel,
 )
-from ivs_async._model import ResponseMetadata
+from ivs_async._protocol.model import ResponseMetadata
 
 
 class UpdateRoomRequestDict(TypedDict, total=False):

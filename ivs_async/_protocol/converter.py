@@ -26,14 +26,14 @@ import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 import ivs_async.models  # noqa: F401  (the models' public home: their annotations resolve there)
+from ivs_async._core.service import shape_of
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._schema import Shape
-from ivs_async._service import shape_of
-from ivs_async._wire import float_from_wire, format_timestamp, parse_timestamp
-from ivs_async._wire import json_type as _json_type
+from ivs_async._protocol.schema import Shape
+from ivs_async._protocol.wire import float_from_wire, format_timestamp, parse_timestamp
+from ivs_async._protocol.wire import json_type as _json_type
 
 if TYPE_CHECKING:
-    from ivs_async._command import Operation
+    from ivs_async._protocol.command import Operation
 
 T = TypeVar("T")
 
@@ -262,7 +262,7 @@ def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 def structure_hook(cls: type[T]) -> Callable[[Mapping[str, Any], type[T]], T]:
     """The lenient wire reader of one model class (for the deserializer's hot path): the one
     generated for it (``_generated/<service>/readers.py``), else cattrs' (built at its first use)."""
-    from ivs_async._service import service_of
+    from ivs_async._core.service import service_of
 
     service = service_of(cls)
     generated = service.readers.get(cls) if service is not None else None

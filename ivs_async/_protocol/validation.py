@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._schema import Kind, Shape
+from ivs_async._protocol.schema import Kind, Shape
 
 # check(value, path, violations); value is never None here.
 Check = Callable[[Any, str, list[Violation]], None]

@@ -159,7 +159,7 @@ REALTIME_RATES: MappingProxyType[str, int] = MappingProxyType(
     }
 )
 
-# Each service's table, by its endpoint key (ivs_async._service.Service.endpoint_key).
+# Each service's table, by its endpoint key (ivs_async._core.service.Service.endpoint_key).
 RATES_BY_SERVICE: MappingProxyType[str, MappingProxyType[str, int]] = MappingProxyType(
     {"ivs": API_RATES, "ivschat": CHAT_RATES, "ivs_realtime": REALTIME_RATES}
 )

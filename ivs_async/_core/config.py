@@ -10,12 +10,12 @@ from typing import Any
 
 import attrs
 
-from ivs_async._endpoints import Endpoint, check_region, resolve_endpoint
+from ivs_async._core.endpoints import Endpoint, check_region, resolve_endpoint
+from ivs_async._core.profiles import SharedConfig, load_shared_config
+from ivs_async._core.proxies import ProxySettings, proxies_from_environ
+from ivs_async._core.service import Service
 from ivs_async._exceptions import ConfigurationError, MissingRegionError
 from ivs_async._generated.ivs import SERVICE as IVS
-from ivs_async._profiles import SharedConfig, load_shared_config
-from ivs_async._proxies import ProxySettings, proxies_from_environ
-from ivs_async._service import Service
 from ivs_async._version import __version__
 from ivs_async.credentials import Credentials, CredentialsProvider, Provider
 

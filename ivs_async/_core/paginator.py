@@ -7,8 +7,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ivs_async._command import Command
 from ivs_async._exceptions import PaginationError, ParamValidationError, Violation
+from ivs_async._protocol.command import Command
 
 PageT = TypeVar("PageT")
 ItemT = TypeVar("ItemT")

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote, unquote
 
-from ivs_async._http import HttpRequest
+from ivs_async._core.http import HttpRequest
 
 if TYPE_CHECKING:
     from hashlib import _Hash

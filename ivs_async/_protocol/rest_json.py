@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ivs_async._clock import parse_http_date
-from ivs_async._command import Operation
-from ivs_async._endpoints import Endpoint
+from ivs_async._core.clock import parse_http_date
+from ivs_async._core.endpoints import Endpoint
+from ivs_async._core.http import HttpRequest, HttpResponse
+from ivs_async._core.retries import classify
+from ivs_async._core.service import Service
+from ivs_async._core.text import printable
 from ivs_async._exceptions import IvsError, IvsServiceException, ResponseParseError
 from ivs_async._generated.ivs import SERVICE as IVS
 
@@ -23,14 +26,11 @@ from ivs_async._generated.ivs import SERVICE as IVS
 # The other services' load with their first call.
 from ivs_async._generated.ivs import readers as _ivs_readers  # noqa: F401
 from ivs_async._generated.ivs import writers as _ivs_writers  # noqa: F401
-from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._json import JsonError, dumps, loads
-from ivs_async._model import ResponseMetadata
-from ivs_async._retries import classify
-from ivs_async._schema import Location
-from ivs_async._service import Service
-from ivs_async._text import printable
-from ivs_async._wire import json_type
+from ivs_async._protocol.command import Operation
+from ivs_async._protocol.json import JsonError, dumps, loads
+from ivs_async._protocol.model import ResponseMetadata
+from ivs_async._protocol.schema import Location
+from ivs_async._protocol.wire import json_type
 
 _SNIPPET_CHARS = 200
 # What an error keeps of what the service said: enough for any real message, never megabytes.
@@ -54,7 +54,7 @@ def _writer(service: Service, cls: type[Any]) -> Callable[[Any], dict[str, Any]]
     """The generated writer of an input model; cattrs' for any other model (loaded then)."""
     writer = service.writers.get(cls)
     if writer is None:
-        from ivs_async._converter import unstructure_hook
+        from ivs_async._protocol.converter import unstructure_hook
 
         writer = unstructure_hook(cls)
     return writer
@@ -64,7 +64,7 @@ def _reader(service: Service, cls: type[Any]) -> Callable[[Mapping[str, Any], An
     """The generated reader of an output model; cattrs' for any other model (loaded then)."""
     reader = service.readers.get(cls)
     if reader is None:
-        from ivs_async._converter import structure_hook
+        from ivs_async._protocol.converter import structure_hook
 
         reader = structure_hook(cls)
     return reader
@@ -208,7 +208,7 @@ def response_parser(operation: Operation) -> Callable[[HttpResponse], Any]:
         try:
             output = structure(data, cls)
         except Exception:  # whatever a malformed body trips over, the caller sees one error type
-            from ivs_async._converter import mismatches  # cattrs: loaded when a response is wrong
+            from ivs_async._protocol.converter import mismatches  # cattrs: loaded when a response is wrong
 
             found = mismatches(data, cls)
             detail = "; ".join(str(v) for v in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ivs_async._exceptions import ParamValidationError, Violation
-from ivs_async._model import typed_dict_violations
-from ivs_async._schema import Kind, Location, Member, Shape
+from ivs_async._protocol.model import typed_dict_violations
+from ivs_async._protocol.schema import Kind, Location, Member, Shape
 
 if TYPE_CHECKING:
-    from ivs_async._service import Service
+    from ivs_async._core.service import Service
 
 InputT = TypeVar("InputT")
 # Covariant: a GetChannelCommand is a Command[..., object] too, so `x: object = await send(...)`
@@ -113,13 +113,13 @@ class Command(Generic[InputT, OutputT]):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build from the wire (camelCase) form; unknown keys and missing members are errors."""
-        from ivs_async import _converter
+        from ivs_async._protocol import converter as _converter
 
         return cls(_converter.input_from_wire(data, cls.operation))
 
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
         """The input in the wire (camelCase) form; ``redact=True`` masks sensitive values."""
-        from ivs_async import _converter
+        from ivs_async._protocol import converter as _converter
 
         wire = _converter.to_wire(self.input)
         return _converter.redacted(wire, self.operation.input_cls) if redact else wire

@@ -29,7 +29,7 @@ from ivs_async._exceptions import (
     RequestTimeoutError,
     ResponseParseError,
 )
-from ivs_async._rate_limit import ClientRateLimiter
+from ivs_async._fleet.rate_limit import ClientRateLimiter
 
 THROTTLING_CODES = frozenset(
     {

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from yarl import URL
 
-from ivs_async._endpoints import is_loopback
+from ivs_async._core.endpoints import is_loopback
 from ivs_async._exceptions import ConfigurationError
 
 _MAX_VARIABLE_CHARS = 4096  # a proxy URL or a no_proxy list; longer is a mistake, not a setting

@@ -10,8 +10,8 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from ivs_async._core.retries import ErrorKind, classify
 from ivs_async._exceptions import ConfigurationError, IvsError
-from ivs_async._retries import ErrorKind, classify
 
 T = TypeVar("T")
 

@@ -6,13 +6,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ivs_async._clock import SkewedClock
-    from ivs_async._command import Command, Operation
-    from ivs_async._config import ClientConfig
-    from ivs_async._http import HttpRequest, HttpResponse
-    from ivs_async._retries import RetryStrategy
-    from ivs_async._signing import SigV4Signer
-    from ivs_async._transport import Transport
+    from ivs_async._core.clock import SkewedClock
+    from ivs_async._core.config import ClientConfig
+    from ivs_async._core.http import HttpRequest, HttpResponse
+    from ivs_async._core.retries import RetryStrategy
+    from ivs_async._core.signing import SigV4Signer
+    from ivs_async._core.transport import Transport
+    from ivs_async._protocol.command import Command, Operation
     from ivs_async.telemetry import CallTelemetry, Telemetry
 
 

@@ -9,7 +9,7 @@ import attrs
 
 if TYPE_CHECKING:
     from ivs_async._exceptions import Violation
-    from ivs_async._schema import Shape
+    from ivs_async._protocol.schema import Shape
 
 
 def mask_secret(value: object) -> str:
@@ -73,7 +73,7 @@ class Model:
         it or return it from an API as is. ``redact=True`` replaces every sensitive value with
         ``"****"``, for logs and API responses.
         """
-        from ivs_async import _converter
+        from ivs_async._protocol import converter as _converter
 
         wire = _converter.to_wire(self)
         return _converter.redacted(wire, type(self)) if redact else wire
@@ -81,7 +81,7 @@ class Model:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build from the wire form, as the response parser does: unknown keys are ignored."""
-        from ivs_async import _converter
+        from ivs_async._protocol import converter as _converter
 
         return _converter.from_wire(data, cls)
 
@@ -117,8 +117,8 @@ def from_typed_dict(cls: type[M], value: M | Mapping[str, Any]) -> M:
 def typed_dict_violations(cls: type[Any], value: Mapping[str, Any], prefix: str = "") -> list[Violation]:
     """Unknown and missing keys of ``value`` as members of ``cls`` and of the dicts nested in it
     (models, lists and maps of models), each with its path (``destination_configuration.s3.x``)."""
+    from ivs_async._core.service import shape_of
     from ivs_async._exceptions import Violation
-    from ivs_async._service import shape_of
 
     shape = shape_of(cls)
     members = {m.name: m for m in shape.members} if shape is not None else {}

@@ -8,10 +8,10 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from ivs_async._core.rules import RuleError
+from ivs_async._core.service import Service
 from ivs_async._exceptions import ConfigurationError
 from ivs_async._generated.ivs import SERVICE as IVS
-from ivs_async._rules import RuleError
-from ivs_async._service import Service
 
 _REGION = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 

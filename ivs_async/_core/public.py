@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
 
-from ivs_async._lazy import lazy_attributes
+from ivs_async._core.lazy import lazy_attributes
 
 
 def rehome(module: str, namespace: Mapping[str, Any], names: Iterable[str]) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ivs_async._exceptions import StackError as StackError
 
 if TYPE_CHECKING:
-    from ivs_async._context import Call, HandlerContext
+    from ivs_async._core.context import Call, HandlerContext
 
 Handler = Callable[["Call"], Awaitable[Any]]
 Middleware = Callable[[Handler, "HandlerContext"], Handler]

@@ -1,4 +1,4 @@
-"""RedisRateLimiter: the GCRA of _limiter.py as Lua scripts, one atomic script per acquisition.
+"""RedisRateLimiter: the GCRA of _fleet/limiter.py as Lua scripts, one atomic script per acquisition.
 
 Times are Redis's own clock (TIME) in integer microseconds, so hosts with skewed clocks share
 one schedule. Keys are ``ivs-async:{<account>:<region>}:<limit key>``: the hash tag puts all of
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ivs_async._exceptions import ConfigurationError
-from ivs_async._limiter import InProcessRateLimiter, Limit, Reservation
-from ivs_async._redis import Down, FailureMode, RedisLink, RedisStats
+from ivs_async._fleet.limiter import InProcessRateLimiter, Limit, Reservation
+from ivs_async._fleet.redis_link import Down, FailureMode, RedisLink, RedisStats
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -11,23 +11,23 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
-from ivs_async._clock import SkewedClock
-from ivs_async._command import Command
-from ivs_async._config import ClientConfig, check_seconds, resolve_config
-from ivs_async._context import Call, CallOptions, HandlerContext
+from ivs_async._core.clock import SkewedClock
+from ivs_async._core.config import ClientConfig, check_seconds, resolve_config
+from ivs_async._core.context import Call, CallOptions, HandlerContext
+from ivs_async._core.retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
+from ivs_async._core.service import Service
+from ivs_async._core.signing import SigV4Signer
+from ivs_async._core.stack import Handler, MiddlewareStack
+from ivs_async._core.transport import AiohttpTransport, Transport
 from ivs_async._exceptions import ClientClosedError, ConfigurationError
 from ivs_async._generated.ivs import SERVICE as IVS
-from ivs_async._retries import AdaptiveRetryStrategy, RetryStrategy, StandardRetryStrategy
-from ivs_async._service import Service
-from ivs_async._signing import SigV4Signer
-from ivs_async._stack import Handler, MiddlewareStack
-from ivs_async._transport import AiohttpTransport, Transport
+from ivs_async._protocol.command import Command
 from ivs_async.credentials import CredentialsProvider, Provider
 from ivs_async.middleware import PutMetadataPacer, default_stack, signing
 from ivs_async.telemetry import Telemetry
 
 if TYPE_CHECKING:
-    from ivs_async._limiter import RateLimiter
+    from ivs_async._fleet.limiter import RateLimiter
 
 OutputT = TypeVar("OutputT")
 _DEFAULT_OPTIONS = CallOptions()
@@ -112,7 +112,7 @@ class ServiceClient:
         if telemetry is not None and connections is not None:
             telemetry.observe_connections(connections)
         if rate_limiter is not None:
-            from ivs_async._limiter import RateLimiter  # loaded when a limiter is used
+            from ivs_async._fleet.limiter import RateLimiter  # loaded when a limiter is used
 
             if not isinstance(rate_limiter, RateLimiter):
                 raise ConfigurationError("rate_limiter must implement ivs_async.limits.RateLimiter")
@@ -121,7 +121,7 @@ class ServiceClient:
 
     def _install_rate_limiter(self, limiter: RateLimiter) -> None:
         """Every operation paced to the service's per-account API rates."""
-        from ivs_async._api_rates import RATES_BY_SERVICE  # loaded when a limiter is used
+        from ivs_async._fleet.api_rates import RATES_BY_SERVICE  # loaded when a limiter is used
         from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT
         from ivs_async.middleware.rate_limit import ApiRatePacer
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ivs_async._core.rules import RulesEngine
     from ivs_async._exceptions import IvsServiceException
-    from ivs_async._rules import RulesEngine
-    from ivs_async._schema import ModelIndex, Shape
+    from ivs_async._protocol.schema import ModelIndex, Shape
 
 
 class Service:
@@ -75,7 +75,7 @@ class Service:
         """The endpoint rule set (read-only, shared by every client of the service)."""
         engine: RulesEngine | None = self._loaded.get("rules")
         if engine is None:
-            from ivs_async._rules import RulesEngine
+            from ivs_async._core.rules import RulesEngine
 
             data = importlib.import_module(f"{self.package}.endpoint_rules")
             engine = self._loaded["rules"] = RulesEngine(data.RULE_SET, data.PARTITIONS)

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import aiohttp
 from yarl import URL
 
-from ivs_async._deadline import DeadlineKeeper
+from ivs_async._core.deadline import DeadlineKeeper
+from ivs_async._core.http import HttpRequest, HttpResponse
+from ivs_async._core.loop import running_loop
+from ivs_async._core.proxies import ProxySettings
 from ivs_async._exceptions import (
     ClientClosedError,
     ConfigurationError,
@@ -25,12 +28,9 @@ from ivs_async._exceptions import (
     TransportError,
     WrongEventLoopError,
 )
-from ivs_async._http import HttpRequest, HttpResponse
-from ivs_async._loop import running_loop
-from ivs_async._proxies import ProxySettings
 
 if TYPE_CHECKING:
-    from ivs_async._context import Call
+    from ivs_async._core.context import Call
 
 _MAX_CACHED_URLS = 256
 DNS_CACHE_SECONDS = 60  # IVS endpoints resolve through DNS that changes; a minute saves lookups

@@ -12,8 +12,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ivs_async._core.files import read_bounded_file
 from ivs_async._exceptions import ConfigurationError
-from ivs_async._files import read_bounded_file
 
 if TYPE_CHECKING:  # loaded when a file exists to be parsed
     import configparser

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ivs_async._exceptions import ConfigurationError
-from ivs_async._redis import Down, FailureMode, RedisLink, RedisStats
+from ivs_async._fleet.redis_link import Down, FailureMode, RedisLink, RedisStats
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
