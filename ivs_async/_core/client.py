@@ -19,7 +19,7 @@ from ivs_async._core.service import Service
 from ivs_async._core.signing import SigV4Signer
 from ivs_async._core.stack import Handler, MiddlewareStack
 from ivs_async._core.transport import AiohttpTransport, Transport
-from ivs_async._exceptions import ClientClosedError, ConfigurationError
+from ivs_async._exceptions import ClientClosedError, ConfigurationError, ParamValidationError, Violation
 from ivs_async._generated.ivs import SERVICE as IVS
 from ivs_async._protocol.command import Command
 from ivs_async.credentials import CredentialsProvider, Provider
@@ -174,6 +174,21 @@ class ServiceClient:
         return result
 
     def _compose(self, command_cls: type[Command[Any, Any]]) -> Handler:
+        operation = getattr(command_cls, "operation", None)
+        service = getattr(operation, "service", None)
+        if service is not self.service:
+            # Another service's command would be signed and sent here as if it were this one's.
+            what = f"an {service.name} command" if service is not None else "not a command"
+            raise ParamValidationError(
+                getattr(operation, "name", command_cls.__name__),
+                [
+                    Violation(
+                        "<command>",
+                        "service",
+                        f"{command_cls.__name__} is {what}; a {type(self).__name__} sends {self.service.name} commands",
+                    )
+                ],
+            )
         region, _ = self.config.require_region()
         if self._signer is None:
             self._signer = SigV4Signer(region, self.service.signing_name)  # one per client: it caches signing keys
