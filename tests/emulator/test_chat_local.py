@@ -226,3 +226,20 @@ async def test_tags_of_another_services_arn_get_the_signed_services_answer() -> 
             await ivs.list_tags_for_resource(resource_arn=room.arn)
         assert (await chat.list_tags_for_resource(resource_arn=room.arn)).tags == {"a": "b"}
     assert local.unexpected_errors == 0
+
+
+async def test_a_chat_token_is_not_drawn_from_the_id_generator() -> None:
+    """Ids come from a seeded generator (repeatable with seed=); a token drawn from it could be
+    computed from the generator's state, which enough of a client's own tokens give away."""
+    import random
+    import string
+
+    async with LocalIvs(seed=7) as local, local.chat_client() as chat:
+        room = await chat.create_room(name="r")
+        assert room.arn is not None
+        twin = random.Random()
+        twin.setstate(local._chat._random.getstate())
+        alphabet = string.ascii_letters + string.digits + "-_"
+        predicted = "AQICAH" + "".join(twin.choice(alphabet) for _ in range(250))
+        made = await chat.create_chat_token(room_identifier=room.arn, user_id="victim")
+        assert made.token is not None and made.token != predicted

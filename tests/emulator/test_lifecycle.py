@@ -50,14 +50,15 @@ def test_load_refuses_foreign_snapshots() -> None:
         LocalIvs().load("{}")
 
 
-async def test_same_seed_same_ids() -> None:
-    arns = []
+async def test_same_seed_same_ids_but_never_the_same_secrets() -> None:
+    made = []
     for _ in range(2):
         async with LocalIvs(seed=42) as emulator, emulator.client() as client:
             out = await client.send(CreateChannelCommand())
-            assert out.channel is not None and out.stream_key is not None
-            arns.append((out.channel.arn, out.stream_key.value))
-    assert arns[0] == arns[1]
+            assert out.channel is not None and out.stream_key is not None and out.channel.srt is not None
+            made.append((out.channel.arn, out.stream_key.arn, out.stream_key.value, out.channel.srt.passphrase))
+    assert made[0][:2] == made[1][:2]  # ids repeat
+    assert made[0][2] != made[1][2] and made[0][3] != made[1][3]  # secrets do not: none is predictable
 
 
 async def test_channel_quota() -> None:

@@ -12,6 +12,7 @@ import binascii
 import json
 import random
 import re
+import secrets
 import string
 import threading
 import time
@@ -351,7 +352,14 @@ class BackendCore:
     # -- helpers ----------------------------------------------------------------------------------
 
     def _token(self, length: int, alphabet: str = _ALNUM) -> str:
+        """An id: repeatable with ``seed=``."""
         return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    @staticmethod
+    def _secret(length: int, alphabet: str = _ALNUM) -> str:
+        """A secret (stream key, SRT passphrase): from the OS's generator, seed or not; one
+        drawn from ``random`` could be predicted from the ids a client sees."""
+        return "".join(secrets.choice(alphabet) for _ in range(length))
 
     def _arn(self, kind: str, resource_id: str) -> str:
         return f"arn:aws:ivs:{self.region}:{self.account_id}:{kind}/{resource_id}"

@@ -65,7 +65,7 @@ class ChannelsMixin(RecordingMixin):  # deleting a channel ends its recording
             "insecureIngest": False,
             "containerFormat": "TS",
             # ingestEndpoint, playbackUrl and srt.endpoint are added as each answer is made.
-            "srt": {"passphrase": self._token(32)},
+            "srt": {"passphrase": self._secret(32)},
         }
         self._apply_channel_settings(channel, request)
         channel["tags"] = self._new_tags(request.get("tags"))
@@ -135,7 +135,7 @@ class ChannelsMixin(RecordingMixin):  # deleting a channel ends its recording
         key = {
             "arn": self._arn(STREAM_KEY, key_id),
             "channelArn": channel_arn,
-            "value": f"sk_{self.region}_{self._token(12)}_{self._token(24)}",
+            "value": f"sk_{self.region}_{self._secret(12)}_{self._secret(24)}",
             "tags": self._new_tags(tags),
         }
         return self._add(STREAM_KEY, key)

@@ -15,6 +15,7 @@ import copy
 import json
 import random
 import re
+import secrets
 import string
 import threading
 import time
@@ -450,7 +451,9 @@ class ChatBackend:
             capabilities=frozenset(capabilities),
             attributes=attributes,
         )
-        token = _TOKEN_PREFIX + "".join(self._random.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_BODY))
+        # From the OS's generator, seed or not: one drawn from `random` could be predicted from
+        # tokens a client was given, and so other users' tokens.
+        token = _TOKEN_PREFIX + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_BODY))
         expires = now + TOKEN_LIFETIME
         self._tokens.add(token, session, expires, now)
         return {

@@ -26,7 +26,7 @@ import attrs
 from ivs_async._exceptions import Violation
 from ivs_async._generated.ivs_realtime.commands import OPERATIONS
 from ivs_async._protocol.validation import compile_wire_validator
-from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, wire_time
+from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, project, wire_time
 
 if TYPE_CHECKING:
     from ivs_async.testing._realtime.state import RealTimeState
@@ -140,7 +140,7 @@ class RealTimeCore:
         self.lock = threading.RLock()
         self._random = random.Random(seed)
         # Signs the participant tokens this account issues (HMAC-SHA384); never leaves the backend.
-        self._token_key = self._random.randbytes(48) if seed is not None else secrets.token_bytes(48)
+        self._token_key = secrets.token_bytes(48)  # seed or not: tokens must not be forgeable
         # Where clients reach the emulator, as stage endpoints name it: set by LocalIvs once it
         # listens. Kept out of the state: a restart on another port moves them.
         self.origin = "http://127.0.0.1"
@@ -166,7 +166,8 @@ class RealTimeCore:
         with self.lock:
             self._check_request(operation, request)
             self._settle()
-            return handler(without_nulls(request))
+            # Members the model does not know are ignored, as by IVS: never kept, never answered.
+            return handler(project(OPERATIONS[operation].input, without_nulls(request)))
 
     def settle(self) -> None:
         """Let the time that passed act (compositions start, stop and expire by the clock)."""

@@ -7,9 +7,10 @@ deletes never meet an active publisher (``force`` changes nothing).
 from __future__ import annotations
 
 import copy
+import secrets
 
 from ivs_async.testing._backend._core import Json, ServiceError
-from ivs_async.testing._realtime._core import INGEST, STAGE, RealTimeCore, pick
+from ivs_async.testing._realtime._core import _ALNUM, INGEST, STAGE, RealTimeCore, pick
 
 _SUMMARY = ("name", "arn", "ingestProtocol", "stageArn", "participantId", "state", "userId", "redundantIngest")
 
@@ -18,7 +19,8 @@ class IngestMixin(RealTimeCore):
     """CreateIngestConfiguration, Get, Update, Delete and List."""
 
     def _stream_key(self, configuration_id: str) -> str:
-        return f"rt_{self.account_id}_{self.region}_{configuration_id}_{self._id(24)}"
+        secret = "".join(secrets.choice(_ALNUM) for _ in range(24))  # the OS's generator, seed or not
+        return f"rt_{self.account_id}_{self.region}_{configuration_id}_{secret}"
 
     def _redundancy(self, configuration: Json) -> None:
         """Credentials of the second ingest path, present only while redundant ingest is on."""
