@@ -243,3 +243,28 @@ async def test_a_chat_token_is_not_drawn_from_the_id_generator() -> None:
         predicted = "AQICAH" + "".join(twin.choice(alphabet) for _ in range(250))
         made = await chat.create_chat_token(room_identifier=room.arn, user_id="victim")
         assert made.token is not None and made.token != predicted
+
+
+async def test_the_tags_kept_for_chat_resources_are_bounded() -> None:
+    from ivs_async.chat import errors as chat_errors
+    from ivs_async.testing import ChatQuotas
+
+    big = {f"k{n:02d}": "v" * 95 for n in range(6)}  # 6 x (3 + 95) = 588 characters
+    async with (
+        LocalIvs(chat_quotas=ChatQuotas(tag_characters=1000)) as local,
+        local.chat_client(max_attempts=1) as chat,
+    ):
+        first = await chat.create_room(tags=big)
+        assert first.arn is not None
+        with pytest.raises(chat_errors.ServiceQuotaExceededException) as refused:
+            await chat.create_room(tags=big)
+        assert refused.value.limit == 1000
+        second = await chat.create_room()
+        assert second.arn is not None
+        with pytest.raises(chat_errors.ServiceQuotaExceededException):
+            await chat.tag_resource(resource_arn=second.arn, tags=big)
+        await chat.untag_resource(resource_arn=first.arn, tag_keys=list(big)[:3])
+        await chat.tag_resource(resource_arn=second.arn, tags=dict(list(big.items())[:3]))
+        await chat.delete_room(identifier=first.arn)
+        await chat.create_room(tags=dict(list(big.items())[:3]))
+        assert local.unexpected_errors == 0

@@ -122,6 +122,10 @@ class ChatQuotas:
     rooms: int = 50_000
     logging_configurations: int = 10
     messaging_requests_per_second: int = 100
+    # Not an IVS quota but a bound of the emulator's memory: the tags of all rooms and logging
+    # configurations together (keys and values, in characters). Beyond it creating or tagging
+    # answers ServiceQuotaExceededException.
+    tag_characters: int = 8 * 1024 * 1024
 
 
 class ChatBackend:
@@ -148,6 +152,7 @@ class ChatBackend:
         self.lock = threading.RLock()
         self._random = random.Random(seed)
         self._rooms: dict[str, Json] = {}  # id -> room, in its wire form (plus "_seq")
+        self._tag_characters = 0  # of every resource's tags: bounded by quotas.tag_characters
         self._logging: dict[str, Json] = {}  # id -> logging configuration
         self._tokens = IssuedTokens()
         self._seq = 0  # orders resources updated within one millisecond
@@ -193,6 +198,7 @@ class ChatBackend:
             arns = [room["arn"] for room in self._rooms.values()]
             self._rooms.clear()
             self._logging.clear()
+            self._tag_characters = 0
             self._tokens.clear()
             for times in self._rates.values():
                 times.clear()
@@ -230,6 +236,8 @@ class ChatBackend:
         with self.lock:
             gone = [room["arn"] for room_id, room in self._rooms.items() if room_id not in state.rooms]
             self._rooms, self._logging, self._seq = state.rooms, state.logging, state.sequence
+            resources = [*self._rooms.values(), *self._logging.values()]
+            self._tag_characters = sum(_tag_characters(r.get("tags") or {}) for r in resources)
         socket = self.socket
         if socket is not None:
             for arn in gone:
@@ -283,6 +291,7 @@ class ChatBackend:
                 self.quotas.rooms,
                 f"Request would exceed the quota of {self.quotas.rooms} rooms in {self.region}",
             )
+        self._retag(ROOM, {}, tags)
         room_id = self._new_id(self._rooms)
         now = wire_time(self.clock())
         room: Json = {
@@ -332,6 +341,7 @@ class ChatBackend:
 
     def _delete_room(self, request: Reader) -> Json:
         room = self._room(request.required_string("identifier", max_length=_MAX_IDENTIFIER))
+        self._retag(ROOM, room["tags"], {})
         del self._rooms[room["id"]]
         # Its outstanding tokens stay until they expire: redeeming one answers 404.
         if self.socket is not None:
@@ -377,6 +387,7 @@ class ChatBackend:
                 limit,
                 f"Request would exceed the quota of {limit} logging configurations in {self.region}",
             )
+        self._retag(LOGGING_CONFIGURATION, {}, tags)
         config_id = self._new_id(self._logging)
         now = wire_time(self.clock())
         config: Json = {
@@ -419,6 +430,7 @@ class ChatBackend:
                 f"Logging configuration {config['arn']} is attached to {len(users)} room(s), such as "
                 f"{self._arn(_ROOM_KIND, users[0])}; detach it first",
             )
+        self._retag(LOGGING_CONFIGURATION, config["tags"], {})
         del self._logging[config["id"]]
         return {}
 
@@ -514,16 +526,32 @@ class ChatBackend:
         arn = request.required_string("resourceArn", max_length=_MAX_IDENTIFIER)
         added = _tag_keys(request.string_map("tags", max_items=MAX_TAGS, required=True) or {})
         resource = self._tagged(arn)
-        resource["tags"] = _merge_tags(resource["tags"], added)
+        merged = _merge_tags(resource["tags"], added)
+        self._retag(ROOM if f":{_ROOM_KIND}/" in arn else LOGGING_CONFIGURATION, resource["tags"], merged)
+        resource["tags"] = merged
         return {}
 
     def _untag_resource(self, request: Reader) -> Json:
         arn = request.required_string("resourceArn", max_length=_MAX_IDENTIFIER)
         keys = request.strings("tagKeys", max_items=MAX_TAGS, max_length=128, required=True) or []
         resource = self._tagged(arn)
-        for key in keys:
-            resource["tags"].pop(key, None)
+        kept = {k: v for k, v in resource["tags"].items() if k not in keys}
+        self._retag(ROOM, resource["tags"], kept)
+        resource["tags"] = kept
         return {}
+
+    def _retag(self, resource_type: str, before: dict[str, str], after: dict[str, str]) -> None:
+        """Account for a resource's tags going from ``before`` to ``after``, within the bound."""
+        delta = _tag_characters(after) - _tag_characters(before)
+        limit = self.quotas.tag_characters
+        if delta > 0 and self._tag_characters + delta > limit:
+            raise quota_exceeded(
+                resource_type,
+                self.account_id,
+                limit,
+                f"IVS Local keeps at most {limit} characters of tags for all chat resources together",
+            )
+        self._tag_characters += delta
 
     def _list_tags_for_resource(self, request: Reader) -> Json:
         resource = self._tagged(request.required_string("resourceArn", max_length=_MAX_IDENTIFIER))
@@ -676,3 +704,7 @@ def _read_token(operation: str, token: str) -> tuple[str, int]:
     ):
         raise invalid("nextToken", f"is not a token {operation} returned")
     return data["t"], data["s"]
+
+
+def _tag_characters(tags: dict[str, str]) -> int:
+    return sum(len(key) + len(value) for key, value in tags.items())
