@@ -64,6 +64,12 @@ class Limits:
     chat_frames_per_second: int = 100
     # Frames waiting to be sent to one chat connection: a client this far behind is not reading.
     chat_queued_frames: int = 1024
+    # Their bytes in memory (4 a character for text with emoji), for one connection and for all
+    # together; the kernel's and aiohttp's buffers come first. A room at its maximum rate and size
+    # sends about 1.2 MB a second, which a reading client takes in milliseconds. A frame broadcast
+    # to a room counts for every connection it waits for; past the total, the furthest behind goes.
+    chat_queued_bytes: int = 1024 * 1024
+    chat_queued_bytes_total: int = 64 * 1024 * 1024
     # Pings to each chat connection; a pong is due within half of it.
     chat_heartbeat_seconds: float = 30.0
 
@@ -143,11 +149,53 @@ class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         super().log(level, msg, *args, **kwargs)
 
 
+class BytePool:
+    """Bytes held for every connection of one kind together (RTMP's unfinished messages, the
+    frames queued for chat clients), within ``bound``."""
+
+    __slots__ = ("bound", "held")
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.held = 0
+
+    def fits(self, count: int) -> bool:
+        return self.held + count <= self.bound
+
+
+class ByteBudget:
+    """Bytes held for one connection: at most ``bound``, and counted in ``pool`` too. ``fits`` and
+    ``pool.fits`` say which bound more bytes would pass; the caller decides what that costs."""
+
+    __slots__ = ("bound", "held", "pool")
+
+    def __init__(self, pool: BytePool, bound: int) -> None:
+        self.pool = pool
+        self.bound = bound
+        self.held = 0
+
+    def fits(self, count: int) -> bool:
+        return self.held + count <= self.bound
+
+    def take(self, count: int) -> None:
+        self.held += count
+        self.pool.held += count
+
+    def give(self, count: int) -> None:
+        self.held -= count
+        self.pool.held -= count
+
+    def give_all(self) -> None:
+        """The connection ends (or is cut): everything it held goes back to the pool at once."""
+        self.give(self.held)
+
+
 class Peers:
     """The connections of every listener: taken when a peer connects, given back when it goes.
 
     ``admit`` says whether one more connection of ``kind`` from ``address`` fits; the caller closes
-    the connection at once when it does not. Buffered bytes are counted the same way.
+    the connection at once when it does not. The bytes held for connections are counted in
+    pools, one per kind (each connection's share in a ``ByteBudget``).
     """
 
     def __init__(self, limits: Limits) -> None:
@@ -155,7 +203,8 @@ class Peers:
         self._all: Counter[str] = Counter()  # address -> connections (every listener)
         self._rtmp: Counter[str] = Counter()  # address -> RTMP connections
         self._chat: Counter[str] = Counter()  # address -> chat WebSockets (also counted in _all)
-        self.buffered = 0  # bytes of unfinished RTMP messages, over every connection
+        self.rtmp_bytes = BytePool(limits.buffered_bytes_total)  # unfinished RTMP messages
+        self.chat_bytes = BytePool(limits.chat_queued_bytes_total)  # frames waiting for chat clients
         self.refused = 0
         self._warned: dict[str, float] = {}  # what was logged, and when
 

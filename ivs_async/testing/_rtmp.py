@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ivs_async.testing._limits import Peers, accept_backlog
+from ivs_async.testing._limits import ByteBudget, Peers, accept_backlog
 
 _log = logging.getLogger("ivs_async.testing")
 
@@ -175,7 +175,8 @@ class _Chunks:
         # csid -> [timestamp, length, type, stream id, extended, delta]: timestamps made absolute.
         self._headers: dict[int, list[int]] = {}
         self._partial: dict[int, bytearray] = {}
-        self._buffered = 0  # bytes of unfinished messages, over every chunk stream (counted in peers)
+        # Bytes of unfinished messages, over every chunk stream (and in the ingest's pool).
+        self._held = ByteBudget(peers.rtmp_bytes, self._limits.buffered_bytes)
         self._since_yield = 0
         self._tokens = float(self._limits.messages_per_second)  # the message-rate bucket
         self._refilled = time.monotonic()
@@ -233,7 +234,7 @@ class _Chunks:
             if len(buffer) < header[1]:
                 continue
             payload = bytes(buffer)
-            self._release(len(buffer))
+            self._held.give(len(buffer))
             del self._partial[csid]
             self._count_message()
             if header[2] == SET_CHUNK_SIZE:
@@ -254,17 +255,12 @@ class _Chunks:
         """``count`` more bytes of unfinished messages, within this peer's and everyone's bounds.
         Messages may interleave across chunk streams (audio within a video frame), but many
         half-sent messages are not an encoder."""
-        limits = self._limits
-        if self._buffered + count > limits.buffered_bytes:
-            raise RtmpError(f"more than {limits.buffered_bytes} bytes of unfinished messages")
-        if self._peers.buffered + count > limits.buffered_bytes_total:
-            raise RtmpError(f"the ingest holds {limits.buffered_bytes_total} bytes of unfinished messages in all")
-        self._buffered += count
-        self._peers.buffered += count
-
-    def _release(self, count: int) -> None:
-        self._buffered -= count
-        self._peers.buffered -= count
+        held = self._held
+        if not held.fits(count):
+            raise RtmpError(f"more than {held.bound} bytes of unfinished messages")
+        if not held.pool.fits(count):
+            raise RtmpError(f"the ingest holds {held.pool.bound} bytes of unfinished messages in all")
+        held.take(count)
 
     def _count_message(self) -> None:
         rate = self._limits.messages_per_second
@@ -288,7 +284,7 @@ class _Chunks:
 
     def close(self) -> None:
         """Forget every unfinished message, and give its bytes back to the ingest's budget."""
-        self._release(self._buffered)
+        self._held.give_all()
         self._partial.clear()
         self._headers.clear()
 

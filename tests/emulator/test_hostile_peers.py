@@ -84,10 +84,10 @@ async def test_unfinished_messages_are_bounded_per_connection_and_in_all(small: 
     # What they held is given back (once the emulator has seen them go): another connection may
     # hold as much again.
     for _ in range(100):
-        if ivs._peers.buffered == 0:
+        if ivs._peers.rtmp_bytes.held == 0:
             break
         await asyncio.sleep(0.05)
-    assert ivs._peers.buffered == 0
+    assert ivs._peers.rtmp_bytes.held == 0
     again = await RtmpPeer.connect(ivs.rtmp_port or 0)
     await again.publish(await stream_key(client, "again"))
     again.partial_video(4, 1024 * 1024, 900 * 1024)

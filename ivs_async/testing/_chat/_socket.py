@@ -6,15 +6,17 @@ of ``wss://edge.ivschat.<region>.amazonaws.com``: ``ws://HOST:PORT`` is the URL 
 client. The chat token is the handshake's only ``Sec-WebSocket-Protocol``, and it is echoed.
 
 Every connection is bounded (``Limits``): how many, from one address and in all; each frame's size;
-the frames it may send a second; the frames waiting for it (a client that does not read is cut);
-pings. A session ends when its token's session expires (by the emulator's clock): an ERROR 401,
-then a close (1000), which makes IVS's clients reconnect with a new token.
+the frames it may send a second; the frames waiting for it, in number and in bytes, and the bytes
+waiting for every connection together (a client that does not read is cut); pings. A session ends
+when its token's session expires (by the emulator's clock): an ERROR 401, then a close (1000),
+which makes IVS's clients reconnect with a new token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -35,7 +37,7 @@ from ivs_async.testing._chat._protocol import (
     parse_request,
 )
 from ivs_async.testing._chat._tokens import ChatRefused, ChatSession, ChatTokens
-from ivs_async.testing._limits import Peers
+from ivs_async.testing._limits import ByteBudget, Peers
 
 _log = logging.getLogger("ivs_async.testing")
 _MAX_TOKEN = 8192  # characters of a Sec-WebSocket-Protocol read as a token
@@ -53,7 +55,7 @@ class _Close:
 class _Session:
     """One connected client."""
 
-    __slots__ = ("address", "allowance", "checked", "closing", "info", "queue", "transport", "writer", "ws")
+    __slots__ = ("address", "allowance", "checked", "closing", "held", "info", "queue", "transport", "writer", "ws")
 
     def __init__(self, info: ChatSession, address: str, ws: web.WebSocketResponse, request: web.Request, peers: Peers):
         limits = peers.limits
@@ -62,10 +64,16 @@ class _Session:
         self.ws = ws
         self.transport = request.transport
         self.queue: asyncio.Queue[str | _Close] = asyncio.Queue(maxsize=limits.chat_queued_frames)
+        self.held = ByteBudget(peers.chat_bytes, limits.chat_queued_bytes)  # the queue's frames, in memory
         self.writer: asyncio.Task[None] | None = None
         self.closing = False
         self.allowance = float(limits.chat_frames_per_second)  # frames it may still send this second
         self.checked = time.monotonic()
+
+
+def _size(frame: str | _Close) -> int:
+    """What a queued frame holds in memory (a close nothing worth counting)."""
+    return 0 if isinstance(frame, _Close) else sys.getsizeof(frame)
 
 
 class _Room:
@@ -154,6 +162,7 @@ class ChatSocket:
                         await asyncio.wait({writer}, timeout=1.0)
                     writer.cancel()
                     await asyncio.gather(writer, return_exceptions=True)
+                self._drop(session)
 
     def _refuse(self, status: int, message: str) -> web.Response:
         self.refused += 1
@@ -206,6 +215,8 @@ class ChatSocket:
         try:
             while True:
                 item = await session.queue.get()
+                # Out of the queue: what is being sent is aiohttp's (and write_stall_seconds's).
+                session.held.give(_size(item))
                 if isinstance(item, _Close):
                     reason = item.reason.encode("utf-8")[:_MAX_CLOSE_REASON].decode("utf-8", "ignore").encode()
                     await ws.close(code=item.code, message=reason)
@@ -220,18 +231,48 @@ class ChatSocket:
             return
         if isinstance(frame, _Close):
             session.closing = True
-        try:
+        limits = self._peers.limits
+        size = _size(frame)
+        if session.queue.full():
+            self._cut(session, f"{limits.chat_queued_frames} frames waiting for it")
+        elif not session.held.fits(size):
+            self._cut(session, f"more than {limits.chat_queued_bytes} bytes waiting for it")
+        elif not self._make_room(session, size):
+            self._cut(session, f"{limits.chat_queued_bytes_total} bytes waiting for every chat connection")
+        else:
             session.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            session.closing = True
-            self._peers.once(
-                "chat:slow",
-                "ivs-local cut a chat connection from %s: %d frames waiting for it",
-                session.address,
-                self._peers.limits.chat_queued_frames,
-            )
-            if session.transport is not None:
-                session.transport.abort()
+            session.held.take(size)
+
+    def _make_room(self, session: _Session, size: int) -> bool:
+        """Room for ``size`` more bytes in all: the connections with the most waiting for them are
+        cut first, as they are the furthest behind (a client that reads keeps its place). False
+        when ``session`` is the one to cut."""
+        pool = session.held.pool
+        while not pool.fits(size):
+            waiting = (s for room in self._rooms.values() for s in room.sessions)
+            behind = max(waiting, key=lambda s: s.held.held, default=session)
+            if behind is session or behind.held.held == 0:
+                return False
+            self._cut(behind, f"{self._peers.limits.chat_queued_bytes_total} bytes waiting for every chat connection")
+        return True
+
+    def _cut(self, session: _Session, problem: str) -> None:
+        """Abort a client that does not read (no close frame: it reconnects); what waited for it goes at once."""
+        session.closing = True
+        self._peers.once(
+            f"chat:slow:{problem}", "ivs-local cut a chat connection from %s: %s", session.address, problem
+        )
+        if session.transport is not None:
+            session.transport.abort()
+        self._drop(session)
+
+    @staticmethod
+    def _drop(session: _Session) -> None:
+        """Empty ``session``'s queue and give its bytes back."""
+        queue = session.queue
+        while not queue.empty():
+            queue.get_nowait()
+        session.held.give_all()
 
     def _close(self, session: _Session, code: int, reason: str) -> None:
         self._offer(session, _Close(code, reason))
