@@ -163,6 +163,21 @@ class Revocation:
     requested_at: datetime
 
 
+def merged_tags(tags: dict[str, str] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
+    """``existing`` with ``tags`` added, as IVS and IVS Real-Time keep a resource's tags:
+    ValidationException for a reserved key or too many."""
+    merged = dict(existing or {})
+    for key, value in (tags or {}).items():
+        if key.lower().startswith("aws:"):
+            raise ServiceError("ValidationException", f"Tag keys starting with 'aws:' are reserved: {key}")
+        merged[key] = value
+    if len(merged) > MAX_TAGS:
+        raise ServiceError(
+            "ValidationException", f"A resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}"
+        )
+    return merged
+
+
 def wire_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -447,16 +462,7 @@ class BackendCore:
         return self._get(kind, arn)
 
     def _new_tags(self, tags: dict[str, str] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
-        merged = dict(existing or {})
-        for key, value in (tags or {}).items():
-            if key.lower().startswith("aws:"):
-                raise ServiceError("ValidationException", f"Tag keys starting with 'aws:' are reserved: {key}")
-            merged[key] = value
-        if len(merged) > MAX_TAGS:
-            raise ServiceError(
-                "ValidationException", f"A resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}"
-            )
-        return merged
+        return merged_tags(tags, existing)
 
     def _page(self, operation: str, request: Json, items: Iterable[tuple[str, Json]]) -> tuple[list[Json], str | None]:
         """One page of ``items`` (ordered by key) after the request's nextToken."""

@@ -1,26 +1,10 @@
-"""Tags of every resource."""
+"""Tags of every IVS resource: the operations shared with IVS Real-Time (``_tagging``)."""
 
 from __future__ import annotations
 
-from ivs_async.testing._backend._core import (
-    BackendCore,
-    Json,
-)
+from ivs_async.testing._backend._core import BackendCore
+from ivs_async.testing._tagging import TagOperations
 
 
-class TagsMixin(BackendCore):
-    """Tags of every resource."""
-
-    def _tag_resource(self, request: Json) -> Json:
-        resource = self._find(request["resourceArn"])
-        resource["tags"] = self._new_tags(request["tags"], resource.get("tags"))
-        return {}
-
-    def _untag_resource(self, request: Json) -> Json:
-        resource = self._find(request["resourceArn"])
-        for key in request["tagKeys"]:
-            resource.get("tags", {}).pop(key, None)
-        return {}
-
-    def _list_tags_for_resource(self, request: Json) -> Json:
-        return {"tags": self._find(request["resourceArn"]).get("tags", {})}
+class TagsMixin(TagOperations, BackendCore):
+    """TagResource, UntagResource, ListTagsForResource over any IVS resource."""

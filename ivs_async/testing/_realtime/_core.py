@@ -26,7 +26,15 @@ import attrs
 from ivs_async._exceptions import Violation
 from ivs_async._generated.ivs_realtime.commands import OPERATIONS
 from ivs_async._protocol.validation import compile_wire_validator
-from ivs_async.testing._backend._core import Json, ServiceError, _make_token, _read_token, project, wire_time
+from ivs_async.testing._backend._core import (
+    Json,
+    ServiceError,
+    _make_token,
+    _read_token,
+    merged_tags,
+    project,
+    wire_time,
+)
 
 if TYPE_CHECKING:
     from ivs_async.testing._realtime.state import RealTimeState
@@ -62,7 +70,6 @@ DEFAULT_PAGE_SIZES = {
     "ListEncoderConfigurations": 100,
     "ListStorageConfigurations": 100,
 }
-MAX_TAGS = 50
 MAX_ATTRIBUTE_BYTES = 1024  # participant and ingest attributes, keys and values together
 # Records kept beyond the resources themselves (the resources are bounded by the quotas).
 RECORD_LIMITS = {"revokedTokens": 10_000, "disconnected": 10_000, "endedCompositions": 1000}
@@ -306,16 +313,7 @@ class RealTimeCore:
         return self._get(kind, arn)
 
     def _new_tags(self, tags: dict[str, str] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
-        merged = dict(existing or {})
-        for key, value in (tags or {}).items():
-            if key.lower().startswith("aws:"):
-                raise ServiceError("ValidationException", f"Tag keys starting with 'aws:' are reserved: {key}")
-            merged[key] = value
-        if len(merged) > MAX_TAGS:
-            raise ServiceError(
-                "ValidationException", f"A resource can have at most {MAX_TAGS} tags; this would give it {len(merged)}"
-            )
-        return merged
+        return merged_tags(tags, existing)
 
     def _check_attributes(self, attributes: dict[str, str] | None, member: str) -> dict[str, str]:
         """``attributes`` (a copy), refused when keys and values exceed IVS's 1 KB in all."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ivs_async._generated.ivs_realtime import schema
-from ivs_async.testing._backend._core import Json
+from ivs_async.testing._backend._core import MAX_TAGS, Json
 from ivs_async.testing._backend.state import check_wire, check_wire_time, require
 from ivs_async.testing._keys import InvalidPublicKey, fingerprint, read_p384_public_key
 from ivs_async.testing._realtime._core import (
@@ -27,7 +27,6 @@ from ivs_async.testing._realtime._core import (
     ENCODER,
     INGEST,
     MAX_ATTRIBUTE_BYTES,
-    MAX_TAGS,
     PUBLIC_KEY,
     RECORD_LIMITS,
     RESOURCE_TYPES,
