@@ -38,6 +38,9 @@ class ServiceClient:
 
     __module__ = "ivs_async"
     service: ClassVar[Service]
+    # Where the rate limiter keeps this service's operations: "api:<endpoint key>:" unless set
+    # (its operation names repeat other services').
+    _rate_keys: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -126,7 +129,8 @@ class ServiceClient:
         from ivs_async.middleware.rate_limit import ApiRatePacer
 
         key = self.service.endpoint_key
-        pacer = ApiRatePacer(limiter, rates=RATES_BY_SERVICE[key], key_prefix=f"api:{key}:")
+        prefix = self._rate_keys if self._rate_keys is not None else f"api:{key}:"
+        pacer = ApiRatePacer(limiter, rates=RATES_BY_SERVICE[key], key_prefix=prefix)
         self.middleware_stack.add_relative_to(pacer, relation="before", to_name=signing.NAME, name=RATE_LIMIT)
 
     @property
@@ -275,14 +279,11 @@ class IvsClient(ServiceClient):
 
     __module__ = "ivs_async"
     service = IVS
+    _rate_keys = "api:"  # IVS's keys as they were before the other services came (shared fleets)
 
     def _install_rate_limiter(self, limiter: RateLimiter) -> None:
         """Every operation paced to IVS's per-account API rates, PutMetadata per channel too."""
-        from ivs_async.middleware.rate_limit import NAME as RATE_LIMIT  # loaded when a limiter is used
-        from ivs_async.middleware.rate_limit import ApiRatePacer
-
-        stack = self.middleware_stack
-        stack.add_relative_to(ApiRatePacer(limiter), relation="before", to_name=signing.NAME, name=RATE_LIMIT)
+        super()._install_rate_limiter(limiter)
         PutMetadataPacer(limiter=limiter).install(self)
 
 
