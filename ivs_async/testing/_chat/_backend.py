@@ -119,7 +119,7 @@ class ChatQuotas:
     each, across all rooms (ThrottlingException beyond).
     """
 
-    rooms: int = 50_000
+    rooms: int = 50_000  # not in the published table read (2026-12-06): the figure commonly given
     logging_configurations: int = 10
     messaging_requests_per_second: int = 100
     # Not an IVS quota but a bound of the emulator's memory: the tags of all rooms and logging
